@@ -1,0 +1,29 @@
+# Thespian container image.
+#   docker build -t thespian:local .      (or: just image)
+#   docker run --rm -p 6379:6379 -e CONFIG_JSON='{...}' thespian:local
+# Configuration is all environment: PORT, SERVICE_NAME, CONFIG_JSON or CONFIG_FILE,
+# OTEL_BACKEND_ADDRESS, LOKI_ADDRESS (see docs/instrumentation.md).
+
+# ---- build: the shaded jar, target/thespian.jar ----
+FROM maven:3.9.16-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml ./
+COPY proto ./proto
+COPY src/main ./src/main
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q package -DskipTests
+
+# ---- runtime: a JRE and the jar, as an unprivileged user ----
+FROM eclipse-temurin:17.0.19_10-jre-noble
+RUN groupadd --system --gid 10001 thespian \
+ && useradd --system --uid 10001 --gid thespian --home-dir /app --no-create-home --shell /usr/sbin/nologin thespian
+WORKDIR /app
+COPY --from=build /src/target/thespian.jar /app/thespian.jar
+USER 10001:10001
+ENV PORT=6379
+EXPOSE 6379
+# The jar asks its own gRPC health service on 127.0.0.1:$PORT; a small, quick-starting JVM for it.
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-jar", "/app/thespian.jar", "healthcheck"]
+# Heap follows the container's memory limit; an OutOfMemoryError ends the container (and restarts it)
+# instead of leaving a half-broken JVM behind. Add flags with JAVA_TOOL_OPTIONS.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/thespian.jar"]

@@ -1,0 +1,102 @@
+# Thespian: from clone to a trace in Grafana. `just` alone lists these recipes.
+# Needs: JDK 17 + Maven (build, local processes), Docker with Compose v2 (stack, images),
+# grpcurl (ping). Install just with `npm i -g rust-just` if your system has none.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+jar := "target/thespian.jar"
+image := "thespian:local"
+stack := "instrumentation/docker-compose.yaml"
+demo := "instrumentation/demo-compose.yaml"
+network := "thespian"
+
+# Where plain processes send telemetry: the stack's published ports. Nothing needs to listen there.
+otel_backend := env_var_or_default("OTEL_BACKEND_ADDRESS", "http://localhost:4317")
+loki := env_var_or_default("LOKI_ADDRESS", "http://localhost:3100")
+
+# List the recipes.
+default:
+    @just --list --unsorted
+
+# Build the shaded jar (target/thespian.jar), skipping the tests.
+build:
+    mvn -B -q package -DskipTests
+
+# Build the jar and run every test.
+test:
+    mvn -B package
+
+# Build the container image thespian:local from the Dockerfile.
+image:
+    docker build -t {{image}} .
+
+# Start Grafana (http://localhost:3000), Tempo, Loki, Prometheus and the OpenTelemetry Collector.
+instrumentation-up:
+    docker compose -f {{stack}} up -d
+
+# Stop the stack; its data stays in Docker volumes (add `-v` by hand to drop them).
+instrumentation-down:
+    docker compose -f {{stack}} down
+
+alias up := instrumentation-up
+alias down := instrumentation-down
+
+# Run a server thespian as a plain process on PORT (run `just build` first).
+server port="6380" name="thespian-server":
+    PORT={{port}} SERVICE_NAME={{name}} CONFIG_FILE=instrumentation/local/server.json \
+      OTEL_BACKEND_ADDRESS={{otel_backend}} LOKI_ADDRESS={{loki}} \
+      exec java -jar {{jar}}
+
+# Run a client thespian as a plain process on PORT; its method A calls method B on localhost:SERVER_PORT.
+client port="6379" server_port="6380" name="thespian-client":
+    PORT={{port}} SERVICE_NAME={{name}} CONFIG_JSON="$({{quote(just_executable())}} -f {{quote(justfile())}} _client-config http://localhost {{server_port}})" \
+      OTEL_BACKEND_ADDRESS={{otel_backend}} LOKI_ADDRESS={{loki}} \
+      exec java -jar {{jar}}
+
+# Run the server thespian as a container on the stack's network, published on PORT (needs `just image`).
+server-container port="6380" name="thespian-server":
+    docker run -d --rm --name {{name}} --network {{network}} -p {{port}}:6379 \
+      -e SERVICE_NAME={{name}} -e CONFIG_FILE=/etc/thespian/config.json \
+      -e OTEL_BACKEND_ADDRESS=http://otel-collector:4317 -e LOKI_ADDRESS=http://loki:3100 \
+      -v "$PWD/instrumentation/local/server.json:/etc/thespian/config.json:ro" \
+      {{image}}
+
+# Run the client thespian as a container, published on PORT; method A calls the container SERVER.
+client-container port="6379" server="thespian-server" name="thespian-client":
+    docker run -d --rm --name {{name}} --network {{network}} -p {{port}}:6379 \
+      -e SERVICE_NAME={{name}} -e CONFIG_JSON="$({{quote(just_executable())}} -f {{quote(justfile())}} _client-config http://{{server}} 6379)" \
+      -e OTEL_BACKEND_ADDRESS=http://otel-collector:4317 -e LOKI_ADDRESS=http://loki:3100 \
+      {{image}}
+
+# Stop the containers started by server-container and client-container.
+containers-down server="thespian-server" client="thespian-client":
+    docker rm -f {{client}} {{server}}
+
+# Start the stack plus the demo cast: frontend -> checkout -> {payment (flaky), inventory}; frontend on :6379.
+demo-up:
+    docker compose -f {{demo}} up -d --build
+
+# Stop the demo cast and the stack it includes.
+demo-down:
+    docker compose -f {{demo}} down
+
+# Call a method on a thespian, discovering it through server reflection.
+ping port="6379" method="A":
+    grpcurl -plaintext localhost:{{port}} thespian.Thespian/{{method}}
+
+# Call a method on a thespian without reflection, from proto/thespian.proto.
+ping-proto port="6379" method="A":
+    grpcurl -plaintext -proto proto/thespian.proto localhost:{{port}} thespian.Thespian/{{method}}
+
+# Call a method COUNT times (errors included) to give the dashboards some traffic.
+load count="200" port="6379" method="A":
+    for _ in $(seq {{count}}); do grpcurl -plaintext -proto proto/thespian.proto localhost:{{port}} thespian.Thespian/{{method}} >/dev/null || true; done
+
+# Remove build output.
+clean:
+    mvn -B -q clean
+
+# The client's CONFIG_JSON: instrumentation/local/client.json aimed at ADDRESS:PORT.
+[private]
+_client-config address port:
+    @sed -e 's|@SERVER_ADDRESS@|{{address}}|' -e 's|@SERVER_PORT@|{{port}}|' instrumentation/local/client.json
