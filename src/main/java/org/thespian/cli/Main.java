@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
-import org.thespian.server.Instrumentation;
 import org.thespian.server.ThespianServer;
+import org.thespian.telemetry.Telemetry;
 import sun.misc.Signal;
 
 /**
@@ -67,11 +67,14 @@ public final class Main {
         } catch (Settings.InvalidSetting | ConfigException e) {
             return usageError(e.getMessage());
         }
+        Telemetry telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
+                settings.traceConsole(), settings.environment());
         ThespianServer server;
         try {
             server = ThespianServer.start(settings.port(), settings.config().config(),
-                    Dice.of(settings.seed()), Instrumentation.NONE);
+                    Dice.of(settings.seed()), telemetry.instrumentation());
         } catch (IOException e) {
+            telemetry.close();
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));
             return EXIT_FAILURE;
         }
@@ -90,6 +93,7 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        telemetry.close();
         log.info("Stopped");
         return EXIT_OK;
     }

@@ -39,6 +39,7 @@ public record Settings(
     public static Settings from(Map<String, String> env) throws InvalidSetting, ConfigException {
         LoadedConfig config = ConfigSource.load(env);
         String serviceName = value(env, "SERVICE_NAME")
+                .or(() -> value(env, "OTEL_SERVICE_NAME"))
                 .or(() -> config.config().serviceName())
                 .orElse(DEFAULT_SERVICE_NAME);
         return new Settings(

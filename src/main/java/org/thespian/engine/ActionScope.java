@@ -15,6 +15,10 @@ public interface ActionScope {
 
     void failed(ActionFailure failure);
 
+    /** A sleep with a failure chance drew {@code roll}; it fails when the roll is below the chance. */
+    default void rolled(double chance, double roll) {
+    }
+
     /** A scope that observes nothing: the engine without telemetry. */
     ActionScope NONE = new ActionScope() {
         @Override

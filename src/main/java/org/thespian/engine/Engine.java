@@ -68,7 +68,7 @@ public final class Engine {
 
     private CompletableFuture<Void> start(Action action, long key, ActionScope scope, Execution execution) {
         if (action instanceof Sleep sleep) {
-            return sleep(sleep, key, execution);
+            return sleep(sleep, key, scope, execution);
         }
         if (action instanceof CallService call) {
             return peers.call(call, execution);
@@ -115,8 +115,8 @@ public final class Engine {
         });
     }
 
-    private CompletableFuture<Void> sleep(Sleep sleep, long key, Execution execution) {
-        PendingSleep pending = new PendingSleep(sleep, key, execution);
+    private CompletableFuture<Void> sleep(Sleep sleep, long key, ActionScope scope, Execution execution) {
+        PendingSleep pending = new PendingSleep(sleep, key, scope, execution);
         if (sleep.durationMs() == 0) {
             pending.run();
         } else {
@@ -129,14 +129,16 @@ public final class Engine {
     private static final class PendingSleep implements Runnable {
         private final Sleep sleep;
         private final long key;
+        private final ActionScope scope;
         private final Execution execution;
         private final CompletableFuture<Void> done = new CompletableFuture<>();
         private final Runnable unregister;
         private volatile ScheduledFuture<?> timeout;
 
-        PendingSleep(Sleep sleep, long key, Execution execution) {
+        PendingSleep(Sleep sleep, long key, ActionScope scope, Execution execution) {
             this.sleep = sleep;
             this.key = key;
+            this.scope = scope;
             this.execution = execution;
             this.unregister = execution.onCancel(this::cancel);
         }
@@ -154,6 +156,7 @@ public final class Engine {
             if (sleep.failureChance().isPresent()) {
                 double chance = sleep.failureChance().getAsDouble();
                 double roll = execution.roll(key);
+                scope.rolled(chance, roll);
                 if (roll < chance) {
                     done.completeExceptionally(ActionFailure.at(sleep, String.format(Locale.ROOT,
                             "failed by chance (failure_chance %s, rolled %.4f)", chance, roll)));
