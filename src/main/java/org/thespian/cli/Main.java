@@ -9,6 +9,7 @@ import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
 import org.thespian.server.ThespianServer;
 import org.thespian.telemetry.Telemetry;
+import org.thespian.telemetry.logging.LoggingSetup;
 import sun.misc.Signal;
 
 /**
@@ -67,6 +68,7 @@ public final class Main {
         } catch (Settings.InvalidSetting | ConfigException e) {
             return usageError(e.getMessage());
         }
+        LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
         Telemetry telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
                 settings.traceConsole(), settings.environment());
         ThespianServer server;
