@@ -1,16 +1,30 @@
 package org.thespian.config;
 
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
 /**
- * A user mistake in the configuration. The message names the JSON path (and, for syntax errors, the line and
- * column) and what is wrong; it is printed as is, never with a stack trace.
+ * A user mistake in the configuration. The message names where the config came from (when known), the JSON path
+ * (and, for syntax errors, the line and column) and what is wrong; it is printed as is, never with a stack trace.
  */
 public final class ConfigException extends Exception {
 
     private final String path;
+    private final String problem;
 
     public ConfigException(String path, String problem) {
-        super(path.isEmpty() ? problem : path + ": " + problem);
+        this("", path, problem);
+    }
+
+    private ConfigException(String origin, String path, String problem) {
+        super(Stream.of(origin, path, problem).filter(part -> !part.isEmpty()).collect(Collectors.joining(": ")));
         this.path = path;
+        this.problem = problem;
+    }
+
+    /** This error as reported for a config from {@code origin}, e.g. {@code CONFIG_FILE x.jsonc}: same path, prefixed message. */
+    public ConfigException withOrigin(String origin) {
+        return new ConfigException(origin, path, problem);
     }
 
     /** The JSON path of the offending value, e.g. {@code grpc_method_a.operations[1].Action.Sleep.duration_ms}. */

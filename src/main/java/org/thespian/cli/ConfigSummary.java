@@ -1,0 +1,62 @@
+package org.thespian.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.thespian.config.Action;
+import org.thespian.config.Config;
+import org.thespian.config.Function;
+import org.thespian.config.Method;
+import org.thespian.config.Operation;
+
+/** One line per method for the startup log, so a glance tells which instance plays which part. */
+final class ConfigSummary {
+
+    private ConfigSummary() {
+    }
+
+    static String of(Config config) {
+        List<String> parts = new ArrayList<>();
+        for (Method method : Method.values()) {
+            String behaviour = config.function(method).map(ConfigSummary::describe).orElse("answers OK at once");
+            parts.add(method.name() + ": " + behaviour);
+        }
+        return String.join("; ", parts);
+    }
+
+    private static String describe(Function function) {
+        Tally tally = new Tally();
+        long longestSleepMs = tally.add(function);
+        String text = "\"" + function.tracingName() + "\" (" + tally.actions + " actions, "
+                + longestSleepMs + " ms of sleeps on the longest path";
+        if (!tally.peers.isEmpty()) {
+            text += ", calls " + String.join(", ", tally.peers);
+        }
+        return text + ")";
+    }
+
+    /** Counts actions and collects peers; {@link #add} returns the sleep time along the slowest branch. */
+    private static final class Tally {
+        int actions;
+        final Set<String> peers = new LinkedHashSet<>();
+
+        long add(Action action) {
+            actions++;
+            if (action instanceof Action.Sleep sleep) {
+                return sleep.durationMs();
+            }
+            if (action instanceof Action.CallService call) {
+                peers.add(call.peer().display() + "/" + call.method().name());
+                return 0;
+            }
+            long total = 0;
+            for (Operation operation : ((Function) action).operations()) {
+                total += operation instanceof Operation.Single single
+                        ? add(single.action())
+                        : ((Operation.Concurrent) operation).actions().stream().mapToLong(this::add).max().orElse(0);
+            }
+            return total;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package org.thespian.config;
+
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.stream.Stream;
+
+/**
+ * Parses CONFIG_JSON (see docs/config.md) into a {@link Config}, checking everything up front so that a mistake is
+ * reported once at start-up, with its JSON path, rather than when a request reaches it.
+ */
+public final class ConfigParser {
+
+    private static final List<String> TOP_LEVEL_KEYS = Stream.concat(
+            Stream.of("service_name"), Arrays.stream(Method.values()).map(Method::configKey)).toList();
+    private static final List<String> FUNCTION_KEYS = List.of("tracing_name", "operations");
+    private static final List<String> OPERATIONS = List.of("Action", "ConcurrentActions");
+    private static final List<String> ACTIONS = List.of("Sleep", "CallService", "Function");
+    private static final List<String> SLEEP_KEYS = List.of("tracing_name", "duration_ms", "failure_chance");
+    private static final List<String> SLEEP_REQUIRED = List.of("tracing_name", "duration_ms");
+    private static final List<String> CALL_KEYS =
+            List.of("service_address", "service_port", "grpc_method", "tracing_name");
+    private static final List<String> CALL_REQUIRED = List.of("service_address", "service_port", "grpc_method");
+    private static final List<String> METHOD_NAMES = Arrays.stream(Method.values()).map(Method::name).toList();
+
+    private ConfigParser() {
+    }
+
+    /** Parses a whole document; {@code //} comment lines are allowed, as in the original's .jsonc files. */
+    public static Config parse(String json) throws ConfigException {
+        return config(JsonDocument.read(json));
+    }
+
+    private static Config config(JsonValue root) throws ConfigException {
+        if (!root.node().isObject()) {
+            throw root.expected("a JSON object at the top level");
+        }
+        root.object(TOP_LEVEL_KEYS, List.of());
+        Optional<String> serviceName = root.get("service_name").optionalNonBlankString();
+        Map<Method, Function> methods = new EnumMap<>(Method.class);
+        for (Method method : Method.values()) {
+            JsonValue function = root.get(method.configKey());
+            if (!function.isAbsent()) {
+                methods.put(method, function(function));
+            }
+        }
+        return new Config(serviceName, methods);
+    }
+
+    private static Function function(JsonValue value) throws ConfigException {
+        value.object(FUNCTION_KEYS, FUNCTION_KEYS);
+        return new Function(
+                value.get("tracing_name").nonBlankString(),
+                value.get("operations").elements(ConfigParser::operation));
+    }
+
+    private static Operation operation(JsonValue value) throws ConfigException {
+        Map.Entry<String, JsonValue> operation = value.variant("operation", OPERATIONS);
+        return operation.getKey().equals("Action")
+                ? new Operation.Single(action(operation.getValue()))
+                : new Operation.Concurrent(operation.getValue().elements(ConfigParser::action));
+    }
+
+    private static Action action(JsonValue value) throws ConfigException {
+        Map.Entry<String, JsonValue> action = value.variant("action", ACTIONS);
+        switch (action.getKey()) {
+            case "Sleep":
+                return sleep(action.getValue());
+            case "CallService":
+                return callService(action.getValue());
+            default: // "Function": variant() admits only ACTIONS
+                return function(action.getValue());
+        }
+    }
+
+    private static Action.Sleep sleep(JsonValue value) throws ConfigException {
+        value.object(SLEEP_KEYS, SLEEP_REQUIRED);
+        JsonValue failureChance = value.get("failure_chance");
+        return new Action.Sleep(
+                value.get("tracing_name").nonBlankString(),
+                value.get("duration_ms").nonNegativeLong(),
+                failureChance.isAbsent() ? OptionalDouble.empty() : OptionalDouble.of(failureChance.fraction()));
+    }
+
+    private static Action.CallService callService(JsonValue value) throws ConfigException {
+        value.object(CALL_KEYS, CALL_REQUIRED);
+        Peer peer = PeerAddress.peer(value.get("service_address"), value.get("service_port"));
+        Method method = Method.valueOf(value.get("grpc_method").oneOf(METHOD_NAMES));
+        String tracingName = value.get("tracing_name").optionalNonBlankString()
+                .orElse("call " + method.name() + " on " + peer.host() + ":" + peer.port());
+        return new Action.CallService(tracingName, peer, method);
+    }
+}

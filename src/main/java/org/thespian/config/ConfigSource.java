@@ -1,0 +1,75 @@
+package org.thespian.config;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/** Finds the config in the environment: inline in CONFIG_JSON, in the file named by CONFIG_FILE, or none. */
+public final class ConfigSource {
+
+    static final String CONFIG_JSON = "CONFIG_JSON";
+    static final String CONFIG_FILE = "CONFIG_FILE";
+    static final String DEFAULTS = "defaults";
+
+    /**
+     * @param origin where the config came from, for logs: {@code CONFIG_JSON}, {@code CONFIG_FILE <path>} or
+     *               {@code defaults}
+     */
+    public record LoadedConfig(Config config, String origin) {
+    }
+
+    private ConfigSource() {
+    }
+
+    /** Errors are prefixed with the origin, e.g. {@code CONFIG_FILE x.jsonc: grpc_method_a.operations: ...}. */
+    public static LoadedConfig load(Map<String, String> env) throws ConfigException {
+        // Blank counts as unset, as usual for env vars that deployment templates always set.
+        String json = env.getOrDefault(CONFIG_JSON, "");
+        String file = env.getOrDefault(CONFIG_FILE, "");
+        if (!json.isBlank() && !file.isBlank()) {
+            throw new ConfigException("", "set only one of " + CONFIG_JSON + " and " + CONFIG_FILE + ", not both");
+        }
+        if (!json.isBlank()) {
+            return load(CONFIG_JSON, () -> json);
+        }
+        if (!file.isBlank()) {
+            return load(CONFIG_FILE + " " + file, () -> read(Path.of(file)));
+        }
+        return new LoadedConfig(Config.empty(), DEFAULTS);
+    }
+
+    private interface Text {
+        String read() throws ConfigException;
+    }
+
+    private static LoadedConfig load(String origin, Text text) throws ConfigException {
+        try {
+            return new LoadedConfig(ConfigParser.parse(text.read()), origin);
+        } catch (ConfigException e) {
+            throw e.withOrigin(origin);
+        }
+    }
+
+    private static String read(Path file) throws ConfigException {
+        String name = file.toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".json") && !name.endsWith(".jsonc")) {
+            throw new ConfigException("", "expected a .json or .jsonc file");
+        }
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            // Some editors save UTF-8 with a byte-order mark, which is not JSON.
+            return text.startsWith("\uFEFF") ? text.substring(1) : text;
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("", "no such file");
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("", "the file is not UTF-8 text");
+        } catch (IOException e) {
+            throw new ConfigException("", "cannot read the file: " + e);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package org.thespian.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** A JSON value with its path in the document, so that every check can say where it failed and what it found. */
+final class JsonValue {
+
+    /** Reads one JSON value into a model object. */
+    @FunctionalInterface
+    interface Reader<T> {
+        T read(JsonValue value) throws ConfigException;
+    }
+
+    /** Long strings are cut in messages: the path already says where the value is. */
+    private static final int MAX_QUOTED_LENGTH = 60;
+
+    private final JsonNode node;
+    private final String path;
+
+    JsonValue(JsonNode node, String path) {
+        this.node = node;
+        this.path = path;
+    }
+
+    static String childPath(String parent, String key) {
+        return parent.isEmpty() ? key : parent + "." + key;
+    }
+
+    static String elementPath(String parent, int index) {
+        return parent + "[" + index + "]";
+    }
+
+    /** The JSON text of {@code text} as a string literal, for quoting keys and values in messages. */
+    static String quote(String text) {
+        return TextNode.valueOf(text).toString();
+    }
+
+    JsonNode node() {
+        return node;
+    }
+
+    /** True for a missing key and for an explicit {@code null}: optional values may be given either way. */
+    boolean isAbsent() {
+        return node.isMissingNode() || node.isNull();
+    }
+
+    ConfigException error(String problem) {
+        return new ConfigException(path, problem);
+    }
+
+    ConfigException expected(String what) {
+        return error("expected " + what + ", got " + describe());
+    }
+
+    /** The value of {@code key}; absent keys give a value for which {@link #isAbsent()} is true. */
+    JsonValue get(String key) {
+        return new JsonValue(node.path(key), childPath(path, key));
+    }
+
+    /** Checks that this is an object whose keys are all {@code allowed} and include every one of {@code required}. */
+    JsonValue object(List<String> allowed, List<String> required) throws ConfigException {
+        requireObject();
+        for (String key : keys()) {
+            if (!allowed.contains(key)) {
+                throw error("unknown key " + quote(key) + " (expected one of: " + String.join(", ", allowed) + ")");
+            }
+        }
+        for (String key : required) {
+            if (!node.has(key)) {
+                throw error("missing required key " + quote(key));
+            }
+        }
+        return this;
+    }
+
+    /**
+     * The single key and its value of an externally tagged {@code kind}, such as {@code {"Sleep": {...}}} for an
+     * action; the key must be one of {@code tags}.
+     */
+    Map.Entry<String, JsonValue> variant(String kind, List<String> tags) throws ConfigException {
+        requireObject();
+        List<String> keys = keys();
+        if (keys.size() != 1) {
+            String found = keys.isEmpty() ? "none" : keys.size() + ": " + quoteAll(keys);
+            throw error("an " + kind + " must have exactly one key (" + choices(tags) + "), found " + found);
+        }
+        String tag = keys.get(0);
+        if (!tags.contains(tag)) {
+            throw error("unknown " + kind + " " + quote(tag) + " (expected " + choices(tags) + ")");
+        }
+        return Map.entry(tag, get(tag));
+    }
+
+    <T> List<T> elements(Reader<T> reader) throws ConfigException {
+        if (!node.isArray()) {
+            throw expected("an array");
+        }
+        List<T> elements = new ArrayList<>(node.size());
+        for (int i = 0; i < node.size(); i++) {
+            elements.add(reader.read(new JsonValue(node.get(i), elementPath(path, i))));
+        }
+        return elements;
+    }
+
+    String nonBlankString() throws ConfigException {
+        if (!node.isTextual() || node.asText().isBlank()) {
+            throw expected("a non-blank string");
+        }
+        return node.asText();
+    }
+
+    Optional<String> optionalNonBlankString() throws ConfigException {
+        return isAbsent() ? Optional.empty() : Optional.of(nonBlankString());
+    }
+
+    long nonNegativeLong() throws ConfigException {
+        if (!node.isIntegralNumber() || node.bigIntegerValue().signum() < 0) {
+            throw expected("a non-negative integer");
+        }
+        if (!node.canConvertToLong()) {
+            throw expected("a non-negative integer of at most " + Long.MAX_VALUE);
+        }
+        return node.longValue();
+    }
+
+    /** A number from 0 to 1, such as a probability. */
+    double fraction() throws ConfigException {
+        if (!node.isNumber() || node.doubleValue() < 0 || node.doubleValue() > 1) {
+            throw expected("a number from 0 to 1");
+        }
+        return node.doubleValue();
+    }
+
+    /** This value if it is one of the strings {@code allowed}, exactly as written there. */
+    String oneOf(List<String> allowed) throws ConfigException {
+        if (!node.isTextual() || !allowed.contains(node.asText())) {
+            throw expected(choices(allowed));
+        }
+        return node.asText();
+    }
+
+    private void requireObject() throws ConfigException {
+        if (!node.isObject()) {
+            throw expected("an object");
+        }
+    }
+
+    private List<String> keys() {
+        List<String> keys = new ArrayList<>(node.size());
+        node.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    private String describe() {
+        if (node.isContainerNode()) {
+            return node.isObject() ? "an object" : "an array";
+        }
+        String json = node.toString();
+        return json.length() <= MAX_QUOTED_LENGTH ? json : json.substring(0, MAX_QUOTED_LENGTH) + "…";
+    }
+
+    private static String quoteAll(List<String> texts) {
+        return texts.stream().map(JsonValue::quote).collect(Collectors.joining(", "));
+    }
+
+    /** {@code "A" or "B"} for two choices, {@code one of "A", "B", "C"} for more. */
+    private static String choices(List<String> choices) {
+        return choices.size() == 2
+                ? quote(choices.get(0)) + " or " + quote(choices.get(1))
+                : "one of " + quoteAll(choices);
+    }
+}

@@ -1,0 +1,61 @@
+package org.thespian.engine;
+
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One request being acted out: its rolls, its deadline, and whether the caller has gone away. Cancelling it
+ * stops every sleep and peer call still pending, so abandoned requests cost nothing.
+ */
+public final class Execution {
+
+    private final Dice.Rolls rolls;
+    private final OptionalLong deadlineNanos;
+    private final Set<Runnable> cancelHandlers = ConcurrentHashMap.newKeySet();
+    private volatile boolean cancelled;
+
+    /**
+     * @param deadlineNanos the caller's deadline on the {@link System#nanoTime()} clock, if it set one
+     */
+    public Execution(Dice.Rolls rolls, OptionalLong deadlineNanos) {
+        this.rolls = rolls;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    public double roll(long actionKey) {
+        return rolls.roll(actionKey);
+    }
+
+    public OptionalLong deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    public void cancel() {
+        cancelled = true;
+        cancelHandlers.forEach(this::runOnce);
+    }
+
+    /**
+     * Runs {@code handler} when the execution is cancelled (at once if it already is). The returned handle
+     * unregisters it, so finished work leaves nothing behind.
+     */
+    public Runnable onCancel(Runnable handler) {
+        cancelHandlers.add(handler);
+        if (cancelled) {
+            runOnce(handler);
+        }
+        return () -> cancelHandlers.remove(handler);
+    }
+
+    /** Whoever removes a handler runs it, so a cancel racing a registration runs each handler once. */
+    private void runOnce(Runnable handler) {
+        if (cancelHandlers.remove(handler)) {
+            handler.run();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.thespian.server;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.CallOptions;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.thespian.config.Action.CallService;
+import org.thespian.config.Method;
+import org.thespian.config.Peer;
+import org.thespian.engine.ActionFailure;
+import org.thespian.engine.Execution;
+import org.thespian.engine.PeerCaller;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
+
+/**
+ * Calls peers over one long-lived channel per address (the original dialled anew for every call). The
+ * caller's deadline and cancellation travel with each call.
+ */
+public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
+
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+
+    private final List<ClientInterceptor> interceptors;
+    private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    public GrpcPeerCaller(List<ClientInterceptor> interceptors) {
+        this.interceptors = List.copyOf(interceptors);
+    }
+
+    @Override
+    public CompletableFuture<Void> call(CallService action, Execution execution) {
+        CallOptions options = CallOptions.DEFAULT;
+        if (execution.deadlineNanos().isPresent()) {
+            long remaining = execution.deadlineNanos().getAsLong() - System.nanoTime();
+            options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
+        }
+        ClientCall<Nothing, Nothing> call = channel(action.peer()).newCall(descriptor(action.method()), options);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
+        ClientCalls.asyncUnaryCall(call, NOTHING, new StreamObserver<>() {
+            @Override
+            public void onNext(Nothing value) {
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                unregister.run();
+                done.completeExceptionally(failure(action, Status.fromThrowable(error)));
+            }
+
+            @Override
+            public void onCompleted() {
+                unregister.run();
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+
+    private ManagedChannel channel(Peer peer) {
+        return channels.computeIfAbsent(peer, this::open);
+    }
+
+    private ManagedChannel open(Peer peer) {
+        ChannelCredentials credentials = peer.tls()
+                ? TlsChannelCredentials.create()
+                : InsecureChannelCredentials.create();
+        return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
+                .intercept(interceptors)
+                .directExecutor()
+                .build();
+    }
+
+    private static MethodDescriptor<Nothing, Nothing> descriptor(Method method) {
+        return switch (method) {
+            case A -> ThespianGrpc.getAMethod();
+            case B -> ThespianGrpc.getBMethod();
+            case C -> ThespianGrpc.getCMethod();
+        };
+    }
+
+    /**
+     * INTERNAL is how a Thespian reports that its own behaviour failed, so that failure belongs to the peer;
+     * anything else (unreachable, deadline, not a Thespian) happened on the way there and is this action's.
+     */
+    private static ActionFailure failure(CallService action, Status status) {
+        String peer = "peer " + action.peer().display() + " (" + action.method().fullName() + ")";
+        String description = status.getDescription() == null ? "" : ": " + status.getDescription();
+        return switch (status.getCode()) {
+            case INTERNAL -> ActionFailure.reportedByPeer(action, peer + " answered INTERNAL" + description);
+            case UNAVAILABLE -> ActionFailure.at(action, peer + " is unavailable" + description);
+            case DEADLINE_EXCEEDED -> ActionFailure.at(action, peer + " did not answer before the deadline");
+            case CANCELLED -> ActionFailure.at(action, "cancelled: the caller went away");
+            default -> ActionFailure.at(action, peer + " answered " + status.getCode() + description);
+        };
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+}

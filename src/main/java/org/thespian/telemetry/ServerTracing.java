@@ -1,0 +1,134 @@
+package org.thespian.telemetry;
+
+import static org.thespian.telemetry.SpanAttributes.RPC_GRPC_STATUS_CODE;
+import static org.thespian.telemetry.SpanAttributes.RPC_METHOD;
+import static org.thespian.telemetry.SpanAttributes.RPC_SERVICE;
+import static org.thespian.telemetry.SpanAttributes.RPC_SYSTEM;
+
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A SERVER span per incoming RPC, continuing the caller's trace when the call carries W3C trace context,
+ * plus the request's duration metric and its one log line. The span is current while the handler runs, so
+ * the engine's spans hang below it.
+ */
+final class ServerTracing implements ServerInterceptor {
+
+    private static final Logger LOG = LoggerFactory.getLogger("thespian.request");
+
+    private final TextMapPropagator propagator;
+    private final Tracer tracer;
+    private final DoubleHistogram duration;
+
+    ServerTracing(TextMapPropagator propagator, Tracer tracer, DoubleHistogram duration) {
+        this.propagator = propagator;
+        this.tracer = tracer;
+        this.duration = duration;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+            ServerCallHandler<Q, R> next) {
+        MethodDescriptor<Q, R> method = call.getMethodDescriptor();
+        Context parent = propagator.extract(Context.root(), headers, MetadataCarrier.INSTANCE);
+        Span span = tracer.spanBuilder(method.getFullMethodName())
+                .setParent(parent)
+                .setSpanKind(SpanKind.SERVER)
+                .setAttribute(RPC_SYSTEM, "grpc")
+                .setAttribute(RPC_SERVICE, method.getServiceName())
+                .setAttribute(RPC_METHOD, method.getBareMethodName())
+                .startSpan();
+        Context context = parent.with(span);
+        Completion completion = new Completion(span, method);
+        ServerCall<Q, R> traced = new SimpleForwardingServerCall<>(call) {
+            @Override
+            public void close(Status status, Metadata trailers) {
+                completion.finish(status);
+                super.close(status, trailers);
+            }
+        };
+        ServerCall.Listener<Q> listener;
+        try (Scope ignored = context.makeCurrent()) {
+            listener = next.startCall(traced, headers);
+        }
+        return new SimpleForwardingServerCallListener<>(listener) {
+            @Override
+            public void onMessage(Q message) {
+                try (Scope ignored = context.makeCurrent()) {
+                    super.onMessage(message);
+                }
+            }
+
+            @Override
+            public void onHalfClose() {
+                try (Scope ignored = context.makeCurrent()) {
+                    super.onHalfClose();
+                }
+            }
+
+            @Override
+            public void onCancel() {
+                completion.finish(Status.CANCELLED.withDescription("the caller cancelled or its deadline passed"));
+                try (Scope ignored = context.makeCurrent()) {
+                    super.onCancel();
+                }
+            }
+        };
+    }
+
+    /** Ends the span, records the duration and logs the outcome, once: a call is closed or cancelled, not both. */
+    private final class Completion {
+        private final Span span;
+        private final MethodDescriptor<?, ?> method;
+        private final long startNanos = System.nanoTime();
+        private final AtomicBoolean finished = new AtomicBoolean();
+
+        Completion(Span span, MethodDescriptor<?, ?> method) {
+            this.span = span;
+            this.method = method;
+        }
+
+        void finish(Status status) {
+            if (!finished.compareAndSet(false, true)) {
+                return;
+            }
+            double millis = (System.nanoTime() - startNanos) / 1e6;
+            span.setAttribute(RPC_GRPC_STATUS_CODE, (long) status.getCode().value());
+            if (!status.isOk()) {
+                span.setStatus(StatusCode.ERROR, status.getDescription());
+            }
+            span.end();
+            duration.record(millis, Attributes.of(RPC_SERVICE, method.getServiceName(),
+                    RPC_METHOD, method.getBareMethodName(), RPC_GRPC_STATUS_CODE, (long) status.getCode().value()));
+            String outcome = String.format(Locale.ROOT, "%s answered %s in %.1f ms", method.getFullMethodName(),
+                    status.getCode(), millis);
+            SpanLogging.withSpan(span.getSpanContext(), method.getFullMethodName(), () -> {
+                if (status.isOk()) {
+                    LOG.info(outcome);
+                } else {
+                    LOG.warn("{}: {}", outcome, status.getDescription());
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package org.thespian.telemetry;
+
+import io.opentelemetry.api.common.AttributeKey;
+
+/** The attribute names Thespian puts on spans and metrics (see docs/telemetry.md). */
+final class SpanAttributes {
+
+    static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
+    static final AttributeKey<String> RPC_SERVICE = AttributeKey.stringKey("rpc.service");
+    static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
+    static final AttributeKey<Long> RPC_GRPC_STATUS_CODE = AttributeKey.longKey("rpc.grpc.status_code");
+    static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+
+    static final AttributeKey<String> ACTION = AttributeKey.stringKey("thespian.action");
+    static final AttributeKey<String> ACTION_NAME = AttributeKey.stringKey("thespian.action.name");
+    static final AttributeKey<Long> DURATION_MS = AttributeKey.longKey("thespian.duration_ms");
+    static final AttributeKey<Double> FAILURE_CHANCE = AttributeKey.doubleKey("thespian.failure_chance");
+    static final AttributeKey<Double> ROLL = AttributeKey.doubleKey("thespian.roll");
+    static final AttributeKey<String> PEER = AttributeKey.stringKey("thespian.peer");
+
+    static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
+    static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
+
+    private SpanAttributes() {
+    }
+}

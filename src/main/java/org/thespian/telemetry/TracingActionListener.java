@@ -1,0 +1,134 @@
+package org.thespian.telemetry;
+
+import static org.thespian.telemetry.SpanAttributes.ACTION;
+import static org.thespian.telemetry.SpanAttributes.ACTION_NAME;
+import static org.thespian.telemetry.SpanAttributes.DURATION_MS;
+import static org.thespian.telemetry.SpanAttributes.EXCEPTION_MESSAGE;
+import static org.thespian.telemetry.SpanAttributes.EXCEPTION_TYPE;
+import static org.thespian.telemetry.SpanAttributes.FAILURE_CHANCE;
+import static org.thespian.telemetry.SpanAttributes.PEER;
+import static org.thespian.telemetry.SpanAttributes.ROLL;
+import static org.thespian.telemetry.SpanAttributes.RPC_METHOD;
+import static org.thespian.telemetry.SpanAttributes.RPC_SERVICE;
+import static org.thespian.telemetry.SpanAttributes.RPC_SYSTEM;
+import static org.thespian.telemetry.SpanAttributes.SERVER_ADDRESS;
+import static org.thespian.telemetry.SpanAttributes.SERVER_PORT;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.thespian.config.Action;
+import org.thespian.config.Action.CallService;
+import org.thespian.config.Action.Sleep;
+import org.thespian.engine.ActionFailure;
+import org.thespian.engine.ActionListener;
+import org.thespian.engine.ActionScope;
+import org.thespian.proto.ThespianGrpc;
+
+/**
+ * A span per action, named by its {@code tracing_name}, so the trace tree mirrors the config. A failure is
+ * recorded (exception event, failure metric, one ERROR log line) where it originates; the spans above it only
+ * turn to ERROR as it propagates.
+ */
+final class TracingActionListener implements ActionListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger("thespian.action");
+
+    private final Tracer tracer;
+    private final LongCounter failures;
+
+    TracingActionListener(Tracer tracer, LongCounter failures) {
+        this.tracer = tracer;
+        this.failures = failures;
+    }
+
+    @Override
+    public ActionScope requestScope() {
+        return new SpanScope(Context.current(), null);
+    }
+
+    @Override
+    public ActionScope begin(ActionScope parent, Action action) {
+        Context parentContext = ((SpanScope) parent).context;
+        SpanBuilder builder = tracer.spanBuilder(action.tracingName())
+                .setParent(parentContext)
+                .setAttribute(ACTION, kind(action))
+                .setAttribute(ACTION_NAME, action.tracingName());
+        if (action instanceof Sleep sleep) {
+            builder.setAttribute(DURATION_MS, sleep.durationMs());
+            sleep.failureChance().ifPresent(chance -> builder.setAttribute(FAILURE_CHANCE, chance));
+        } else if (action instanceof CallService call) {
+            builder.setSpanKind(SpanKind.CLIENT)
+                    .setAttribute(RPC_SYSTEM, "grpc")
+                    .setAttribute(RPC_SERVICE, ThespianGrpc.SERVICE_NAME)
+                    .setAttribute(RPC_METHOD, call.method().name())
+                    .setAttribute(SERVER_ADDRESS, call.peer().host())
+                    .setAttribute(SERVER_PORT, (long) call.peer().port())
+                    .setAttribute(PEER, call.peer().display());
+        }
+        return new SpanScope(parentContext.with(builder.startSpan()), action);
+    }
+
+    private static String kind(Action action) {
+        return action.getClass().getSimpleName();
+    }
+
+    private final class SpanScope implements ActionScope {
+        private final Context context;
+        private final Action action;
+
+        SpanScope(Context context, Action action) {
+            this.context = context;
+            this.action = action;
+        }
+
+        @Override
+        public <T> T enter(Supplier<T> work) {
+            try (Scope ignored = context.makeCurrent()) {
+                return work.get();
+            }
+        }
+
+        @Override
+        public void rolled(double chance, double roll) {
+            Span.fromContext(context).setAttribute(ROLL, roll);
+        }
+
+        @Override
+        public void succeeded() {
+            Span.fromContext(context).end();
+        }
+
+        @Override
+        public void failed(ActionFailure failure) {
+            Span span = Span.fromContext(context);
+            if (failure.origin() == action) {
+                span.setStatus(StatusCode.ERROR, failure.reason());
+                if (!failure.fromPeer()) {
+                    recordOrigin(span, failure);
+                }
+            } else {
+                span.setStatus(StatusCode.ERROR, failure.getMessage());
+            }
+            span.end();
+        }
+
+        private void recordOrigin(Span span, ActionFailure failure) {
+            span.addEvent("exception", Attributes.of(
+                    EXCEPTION_TYPE, ActionFailure.class.getName(),
+                    EXCEPTION_MESSAGE, failure.reason()));
+            failures.add(1, Attributes.of(ACTION, kind(action), ACTION_NAME, action.tracingName()));
+            SpanLogging.withSpan(span.getSpanContext(), action.tracingName(),
+                    () -> LOG.error("{} failed: {}", action.tracingName(), failure.reason()));
+        }
+    }
+}

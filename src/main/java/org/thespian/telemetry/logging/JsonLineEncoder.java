@@ -1,0 +1,38 @@
+package org.thespian.telemetry.logging;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.encoder.EncoderBase;
+import java.nio.charset.StandardCharsets;
+
+/** Writes each event as one line of JSON (see {@link JsonLineLayout} for the fields). */
+public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
+
+    private final JsonLineLayout layout = new JsonLineLayout();
+
+    public void setServiceName(String serviceName) {
+        layout.setServiceName(serviceName);
+    }
+
+    @Override
+    public void start() {
+        layout.setContext(getContext());
+        layout.start();
+        super.start();
+    }
+
+    @Override
+    public byte[] headerBytes() {
+        return null;
+    }
+
+    @Override
+    public byte[] encode(ILoggingEvent event) {
+        // JSON escapes every newline inside strings, so this is the line's only one.
+        return (layout.doLayout(event) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public byte[] footerBytes() {
+        return null;
+    }
+}

@@ -1,0 +1,107 @@
+package org.thespian.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.thespian.proto.Nothing;
+import org.thespian.testsupport.ThespianProcess;
+
+/** Three jar processes with different env vars, client → middle → leaf, called from outside over gRPC. */
+class ChainEndToEndTest {
+
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+
+    private static ThespianProcess leaf;
+    private static ThespianProcess middle;
+    private static ThespianProcess client;
+    private static int deadPort;
+
+    @BeforeAll
+    static void startChain() {
+        deadPort = ThespianProcess.freePort();
+        leaf = ThespianProcess.start(Map.of("SERVICE_NAME", "database", "CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "query", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "read rows", "duration_ms": 50}}}]},
+                 "grpc_method_b": {"tracing_name": "write", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "disk full", "duration_ms": 5, "failure_chance": 1.0}}}]},
+                 "grpc_method_c": null}"""));
+        middle = ThespianProcess.start(Map.of("SERVICE_NAME", "backend", "CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "handle", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "parse", "duration_ms": 30}}},
+                    {"Action": {"CallService": {"tracing_name": "query db", "service_address": "http://127.0.0.1",
+                        "service_port": "%d", "grpc_method": "A"}}}]},
+                 "grpc_method_b": {"tracing_name": "save", "operations": [
+                    {"Action": {"CallService": {"tracing_name": "write db", "service_address": "127.0.0.1",
+                        "service_port": %d, "grpc_method": "B"}}}]},
+                 "grpc_method_c": {"tracing_name": "orphan", "operations": [
+                    {"Action": {"CallService": {"tracing_name": "call nobody", "service_address": "127.0.0.1",
+                        "service_port": "%d", "grpc_method": "A"}}}]}}"""
+                .formatted(leaf.port(), leaf.port(), deadPort)));
+        client = ThespianProcess.start(Map.of("SERVICE_NAME", "frontend", "CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "page", "operations": [
+                    {"Action": {"CallService": {"tracing_name": "call backend", "service_address": "http://127.0.0.1",
+                        "service_port": "%1$d", "grpc_method": "A"}}},
+                    {"Action": {"Sleep": {"tracing_name": "render", "duration_ms": 20}}}]},
+                 "grpc_method_b": {"tracing_name": "submit", "operations": [
+                    {"Action": {"CallService": {"tracing_name": "save order", "service_address": "http://127.0.0.1",
+                        "service_port": "%1$d", "grpc_method": "B"}}}]},
+                 "grpc_method_c": {"tracing_name": "lost", "operations": [
+                    {"Action": {"CallService": {"tracing_name": "call orphan", "service_address": "http://127.0.0.1",
+                        "service_port": "%1$d", "grpc_method": "C"}}}]}}""".formatted(middle.port())));
+    }
+
+    @AfterAll
+    static void stopChain() {
+        for (ThespianProcess process : new ThespianProcess[] {client, middle, leaf}) {
+            if (process != null) {
+                process.close();
+            }
+        }
+    }
+
+    @Test
+    void aCallThroughTheChainSucceedsAndTakesTheConfiguredTime() {
+        client.blockingStub().a(NOTHING); // warm-up: connections between the instances
+        long[] millis = new long[5];
+        for (int i = 0; i < millis.length; i++) {
+            long start = System.nanoTime();
+            client.blockingStub().a(NOTHING);
+            millis[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        }
+        Arrays.sort(millis);
+        long median = millis[millis.length / 2];
+        // 30 ms (middle) + 50 ms (leaf) + 20 ms (client) = 100 ms, plus three hops on loopback.
+        assertTrue(median >= 100 && median < 200, "median through the chain: " + median + " ms");
+    }
+
+    @Test
+    void aFailureInTheLeafSurfacesAtTheClientWithItsPath() {
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> client.blockingStub().b(NOTHING));
+        assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
+        String message = error.getStatus().getDescription();
+        assertTrue(message.startsWith("submit > save order: peer http://127.0.0.1:" + middle.port()
+                + " (thespian.Thespian/B) answered INTERNAL: save > write db: peer http://127.0.0.1:" + leaf.port()
+                + " (thespian.Thespian/B) answered INTERNAL: write > disk full: failed by chance"
+                + " (failure_chance 1.0, rolled 0."), message);
+    }
+
+    @Test
+    void aDeadPeerIsAClearFailureAndTheServersKeepServing() {
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> client.blockingStub().c(NOTHING));
+        assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
+        String message = error.getStatus().getDescription();
+        assertTrue(message.contains("orphan > call nobody: peer http://127.0.0.1:" + deadPort
+                + " (thespian.Thespian/A) is unavailable"), message);
+        client.blockingStub().a(NOTHING);
+        assertTrue(middle.isAlive() && client.isAlive());
+    }
+}

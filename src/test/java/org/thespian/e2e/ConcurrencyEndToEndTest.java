@@ -1,0 +1,110 @@
+package org.thespian.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.Test;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
+import org.thespian.testsupport.ThespianProcess;
+
+/** Many requests at once on few threads, and abandoned requests that stop their remaining work. */
+class ConcurrencyEndToEndTest {
+
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+
+    @Test
+    void fiveThousandSleepingRequestsRunAtOnceOnAFixedSmallNumberOfThreads() throws Exception {
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of("CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "nap", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "sleep", "duration_ms": 1000}}}]}}"""))) {
+            ThespianGrpc.ThespianFutureStub stub = ThespianGrpc.newFutureStub(thespian.channel());
+            stub.a(NOTHING).get(); // warm-up
+            int threadsBefore = threads(thespian.pid());
+            List<ListenableFuture<Nothing>> calls = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < 5000; i++) {
+                calls.add(stub.withDeadlineAfter(60, TimeUnit.SECONDS).a(NOTHING));
+            }
+            Thread.sleep(500); // all 5,000 are asleep now
+            int threadsDuring = threads(thespian.pid());
+            for (ListenableFuture<Nothing> call : calls) {
+                call.get();
+            }
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(threadsDuring <= threadsBefore + 2,
+                    "threads grew from " + threadsBefore + " to " + threadsDuring + " with 5,000 requests asleep");
+            // Serially this would take 5,000 s; concurrently, one sleep plus the time to send 5,000 calls.
+            assertTrue(elapsedMs < 10_000, "5,000 concurrent 1 s sleeps took " + elapsedMs + " ms");
+        }
+    }
+
+    @Test
+    void anExpiredCallStopsItsRemainingWorkAndPassesItsDeadlineOn() throws Exception {
+        AtomicInteger callsReceived = new AtomicInteger();
+        CountDownLatch peerSawCancel = new CountDownLatch(1);
+        Server peer = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+                .addService(new ThespianGrpc.ThespianImplBase() {
+                    @Override
+                    public void a(Nothing request, StreamObserver<Nothing> responses) {
+                        callsReceived.incrementAndGet(); // must never happen: it comes after an expired sleep
+                    }
+
+                    @Override
+                    public void b(Nothing request, StreamObserver<Nothing> responses) {
+                        // never answers: only the propagated deadline can end this call
+                        ((ServerCallStreamObserver<Nothing>) responses).setOnCancelHandler(peerSawCancel::countDown);
+                    }
+                }).build().start();
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of("CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "slow then call", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "slow", "duration_ms": 300}}},
+                  {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %1$d, "grpc_method": "A"}}}]},
+                 "grpc_method_b": {"tracing_name": "call a hanging peer", "operations": [
+                  {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %1$d, "grpc_method": "B"}}}]}}"""
+                .formatted(peer.getPort())))) {
+            expectDeadlineExceeded(() -> thespian.blockingStub().withDeadlineAfter(100, TimeUnit.MILLISECONDS).a(NOTHING));
+            expectDeadlineExceeded(() -> thespian.blockingStub().withDeadlineAfter(300, TimeUnit.MILLISECONDS).b(NOTHING));
+            assertTrue(peerSawCancel.await(5, TimeUnit.SECONDS), "the hanging peer's call was never cancelled");
+            Thread.sleep(500);
+            assertEquals(0, callsReceived.get(), "the call after the expired sleep still went out");
+        } finally {
+            peer.shutdownNow();
+        }
+    }
+
+    private static void expectDeadlineExceeded(Runnable call) {
+        try {
+            call.run();
+            throw new AssertionError("the call should have run past its deadline");
+        } catch (StatusRuntimeException e) {
+            assertEquals(io.grpc.Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        }
+    }
+
+    /** The live thread count of a process, as the kernel reports it. */
+    private static int threads(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("Threads:")) {
+                return Integer.parseInt(line.substring("Threads:".length()).trim());
+            }
+        }
+        throw new IllegalStateException("no thread count for process " + pid);
+    }
+}

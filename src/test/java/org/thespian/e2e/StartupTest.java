@@ -1,0 +1,128 @@
+package org.thespian.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.thespian.proto.Nothing;
+import org.thespian.testsupport.ThespianProcess;
+
+/** How the jar starts, refuses to start, and stops, seen from outside the process. */
+class StartupTest {
+
+    private static final Duration EXIT = Duration.ofSeconds(20);
+
+    @Test
+    void aBadConfigExitsWithCode2BeforeBindingAnyPort() throws Exception {
+        try (ThespianProcess thespian = ThespianProcess.launch(Map.of("CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "checkout", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "wait", "duration_ms": -5}}}]}}"""))) {
+            assertEquals(2, thespian.awaitExit(EXIT));
+            assertEquals("thespian: CONFIG_JSON: grpc_method_a.operations[0].Action.Sleep.duration_ms:"
+                    + " expected a non-negative integer, got -5", thespian.stderr());
+            assertFalse(listening(thespian.port()), "the port was bound");
+        }
+    }
+
+    @Test
+    void aJsonSyntaxErrorNamesLineAndColumn() throws Exception {
+        try (ThespianProcess thespian = ThespianProcess.launch(Map.of("CONFIG_JSON", "{\n  \"grpc_method_a\": nul\n}"))) {
+            assertEquals(2, thespian.awaitExit(EXIT));
+            assertTrue(thespian.stderr().startsWith("thespian: CONFIG_JSON: invalid JSON at line 2, column "),
+                    thespian.stderr());
+            assertNoStackTrace(thespian);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "PORT, abc, 'thespian: PORT must be a whole number from 1 to 65535, got \"abc\"'",
+        "PORT, 70000, 'thespian: PORT must be a whole number from 1 to 65535, got \"70000\"'",
+        "THESPIAN_SEED, x1, 'thespian: THESPIAN_SEED must be a whole number, got \"x1\"'",
+        "LOKI_ADDRESS, localhost:3100, 'thespian: LOKI_ADDRESS must be an http:// or https:// URL with a host,"
+                + " such as http://localhost:3100, got \"localhost:3100\"'",
+    })
+    void aBadVariableExitsWithCode2AndNamesIt(String variable, String value, String message) throws Exception {
+        try (ThespianProcess thespian = ThespianProcess.launch(Map.of(variable, value))) {
+            assertEquals(2, thespian.awaitExit(EXIT));
+            assertEquals(message, thespian.stderr());
+        }
+    }
+
+    @Test
+    void aPortInUseIsAClearErrorNotAStackTrace() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("0.0.0.0", 0));
+            try (ThespianProcess thespian = ThespianProcess.launch(Map.of("PORT", Integer.toString(taken.getLocalPort())))) {
+                assertEquals(1, thespian.awaitExit(EXIT));
+                assertTrue(thespian.stderr().startsWith("thespian: cannot listen on port " + taken.getLocalPort()),
+                        thespian.stderr());
+                assertNoStackTrace(thespian);
+            }
+        }
+    }
+
+    @Test
+    void withNoConfigurationItServesMethodsThatDoNothingAndSaysHowToConfigure() {
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of())) {
+            thespian.blockingStub().a(Nothing.getDefaultInstance());
+            thespian.blockingStub().b(Nothing.getDefaultInstance());
+            thespian.blockingStub().c(Nothing.getDefaultInstance());
+            String logs = String.join("\n", thespian.stdout());
+            assertTrue(logs.contains("serving thespian.Thespian on port " + thespian.port()), logs);
+            assertTrue(logs.contains("Set CONFIG_JSON"), logs);
+        }
+    }
+
+    @Test
+    void sigtermLetsCallsInFlightFinishThenExitsZero() throws Exception {
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of("CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "slow", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 1000}}}]}}"""))) {
+            var inFlight = org.thespian.proto.ThespianGrpc.newFutureStub(thespian.channel()).a(Nothing.getDefaultInstance());
+            Thread.sleep(300);
+            thespian.terminate();
+            inFlight.get(); // completes OK despite the SIGTERM
+            assertEquals(0, thespian.awaitExit(EXIT));
+            assertFalse(listening(thespian.port()));
+        }
+    }
+
+    @Test
+    void healthcheckSubcommandReportsServingAndFailsWhenNothingListens() throws Exception {
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of())) {
+            String port = Integer.toString(thespian.port());
+            try (ThespianProcess check = ThespianProcess.launch(Map.of("PORT", port), "healthcheck")) {
+                assertEquals(0, check.awaitExit(EXIT));
+                assertEquals("SERVING", String.join("\n", check.stdout()));
+            }
+        }
+        try (ThespianProcess check = ThespianProcess.launch(Map.of("PORT", Integer.toString(ThespianProcess.freePort())),
+                "healthcheck")) {
+            assertEquals(1, check.awaitExit(EXIT));
+        }
+    }
+
+    private static void assertNoStackTrace(ThespianProcess thespian) {
+        assertFalse(thespian.stderr().contains("\tat "), thespian.stderr());
+        assertFalse(thespian.stderr().contains("Exception"), thespian.stderr());
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package org.thespian.telemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.thespian.proto.Nothing;
+import org.thespian.testsupport.OtlpReceiver;
+import org.thespian.testsupport.ReceivedSpan;
+import org.thespian.testsupport.SilentServer;
+import org.thespian.testsupport.ThespianProcess;
+
+/** The standard OTEL_* variables, the console view, and backends that are down or hang. */
+class TelemetryConfigurationTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+    private static final String NAP = """
+            {"grpc_method_a": {"tracing_name": "nap", "operations": [
+               {"Action": {"Sleep": {"tracing_name": "sleep", "duration_ms": 10}}}]}}""";
+
+    @Test
+    void standardOtelVariablesExportOverHttpProtobuf() throws Exception {
+        try (OtlpReceiver otlp = OtlpReceiver.start();
+                ThespianProcess thespian = ThespianProcess.start(Map.of(
+                        "CONFIG_JSON", NAP,
+                        "OTEL_SERVICE_NAME", "from-otel-service-name",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", otlp.httpEndpoint(),
+                        "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
+                        "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=test"))) {
+            thespian.blockingStub().a(NOTHING);
+            List<ReceivedSpan> spans = otlp.awaitSpans(received -> received.size() >= 3, WAIT);
+            assertTrue(spans.stream().allMatch(span -> span.serviceName().equals("from-otel-service-name")), spans.toString());
+            assertEquals("test", spans.get(0).resourceAttributes().get("deployment.environment.name"));
+            assertEquals(List.of("nap", "sleep", "thespian.Thespian/A"),
+                    spans.stream().map(ReceivedSpan::name).sorted().toList());
+        }
+    }
+
+    @Test
+    void serviceNameWinsOverOtelServiceNameAndStandardVariablesWinOverTheBackendAddress() throws Exception {
+        try (OtlpReceiver viaBackendAddress = OtlpReceiver.start();
+                OtlpReceiver viaStandard = OtlpReceiver.start();
+                ThespianProcess thespian = ThespianProcess.start(Map.of(
+                        "CONFIG_JSON", NAP,
+                        "SERVICE_NAME", "from-service-name",
+                        "OTEL_SERVICE_NAME", "from-otel-service-name",
+                        "OTEL_BACKEND_ADDRESS", viaBackendAddress.grpcEndpoint(),
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", viaStandard.grpcEndpoint()))) {
+            thespian.blockingStub().a(NOTHING);
+            List<ReceivedSpan> spans = viaStandard.awaitSpans(received -> received.size() >= 3, WAIT);
+            assertTrue(spans.stream().allMatch(span -> span.serviceName().equals("from-service-name")), spans.toString());
+            assertTrue(viaBackendAddress.spans().isEmpty(), "spans went to OTEL_BACKEND_ADDRESS too");
+        }
+    }
+
+    @Test
+    void theConsoleViewPrintsEachLocalTraceTree() throws Exception {
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of("CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "checkout", "operations": [
+                   {"ConcurrentActions": [
+                      {"Sleep": {"tracing_name": "reserve stock", "duration_ms": 20, "failure_chance": 1}},
+                      {"Sleep": {"tracing_name": "render email", "duration_ms": 10}}]}]}}""",
+                "THESPIAN_TRACE_CONSOLE", "true"))) {
+            try {
+                thespian.blockingStub().a(NOTHING);
+            } catch (io.grpc.StatusRuntimeException expected) {
+                // the failure is what the tree should show
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!thespian.stderr().contains("render email") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            List<String> tree = Arrays.asList(thespian.stderr().split("\n"));
+            assertTrue(tree.get(0).matches("trace [0-9a-f]{32} thespian"), tree.toString());
+            assertTrue(tree.get(1).matches("  thespian\\.Thespian/A \\[SERVER] {2}[0-9.]+ ms {2}ERROR: checkout > reserve stock: .*"), tree.toString());
+            assertTrue(tree.get(2).matches("    checkout {2}[0-9.]+ ms {2}ERROR: .*"), tree.toString());
+            assertTrue(tree.get(3).matches("      reserve stock {2}[0-9.]+ ms {2}ERROR: failed by chance .*"), tree.toString());
+            assertTrue(tree.get(4).matches("      render email {2}[0-9.]+ ms"), tree.toString());
+        }
+    }
+
+    @Test
+    void withNothingConfiguredNothingIsExportedAndNothingComplains() {
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of("CONFIG_JSON", NAP))) {
+            for (int i = 0; i < 20; i++) {
+                thespian.blockingStub().a(NOTHING);
+            }
+            assertEquals("", thespian.stderr());
+            assertTrue(thespian.stdout().stream().allMatch(line -> line.startsWith("{")), thespian.stdout().toString());
+            assertTrue(thespian.stdout().stream().noneMatch(line -> line.contains("\"trace_id\":\"00000000")),
+                    "log lines carry all-zero trace ids: " + thespian.stdout());
+        }
+    }
+
+    @Test
+    void deadOrHangingBackendsNeverSlowRequestsAndMemoryStaysBounded() throws Exception {
+        try (SilentServer hangingOtlp = SilentServer.start();
+                SilentServer hangingLoki = SilentServer.start()) {
+            Map<String, String> closed = new HashMap<>(Map.of("CONFIG_JSON", NAP,
+                    "OTEL_BACKEND_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort(),
+                    "LOKI_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort()));
+            Map<String, String> hanging = new HashMap<>(Map.of("CONFIG_JSON", NAP,
+                    "OTEL_BACKEND_ADDRESS", hangingOtlp.address().toString(),
+                    "LOKI_ADDRESS", hangingLoki.address().toString(),
+                    "JAVA_TOOL_OPTIONS", "-Xmx64m"));
+            try (ThespianProcess toClosedPorts = ThespianProcess.start(closed);
+                    ThespianProcess toHangingServers = ThespianProcess.start(hanging)) {
+                for (ThespianProcess thespian : List.of(toClosedPorts, toHangingServers)) {
+                    long median = medianMillis(thespian, 40);
+                    assertTrue(median >= 10 && median < 40, "median of a 10 ms request: " + median + " ms");
+                }
+                // 30,000 requests make 90,000 spans and 30,000 log lines: far more than 64 MB could hold if the
+                // export queues were unbounded.
+                var stub = org.thespian.proto.ThespianGrpc.newFutureStub(toHangingServers.channel());
+                List<com.google.common.util.concurrent.ListenableFuture<Nothing>> calls = new java.util.ArrayList<>();
+                for (int i = 0; i < 30_000; i++) {
+                    calls.add(stub.withDeadlineAfter(2, TimeUnit.MINUTES).a(NOTHING));
+                    if (calls.size() == 1000) {
+                        for (var call : calls) {
+                            call.get();
+                        }
+                        calls.clear();
+                    }
+                }
+                assertTrue(toHangingServers.isAlive());
+                assertTrue(medianMillis(toHangingServers, 20) < 40, "slow after the flood");
+                assertTrue(residentMegabytes(toHangingServers.pid()) < 400, "resident memory grew past 400 MB");
+                assertFalse(toHangingServers.stderr().contains("OutOfMemoryError"), toHangingServers.stderr());
+            }
+        }
+    }
+
+    private static long medianMillis(ThespianProcess thespian, int calls) {
+        thespian.blockingStub().a(NOTHING);
+        long[] millis = new long[calls];
+        for (int i = 0; i < calls; i++) {
+            long start = System.nanoTime();
+            thespian.blockingStub().a(NOTHING);
+            millis[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        }
+        Arrays.sort(millis);
+        return millis[calls / 2];
+    }
+
+    private static long residentMegabytes(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS for " + pid);
+    }
+}

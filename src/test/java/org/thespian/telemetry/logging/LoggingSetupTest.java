@@ -1,0 +1,148 @@
+package org.thespian.telemetry.logging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.util.ContextInitializer;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.ConsoleAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.thespian.testsupport.Loopback;
+import org.thespian.testsupport.LokiReceiver;
+import org.thespian.testsupport.ReceivedLogLine;
+import org.thespian.testsupport.SilentServer;
+
+class LoggingSetupTest {
+
+    private static final Logger log = LoggerFactory.getLogger(LoggingSetupTest.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String SPAN_ID = "00f067aa0ba902b7";
+    private static final Duration PROMPT = Duration.ofSeconds(2);
+
+    @AfterEach
+    void backToStdoutOnly() {
+        MDC.clear();
+        LoggingSetup.configure("thespian", Optional.empty());
+    }
+
+    @Test
+    void pushesJsonLinesToLokiWithLowCardinalityLabelsAndTraceMetadata() throws Exception {
+        try (LokiReceiver loki = LokiReceiver.start()) {
+            LoggingSetup.configure("checkout", Optional.of(loki.address()));
+            MDC.put("trace_id", TRACE_ID);
+            MDC.put("span_id", SPAN_ID);
+            log.atInfo().addKeyValue("order_id", 42).log("order paid");
+            MDC.clear();
+            log.warn("no trace here");
+
+            List<ReceivedLogLine> lines = loki.awaitLines(received -> received.size() >= 2, Duration.ofSeconds(10));
+
+            ReceivedLogLine traced = withMessage(lines, "order paid");
+            assertEquals(Map.of("service_name", "checkout", "level", "INFO"), traced.streamLabels());
+            assertEquals(Map.of("trace_id", TRACE_ID, "span_id", SPAN_ID), traced.structuredMetadata());
+            JsonNode body = JSON.readTree(traced.line());
+            assertEquals("checkout", body.get("service_name").asText());
+            assertEquals(TRACE_ID, body.get("trace_id").asText());
+            assertEquals(42, body.get("order_id").asLong());
+
+            ReceivedLogLine untraced = withMessage(lines, "no trace here");
+            assertEquals(Map.of("service_name", "checkout", "level", "WARN"), untraced.streamLabels());
+            assertEquals(Map.of(), untraced.structuredMetadata(), "no empty trace ids");
+        }
+    }
+
+    @Test
+    void aHungLokiNeverHoldsUpLogging() throws Exception {
+        try (SilentServer loki = SilentServer.start()) {
+            // Reconfiguring only once a push hangs shows that stopping the appender does not wait for it either.
+            assertLoggingStaysPrompt(loki.address(), () -> loki.awaitConnection(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void aDownLokiNeverHoldsUpLogging() {
+        assertLoggingStaysPrompt(Loopback.closedPort(), () -> { });
+    }
+
+    @Test
+    void logbackStartsWithJsonOnStdoutAtInfo() throws Exception {
+        LoggerContext context = new LoggerContext();
+        // Runs the discovery logback does at startup, META-INF/services included.
+        new ContextInitializer(context).autoConfig();
+
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        assertEquals(Level.INFO, root.getLevel());
+        ConsoleAppender<?> stdout = assertInstanceOf(ConsoleAppender.class, root.getAppender("stdout"));
+        assertInstanceOf(JsonLineEncoder.class, stdout.getEncoder());
+        List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
+        root.iteratorForAppenders().forEachRemaining(appenders::add);
+        assertEquals(List.of(stdout), appenders);
+        assertEquals(System.getenv().getOrDefault("SERVICE_NAME", "thespian"),
+                context.getProperty(LoggingSetup.SERVICE_NAME_PROPERTY));
+    }
+
+    @Test
+    void silencesExporterFailuresInJdkLogging() {
+        LoggingSetup.configure("checkout", Optional.empty());
+
+        assertFalse(java.util.logging.Logger.getLogger("io.opentelemetry.exporter.otlp.internal.GrpcExporter")
+                .isLoggable(java.util.logging.Level.SEVERE));
+        java.util.logging.Logger netty =
+                java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.channel.DefaultChannelPipeline");
+        assertFalse(netty.isLoggable(java.util.logging.Level.WARNING));
+        assertTrue(netty.isLoggable(java.util.logging.Level.SEVERE));
+    }
+
+    private static void assertLoggingStaysPrompt(URI deadLoki, Runnable beforeReconfiguring) {
+        PrintStream realStdout = System.out;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(console, true, StandardCharsets.UTF_8));
+        try {
+            LoggingSetup.configure("checkout", Optional.of(deadLoki));
+            long started = System.nanoTime();
+            for (int i = 0; i < 1_000; i++) {
+                log.info("line {}", i);
+            }
+            Duration logging = Duration.ofNanos(System.nanoTime() - started);
+
+            beforeReconfiguring.run();
+            started = System.nanoTime();
+            LoggingSetup.configure("checkout", Optional.empty());
+            Duration reconfiguring = Duration.ofNanos(System.nanoTime() - started);
+
+            assertTrue(logging.compareTo(PROMPT) < 0, "1,000 log calls took " + logging);
+            assertTrue(reconfiguring.compareTo(PROMPT) < 0, "dropping the Loki appender took " + reconfiguring);
+            assertEquals(1_000, console.toString(StandardCharsets.UTF_8).lines().count(), "stdout kept every line");
+        } finally {
+            System.setOut(realStdout);
+        }
+    }
+
+    private static ReceivedLogLine withMessage(List<ReceivedLogLine> lines, String message) {
+        return lines.stream()
+                .filter(line -> line.line().contains("\"message\":\"" + message + "\""))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no line with message " + message + " in " + lines));
+    }
+}

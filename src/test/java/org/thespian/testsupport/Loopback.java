@@ -1,0 +1,34 @@
+package org.thespian.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+
+/** Addresses on 127.0.0.1, where every test endpoint lives. */
+public final class Loopback {
+
+    static final String HOST = "127.0.0.1";
+
+    private Loopback() {
+    }
+
+    /** A port nothing listens on (it was free a moment ago), to stand for a backend that is down. */
+    public static URI closedPort() {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(anyPort());
+            return url(socket.getLocalPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static InetSocketAddress anyPort() {
+        return new InetSocketAddress(HOST, 0);
+    }
+
+    static URI url(int port) {
+        return URI.create("http://" + HOST + ":" + port);
+    }
+}

@@ -1,0 +1,200 @@
+package org.thespian.testsupport;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.thespian.proto.ThespianGrpc;
+
+/**
+ * The shaded jar started as a separate OS process with its own environment, as users start containers. Its
+ * output is drained into memory (so it can never block on a full pipe) and it is stopped on close.
+ */
+public final class ThespianProcess implements AutoCloseable {
+
+    private static final Duration STARTUP = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final int port;
+    private final List<String> stdout = new CopyOnWriteArrayList<>();
+    private final List<String> stderr = new CopyOnWriteArrayList<>();
+    private final List<Thread> drains = new ArrayList<>();
+    private ManagedChannel channel;
+
+    private ThespianProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+        drains.add(drain(process.getInputStream(), stdout));
+        drains.add(drain(process.getErrorStream(), stderr));
+    }
+
+    /** Starts the jar with exactly {@code env} (nothing inherited) plus PORT, unless env sets it. */
+    public static ThespianProcess launch(Map<String, String> env, String... args) {
+        Map<String, String> environment = new HashMap<>(env);
+        environment.computeIfAbsent("PORT", ignored -> Integer.toString(freePort()));
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        try {
+            return new ThespianProcess(builder.start(), Integer.parseInt(environment.get("PORT")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the jar and waits until its health service reports SERVING. */
+    public static ThespianProcess start(Map<String, String> env) {
+        ThespianProcess thespian = launch(env);
+        thespian.awaitServing();
+        return thespian;
+    }
+
+    public static Path jar() {
+        Path jar = Path.of(System.getProperty("thespian.jar", "target/thespian.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no shaded jar at " + jar + ": run the tests with `mvn package`");
+        }
+        return jar;
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public synchronized ManagedChannel channel() {
+        if (channel == null) {
+            channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+                    .build();
+        }
+        return channel;
+    }
+
+    public ThespianGrpc.ThespianBlockingStub blockingStub() {
+        return ThespianGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public List<String> stdout() {
+        return List.copyOf(stdout);
+    }
+
+    public String stderr() {
+        return String.join("\n", stderr);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits for the process to end by itself and returns its exit code, after its output is all read. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("thespian still running after " + timeout + "; stderr: " + stderr());
+        }
+        for (Thread drain : drains) {
+            drain.join(5000);
+        }
+        return process.exitValue();
+    }
+
+    /** Sends SIGTERM, as Kubernetes and `docker stop` do. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    private void awaitServing() {
+        long deadline = System.nanoTime() + STARTUP.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("thespian exited with " + process.exitValue() + " during startup; stderr: "
+                        + stderr() + "; stdout: " + stdout());
+            }
+            try {
+                ServingStatus status = HealthGrpc.newBlockingStub(channel())
+                        .withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+                if (status == ServingStatus.SERVING) {
+                    return;
+                }
+            } catch (StatusRuntimeException notYet) {
+                // not listening yet
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        close();
+        throw new AssertionError("thespian did not report SERVING within " + STARTUP + "; stderr: " + stderr());
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread drain(InputStream stream, List<String> lines) {
+        Thread thread = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }, "thespian-output-" + stream.hashCode());
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}
