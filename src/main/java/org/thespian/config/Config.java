@@ -1,8 +1,12 @@
 package org.thespian.config;
 
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A parsed, validated CONFIG_JSON document.
@@ -15,7 +19,7 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
     public Config {
         EnumMap<Method, Function> copy = new EnumMap<>(Method.class);
         copy.putAll(methods);
-        methods = java.util.Collections.unmodifiableMap(copy);
+        methods = Collections.unmodifiableMap(copy);
     }
 
     /** A config whose three methods do nothing: what Thespian runs with no configuration at all. */
@@ -25,5 +29,25 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
 
     public Optional<Function> function(Method method) {
         return Optional.ofNullable(methods.get(method));
+    }
+
+    /** Every peer any method may call, so connections can be made before the first request needs them. */
+    public Set<Peer> peers() {
+        Set<Peer> peers = new LinkedHashSet<>();
+        methods.values().forEach(function -> collectPeers(function, peers));
+        return peers;
+    }
+
+    private static void collectPeers(Action action, Set<Peer> peers) {
+        if (action instanceof Action.CallService call) {
+            peers.add(call.peer());
+        } else if (action instanceof Function function) {
+            for (Operation operation : function.operations()) {
+                List<Action> actions = operation instanceof Operation.Single single
+                        ? List.of(single.action())
+                        : ((Operation.Concurrent) operation).actions();
+                actions.forEach(child -> collectPeers(child, peers));
+            }
+        }
     }
 }

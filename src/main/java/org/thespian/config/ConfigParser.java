@@ -38,7 +38,7 @@ public final class ConfigParser {
         if (!root.node().isObject()) {
             throw root.expected("a JSON object at the top level");
         }
-        root.object(TOP_LEVEL_KEYS, List.of());
+        root.checkObject(TOP_LEVEL_KEYS, List.of());
         Optional<String> serviceName = root.get("service_name").optionalNonBlankString();
         Map<Method, Function> methods = new EnumMap<>(Method.class);
         for (Method method : Method.values()) {
@@ -51,7 +51,7 @@ public final class ConfigParser {
     }
 
     private static Function function(JsonValue value) throws ConfigException {
-        value.object(FUNCTION_KEYS, FUNCTION_KEYS);
+        value.checkObject(FUNCTION_KEYS, FUNCTION_KEYS);
         return new Function(
                 value.get("tracing_name").nonBlankString(),
                 value.get("operations").elements(ConfigParser::operation));
@@ -77,7 +77,7 @@ public final class ConfigParser {
     }
 
     private static Action.Sleep sleep(JsonValue value) throws ConfigException {
-        value.object(SLEEP_KEYS, SLEEP_REQUIRED);
+        value.checkObject(SLEEP_KEYS, SLEEP_REQUIRED);
         JsonValue failureChance = value.get("failure_chance");
         return new Action.Sleep(
                 value.get("tracing_name").nonBlankString(),
@@ -86,7 +86,7 @@ public final class ConfigParser {
     }
 
     private static Action.CallService callService(JsonValue value) throws ConfigException {
-        value.object(CALL_KEYS, CALL_REQUIRED);
+        value.checkObject(CALL_KEYS, CALL_REQUIRED);
         Peer peer = PeerAddress.peer(value.get("service_address"), value.get("service_port"));
         Method method = Method.valueOf(value.get("grpc_method").oneOf(METHOD_NAMES));
         String tracingName = value.get("tracing_name").optionalNonBlankString()

@@ -65,7 +65,7 @@ final class JsonValue {
     }
 
     /** Checks that this is an object whose keys are all {@code allowed} and include every one of {@code required}. */
-    JsonValue object(List<String> allowed, List<String> required) throws ConfigException {
+    void checkObject(List<String> allowed, List<String> required) throws ConfigException {
         requireObject();
         for (String key : keys()) {
             if (!allowed.contains(key)) {
@@ -77,7 +77,6 @@ final class JsonValue {
                 throw error("missing required key " + quote(key));
             }
         }
-        return this;
     }
 
     /**

@@ -13,6 +13,7 @@ import io.grpc.CallOptions;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +69,14 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
             }
         });
         return done;
+    }
+
+    /**
+     * Starts connecting to {@code peers} now, so the first request does not pay for connection setup and
+     * class loading inside a concurrent group, where it would delay its siblings' start.
+     */
+    void connect(Set<Peer> peers) {
+        peers.forEach(peer -> channel(peer).getState(true));
     }
 
     private ManagedChannel channel(Peer peer) {

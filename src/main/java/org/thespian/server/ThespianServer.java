@@ -61,6 +61,7 @@ public final class ThespianServer {
             timer.shutdownNow();
             throw e;
         }
+        peers.connect(config.peers());
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(ThespianGrpc.SERVICE_NAME, ServingStatus.SERVING);
         return new ThespianServer(server, health, peers, timer);

@@ -6,6 +6,9 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.List;
@@ -44,9 +47,8 @@ public final class Telemetry implements AutoCloseable {
                 .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
                 .addResourceCustomizer((resource, config) -> resource.merge(Resource.create(
                         Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), serviceName))))
-                .addTracerProviderCustomizer((tracerProvider, config) -> traceConsole
-                        ? tracerProvider.addSpanProcessor(new ConsoleTraceProcessor(System.err))
-                        : tracerProvider)
+                .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(
+                        traceConsole ? new ConsoleTraceProcessor(System.err) : new KeepSpansRecording()))
                 .disableShutdownHook()
                 .build()
                 .getOpenTelemetrySdk();
@@ -87,6 +89,31 @@ public final class Telemetry implements AutoCloseable {
             defaults.put("otel.exporter.otlp.protocol", "grpc");
         });
         return defaults;
+    }
+
+    /**
+     * With no span processor at all the SDK hands out non-recording spans with all-zero ids: logs would lose
+     * their trace ids and a chain would lose its links wherever one instance does not export. A processor
+     * that does nothing keeps every span real.
+     */
+    private static final class KeepSpansRecording implements SpanProcessor {
+        @Override
+        public void onStart(io.opentelemetry.context.Context parentContext, ReadWriteSpan span) {
+        }
+
+        @Override
+        public boolean isStartRequired() {
+            return false;
+        }
+
+        @Override
+        public void onEnd(ReadableSpan span) {
+        }
+
+        @Override
+        public boolean isEndRequired() {
+            return false;
+        }
     }
 
     public Instrumentation instrumentation() {

@@ -3,6 +3,8 @@ package org.thespian.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,8 +72,10 @@ class ExternalClientTest {
     void aFailedMethodIsInternalWithThePathOfTheFailure() throws Exception {
         Result result = buf(url("thespian.Thespian/B"));
         assertTrue(result.exitCode != 0, result.toString());
-        assertTrue(result.stderr.contains("\"code\": \"internal\""), result.toString());
-        assertTrue(result.stderr.contains("broken > always fails: failed by chance (failure_chance 1.0"), result.toString());
+        JsonNode error = new ObjectMapper().readTree(result.stderr);
+        assertEquals("internal", error.path("code").asText(), result.toString());
+        assertTrue(error.path("message").asText().startsWith(
+                "broken > always fails: failed by chance (failure_chance 1.0, rolled 0."), result.toString());
     }
 
     @Test

@@ -58,7 +58,7 @@ public final class ThespianProcess implements AutoCloseable {
         builder.environment().clear();
         builder.environment().putAll(environment);
         try {
-            return new ThespianProcess(builder.start(), Integer.parseInt(environment.get("PORT")));
+            return new ThespianProcess(builder.start(), parsePort(environment.get("PORT")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -69,6 +69,15 @@ public final class ThespianProcess implements AutoCloseable {
         ThespianProcess thespian = launch(env);
         thespian.awaitServing();
         return thespian;
+    }
+
+    /** A PORT the test made invalid on purpose has no port to talk to: -1. */
+    private static int parsePort(String port) {
+        try {
+            return Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     public static Path jar() {
