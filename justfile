@@ -16,15 +16,15 @@ loki := env_var_or_default("LOKI_ADDRESS", "http://localhost:3100")
 
 # List the recipes.
 default:
-    @just --list --unsorted
+    @{{quote(just_executable())}} --justfile {{quote(justfile())}} --list --unsorted
 
-# Build the shaded jar (target/thespian.jar), skipping the tests.
+# Build the shaded jar target/thespian.jar (no tests).
 build:
-    mvn -B -q package -DskipTests
+    mvn -B -q package
 
 # Build the jar and run every test.
 test:
-    mvn -B package
+    mvn -B verify
 
 # Build the container image thespian:local from the Dockerfile.
 image:
@@ -91,6 +91,13 @@ ping-proto port="6379" method="A":
 # Call a method COUNT times (errors included) to give the dashboards some traffic.
 load count="200" port="6379" method="A":
     for _ in $(seq {{count}}); do grpcurl -plaintext -proto proto/thespian.proto localhost:{{port}} thespian.Thespian/{{method}} >/dev/null || true; done
+
+# Send one log record over OTLP/HTTP to the collector, which passes it on to Loki (the second log path).
+otlp-log message="hello from OTLP" service="otlp-demo":
+    curl -sS --fail-with-body http://localhost:4318/v1/logs -H 'Content-Type: application/json' -d '{"resourceLogs": [{ \
+      "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "{{service}}"}}]}, \
+      "scopeLogs": [{"logRecords": [{"timeUnixNano": "'"$(date +%s)"'000000000", "severityText": "ERROR", \
+        "body": {"stringValue": "{{message}}"}}]}]}]}'
 
 # Remove build output.
 clean:
