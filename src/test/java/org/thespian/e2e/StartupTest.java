@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -94,6 +97,34 @@ class StartupTest {
             inFlight.get(); // completes OK despite the SIGTERM
             assertEquals(0, thespian.awaitExit(EXIT));
             assertFalse(listening(thespian.port()));
+        }
+    }
+
+    @Test
+    void theSameSeedRepeatsTheSameOutcomesInANewProcess() {
+        Map<String, String> env = Map.of("THESPIAN_SEED", "7", "CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "coin", "operations": [
+                  {"ConcurrentActions": [
+                    {"Sleep": {"tracing_name": "heads", "duration_ms": 1, "failure_chance": 0.5}},
+                    {"Sleep": {"tracing_name": "tails", "duration_ms": 2, "failure_chance": 0.5}}]}]}}""");
+        List<String> first = outcomes(env, 40);
+        assertEquals(first, outcomes(env, 40));
+        assertTrue(first.contains("OK") && first.stream().anyMatch(outcome -> outcome.contains("heads"))
+                && first.stream().anyMatch(outcome -> outcome.contains("tails")), first.toString());
+    }
+
+    private static List<String> outcomes(Map<String, String> env, int calls) {
+        try (ThespianProcess thespian = ThespianProcess.start(env)) {
+            List<String> outcomes = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                try {
+                    thespian.blockingStub().a(Nothing.getDefaultInstance());
+                    outcomes.add("OK");
+                } catch (StatusRuntimeException e) {
+                    outcomes.add(e.getStatus().getDescription());
+                }
+            }
+            return outcomes;
         }
     }
 
