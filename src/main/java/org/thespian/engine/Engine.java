@@ -71,7 +71,10 @@ public final class Engine {
             return sleep(sleep, key, scope, execution);
         }
         if (action instanceof CallService call) {
-            return peers.call(call, execution);
+            return peers.call(call, execution, work -> scope.enter(() -> {
+                work.run();
+                return null;
+            }));
         }
         Function function = (Function) action;
         return runOperations(function.operations(), 0, key, scope, execution).handle((ignored, error) -> {

@@ -3,6 +3,7 @@ package org.thespian.server;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Method;
@@ -33,6 +35,7 @@ import org.thespian.proto.ThespianGrpc;
 public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
+    private static final long RECONNECT_WAIT_MS = 1000;
 
     private final List<ClientInterceptor> interceptors;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -42,13 +45,20 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Void> call(CallService action, Execution execution) {
+    public CompletableFuture<Void> call(CallService action, Execution execution, Executor withinAction) {
+        CompletableFuture<ManagedChannel> connected = connected(action.peer());
+        return connected.isDone()
+                ? call(connected.join(), action, execution)
+                : connected.thenComposeAsync(channel -> call(channel, action, execution), withinAction);
+    }
+
+    private CompletableFuture<Void> call(ManagedChannel channel, CallService action, Execution execution) {
         CallOptions options = CallOptions.DEFAULT;
         if (execution.deadlineNanos().isPresent()) {
             long remaining = execution.deadlineNanos().getAsLong() - System.nanoTime();
             options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
         }
-        ClientCall<Nothing, Nothing> call = channel(action.peer()).newCall(descriptor(action.method()), options);
+        ClientCall<Nothing, Nothing> call = channel.newCall(descriptor(action.method()), options);
         CompletableFuture<Void> done = new CompletableFuture<>();
         Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
         ClientCalls.asyncUnaryCall(call, NOTHING, new StreamObserver<>() {
@@ -72,15 +82,29 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     }
 
     /**
+     * The peer's channel, once it is worth calling. A channel that failed to connect waits a backoff (growing
+     * to two minutes) before trying again, and fails calls at once meanwhile; but the peer may be back (a
+     * container that started later, a restarted pod). So such a channel retries now, and the call waits for
+     * that one attempt, at most {@link #RECONNECT_WAIT_MS}, instead of failing on stale news.
+     */
+    private CompletableFuture<ManagedChannel> connected(Peer peer) {
+        ManagedChannel channel = channels.computeIfAbsent(peer, this::open);
+        if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+            return CompletableFuture.completedFuture(channel);
+        }
+        CompletableFuture<ManagedChannel> attempted = new CompletableFuture<>();
+        channel.notifyWhenStateChanged(ConnectivityState.TRANSIENT_FAILURE, () -> channel.notifyWhenStateChanged(
+                ConnectivityState.CONNECTING, () -> attempted.complete(channel)));
+        channel.resetConnectBackoff();
+        return attempted.completeOnTimeout(channel, RECONNECT_WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
      * Starts connecting to {@code peers} now, so the first request does not pay for connection setup and
      * class loading inside a concurrent group, where it would delay its siblings' start.
      */
     void connect(Set<Peer> peers) {
-        peers.forEach(peer -> channel(peer).getState(true));
-    }
-
-    private ManagedChannel channel(Peer peer) {
-        return channels.computeIfAbsent(peer, this::open);
+        peers.forEach(peer -> channels.computeIfAbsent(peer, this::open).getState(true));
     }
 
     private ManagedChannel open(Peer peer) {

@@ -95,6 +95,21 @@ class ChainEndToEndTest {
     }
 
     @Test
+    void aPeerThatStartsLateIsCalledAsSoonAsItIsUp() throws Exception {
+        int latePort = ThespianProcess.freePort();
+        try (ThespianProcess caller = ThespianProcess.start(Map.of("CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "early", "operations": [
+                    {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d, "grpc_method": "A"}}}]}}"""
+                .formatted(latePort)))) {
+            assertThrows(StatusRuntimeException.class, () -> caller.blockingStub().a(NOTHING));
+            Thread.sleep(3000); // the caller's connection attempts back off meanwhile
+            try (ThespianProcess late = ThespianProcess.start(Map.of("PORT", Integer.toString(latePort)))) {
+                caller.blockingStub().a(NOTHING);
+            }
+        }
+    }
+
+    @Test
     void aDeadPeerIsAClearFailureAndTheServersKeepServing() {
         StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> client.blockingStub().c(NOTHING));
         assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());

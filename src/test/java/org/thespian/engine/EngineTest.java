@@ -29,7 +29,7 @@ class EngineTest {
 
     private final ScheduledExecutorService timer = Engine.newTimer();
     private final List<CallService> peerCalls = new CopyOnWriteArrayList<>();
-    private final PeerCaller recordingPeers = (call, execution) -> {
+    private final PeerCaller recordingPeers = (call, execution, withinAction) -> {
         peerCalls.add(call);
         return CompletableFuture.completedFuture(null);
     };
