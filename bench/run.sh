@@ -127,7 +127,7 @@ command -v python3 >/dev/null || fail "python3 is needed to find free ports"
 
 echo "Thespian benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')" >&2
 MACHINE="$(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p')), $(free -h | awk '/^Mem:/ { print $2 }') RAM, \
-$("$JAVA" -version 2>&1 | head -1), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+$("$JAVA" -version 2>&1 | sed -n 1p), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$MACHINE" >&2
 
 SLEEP0=$(config work "$(sleep_op 0)")
@@ -165,23 +165,28 @@ stop leaf
 echo "b. $BURST_CALLS concurrent ${BURST_SLEEP_MS} ms sleeps" >&2
 # The server's own view: its request log says how long each call took from arrival to answer, so the
 # overshoot it adds can be told from the client's (the load generator shares the cores).
-server_overshoot() { # LOG: " key=value ..." percentiles over its last $BURST_CALLS request lines
-    grep -o 'answered OK in [0-9.]* ms' "$1" | tail -n "$BURST_CALLS" | awk -v expect="$BURST_SLEEP_MS" '{ print $4 - expect }' |
-        sort -g | awk '
+server_overshoot() { # LOG first|last PREFIX: " PREFIX_p50_ms=..." over the first or last $BURST_CALLS request lines
+    awk -v n="$BURST_CALLS" -v which="$2" -v expect="$BURST_SLEEP_MS" '
+        match($0, /answered OK in [0-9.]+ ms/) { split(substr($0, RSTART, RLENGTH), words, " "); ms[++count] = words[4] }
+        END { from = (which == "first") ? 1 : count - n + 1; for (i = from; i < from + n; i++) print ms[i] - expect }' "$1" |
+        sort -g | awk -v prefix="$3" '
             function at(q,    rank) { rank = int(q * NR); if (rank < q * NR) rank++; return sprintf("%.1f", over[rank]) }
             { over[NR] = $1 }
-            END { printf " server_over_p50_ms=%s server_over_p99_ms=%s server_over_max_ms=%s", at(0.5), at(0.99), at(1) }'
+            END { printf " %s_p50_ms=%s %s_p99_ms=%s %s_max_ms=%s", prefix, at(0.5), prefix, at(0.99), prefix, at(1) }'
 }
 burst() { # LABEL JAVA
     SERVER_JAVA=$2 SERVER_STDOUT=$WORK/burst.log start_thespian burst "$(config nap "$(sleep_op "$BURST_SLEEP_MS")")"
     client b "$1" burst --port "${PORT[burst]}" --calls "$BURST_CALLS" --expect-ms "$BURST_SLEEP_MS" \
         --warmup-s "$BURST_WARMUP_S" --server-pids "${PID[burst]}"
     stop burst
-    sed -i "\$ s/\$/$(server_overshoot "$WORK/burst.log")/" "$RESULTS"
+    # The first burst's lines come first in the log, the measured one's last.
+    local server_side
+    server_side="$(server_overshoot "$WORK/burst.log" first server_cold_over)$(server_overshoot "$WORK/burst.log" last server_over)"
+    sed -i "\$ s/\$/$server_side/" "$RESULTS"
 }
-burst "server on $("$JAVA" -version 2>&1 | head -1)" "$JAVA"
+burst "server on $("$JAVA" -version 2>&1 | sed -n 1p)" "$JAVA"
 if [[ -x $JAVA25 ]]; then
-    burst "server on $("$JAVA25" -version 2>&1 | head -1)" "$JAVA25"
+    burst "server on $("$JAVA25" -version 2>&1 | sed -n 1p)" "$JAVA25"
 fi
 
 # ---- the report ----
@@ -201,19 +206,20 @@ report() {
         END {
             for (r = 1; r <= count; r++) { split(rows[r], f, "|"); if (f[2] == base) parse(f[3], b) }
             if (want == "b") {
-                print "| server | fresh server: all done ms | fresh: overshoot p50 / p99 / max ms | warmed: issue ms | all done ms | overshoot p50 ms | p90 | p99 | max | server-side overshoot p50 / p99 / max ms | errors | threads fresh/idle/burst | RSS MB fresh/idle/burst | server CPU µs/call | server CPU ms by thread | foreign load (cores) |"
-                print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+                print "| server | fresh server: all done ms | fresh: overshoot p50 / p99 / max ms | fresh, server-side: p50 / p99 / max ms | warmed: issue ms | all done ms | overshoot p50 ms | p90 | p99 | max | server-side p50 / p99 / max ms | errors | threads fresh/idle/burst | RSS MB fresh/idle/burst | server CPU µs/call | server CPU ms by thread | foreign load (cores) |"
+                print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
             } else {
-                print "| scenario | req/s | × req/s | p50 ms | × p50 | p90 ms | p99 ms | × p99 | max ms | errors | server CPU µs/req | × CPU | server CPU ms by thread | client CPU µs/req | foreign load (cores) | warm-up s |"
-                print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+                print "| scenario | req/s | × req/s | p50 ms | × p50 | p90 ms | p99 ms | × p99 | max ms | errors | server CPU µs/req | × CPU | server CPU ms by thread | client CPU µs/req | server ÷ client CPU | foreign load (cores) | warm-up s |"
+                print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
             }
             for (r = 1; r <= count; r++) {
                 split(rows[r], f, "|")
                 if (f[1] != want && f[2] != base) continue
                 parse(f[3], v)
                 if (want == "b") {
-                    printf "| %s | %s | %s / %s / %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s | %s | %s |\n", f[2],
+                    printf "| %s | %s | %s / %s / %s | %s / %s / %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s | %s | %s |\n", f[2],
                         cell("cold_completion_ms"), cell("cold_over_p50_ms"), cell("cold_over_p99_ms"), cell("cold_over_max_ms"),
+                        cell("server_cold_over_p50_ms"), cell("server_cold_over_p99_ms"), cell("server_cold_over_max_ms"),
                         cell("issue_ms"), cell("completion_ms"), cell("over_p50_ms"), cell("over_p90_ms"),
                         cell("over_p99_ms"), cell("over_max_ms"), cell("server_over_p50_ms"), cell("server_over_p99_ms"),
                         cell("server_over_max_ms"), cell("errors"), cell("threads"), cell("rss_mb"),
@@ -221,10 +227,13 @@ report() {
                 } else {
                     cpu = cell("server_cpu_us")
                     if (index(cell("server_cpu_us_each"), "/")) cpu = cpu " (" cell("server_cpu_us_each") ")"
-                    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[2], cell("rps"),
+                    # The client does the same work per call in every row: its CPU per call is a yardstick for
+                    # how fast the shared machine ran during that row.
+                    relative = (v["client_cpu_us"] > 0) ? sprintf("%.2f", v["server_cpu_us"] / v["client_cpu_us"]) : "-"
+                    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[2], cell("rps"),
                         ratio("rps"), cell("p50_ms"), ratio("p50_ms"), cell("p90_ms"), cell("p99_ms"), ratio("p99_ms"),
                         cell("max_ms"), cell("errors"), cpu, ratio("server_cpu_us"), by_thread(), cell("client_cpu_us"),
-                        cell("foreign_cores"), cell("warmup_s")
+                        relative, cell("foreign_cores"), cell("warmup_s")
                     if (want == "c" && f[2] != base)
                         hop = sprintf("Per hop (chain minus single instance): p50 %+.2f ms, server CPU %+.1f µs/request.",
                             v["p50_ms"] - b["p50_ms"], v["server_cpu_us"] - b["server_cpu_us"])
