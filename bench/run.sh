@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# Thespian's benchmarks, side by side in one run (docs/benchmarks.md explains what and why):
+#   a. throughput and latency at 64 calls in flight: grpc-java floor, null method, one 0 ms sleep, the same
+#      with OTLP export to a local sink, and with OTLP export pointed at a closed port;
+#   c. per-hop cost: client -> middle -> leaf, each a separate Thespian process;
+#   b. sleep fidelity: 5,000 concurrent 200 ms sleeps on one instance (JDK 17, and JDK 25 if installed).
+# Markdown tables on stdout, progress on stderr. All traffic stays on 127.0.0.1, every process is started
+# here on a free port and stopped on exit, failure or Ctrl-C. About 5 minutes on 2 cores.
+# Knobs (env): WARMUP_S (10: the least warm-up; it goes on until the rate is steady, up to MAX_WARMUP_S, 25),
+# DURATION_S (10), INFLIGHT (64), BURST_CALLS (5000), BURST_SLEEP_MS (200), BURST_WARMUP_S (20), JAVA (java),
+# JAVA25 (the Temurin 25 path below; the burst on it is skipped when it does not exist).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JAR=target/thespian.jar
+JAVA=${JAVA:-java}
+JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+WARMUP_S=${WARMUP_S:-10}
+MAX_WARMUP_S=${MAX_WARMUP_S:-25}
+DURATION_S=${DURATION_S:-10}
+INFLIGHT=${INFLIGHT:-64}
+BURST_CALLS=${BURST_CALLS:-5000}
+BURST_SLEEP_MS=${BURST_SLEEP_MS:-200}
+BURST_WARMUP_S=${BURST_WARMUP_S:-20}
+
+WORK=$(mktemp -d)
+RESULTS=$WORK/results # lines "table|label|key=value ..."
+declare -A PID=() PORT=()
+
+# Every background job of this shell is a process started here (servers, sink, load generator).
+cleanup() {
+    local deadline=$((SECONDS + 5)) # to exit cleanly, then KILL
+    kill $(jobs -pr) 2>/dev/null || true
+    while [[ -n $(jobs -pr) ]] && ((SECONDS < deadline)); do
+        sleep 0.1
+    done
+    kill -9 $(jobs -pr) 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Inherited telemetry settings would change what is measured.
+for name in $(compgen -e | grep -E '^(OTEL_|THESPIAN_|LOKI_ADDRESS$|CONFIG_|PORT$|SERVICE_NAME$)' || true); do
+    unset "$name"
+done
+
+fail() {
+    echo "run.sh: $*" >&2
+    exit 1
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_thespian NAME CONFIG_JSON [VAR=value ...]: a Thespian on a free port (on $SERVER_JAVA if set), its
+# stdout (one JSON line per request) to $SERVER_STDOUT or /dev/null; returns once it answers health checks.
+start_thespian() {
+    local name=$1 config=$2
+    shift 2
+    PORT[$name]=$(free_port)
+    env PORT="${PORT[$name]}" SERVICE_NAME="$name" CONFIG_JSON="$config" "$@" "${SERVER_JAVA:-$JAVA}" -jar "$JAR" \
+        >"${SERVER_STDOUT:-/dev/null}" 2>"$WORK/$name.stderr" &
+    PID[$name]=$!
+    for _ in $(seq 50); do
+        kill -0 "${PID[$name]}" 2>/dev/null || fail "$name exited: $(cat "$WORK/$name.stderr")"
+        PORT=${PORT[$name]} "$JAVA" -jar "$JAR" healthcheck >/dev/null 2>&1 && return
+        sleep 0.2
+    done
+    fail "$name never became healthy"
+}
+
+# The load generator's sink: an OTLP receiver and a bare grpc-java server; it picks its own port.
+start_sink() {
+    "$JAVA" -cp "$JAR" bench/LoadGenerator.java sink >"$WORK/sink.out" 2>"$WORK/sink.stderr" &
+    PID[sink]=$!
+    for _ in $(seq 100); do # the source launch compiles first
+        kill -0 "${PID[sink]}" 2>/dev/null || fail "sink exited: $(cat "$WORK/sink.stderr")"
+        PORT[sink]=$(awk '/^listening/ { print $2 }' "$WORK/sink.out")
+        [[ -n ${PORT[sink]} ]] && return
+        sleep 0.2
+    done
+    fail "sink never started listening"
+}
+
+# stop NAME: SIGTERM and wait for the graceful exit (which flushes buffered telemetry).
+stop() {
+    kill "${PID[$1]}"
+    wait "${PID[$1]}" || true
+}
+
+# client TABLE LABEL MODE [options...]: runs the load generator (in the background, so that a signal is
+# handled at once) and appends its RESULT line to $RESULTS.
+client() {
+    local table=$1 label=$2
+    shift 2
+    "$JAVA" -cp "$JAR" bench/LoadGenerator.java "$@" >"$WORK/client.out" &
+    wait $! || fail "load generator failed on \"$label\""
+    local result
+    result=$(grep '^RESULT ' "$WORK/client.out") || fail "no result for \"$label\""
+    echo "$table|$label|${result#RESULT }" >>"$RESULTS"
+    echo "  $label: ${result#RESULT }" >&2
+}
+
+load() { # TABLE LABEL [options...]
+    local table=$1 label=$2
+    shift 2
+    client "$table" "$label" load --concurrency "$INFLIGHT" --warmup-s "$WARMUP_S" --max-warmup-s "$MAX_WARMUP_S" \
+        --duration-s "$DURATION_S" "$@"
+}
+
+# Configs: method A does the work, B and C are null.
+config() { # TRACING_NAME OPERATIONS (a JSON array's contents), or nothing for a null method
+    local a=null
+    [[ $# -gt 0 ]] && a="{\"tracing_name\":\"$1\",\"operations\":[$2]}"
+    echo "{\"grpc_method_a\":$a,\"grpc_method_b\":null,\"grpc_method_c\":null}"
+}
+sleep_op() { echo "{\"Action\":{\"Sleep\":{\"tracing_name\":\"sleep\",\"duration_ms\":$1}}}"; }
+call_op() { echo "{\"Action\":{\"CallService\":{\"service_address\":\"http://127.0.0.1\",\"service_port\":\"$1\",\"grpc_method\":\"A\"}}}"; }
+
+# ---- the run ----
+
+[[ -f $JAR ]] || mvn -B -q package -DskipTests
+command -v python3 >/dev/null || fail "python3 is needed to find free ports"
+
+echo "Thespian benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')" >&2
+MACHINE="$(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p')), $(free -h | awk '/^Mem:/ { print $2 }') RAM, \
+$("$JAVA" -version 2>&1 | sed -n 1p), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$MACHINE" >&2
+
+SLEEP0=$(config work "$(sleep_op 0)")
+
+echo "a. throughput and latency, $INFLIGHT in flight, ${WARMUP_S}-${MAX_WARMUP_S} s warm-up + ${DURATION_S} s measured" >&2
+start_sink
+load a "grpc-java floor (sink, no Thespian)" --port "${PORT[sink]}" --server-pids "${PID[sink]}"
+
+start_thespian null "$(config)"
+load a "null method" --port "${PORT[null]}" --server-pids "${PID[null]}"
+stop null
+
+start_thespian sleep0 "$SLEEP0"
+load a "one 0 ms sleep" --port "${PORT[sleep0]}" --server-pids "${PID[sleep0]}"
+stop sleep0
+
+start_thespian traced "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:${PORT[sink]}"
+load a "0 ms sleep, OTLP to sink" --port "${PORT[traced]}" --server-pids "${PID[traced]}" --helper-pids "${PID[sink]}"
+stop traced # flushes what is still queued; the sink prints its counts within a second
+sleep 1.5
+SINK_TRACES=$(grep 'TraceService/Export' "$WORK/sink.out" | tail -1 || true)
+stop sink
+
+start_thespian closed "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:$(free_port)"
+load a "0 ms sleep, OTLP to closed port" --port "${PORT[closed]}" --server-pids "${PID[closed]}"
+stop closed
+
+echo "c. three-instance chain, 0 ms sleeps" >&2
+start_thespian leaf "$(config leaf "$(sleep_op 0)")"
+start_thespian middle "$(config middle "$(sleep_op 0),$(call_op "${PORT[leaf]}")")"
+load c "chain: client -> middle -> leaf" --port "${PORT[middle]}" --server-pids "${PID[middle]},${PID[leaf]}"
+stop middle
+stop leaf
+
+echo "b. $BURST_CALLS concurrent ${BURST_SLEEP_MS} ms sleeps" >&2
+# The server's own view: its request log says how long each call took from arrival to answer, so the
+# overshoot it adds can be told from the client's (the load generator shares the cores).
+server_overshoot() { # LOG first|last PREFIX: " PREFIX_p50_ms=..." over the first or last $BURST_CALLS request lines
+    awk -v n="$BURST_CALLS" -v which="$2" -v expect="$BURST_SLEEP_MS" '
+        match($0, /answered OK in [0-9.]+ ms/) { split(substr($0, RSTART, RLENGTH), words, " "); ms[++count] = words[4] }
+        END { from = (which == "first") ? 1 : count - n + 1; for (i = from; i < from + n; i++) print ms[i] - expect }' "$1" |
+        sort -g | awk -v prefix="$3" '
+            function at(q,    rank) { rank = int(q * NR); if (rank < q * NR) rank++; return sprintf("%.1f", over[rank]) }
+            { over[NR] = $1 }
+            END { printf " %s_p50_ms=%s %s_p99_ms=%s %s_max_ms=%s", prefix, at(0.5), prefix, at(0.99), prefix, at(1) }'
+}
+burst() { # LABEL JAVA
+    SERVER_JAVA=$2 SERVER_STDOUT=$WORK/burst.log start_thespian burst "$(config nap "$(sleep_op "$BURST_SLEEP_MS")")"
+    client b "$1" burst --port "${PORT[burst]}" --calls "$BURST_CALLS" --expect-ms "$BURST_SLEEP_MS" \
+        --warmup-s "$BURST_WARMUP_S" --server-pids "${PID[burst]}"
+    stop burst
+    # The first burst's lines come first in the log, the measured one's last.
+    local server_side
+    server_side="$(server_overshoot "$WORK/burst.log" first server_cold_over)$(server_overshoot "$WORK/burst.log" last server_over)"
+    sed -i "\$ s/\$/$server_side/" "$RESULTS"
+}
+burst "server on $("$JAVA" -version 2>&1 | sed -n 1p)" "$JAVA"
+if [[ -x $JAVA25 ]]; then
+    burst "server on $("$JAVA25" -version 2>&1 | sed -n 1p)" "$JAVA25"
+fi
+
+# ---- the report ----
+
+# Tables from $RESULTS. Load tables show ratios against the row labelled BASE.
+report() {
+    awk -F'|' -v want="$1" -v base="$2" '
+        function cell(key) { return (key in v) ? v[key] : "-" }
+        function by_thread(    text) { text = cell("server_threads_ms"); gsub(/,/, " ", text); return text }
+        function ratio(key) { return (cell(key) == "-" || !(key in b) || b[key] == 0) ? "-" : sprintf("%.2f", v[key] / b[key]) }
+        function parse(text, into,    n, i, kv, pair) {
+            delete into
+            n = split(text, kv, " ")
+            for (i = 1; i <= n; i++) { split(kv[i], pair, "="); into[pair[1]] = pair[2] }
+        }
+        $1 == want || $2 == base { rows[++count] = $0 }
+        END {
+            for (r = 1; r <= count; r++) { split(rows[r], f, "|"); if (f[2] == base) parse(f[3], b) }
+            if (want == "b") {
+                print "| server | fresh server: all done ms | fresh: overshoot p50 / p99 / max ms | fresh, server-side: p50 / p99 / max ms | warmed: issue ms | all done ms | overshoot p50 ms | p90 | p99 | max | server-side p50 / p99 / max ms | errors | threads fresh/idle/burst | RSS MB fresh/idle/burst | server CPU µs/call | server CPU ms by thread | foreign load (cores) |"
+                print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            } else {
+                print "| scenario | req/s | × req/s | p50 ms | × p50 | p90 ms | p99 ms | × p99 | max ms | errors | server CPU µs/req | × CPU | server CPU ms by thread | client CPU µs/req | server ÷ client CPU | foreign load (cores) | warm-up s |"
+                print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            }
+            for (r = 1; r <= count; r++) {
+                split(rows[r], f, "|")
+                if (f[1] != want && f[2] != base) continue
+                parse(f[3], v)
+                if (want == "b") {
+                    printf "| %s | %s | %s / %s / %s | %s / %s / %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s | %s | %s |\n", f[2],
+                        cell("cold_completion_ms"), cell("cold_over_p50_ms"), cell("cold_over_p99_ms"), cell("cold_over_max_ms"),
+                        cell("server_cold_over_p50_ms"), cell("server_cold_over_p99_ms"), cell("server_cold_over_max_ms"),
+                        cell("issue_ms"), cell("completion_ms"), cell("over_p50_ms"), cell("over_p90_ms"),
+                        cell("over_p99_ms"), cell("over_max_ms"), cell("server_over_p50_ms"), cell("server_over_p99_ms"),
+                        cell("server_over_max_ms"), cell("errors"), cell("threads"), cell("rss_mb"),
+                        cell("server_cpu_us"), by_thread(), cell("foreign_cores")
+                } else {
+                    cpu = cell("server_cpu_us")
+                    if (index(cell("server_cpu_us_each"), "/")) cpu = cpu " (" cell("server_cpu_us_each") ")"
+                    # The client does the same work per call in every row: its CPU per call is a yardstick for
+                    # how fast the shared machine ran during that row.
+                    relative = (v["client_cpu_us"] > 0) ? sprintf("%.2f", v["server_cpu_us"] / v["client_cpu_us"]) : "-"
+                    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[2], cell("rps"),
+                        ratio("rps"), cell("p50_ms"), ratio("p50_ms"), cell("p90_ms"), cell("p99_ms"), ratio("p99_ms"),
+                        cell("max_ms"), cell("errors"), cpu, ratio("server_cpu_us"), by_thread(), cell("client_cpu_us"),
+                        relative, cell("foreign_cores"), cell("warmup_s")
+                    if (want == "c" && f[2] != base)
+                        hop = sprintf("Per hop (chain minus single instance): p50 %+.2f ms, server CPU %+.1f µs/request.",
+                            v["p50_ms"] - b["p50_ms"], v["server_cpu_us"] - b["server_cpu_us"])
+                }
+            }
+            if (hop != "") print "\n" hop
+        }' "$RESULTS"
+}
+
+# What the traced instance exported: spans received against requests answered (3 spans each).
+sink_summary() {
+    local row
+    row=$(awk -F'|' '$2 == "0 ms sleep, OTLP to sink" { print $3 }' "$RESULTS")
+    awk -v row="$row" -v sink="$SINK_TRACES" -v measured="$DURATION_S" 'BEGIN {
+        n = split(row " " sink, words, " ")
+        for (i = 1; i <= n; i++) { split(words[i], kv, "="); v[kv[1]] = kv[2] }
+        if (v["items"] == "") { printf "OTLP sink: received no trace exports (requests answered: %s).\n", v["ok_total"]; exit }
+        seconds = v["warmup_s"] + measured
+        printf "OTLP sink: %d trace exports, %d bytes, %d spans for %d requests answered: %.2f spans/request of the 3 each request makes, so %.0f%% were dropped; %.0f spans/s arrived over the %d s of load, %.0f bytes/span.\n",
+            v["requests"], v["bytes"], v["items"], v["ok_total"], v["items"] / v["ok_total"],
+            100 * (1 - v["items"] / (3 * v["ok_total"])), v["items"] / seconds, seconds, v["bytes"] / v["items"]
+    }'
+}
+
+cat <<EOF
+
+## Run of $(date -u '+%Y-%m-%d %H:%M UTC')
+
+Machine: $MACHINE; load average at end: $(cut -d' ' -f1-3 /proc/loadavg).
+
+### a. Throughput and latency, $INFLIGHT calls in flight (ratios against the null method)
+
+$(report a "null method")
+
+$(sink_summary)
+
+### c. Three-instance chain (ratios against one instance with a 0 ms sleep; server CPU summed over middle and leaf)
+
+$(report c "one 0 ms sleep")
+
+### b. $BURST_CALLS concurrent ${BURST_SLEEP_MS} ms sleeps on one instance (overshoot = latency - ${BURST_SLEEP_MS} ms)
+
+$(report b "")
+EOF
