@@ -97,6 +97,7 @@ public final class Main {
         }
         telemetry.close();
         log.info("Stopped");
+        LoggingSetup.flush();
         return EXIT_OK;
     }
 

@@ -22,7 +22,6 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,8 +119,9 @@ final class ServerTracing implements ServerInterceptor {
             span.end();
             duration.record(millis, Attributes.of(RPC_SERVICE, method.getServiceName(),
                     RPC_METHOD, method.getBareMethodName(), RPC_GRPC_STATUS_CODE, (long) status.getCode().value()));
-            String outcome = String.format(Locale.ROOT, "%s answered %s in %.1f ms", method.getFullMethodName(),
-                    status.getCode(), millis);
+            // Concatenation, not String.format: this runs for every request, and a Formatter costs ~1 µs.
+            String outcome = method.getFullMethodName() + " answered " + status.getCode() + " in "
+                    + Math.round(millis * 10) / 10.0 + " ms";
             SpanLogging.withSpan(span.getSpanContext(), method.getFullMethodName(), () -> {
                 if (status.isOk()) {
                     LOG.info(outcome);

@@ -56,6 +56,18 @@ class ConcurrencyEndToEndTest {
     }
 
     @Test
+    void anUnreadStdoutNeverStallsRequests() {
+        try (ThespianProcess thespian = ThespianProcess.startWithUnreadStdout(Map.of("CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "quick", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "nap", "duration_ms": 0}}}]}}"""))) {
+            // ~300 bytes of log per request: 3,000 requests write far more than a 64 KiB pipe holds.
+            for (int i = 0; i < 3000; i++) {
+                thespian.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS).a(NOTHING);
+            }
+        }
+    }
+
+    @Test
     void anExpiredCallStopsItsRemainingWorkAndPassesItsDeadlineOn() throws Exception {
         AtomicInteger callsReceived = new AtomicInteger();
         CountDownLatch peerSawCancel = new CountDownLatch(1);

@@ -40,15 +40,31 @@ public final class ThespianProcess implements AutoCloseable {
     private final List<Thread> drains = new ArrayList<>();
     private ManagedChannel channel;
 
-    private ThespianProcess(Process process, int port) {
+    private ThespianProcess(Process process, int port, boolean readStdout) {
         this.process = process;
         this.port = port;
-        drains.add(drain(process.getInputStream(), stdout));
+        if (readStdout) {
+            drains.add(drain(process.getInputStream(), stdout));
+        }
         drains.add(drain(process.getErrorStream(), stderr));
     }
 
     /** Starts the jar with exactly {@code env} (nothing inherited) plus PORT, unless env sets it. */
     public static ThespianProcess launch(Map<String, String> env, String... args) {
+        return launch(env, true, args);
+    }
+
+    /**
+     * Starts the jar and waits until it is serving, but never reads its stdout, as a careless supervisor
+     * would: once the pipe's buffer is full, every write to stdout blocks.
+     */
+    public static ThespianProcess startWithUnreadStdout(Map<String, String> env) {
+        ThespianProcess thespian = launch(env, false);
+        thespian.awaitServing();
+        return thespian;
+    }
+
+    private static ThespianProcess launch(Map<String, String> env, boolean readStdout, String... args) {
         Map<String, String> environment = new HashMap<>(env);
         environment.computeIfAbsent("PORT", ignored -> Integer.toString(freePort()));
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:+UseSerialGC",
@@ -58,7 +74,7 @@ public final class ThespianProcess implements AutoCloseable {
         builder.environment().clear();
         builder.environment().putAll(environment);
         try {
-            return new ThespianProcess(builder.start(), parsePort(environment.get("PORT")));
+            return new ThespianProcess(builder.start(), parsePort(environment.get("PORT")), readStdout);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

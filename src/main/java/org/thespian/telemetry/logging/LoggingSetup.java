@@ -2,6 +2,7 @@ package org.thespian.telemetry.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
@@ -34,6 +35,8 @@ public final class LoggingSetup {
     // JUL holds loggers weakly: a collected logger comes back with its level forgotten.
     private static final Set<java.util.logging.Logger> QUIETED_JUL_LOGGERS = ConcurrentHashMap.newKeySet();
 
+    private static final int STDOUT_QUEUE_LINES = 8192;
+
     private LoggingSetup() {
     }
 
@@ -59,7 +62,28 @@ public final class LoggingSetup {
         quietJdkLogging();
     }
 
-    private static ConsoleAppender<ILoggingEvent> stdout(LoggerContext context, String serviceName) {
+    /**
+     * Requests log on the transport and timer threads, so a slow or unread stdout must never stall them: lines
+     * go through a bounded queue to one writer thread, and are dropped when it is full.
+     */
+    private static AsyncAppender stdout(LoggerContext context, String serviceName) {
+        AsyncAppender async = new AsyncAppender();
+        async.setContext(context);
+        async.setName("stdout-async");
+        async.setQueueSize(STDOUT_QUEUE_LINES);
+        async.setDiscardingThreshold(0);
+        async.setNeverBlock(true);
+        async.addAppender(console(context, serviceName));
+        async.start();
+        return async;
+    }
+
+    /** Writes what is still queued (within a second) and stops logging; for the end of the process. */
+    public static void flush() {
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+    }
+
+    private static ConsoleAppender<ILoggingEvent> console(LoggerContext context, String serviceName) {
         JsonLineEncoder encoder = new JsonLineEncoder();
         encoder.setContext(context);
         encoder.setServiceName(serviceName);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -93,11 +94,13 @@ class LoggingSetupTest {
 
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         assertEquals(Level.INFO, root.getLevel());
-        ConsoleAppender<?> stdout = assertInstanceOf(ConsoleAppender.class, root.getAppender("stdout"));
+        AsyncAppender async = assertInstanceOf(AsyncAppender.class, root.getAppender("stdout-async"));
+        assertTrue(async.isNeverBlock(), "a full stdout queue must drop lines, not block requests");
+        ConsoleAppender<?> stdout = assertInstanceOf(ConsoleAppender.class, async.getAppender("stdout"));
         assertInstanceOf(JsonLineEncoder.class, stdout.getEncoder());
         List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
         root.iteratorForAppenders().forEachRemaining(appenders::add);
-        assertEquals(List.of(stdout), appenders);
+        assertEquals(List.of(async), appenders);
         assertEquals(System.getenv().getOrDefault("SERVICE_NAME", "thespian"),
                 context.getProperty(LoggingSetup.SERVICE_NAME_PROPERTY));
     }
