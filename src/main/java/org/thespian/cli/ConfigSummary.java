@@ -52,9 +52,8 @@ final class ConfigSummary {
             }
             long total = 0;
             for (Operation operation : ((Function) action).operations()) {
-                total += operation instanceof Operation.Single single
-                        ? add(single.action())
-                        : ((Operation.Concurrent) operation).actions().stream().mapToLong(this::add).max().orElse(0);
+                // A group takes as long as its slowest action; a single action is a group of one.
+                total += operation.actions().stream().mapToLong(this::add).max().orElse(0);
             }
             return total;
         }

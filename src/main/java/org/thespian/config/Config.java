@@ -3,7 +3,6 @@ package org.thespian.config;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -43,10 +42,7 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
             peers.add(call.peer());
         } else if (action instanceof Function function) {
             for (Operation operation : function.operations()) {
-                List<Action> actions = operation instanceof Operation.Single single
-                        ? List.of(single.action())
-                        : ((Operation.Concurrent) operation).actions();
-                actions.forEach(child -> collectPeers(child, peers));
+                operation.actions().forEach(child -> collectPeers(child, peers));
             }
         }
     }

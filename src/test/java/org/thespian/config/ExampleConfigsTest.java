@@ -126,9 +126,7 @@ class ExampleConfigsTest {
     /** Every action of {@code function}, nested ones included. */
     private static Stream<Action> actions(Function function) {
         return function.operations().stream()
-                .flatMap(operation -> operation instanceof Operation.Single single
-                        ? Stream.of(single.action())
-                        : ((Operation.Concurrent) operation).actions().stream())
+                .flatMap(operation -> operation.actions().stream())
                 .flatMap(action -> action instanceof Function nested
                         ? Stream.concat(Stream.of(action), actions(nested))
                         : Stream.of(action));
