@@ -27,7 +27,8 @@ public final class Main {
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
-              LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
+              LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
+              THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -69,6 +70,7 @@ public final class Main {
             return usageError(e.getMessage());
         }
         LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
+        LoggingSetup.setLevel(settings.logLevel());
         Telemetry telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
                 settings.traceConsole(), settings.environment());
         ThespianServer server;

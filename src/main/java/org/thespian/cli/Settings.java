@@ -1,5 +1,6 @@
 package org.thespian.cli;
 
+import ch.qos.logback.classic.Level;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public record Settings(
         Optional<URI> otelBackendAddress,
         Optional<URI> lokiAddress,
         boolean traceConsole,
+        Level logLevel,
         Duration shutdownGrace,
         Map<String, String> environment) {
 
@@ -50,6 +52,7 @@ public record Settings(
                 endpoint(env, "OTEL_BACKEND_ADDRESS", "http://localhost:4317"),
                 endpoint(env, "LOKI_ADDRESS", "http://localhost:3100"),
                 flag(env, "THESPIAN_TRACE_CONSOLE"),
+                logLevel(env),
                 Duration.ofSeconds(wholeNumber(env, "THESPIAN_SHUTDOWN_GRACE_SECONDS", 10, 0, 3600)),
                 Map.copyOf(env));
     }
@@ -109,6 +112,20 @@ public record Settings(
             // reported below
         }
         throw new InvalidSetting(name, expected, text.get());
+    }
+
+    private static Level logLevel(Map<String, String> env) throws InvalidSetting {
+        Optional<String> text = value(env, "THESPIAN_LOG_LEVEL");
+        if (text.isEmpty()) {
+            return Level.INFO;
+        }
+        return switch (text.get().toUpperCase(Locale.ROOT)) {
+            case "DEBUG" -> Level.DEBUG;
+            case "INFO" -> Level.INFO;
+            case "WARN" -> Level.WARN;
+            case "ERROR" -> Level.ERROR;
+            default -> throw new InvalidSetting("THESPIAN_LOG_LEVEL", "DEBUG, INFO, WARN or ERROR", text.get());
+        };
     }
 
     private static boolean flag(Map<String, String> env, String name) throws InvalidSetting {

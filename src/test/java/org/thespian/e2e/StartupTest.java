@@ -51,6 +51,7 @@ class StartupTest {
         "PORT, abc, 'thespian: PORT must be a whole number from 1 to 65535, got \"abc\"'",
         "PORT, 70000, 'thespian: PORT must be a whole number from 1 to 65535, got \"70000\"'",
         "THESPIAN_SEED, x1, 'thespian: THESPIAN_SEED must be a whole number, got \"x1\"'",
+        "THESPIAN_LOG_LEVEL, loud, 'thespian: THESPIAN_LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got \"loud\"'",
         "LOKI_ADDRESS, localhost:3100, 'thespian: LOKI_ADDRESS must be an http:// or https:// URL with a host,"
                 + " such as http://localhost:3100, got \"localhost:3100\"'",
     })
@@ -84,6 +85,32 @@ class StartupTest {
             assertTrue(logs.contains("serving thespian.Thespian on port " + thespian.port()), logs);
             assertTrue(logs.contains("Set CONFIG_JSON"), logs);
         }
+    }
+
+    @Test
+    void logLevelWarnKeepsOnlyTheLinesOfFailures() throws InterruptedException {
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of("THESPIAN_LOG_LEVEL", "warn", "CONFIG_JSON", """
+                {"grpc_method_a": null,
+                 "grpc_method_b": {"tracing_name": "broken", "operations": [
+                   {"Action": {"Sleep": {"tracing_name": "fail", "duration_ms": 0, "failure_chance": 1}}}]}}"""))) {
+            thespian.blockingStub().a(Nothing.getDefaultInstance());
+            try {
+                thespian.blockingStub().b(Nothing.getDefaultInstance());
+            } catch (StatusRuntimeException expected) {
+                // its WARN and ERROR lines are what must remain
+            }
+            List<String> levels = awaitLines(thespian, 2).stream()
+                    .map(line -> line.replaceAll(".*\"level\":\"([A-Z]+)\".*", "$1")).sorted().toList();
+            assertEquals(List.of("ERROR", "WARN"), levels, thespian.stdout().toString());
+        }
+    }
+
+    private static List<String> awaitLines(ThespianProcess thespian, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + EXIT.toNanos();
+        while (thespian.stdout().size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return thespian.stdout();
     }
 
     @Test

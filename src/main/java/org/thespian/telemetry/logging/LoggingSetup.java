@@ -78,6 +78,14 @@ public final class LoggingSetup {
         return async;
     }
 
+    /**
+     * Keeps only lines at {@code level} and above, on stdout and in Loki alike: {@code WARN} drops the INFO
+     * line of every successful request, for load tests.
+     */
+    public static void setLevel(Level level) {
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).setLevel(level);
+    }
+
     /** Writes what is still queued (within a second) and stops logging; for the end of the process. */
     public static void flush() {
         ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
