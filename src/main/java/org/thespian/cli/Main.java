@@ -28,7 +28,7 @@ public final class Main {
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
-              THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
+              THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -76,7 +76,7 @@ public final class Main {
         ThespianServer server;
         try {
             server = ThespianServer.start(settings.port(), settings.config().config(),
-                    Dice.of(settings.seed()), telemetry.instrumentation());
+                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation());
         } catch (IOException e) {
             telemetry.close();
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));

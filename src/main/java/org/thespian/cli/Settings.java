@@ -1,8 +1,17 @@
 package org.thespian.cli;
 
 import ch.qos.logback.classic.Level;
+import io.grpc.ChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +34,7 @@ public record Settings(
         Optional<URI> lokiAddress,
         boolean traceConsole,
         Level logLevel,
+        ChannelCredentials peerTls,
         Duration shutdownGrace,
         Map<String, String> environment) {
 
@@ -53,6 +63,7 @@ public record Settings(
                 endpoint(env, "LOKI_ADDRESS", "http://localhost:3100"),
                 flag(env, "THESPIAN_TRACE_CONSOLE"),
                 logLevel(env),
+                peerTls(env),
                 Duration.ofSeconds(wholeNumber(env, "THESPIAN_SHUTDOWN_GRACE_SECONDS", 10, 0, 3600)),
                 Map.copyOf(env));
     }
@@ -112,6 +123,26 @@ public record Settings(
             // reported below
         }
         throw new InvalidSetting(name, expected, text.get());
+    }
+
+    /**
+     * The credentials for {@code https://} peers: the JDK's trusted CAs, or only the certificates in
+     * THESPIAN_PEER_CA_FILE (a private CA, a mesh's, or a self-signed peer), checked now rather than at the
+     * first call.
+     */
+    private static ChannelCredentials peerTls(Map<String, String> env) throws InvalidSetting {
+        Optional<String> file = value(env, "THESPIAN_PEER_CA_FILE");
+        if (file.isEmpty()) {
+            return TlsChannelCredentials.create();
+        }
+        try (InputStream pem = Files.newInputStream(Path.of(file.get()))) {
+            if (!CertificateFactory.getInstance("X.509").generateCertificates(pem).isEmpty()) {
+                return TlsChannelCredentials.newBuilder().trustManager(Path.of(file.get()).toFile()).build();
+            }
+        } catch (IOException | CertificateException | InvalidPathException e) {
+            // reported below
+        }
+        throw new InvalidSetting("THESPIAN_PEER_CA_FILE", "a readable file of PEM certificates", file.get());
     }
 
     private static Level logLevel(Map<String, String> env) throws InvalidSetting {

@@ -9,7 +9,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.TlsChannelCredentials;
 import io.grpc.CallOptions;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -37,10 +36,13 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
     private static final long RECONNECT_WAIT_MS = 1000;
 
+    private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-    public GrpcPeerCaller(List<ClientInterceptor> interceptors) {
+    /** @param tls the credentials for {@code https://} peers */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors) {
+        this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
     }
 
@@ -108,9 +110,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     }
 
     private ManagedChannel open(Peer peer) {
-        ChannelCredentials credentials = peer.tls()
-                ? TlsChannelCredentials.create()
-                : InsecureChannelCredentials.create();
+        ChannelCredentials credentials = peer.tls() ? tls : InsecureChannelCredentials.create();
         return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
                 .intercept(interceptors)
                 .directExecutor()

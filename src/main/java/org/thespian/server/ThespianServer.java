@@ -1,5 +1,6 @@
 package org.thespian.server;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -38,10 +39,10 @@ public final class ThespianServer {
 
     /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
-    public static ThespianServer start(int port, Config config, Dice dice, Instrumentation instrumentation)
-            throws IOException {
+    public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
+            Instrumentation instrumentation) throws IOException {
         ScheduledExecutorService timer = Engine.newTimer();
-        GrpcPeerCaller peers = new GrpcPeerCaller(instrumentation.clientInterceptors());
+        GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, instrumentation.clientInterceptors());
         Engine engine = new Engine(timer, peers, instrumentation.actionListener());
         HealthStatusManager health = new HealthStatusManager();
         ThespianService service = new ThespianService(config, engine, dice);
