@@ -1,12 +1,14 @@
 package org.thespian.cli;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
+import org.thespian.load.LoadCommand;
 import org.thespian.server.ThespianServer;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
@@ -23,9 +25,10 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | load | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              load         drive load at a Thespian and report latency percentiles (load --help)
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
@@ -40,7 +43,7 @@ public final class Main {
 
     static int run(String[] args, Map<String, String> env) {
         String command = args.length == 0 ? "serve" : args[0];
-        if (args.length > 1) {
+        if (args.length > 1 && !command.equals("load")) {
             return usageError("unexpected argument \"" + args[1] + "\"");
         }
         switch (command) {
@@ -52,6 +55,9 @@ public final class Main {
                 } catch (Settings.InvalidSetting e) {
                     return usageError(e.getMessage());
                 }
+            case "load":
+                return LoadCommand.run(List.of(args).subList(1, args.length), System.out, System.err,
+                        System.console() != null);
             case "help":
             case "--help":
             case "-h":
