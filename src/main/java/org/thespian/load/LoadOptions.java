@@ -90,16 +90,6 @@ public record LoadOptions(
                 .orElseThrow();
     }
 
-    public LoadOptions withPacing(Pacing newPacing) {
-        return new LoadOptions(host, port, methodName, newPacing, duration, warmup, timeout, headers, connections,
-                json);
-    }
-
-    public LoadOptions withDuration(Duration newDuration) {
-        return new LoadOptions(host, port, methodName, pacing, newDuration, warmup, timeout, headers, connections,
-                json);
-    }
-
     /** The flags after {@code load}; {@code --flag value} and {@code --flag=value} both work. */
     public static LoadOptions parse(List<String> args) throws BadFlag {
         Map<String, List<String>> flags = Flags.read(args);
