@@ -76,7 +76,7 @@ final class Measure {
         figures.put("errors", report.get("errors").asText());
         JsonNode latency = report.path("latency_ms");
         for (String name : List.of("p50", "p90", "p99", "p99.9", "max")) {
-            figures.put(name + "_ms", latency.has(name) ? String.format(java.util.Locale.ROOT, "%.2f", latency.get(name).asDouble()) : "-");
+            figures.put(name + "_ms", latency.path(name).isNumber() ? String.format(java.util.Locale.ROOT, "%.2f", latency.get(name).asDouble()) : "-");
         }
         figures.put("warmup_s", report.has("warmup_s") ? Long.toString(Math.round(report.get("warmup_s").asDouble()))
                 : "-");
