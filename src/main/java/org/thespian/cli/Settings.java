@@ -72,8 +72,11 @@ public record Settings(
     }
 
     private static EngineLimits engineLimits(Map<String, String> env) throws InvalidSetting {
-        return new EngineLimits((int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_PER_REQUEST",
-                EngineLimits.DEFAULT_MAX_ACTIONS_PER_REQUEST, 1, Integer.MAX_VALUE));
+        return new EngineLimits(
+                (int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_PER_REQUEST",
+                        EngineLimits.DEFAULT_MAX_ACTIONS_PER_REQUEST, 1, Integer.MAX_VALUE),
+                (int) wholeNumber(env, "THESPIAN_MAX_BACKGROUND_CALLS",
+                        EngineLimits.DEFAULT_MAX_BACKGROUND_CALLS, 0, Integer.MAX_VALUE));
     }
 
     static int port(Map<String, String> env) throws InvalidSetting {

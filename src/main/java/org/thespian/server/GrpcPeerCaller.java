@@ -7,12 +7,12 @@ import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.CallOptions;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,28 +64,37 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
             return CompletableFuture.failedFuture(ActionFailure.cancelled(action));
         }
         CallOptions options = CallOptions.DEFAULT;
-        if (execution.deadlineNanos().isPresent()) {
-            long remaining = execution.deadlineNanos().getAsLong() - System.nanoTime();
-            options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
+        OptionalLong deadline = execution.deadlineNanos();
+        OptionalLong timeoutMs = action.policy().timeoutMs();
+        long timeoutDeadline = timeoutMs.isPresent()
+                ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs.getAsLong()) : Long.MAX_VALUE;
+        boolean byTimeout = timeoutMs.isPresent()
+                && (deadline.isEmpty() || timeoutDeadline - deadline.getAsLong() < 0);
+        if (byTimeout) {
+            deadline = OptionalLong.of(timeoutDeadline);
+        }
+        if (deadline.isPresent()) {
+            options = options.withDeadlineAfter(deadline.getAsLong() - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        Metadata headers = new Metadata();
+        if (!action.policy().waitForAnswer()) {
+            headers.put(CallHeaders.FIRE_AND_FORGET, "true");
         }
         ClientCall<Nothing, Nothing> call = channel.newCall(descriptor(action.method()), options);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        ClientCalls.asyncUnaryCall(call, NOTHING, new StreamObserver<>() {
+        call.start(new ClientCall.Listener<>() {
             @Override
-            public void onNext(Nothing value) {
+            public void onClose(Status status, Metadata trailers) {
+                if (status.isOk()) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(PeerFailures.of(action, status, trailers, byTimeout));
+                }
             }
-
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(PeerFailures.of(action, Status.fromThrowable(error),
-                        Status.trailersFromThrowable(error)));
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        });
+        }, headers);
+        call.request(1);
+        call.sendMessage(NOTHING);
+        call.halfClose();
         Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
         done.whenComplete((ignored, error) -> unregister.run());
         return done;
