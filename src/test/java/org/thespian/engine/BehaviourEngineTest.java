@@ -151,9 +151,7 @@ class BehaviourEngineTest {
 
     @Test
     void aResourceBoundsConcurrencyQueuesAndRefusesWhenFull() {
-        Resource db = new Resource("db", 2, 1);
-        Function query = new Function("query", List.of(new Operation.Single(sleep("read", 100))),
-                Optional.of(db), Map.of());
+        Function query = pooled(100, new Resource("db", 2, 1));
         Engine engine = engine(answering());
         List<CompletableFuture<Void>> running = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -172,9 +170,7 @@ class BehaviourEngineTest {
 
     @Test
     void aCancelledWaiterLeavesTheQueueAndThePermitsStayWhole() {
-        Resource db = new Resource("db", 1, 5);
-        Function query = new Function("query", List.of(new Operation.Single(sleep("read", 50))),
-                Optional.of(db), Map.of());
+        Function query = pooled(50, new Resource("db", 1, 5));
         Engine engine = engine(answering());
         CompletableFuture<Void> holder = engine.perform(query, unseededExecution());
         Execution impatient = unseededExecution();
@@ -191,8 +187,7 @@ class BehaviourEngineTest {
      */
     @Test
     void aSaturatedResourceFollowsLittlesLaw() throws Exception {
-        Function pooled = new Function("query", List.of(new Operation.Single(sleep("work", 10))),
-                Optional.of(new Resource("db", 4, 1000)), Map.of());
+        Function pooled = pooled(10, new Resource("db", 4, 1000));
         Engine engine = engine(answering());
         for (int inFlight : new int[] {8, 64}) {
             ClosedLoop loop = new ClosedLoop(engine, pooled, inFlight);
@@ -283,6 +278,12 @@ class BehaviourEngineTest {
             }
             return pending;
         };
+    }
+
+    /** A function that holds a permit of {@code resource} while it sleeps {@code millis}. */
+    private static Function pooled(long millis, Resource resource) {
+        return new Function("query", List.of(new Operation.Single(sleep("read", millis))), Optional.of(resource),
+                Map.of());
     }
 
     private static CallPolicy repeat(int times, boolean concurrent) {
