@@ -23,9 +23,10 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | schema | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
@@ -53,6 +54,8 @@ public final class Main {
                 } catch (Settings.InvalidSetting e) {
                     return usageError(e.getMessage());
                 }
+            case "schema":
+                return SchemaCommand.run(System.out);
             case "help":
             case "--help":
             case "-h":
