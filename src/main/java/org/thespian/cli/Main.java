@@ -75,8 +75,13 @@ public final class Main {
         }
         LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
         LoggingSetup.setLevel(settings.logLevel());
-        Telemetry telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
-                settings.traceConsole(), settings.environment());
+        Telemetry telemetry;
+        try {
+            telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
+                    settings.traceConsole(), settings.environment());
+        } catch (Telemetry.InvalidTelemetrySetting e) {
+            return usageError(e.getMessage());
+        }
         ThespianServer server;
         try {
             server = ThespianServer.start(settings.port(), settings.config().config(),
@@ -88,8 +93,9 @@ public final class Main {
             return EXIT_FAILURE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}", settings.serviceName(),
-                server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()));
+        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
+                server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
+                telemetry.describe());
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");
