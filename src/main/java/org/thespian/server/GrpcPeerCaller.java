@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.CallOptions;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -35,15 +36,26 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
     private static final long RECONNECT_WAIT_MS = 1000;
+    /**
+     * While calls are open, a peer is pinged this often (gRPC's minimum) and given {@link #KEEPALIVE_TIMEOUT}
+     * to answer: a hung peer (SIGSTOPped, a dead host behind a live route) fails its calls within seconds.
+     */
+    static final Duration KEEPALIVE = Duration.ofSeconds(10);
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
+    private final Duration defaultTimeout;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-    /** @param tls the credentials for {@code https://} peers */
-    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors) {
+    /**
+     * @param tls            the credentials for {@code https://} peers
+     * @param defaultTimeout the deadline of a call whose request came without one (THESPIAN_PEER_TIMEOUT)
+     */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
+        this.defaultTimeout = defaultTimeout;
     }
 
     @Override
@@ -55,11 +67,10 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     }
 
     private CompletableFuture<Void> call(ManagedChannel channel, CallService action, Execution execution) {
-        CallOptions options = CallOptions.DEFAULT;
-        if (execution.deadlineNanos().isPresent()) {
-            long remaining = execution.deadlineNanos().getAsLong() - System.nanoTime();
-            options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
-        }
+        long remaining = execution.deadlineNanos().isPresent()
+                ? execution.deadlineNanos().getAsLong() - System.nanoTime()
+                : defaultTimeout.toNanos();
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
         ClientCall<Nothing, Nothing> call = channel.newCall(descriptor(action.method()), options);
         CompletableFuture<Void> done = new CompletableFuture<>();
         Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
@@ -114,6 +125,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
                 .intercept(interceptors)
                 .directExecutor()
+                .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
                 .build();
     }
 
