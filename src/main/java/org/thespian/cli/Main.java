@@ -13,7 +13,7 @@ import org.thespian.telemetry.logging.LoggingSetup;
 import sun.misc.Signal;
 
 /**
- * {@code java -jar thespian.jar [serve|healthcheck|help]}. User mistakes end in one clear line on stderr and
+ * {@code java -jar thespian.jar [serve|healthcheck|validate|--version|help]}. User mistakes end in one clear line on stderr and
  * exit code 2, before any port is bound.
  */
 public final class Main {
@@ -23,9 +23,11 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | validate | --version | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              validate     check CONFIG_JSON (or CONFIG_FILE) without serving: exit 0 with a summary, or 2
+              --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
@@ -52,6 +54,11 @@ public final class Main {
                 } catch (Settings.InvalidSetting e) {
                     return usageError(e.getMessage());
                 }
+            case "validate":
+                return Validate.run(env, System.out, System.err);
+            case "--version":
+                System.out.println(Version.text());
+                return EXIT_OK;
             case "help":
             case "--help":
             case "-h":

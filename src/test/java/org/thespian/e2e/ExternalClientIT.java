@@ -24,7 +24,7 @@ import org.thespian.testsupport.ThespianProcess;
  * The wire contract seen by a client that shares no code with Thespian: {@code buf curl} (Go), as users
  * would use grpcurl, through server reflection and through the proto file alone.
  */
-class ExternalClientTest {
+class ExternalClientIT {
 
     private static ThespianProcess thespian;
 
