@@ -23,14 +23,16 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | validate | --version | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | --version | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
               validate     check CONFIG_JSON (or CONFIG_FILE) without serving: exit 0 with a summary, or 2
+              schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
               --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
+              THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -56,6 +58,8 @@ public final class Main {
                 }
             case "validate":
                 return Validate.run(env, System.out, System.err);
+            case "schema":
+                return SchemaCommand.run(System.out);
             case "--version":
                 System.out.println(Version.text());
                 return EXIT_OK;
@@ -78,20 +82,27 @@ public final class Main {
         }
         LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
         LoggingSetup.setLevel(settings.logLevel());
-        Telemetry telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
-                settings.traceConsole(), settings.environment());
+        Telemetry telemetry;
+        try {
+            telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
+                    settings.traceConsole(), settings.environment());
+        } catch (Telemetry.InvalidTelemetrySetting e) {
+            return usageError(e.getMessage());
+        }
         ThespianServer server;
         try {
             server = ThespianServer.start(settings.port(), settings.config().config(),
-                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation());
+                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation(),
+                    settings.engineLimits());
         } catch (IOException e) {
             telemetry.close();
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));
             return EXIT_FAILURE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}", settings.serviceName(),
-                server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()));
+        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
+                server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
+                telemetry.describe());
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");

@@ -11,11 +11,12 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.thespian.config.Config;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
+import org.thespian.engine.EngineLimits;
+import org.thespian.engine.Scheduler;
 import org.thespian.proto.ThespianGrpc;
 
 /**
@@ -27,23 +28,29 @@ public final class ThespianServer {
     private final Server server;
     private final HealthStatusManager health;
     private final GrpcPeerCaller peers;
-    private final ScheduledExecutorService timer;
+    private final Scheduler scheduler;
 
     private ThespianServer(Server server, HealthStatusManager health, GrpcPeerCaller peers,
-            ScheduledExecutorService timer) {
+            Scheduler scheduler) {
         this.server = server;
         this.health = health;
         this.peers = peers;
-        this.timer = timer;
+        this.scheduler = scheduler;
     }
 
     /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
-    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
     public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation) throws IOException {
-        ScheduledExecutorService timer = Engine.newTimer();
+        return start(port, config, dice, peerTls, instrumentation, EngineLimits.DEFAULT);
+    }
+
+    /** As {@link #start(int, Config, Dice, ChannelCredentials, Instrumentation)}, with the engine's limits. */
+    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
+    public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
+            Instrumentation instrumentation, EngineLimits limits) throws IOException {
+        Scheduler scheduler = Scheduler.start();
         GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, instrumentation.clientInterceptors());
-        Engine engine = new Engine(timer, peers, instrumentation.actionListener());
+        Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits);
         HealthStatusManager health = new HealthStatusManager();
         ThespianService service = new ThespianService(config, engine, dice);
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
@@ -59,13 +66,13 @@ public final class ThespianServer {
             server.start();
         } catch (IOException e) {
             peers.close();
-            timer.shutdownNow();
+            scheduler.close();
             throw e;
         }
         peers.connect(config.peers());
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(ThespianGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new ThespianServer(server, health, peers, timer);
+        return new ThespianServer(server, health, peers, scheduler);
     }
 
     public int port() {
@@ -84,6 +91,6 @@ public final class ThespianServer {
             server.awaitTermination(1, TimeUnit.SECONDS);
         }
         peers.close();
-        timer.shutdownNow();
+        scheduler.close();
     }
 }
