@@ -20,7 +20,7 @@ default:
 
 # Build the shaded jar target/thespian.jar (no tests).
 build:
-    mvn -B -q package
+    mvn -B -q package -DskipTests
 
 # Build the jar and run every test.
 test:

@@ -30,6 +30,7 @@ class ExternalClientIT {
 
     @BeforeAll
     static void start() {
+        bufExecutable(); // skips (or fails under CI) before a jar starts for nothing
         thespian = ThespianProcess.start(Map.of("SERVICE_NAME", "external", "CONFIG_JSON", """
                 {"grpc_method_a": {"tracing_name": "ok", "operations": [
                    {"Action": {"Sleep": {"tracing_name": "nap", "duration_ms": 10}}}]},
