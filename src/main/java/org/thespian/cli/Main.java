@@ -30,6 +30,7 @@ public final class Main {
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
+              THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter of the heap),
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {

@@ -36,7 +36,7 @@ class BehaviourConfigTest {
 
         Resource db = new Resource("db", 8, 64);
         assertEquals(Map.of("db", db), config.resources());
-        Action.Sleep sleep = new Action.Sleep("s", 5, Optional.of(new FailureChance(0.1,
+        Action.Sleep sleep = new Action.Sleep("s", new Latency.Fixed(5), Optional.of(new FailureChance(0.1,
                 Map.of(FailureCode.UNAVAILABLE, 0.7, FailureCode.DEADLINE_EXCEEDED, 0.3), Optional.of("down"), true)),
                 Map.of("db.system", "postgresql", "rows", "12", "cached", "false"));
         Action.CallService call = new Action.CallService("charge", new Peer("pay", 7000, false), Method.B,
