@@ -43,6 +43,7 @@ public final class Main {
               THESPIAN_PEER_CA_FILE, THESPIAN_PEER_TIMEOUT (30s), THESPIAN_MAX_IN_FLIGHT (from the heap),
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
               THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
+              THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter of the heap),
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {

@@ -54,7 +54,7 @@ public final class InProcessThespian implements AutoCloseable {
         try {
             int port = env.containsKey("PORT") ? settings.port() : 0;
             ThespianServer server = ThespianServer.start(port, settings.config().config(), Dice.of(settings.seed()),
-                    settings.peerTls(), instrumentation, settings.engineLimits());
+                    settings.peerTls(), instrumentation, settings.limits());
             return new InProcessThespian(server, telemetry);
         } catch (IOException e) {
             telemetry.ifPresent(Telemetry::close);
