@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * docs/config.schema.json, checked by a real draft 2020-12 validator: it is a valid schema, every example config
@@ -160,7 +160,7 @@ class ConfigSchemaTest {
                 "{'grpc_method_a': {'tracing_name': 'q', 'resource': 'db', 'operations': []}}");
         for (String document : beyondTheSchema) {
             assertEquals(List.of(), schemaErrors(json(document)), document);
-            assertTrue(parserError(json(document)) != null, "the parser rejects " + document);
+            assertNotNull(parserError(json(document)), "the parser rejects " + document);
         }
     }
 
