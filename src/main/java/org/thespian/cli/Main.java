@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
+import org.thespian.load.LoadCommand;
 import org.thespian.server.OutOfMemoryExit;
 import org.thespian.server.ThespianServer;
 import org.thespian.telemetry.Telemetry;
@@ -30,12 +31,15 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | schema | load | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
+              load         drive load at a Thespian and report latency percentiles (load --help)
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_PEER_TIMEOUT (30s), THESPIAN_MAX_IN_FLIGHT (from the heap),
+              THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
               THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               and the standard OTEL_* variables. See README.md.""";
 
@@ -48,7 +52,7 @@ public final class Main {
 
     static int run(String[] args, Map<String, String> env) {
         String command = args.length == 0 ? "serve" : args[0];
-        if (args.length > 1) {
+        if (args.length > 1 && !command.equals("load")) {
             return usageError("unexpected argument \"" + args[1] + "\"");
         }
         switch (command) {
@@ -60,6 +64,11 @@ public final class Main {
                 } catch (Settings.InvalidSetting e) {
                     return usageError(e.getMessage());
                 }
+            case "schema":
+                return SchemaCommand.run(System.out);
+            case "load":
+                return LoadCommand.run(List.of(args).subList(1, args.length), System.out, System.err,
+                        System.console() != null);
             case "help":
             case "--help":
             case "-h":
@@ -84,6 +93,8 @@ public final class Main {
         try {
             telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
                     settings.traceConsole(), settings.environment());
+        } catch (Telemetry.InvalidTelemetrySetting e) {
+            return usageError(e.getMessage());
         } catch (RuntimeException e) {
             // The SDK's own checks, for whatever Settings does not know yet (ConfigurationException and kin).
             return usageError("OpenTelemetry configuration: " + inEnvironmentTerms(rootMessage(e)));
@@ -98,8 +109,9 @@ public final class Main {
             return EXIT_FAILURE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}", settings.serviceName(),
-                server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()));
+        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
+                server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
+                telemetry.describe());
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");

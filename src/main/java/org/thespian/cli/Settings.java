@@ -23,6 +23,7 @@ import org.thespian.config.ConfigException;
 import org.thespian.config.ConfigSource;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.config.InvisibleText;
+import org.thespian.engine.EngineLimits;
 import org.thespian.server.ServerLimits;
 
 /**
@@ -72,7 +73,8 @@ public record Settings(
         ServerLimits limits = ServerLimits.of(
                 (int) wholeNumber(env, "THESPIAN_MAX_IN_FLIGHT",
                         ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory()), 1, 100_000_000),
-                duration(env, "THESPIAN_PEER_TIMEOUT", ServerLimits.DEFAULT_PEER_TIMEOUT));
+                duration(env, "THESPIAN_PEER_TIMEOUT", ServerLimits.DEFAULT_PEER_TIMEOUT))
+                .withEngine(engineLimits(env));
         OtelSettings.validate(env);
         LoadedConfig config = ConfigSource.load(env);
         return new Settings(
@@ -90,6 +92,14 @@ public record Settings(
                 shutdownDelay,
                 limits,
                 Map.copyOf(env));
+    }
+
+    private static EngineLimits engineLimits(Map<String, String> env) throws InvalidSetting {
+        return new EngineLimits(
+                (int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_PER_REQUEST",
+                        EngineLimits.DEFAULT_MAX_ACTIONS_PER_REQUEST, 1, Integer.MAX_VALUE),
+                (int) wholeNumber(env, "THESPIAN_MAX_BACKGROUND_CALLS",
+                        EngineLimits.DEFAULT_MAX_BACKGROUND_CALLS, 0, Integer.MAX_VALUE));
     }
 
     static int port(Map<String, String> env) throws InvalidSetting {

@@ -1,6 +1,7 @@
 package org.thespian.server;
 
 import java.time.Duration;
+import org.thespian.engine.EngineLimits;
 
 /**
  * The bounds a Thespian keeps whatever its callers send (README, "Limits"). The connection timings are
@@ -10,9 +11,10 @@ import java.time.Duration;
  * @param peerTimeout       the deadline of a peer call whose own request came without one
  * @param handshakeTimeout  how long a new connection may take to send the HTTP/2 preface and its SETTINGS
  * @param maxConnectionIdle how long a connection with no call may stay open
+ * @param engine            what one request may cause inside the engine
  */
 public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration handshakeTimeout,
-        Duration maxConnectionIdle) {
+        Duration maxConnectionIdle, EngineLimits engine) {
 
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(30);
     static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
@@ -32,7 +34,13 @@ public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration hands
 
     /** The limits for {@code maxInFlight} calls, everything else as documented. */
     public static ServerLimits of(int maxInFlight, Duration peerTimeout) {
-        return new ServerLimits(maxInFlight, peerTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTION_IDLE);
+        return new ServerLimits(maxInFlight, peerTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTION_IDLE,
+                EngineLimits.DEFAULT);
+    }
+
+    /** These limits, with {@code engine} for the work inside each request. */
+    public ServerLimits withEngine(EngineLimits engine) {
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine);
     }
 
     /** Every limit at its default, for this JVM's heap. */

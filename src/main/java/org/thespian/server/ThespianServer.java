@@ -14,12 +14,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.thespian.config.Config;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
+import org.thespian.engine.Scheduler;
 import org.thespian.proto.ThespianGrpc;
 
 /**
@@ -52,17 +52,17 @@ public final class ThespianServer {
     private final Admission admission;
     private final HeapPressure heap;
     private final GrpcPeerCaller peers;
-    private final ScheduledExecutorService timer;
+    private final Scheduler scheduler;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ThespianServer(Server server, HealthStatusManager health, Admission admission, HeapPressure heap,
-            GrpcPeerCaller peers, ScheduledExecutorService timer) {
+            GrpcPeerCaller peers, Scheduler scheduler) {
         this.server = server;
         this.health = health;
         this.admission = admission;
         this.heap = heap;
         this.peers = peers;
-        this.timer = timer;
+        this.scheduler = scheduler;
     }
 
     /** Binds {@code port} and starts serving, with the default limits. */
@@ -75,10 +75,10 @@ public final class ThespianServer {
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
     public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits) throws IOException {
-        ScheduledExecutorService timer = Engine.newTimer();
+        Scheduler scheduler = Scheduler.start();
         GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, instrumentation.clientInterceptors(),
                 limits.peerTimeout());
-        Engine engine = new Engine(timer, peers, instrumentation.actionListener());
+        Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits.engine());
         HealthStatusManager health = new HealthStatusManager();
         HeapPressure heap = HeapPressure.watch();
         Admission admission = new Admission(limits.maxInFlight(), heap);
@@ -114,13 +114,13 @@ public final class ThespianServer {
         } catch (IOException e) {
             heap.close();
             peers.close();
-            timer.shutdownNow();
+            scheduler.close();
             throw e;
         }
         peers.connect(config.peers());
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(ThespianGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new ThespianServer(server, health, admission, heap, peers, timer);
+        return new ThespianServer(server, health, admission, heap, peers, scheduler);
     }
 
     /**
@@ -174,7 +174,7 @@ public final class ThespianServer {
         } finally {
             heap.close();
             peers.close();
-            timer.shutdownNow();
+            scheduler.close();
         }
     }
 }

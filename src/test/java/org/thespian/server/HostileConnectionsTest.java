@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.thespian.engine.EngineLimits;
 import org.thespian.config.Config;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
@@ -48,7 +49,8 @@ class HostileConnectionsTest {
 
     @Test
     void aConnectionThatSendsOnlyThePrefaceIsClosedAfterTheHandshakeTimeout() throws IOException {
-        start(new ServerLimits(100, ServerLimits.DEFAULT_PEER_TIMEOUT, SHORT, Duration.ofMinutes(5)));
+        start(new ServerLimits(100, ServerLimits.DEFAULT_PEER_TIMEOUT, SHORT, Duration.ofMinutes(5),
+                EngineLimits.DEFAULT));
         try (RawHttp2 connection = RawHttp2.connect(server.port()).sendPrefaceOnly()) {
             assertTrue(connection.awaitClosedByServer(BOUND), "still open after " + BOUND);
         }
@@ -57,7 +59,8 @@ class HostileConnectionsTest {
 
     @Test
     void aConnectionThatNeverCallsIsClosedWhenIdleTooLong() throws IOException {
-        start(new ServerLimits(100, ServerLimits.DEFAULT_PEER_TIMEOUT, Duration.ofMinutes(5), SHORT));
+        start(new ServerLimits(100, ServerLimits.DEFAULT_PEER_TIMEOUT, Duration.ofMinutes(5), SHORT,
+                EngineLimits.DEFAULT));
         // GOAWAY at once; the close follows grpc-java's graceful-shutdown PING, which waits up to 10 s for an
         // answer that this client never sends.
         Duration bound = BOUND.plusSeconds(10);
