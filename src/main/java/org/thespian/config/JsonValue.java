@@ -144,7 +144,7 @@ final class JsonValue {
     }
 
     String nonBlankString() throws ConfigException {
-        if (!node.isTextual() || node.asText().isBlank()) {
+        if (!node.isTextual() || InvisibleText.isInvisible(node.asText())) {
             throw expected("a non-blank string");
         }
         return node.asText();

@@ -11,6 +11,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.CallOptions;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -35,15 +36,26 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
     private static final long RECONNECT_WAIT_MS = 1000;
+    /**
+     * While calls are open, a peer is pinged this often (gRPC's minimum) and given {@link #KEEPALIVE_TIMEOUT}
+     * to answer: a hung peer (SIGSTOPped, a dead host behind a live route) fails its calls within seconds.
+     */
+    static final Duration KEEPALIVE = Duration.ofSeconds(10);
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
+    private final Duration defaultTimeout;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-    /** @param tls the credentials for {@code https://} peers */
-    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors) {
+    /**
+     * @param tls            the credentials for {@code https://} peers
+     * @param defaultTimeout the deadline of a call whose request came without one (THESPIAN_PEER_TIMEOUT)
+     */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
+        this.defaultTimeout = defaultTimeout;
     }
 
     @Override
@@ -73,9 +85,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         if (byTimeout) {
             deadline = OptionalLong.of(timeoutDeadline);
         }
-        if (deadline.isPresent()) {
-            options = options.withDeadlineAfter(deadline.getAsLong() - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
+        long remaining = deadline.isPresent() ? deadline.getAsLong() - System.nanoTime() : defaultTimeout.toNanos();
+        options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
         Metadata headers = new Metadata();
         if (!action.policy().waitForAnswer()) {
             headers.put(CallHeaders.FIRE_AND_FORGET, "true");
@@ -131,6 +142,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
                 .intercept(interceptors)
                 .directExecutor()
+                .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
                 .build();
     }
 

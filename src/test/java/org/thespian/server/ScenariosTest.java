@@ -135,7 +135,7 @@ class ScenariosTest {
         String config = Files.readString(SCENARIOS.resolve(scenario))
                 .replace("\"service_port\": 6379", "\"service_port\": " + port);
         server = ThespianServer.start(port, ConfigParser.parse(config), Dice.of(OptionalLong.of(5)),
-                InsecureChannelCredentials.create(), Instrumentation.NONE, limits);
+                InsecureChannelCredentials.create(), Instrumentation.NONE, ServerLimits.defaults().withEngine(limits));
         channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
     }
 
