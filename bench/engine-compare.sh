@@ -34,7 +34,11 @@ measure() { # JAR LABEL CONFIG
     port=$(free_port)
     PORT=$port THESPIAN_LOG_LEVEL=WARN CONFIG_JSON="$3" java -jar "$1" >/dev/null 2>&1 &
     SERVER=$!
-    until PORT=$port java -jar "$CANDIDATE" healthcheck >/dev/null 2>&1; do sleep 0.2; done
+    local tries=0
+    until PORT=$port java -jar "$CANDIDATE" healthcheck >/dev/null 2>&1; do
+        ((++tries < 60)) || { echo "engine-compare.sh: $1 did not become healthy on port $port" >&2; exit 1; }
+        sleep 0.5
+    done
     printf '%s\t%s\t' "$(basename "$(dirname "$(dirname "$1")")")/$(basename "$1")" "$2"
     java -jar "$CANDIDATE" load --target "127.0.0.1:$port" --concurrency 64 --warmup "$WARMUP" \
         --duration "$DURATION" --json | tr -d '\n' | head -c 600

@@ -47,9 +47,9 @@ public record Settings(
 
     static final int DEFAULT_PORT = 6379;
     static final String DEFAULT_SERVICE_NAME = "thespian";
-    private static final long MEGABYTE = 1024 * 1024;
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,12})(ms|s|m|)");
+    private static final long MEGABYTE = 1024 * 1024;
 
     /** A user mistake in the environment. */
     public static final class InvalidSetting extends Exception {

@@ -13,15 +13,22 @@ final class FailureParser {
 
     static Optional<FailureChance> failure(JsonValue sleep) throws ConfigException {
         JsonValue chance = sleep.get("failure_chance");
+        if (chance.isAbsent()) {
+            for (String dependent : new String[] {"failure_codes", "failure_message", "fail_at"}) {
+                if (!sleep.get(dependent).isAbsent()) {
+                    throw sleep.get(dependent).error("needs \"failure_chance\" beside it: it says how a failure"
+                            + " looks, \"failure_chance\" how often one happens");
+                }
+            }
+            return Optional.empty();
+        }
         JsonValue codes = sleep.get("failure_codes");
         JsonValue failAt = sleep.get("fail_at");
-        Map<FailureCode, Double> weights = codes.isAbsent() ? Map.of() : codeWeights(codes);
-        Optional<String> message = sleep.get("failure_message").optionalNonBlankString();
-        boolean atStart = !failAt.isAbsent() && failAt.oneOf(List.of("start", "end")).equals("start");
-        // Without a chance the others describe a failure that never happens: checked, allowed (as the schema
-        // allows them), and of no effect.
-        return chance.isAbsent() ? Optional.empty()
-                : Optional.of(new FailureChance(chance.fraction(), weights, message, atStart));
+        return Optional.of(new FailureChance(
+                chance.fraction(),
+                codes.isAbsent() ? Map.of() : codeWeights(codes),
+                sleep.get("failure_message").optionalNonBlankString(),
+                !failAt.isAbsent() && failAt.oneOf(List.of("start", "end")).equals("start")));
     }
 
     /** {@code {"UNAVAILABLE": 0.7, "DEADLINE_EXCEEDED": 0.3}}: relative weights, at least one above 0. */

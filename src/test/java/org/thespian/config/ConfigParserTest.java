@@ -200,6 +200,16 @@ class ConfigParserTest {
                         "invalid JSON at line 3, column 25: Unexpected character (',' (code 44)):"
                                 + " was expecting double-quote to start field name"),
                 error("{} {}", "", "invalid JSON at line 1, column 4: unexpected content after the end of the document"),
+                error("{\"service_name\": \"a\",}", "",
+                        "invalid JSON at line 1, column 21: trailing comma (JSON allows no comma after the last member)"),
+                error("{\n  \"grpc_method_a\": {\"tracing_name\": \"x\", \"operations\": [\n    {\"Action\": null},"
+                        + "  // the last one\n  ]}\n}", "grpc_method_a.operations",
+                        "invalid JSON at line 3, column 21: trailing comma (JSON allows no comma after the last element)"),
+                error("{\"service_name\": \"a // b\",\n}", "",
+                        "invalid JSON at line 1, column 26: trailing comma (JSON allows no comma after the last member)"),
+                error("{\n  service_name: \"a\"}", "",
+                        "invalid JSON at line 2, column 3: the name service_name is not in double quotes"
+                                + " (write \"service_name\")"),
                 error("{}\n}", "", "invalid JSON at line 2, column 1: Unexpected close marker '}':"
                         + " no open Object to close"),
                 error(json("{'service_name': 'a', 'service_name': 'b'}"), "service_name",
