@@ -254,18 +254,18 @@ report() {
         }' "$RESULTS"
 }
 
-# What the traced instance exported: spans received against requests answered (3 spans each).
+# What the traced instance exported: spans received against requests answered, warm-up included (3 spans each).
 sink_summary() {
     local row
     row=$(awk -F'|' '$2 == "0 ms sleep, OTLP to sink" { print $3 }' "$RESULTS")
     awk -v row="$row" -v sink="$SINK_TRACES" -v measured="$DURATION_S" 'BEGIN {
         n = split(row " " sink, words, " ")
         for (i = 1; i <= n; i++) { split(words[i], kv, "="); v[kv[1]] = kv[2] }
-        if (v["items"] == "") { printf "OTLP sink: received no trace exports (requests answered: %s).\n", v["ok_total"]; exit }
+        if (v["items"] == "") { printf "OTLP sink: received no trace exports (requests answered: %s).\n", v["calls_with_warmup"]; exit }
         seconds = v["warmup_s"] + measured
         printf "OTLP sink: %d trace exports, %d bytes, %d spans for %d requests answered: %.2f spans/request of the 3 each request makes, so %.0f%% were dropped; %.0f spans/s arrived over the %d s of load, %.0f bytes/span.\n",
-            v["requests"], v["bytes"], v["items"], v["ok_total"], v["items"] / v["ok_total"],
-            100 * (1 - v["items"] / (3 * v["ok_total"])), v["items"] / seconds, seconds, v["bytes"] / v["items"]
+            v["requests"], v["bytes"], v["items"], v["calls_with_warmup"], v["items"] / v["calls_with_warmup"],
+            100 * (1 - v["items"] / (3 * v["calls_with_warmup"])), v["items"] / seconds, seconds, v["bytes"] / v["items"]
     }'
 }
 
