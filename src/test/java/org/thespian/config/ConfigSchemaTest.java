@@ -128,13 +128,12 @@ class ConfigSchemaTest {
                         + " 'retries': {'max_attempts': 100, 'retry_on': []}, 'repeat': {'times': 10000}, 'wait': true")),
                 "{'resources': {'db': {'max_concurrent': 8, 'queue': 64}}, 'grpc_method_a': {'tracing_name': 'q',"
                         + " 'resource': 'db', 'attributes': {'tier': 'gold'}, 'operations': []}}",
+                sleep("'duration_ms': 5, 'fail_at': 'start', 'failure_message': 'down'"),
+                sleep("'duration_ms': 5, 'failure_chance': null, 'failure_codes': {'UNAVAILABLE': 1}"),
                 "{'resources': {'pool': {'max_concurrent': 1}}, 'grpc_method_b': null}",
                 "{'resources': null, '$schema': null}"
         ), List.of(
                 "{'$schema': ' '}",
-                sleep("'duration_ms': 5, 'fail_at': 'start'"),
-                sleep("'duration_ms': 5, 'failure_chance': null, 'failure_codes': {'UNAVAILABLE': 1}"),
-                sleep("'duration_ms': 5, 'failure_message': 'down'"),
                 sleep("'duration_ms': 5, 'failure_chance': 0.5, 'failure_codes': {}"),
                 sleep("'duration_ms': 5, 'failure_chance': 0.5, 'failure_codes': {'UNAVAILABLE': 0, 'ABORTED': 0.0}"),
                 sleep("'duration_ms': 5, 'failure_chance': 0.5, 'failure_message': ' '"),
