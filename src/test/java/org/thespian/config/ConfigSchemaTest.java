@@ -120,6 +120,7 @@ class ConfigSchemaTest {
                 function("{'Action': {'Cpu': {'tracing_name': 'hash', 'latency': {'exponential': {'mean_ms': 5}}}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'cache fill', 'megabytes': 50, 'hold_ms': 2000}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'leak', 'megabytes': 1, 'hold_ms': 'forever'}}}"),
+                function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0, 'hold_ms': 10}}}"),
                 function(call("'service_address': 'localhost', 'service_port': '6380', 'grpc_method': 'B',"
                         + " 'timeout_ms': 200, 'retries': {'max_attempts': 3, 'backoff_ms': 50,"
                         + " 'retry_on': ['UNAVAILABLE', 'DEADLINE_EXCEEDED']}, 'probability': 0.3,"
@@ -152,7 +153,6 @@ class ConfigSchemaTest {
                 sleep("'failure_chance': 0.5"),
                 sleep("'duration_ms': null, 'latency': {'exponential': {'mean_ms': 40}}"),
                 sleep("'duration_ms': null"),
-                function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0, 'hold_ms': 10}}}"),
                 sleep("'latency': {'gamma': {'k': 2}}"),
                 sleep("'latency': {'uniform': {'min_ms': 10}}"),
                 sleep("'latency': {'uniform': {'min_ms': 10, 'max_ms': 30, 'mode_ms': 20}}"),
