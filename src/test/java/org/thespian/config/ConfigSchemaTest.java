@@ -40,7 +40,8 @@ class ConfigSchemaTest {
 
     @TestFactory
     Stream<DynamicTest> everyExampleConfigPassesTheSchema() {
-        return Examples.all().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(),
+        return Examples.allBelow().stream().map(file -> DynamicTest.dynamicTest(
+                Examples.directory().relativize(file).toString(),
                 () -> assertEquals(List.of(), schemaErrors(Examples.read(file)))));
     }
 
