@@ -121,7 +121,6 @@ class ConfigSchemaTest {
                 function("{'Action': {'Cpu': {'tracing_name': 'hash', 'latency': {'exponential': {'mean_ms': 5}}}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'cache fill', 'megabytes': 50, 'hold_ms': 2000}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'leak', 'megabytes': 1, 'hold_ms': 'forever'}}}"),
-                function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0, 'hold_ms': 10}}}"),
                 function(call("'service_address': 'localhost', 'service_port': '6380', 'grpc_method': 'B',"
                         + " 'timeout_ms': 200, 'retries': {'max_attempts': 3, 'backoff_ms': 50,"
                         + " 'retry_on': ['UNAVAILABLE', 'DEADLINE_EXCEEDED']}, 'probability': 0.3,"
@@ -166,6 +165,7 @@ class ConfigSchemaTest {
                 function("{'Action': {'Cpu': {'tracing_name': 'hash'}}}"),
                 function("{'Action': {'Cpu': {'tracing_name': 'hash', 'duration_ms': 30, 'threads': 2}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 50, 'hold_ms': 'never'}}}"),
+                function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0, 'hold_ms': 10}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': -1, 'hold_ms': 10}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'm', 'hold_ms': 10}}}"),
                 function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A', 'timeout_ms': '1s'")),
