@@ -108,6 +108,8 @@ class BehaviourConfigTest {
                         "grpc_method_a.attributes.a: expected a string, number or boolean, got an object"),
                 Arguments.of(sleep("'failure_codes': {'UNAVAILABLE': 1}"), A0 + ".Sleep.failure_codes: needs"
                         + " \"failure_chance\" beside it: it says how a failure looks, \"failure_chance\" how often one happens"),
+                Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'UNAVAILABLE': 'often'}"), A0
+                        + ".Sleep.failure_codes.UNAVAILABLE: expected a weight: a number of at least 0, got \"often\""),
                 Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'OK': 1}"), A0 + ".Sleep.failure_codes: unknown"
                         + " status code \"OK\" (expected one of: " + String.join(", ", FailureCode.names()) + ")"),
                 Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'ABORTED': 0}"),

@@ -40,7 +40,8 @@ class ConfigSchemaTest {
 
     @TestFactory
     Stream<DynamicTest> everyExampleConfigPassesTheSchema() {
-        return Examples.all().stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(),
+        return Examples.allBelow().stream().map(file -> DynamicTest.dynamicTest(
+                Examples.directory().relativize(file).toString(),
                 () -> assertEquals(List.of(), schemaErrors(Examples.read(file)))));
     }
 
@@ -107,6 +108,7 @@ class ConfigSchemaTest {
                 sleep("'latency': {'uniform': {'min_ms': 10, 'max_ms': 30}}"),
                 sleep("'latency': {'normal': {'mean_ms': 50, 'stddev_ms': 10}}"),
                 sleep("'latency': {'exponential': {'mean_ms': 40}}"),
+                sleep("'duration_ms': 7, 'latency': null"),
                 sleep("'latency': {'lognormal': {'median_ms': 50, 'p99_ms': 400}}"),
                 sleep("'latency': {'percentiles': {'p50_ms': 20, 'p90_ms': 60, 'p99_ms': 250, 'max_ms': 900}}"),
                 sleep("'duration_ms': 5, 'failure_chance': 0.1, 'failure_codes': {'UNAVAILABLE': 0.7,"
@@ -149,6 +151,8 @@ class ConfigSchemaTest {
                 "{'resources': {'db': null}}",
                 sleep("'duration_ms': 5, 'latency': {'exponential': {'mean_ms': 40}}"),
                 sleep("'failure_chance': 0.5"),
+                sleep("'duration_ms': null, 'latency': {'exponential': {'mean_ms': 40}}"),
+                sleep("'duration_ms': null"),
                 sleep("'latency': {'gamma': {'k': 2}}"),
                 sleep("'latency': {'uniform': {'min_ms': 10}}"),
                 sleep("'latency': {'uniform': {'min_ms': 10, 'max_ms': 30, 'mode_ms': 20}}"),
@@ -161,6 +165,7 @@ class ConfigSchemaTest {
                 function("{'Action': {'Cpu': {'tracing_name': 'hash'}}}"),
                 function("{'Action': {'Cpu': {'tracing_name': 'hash', 'duration_ms': 30, 'threads': 2}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 50, 'hold_ms': 'never'}}}"),
+                function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0, 'hold_ms': 10}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': -1, 'hold_ms': 10}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'm', 'hold_ms': 10}}}"),
                 function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A', 'timeout_ms': '1s'")),
