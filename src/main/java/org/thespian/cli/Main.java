@@ -1,7 +1,9 @@
 package org.thespian.cli;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,12 +25,14 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | admin ... | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              admin        --target host:port get-config | set-config FILE | set-health SERVING|NOT_SERVING | stats
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
-              THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
+              THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10), THESPIAN_FAULT_HEADERS (true),
+              THESPIAN_MAX_HOPS (16), THESPIAN_ADMIN, THESPIAN_ADMIN_TOKEN, THESPIAN_WATCH_CONFIG,
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -38,9 +42,12 @@ public final class Main {
         System.exit(run(args, System.getenv()));
     }
 
+    /** The commands that take arguments of their own; the others take none. */
+    private static final Set<String> COMMANDS_WITH_ARGUMENTS = Set.of("admin");
+
     static int run(String[] args, Map<String, String> env) {
         String command = args.length == 0 ? "serve" : args[0];
-        if (args.length > 1) {
+        if (args.length > 1 && !COMMANDS_WITH_ARGUMENTS.contains(command)) {
             return usageError("unexpected argument \"" + args[1] + "\"");
         }
         switch (command) {
@@ -52,6 +59,8 @@ public final class Main {
                 } catch (Settings.InvalidSetting e) {
                     return usageError(e.getMessage());
                 }
+            case "admin":
+                return AdminCommand.run(Arrays.copyOfRange(args, 1, args.length), env);
             case "help":
             case "--help":
             case "-h":
@@ -75,8 +84,8 @@ public final class Main {
                 settings.traceConsole(), settings.environment());
         ThespianServer server;
         try {
-            server = ThespianServer.start(settings.port(), settings.config().config(),
-                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation());
+            server = ThespianServer.start(settings.port(), settings.config(), Dice.of(settings.seed()),
+                    settings.peerTls(), telemetry.instrumentation(), settings.runtime());
         } catch (IOException e) {
             telemetry.close();
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));
@@ -85,6 +94,12 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}", settings.serviceName(),
                 server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()));
+        if (settings.runtime().admin()) {
+            log.info(settings.runtime().adminToken().isPresent()
+                    ? "Admin service thespian.admin.v1.Admin is on; calls need authorization: Bearer <THESPIAN_ADMIN_TOKEN>"
+                    : "Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
+                            + " can replace this instance's config and flip its health", server.port());
+        }
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");

@@ -20,6 +20,7 @@ import java.util.OptionalLong;
 import org.thespian.config.ConfigException;
 import org.thespian.config.ConfigSource;
 import org.thespian.config.ConfigSource.LoadedConfig;
+import org.thespian.server.RuntimeOptions;
 
 /**
  * Everything Thespian reads from its environment, checked once at start. A bad value names its variable
@@ -36,6 +37,7 @@ public record Settings(
         Level logLevel,
         ChannelCredentials peerTls,
         Duration shutdownGrace,
+        RuntimeOptions runtime,
         Map<String, String> environment) {
 
     static final int DEFAULT_PORT = 6379;
@@ -65,7 +67,41 @@ public record Settings(
                 logLevel(env),
                 peerTls(env),
                 Duration.ofSeconds(wholeNumber(env, "THESPIAN_SHUTDOWN_GRACE_SECONDS", 10, 0, 3600)),
+                runtime(env, serviceName),
                 Map.copyOf(env));
+    }
+
+    /** Issue 9's switches (fault headers, admin service, config watch) and the hop limit. */
+    private static RuntimeOptions runtime(Map<String, String> env, String serviceName) throws InvalidSetting {
+        boolean watch = flag(env, "THESPIAN_WATCH_CONFIG");
+        Optional<String> file = value(env, "CONFIG_FILE");
+        if (watch && file.isEmpty()) {
+            throw new InvalidSetting("THESPIAN_WATCH_CONFIG", "false unless CONFIG_FILE names the file to watch",
+                    env.get("THESPIAN_WATCH_CONFIG"));
+        }
+        return new RuntimeOptions(
+                serviceName,
+                flag(env, "THESPIAN_FAULT_HEADERS", true),
+                (int) wholeNumber(env, "THESPIAN_MAX_HOPS", RuntimeOptions.DEFAULT_MAX_HOPS, 1, 1000),
+                flag(env, "THESPIAN_ADMIN"),
+                adminToken(env),
+                watch ? file.map(Path::of) : Optional.empty());
+    }
+
+    /**
+     * A token that is set but blank is refused rather than read as "no token": that mistake would open the
+     * admin service to anyone who can reach the port.
+     */
+    static Optional<String> adminToken(Map<String, String> env) throws InvalidSetting {
+        String token = env.get("THESPIAN_ADMIN_TOKEN");
+        if (token == null) {
+            return Optional.empty();
+        }
+        if (token.isBlank() || !token.chars().allMatch(c -> c > ' ' && c < 127)) {
+            throw new InvalidSetting("THESPIAN_ADMIN_TOKEN", "printable ASCII without spaces (it is sent as"
+                    + " authorization: Bearer <token>)", token.isBlank() ? token : "<hidden>");
+        }
+        return Optional.of(token);
     }
 
     static int port(Map<String, String> env) throws InvalidSetting {
@@ -160,9 +196,13 @@ public record Settings(
     }
 
     private static boolean flag(Map<String, String> env, String name) throws InvalidSetting {
+        return flag(env, name, false);
+    }
+
+    private static boolean flag(Map<String, String> env, String name, boolean fallback) throws InvalidSetting {
         Optional<String> text = value(env, name);
         if (text.isEmpty()) {
-            return false;
+            return fallback;
         }
         return switch (text.get().toLowerCase(Locale.ROOT)) {
             case "true", "1", "yes", "on" -> true;
