@@ -2,6 +2,7 @@ package org.thespian.config;
 
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -12,13 +13,19 @@ import java.util.Set;
  *
  * @param serviceName the optional top-level {@code service_name}
  * @param methods     the function behind each method; a method that is absent (or {@code null} in JSON) does nothing
+ * @param resources   the top-level {@code resources}, by name
  */
-public record Config(Optional<String> serviceName, Map<Method, Function> methods) {
+public record Config(Optional<String> serviceName, Map<Method, Function> methods, Map<String, Resource> resources) {
 
     public Config {
         EnumMap<Method, Function> copy = new EnumMap<>(Method.class);
         copy.putAll(methods);
         methods = Collections.unmodifiableMap(copy);
+        resources = Collections.unmodifiableMap(new LinkedHashMap<>(resources));
+    }
+
+    public Config(Optional<String> serviceName, Map<Method, Function> methods) {
+        this(serviceName, methods, Map.of());
     }
 
     /** A config whose three methods do nothing: what Thespian runs with no configuration at all. */
@@ -38,12 +45,25 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
     }
 
     private static void collectPeers(Action action, Set<Peer> peers) {
-        if (action instanceof Action.CallService call) {
-            peers.add(call.peer());
-        } else if (action instanceof Function function) {
-            for (Operation operation : function.operations()) {
-                operation.actions().forEach(child -> collectPeers(child, peers));
+        action.accept(new Action.Visitor<Void>() {
+            @Override
+            public Void sleep(Action.Sleep sleep) {
+                return null;
             }
-        }
+
+            @Override
+            public Void callService(Action.CallService call) {
+                peers.add(call.peer());
+                return null;
+            }
+
+            @Override
+            public Void function(Function function) {
+                for (Operation operation : function.operations()) {
+                    operation.actions().forEach(child -> collectPeers(child, peers));
+                }
+                return null;
+            }
+        });
     }
 }

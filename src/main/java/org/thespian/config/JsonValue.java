@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.DoublePredicate;
 import java.util.stream.Collectors;
 
 /** A JSON value with its path in the document, so that every check can say where it failed and what it found. */
@@ -88,7 +90,7 @@ final class JsonValue {
         List<String> keys = keys();
         if (keys.size() != 1) {
             String found = keys.isEmpty() ? "none" : keys.size() + ": " + quoteAll(keys);
-            throw error("an " + kind + " must have exactly one key (" + choices(tags) + "), found " + found);
+            throw error(article(kind) + kind + " must have exactly one key (" + choices(tags) + "), found " + found);
         }
         String tag = keys.get(0);
         if (!tags.contains(tag)) {
@@ -108,8 +110,41 @@ final class JsonValue {
         return elements;
     }
 
+    /** The values of an object, each read by {@code reader}, by key in the order written. */
+    <T> Map<String, T> entries(Reader<T> reader) throws ConfigException {
+        requireObject();
+        Map<String, T> entries = new LinkedHashMap<>();
+        for (String key : keys()) {
+            entries.put(key, reader.read(get(key)));
+        }
+        return entries;
+    }
+
+    /** A whole number from {@code min} to {@code max}, such as a count. */
+    int wholeNumber(int min, int max) throws ConfigException {
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < min || node.intValue() > max) {
+            throw expected("a whole number from " + min + " to " + max);
+        }
+        return node.intValue();
+    }
+
+    boolean bool() throws ConfigException {
+        if (!node.isBoolean()) {
+            throw expected("true or false");
+        }
+        return node.booleanValue();
+    }
+
+    /** A string, number or boolean, as text: numbers as written in the document. */
+    String scalarText() throws ConfigException {
+        if (!node.isTextual() && !node.isNumber() && !node.isBoolean()) {
+            throw expected("a string, number or boolean");
+        }
+        return node.asText();
+    }
+
     String nonBlankString() throws ConfigException {
-        if (!node.isTextual() || node.asText().isBlank()) {
+        if (!node.isTextual() || InvisibleText.isInvisible(node.asText())) {
             throw expected("a non-blank string");
         }
         return node.asText();
@@ -127,6 +162,23 @@ final class JsonValue {
             throw expected("a non-negative integer of at most " + Long.MAX_VALUE);
         }
         return node.longValue();
+    }
+
+    /** A finite number of at least 0, whole or not, such as a time in milliseconds. */
+    double nonNegativeNumber() throws ConfigException {
+        return finiteNumber("a number of at least 0", value -> value >= 0);
+    }
+
+    /** A finite number above 0, such as a mean or a standard deviation. */
+    double positiveNumber() throws ConfigException {
+        return finiteNumber("a number above 0", value -> value > 0);
+    }
+
+    private double finiteNumber(String what, DoublePredicate allowed) throws ConfigException {
+        if (!node.isNumber() || !Double.isFinite(node.doubleValue()) || !allowed.test(node.doubleValue())) {
+            throw expected(what);
+        }
+        return node.doubleValue();
     }
 
     /** A number from 0 to 1, such as a probability. */
@@ -163,6 +215,10 @@ final class JsonValue {
         }
         String json = node.toString();
         return json.length() <= MAX_QUOTED_LENGTH ? json : json.substring(0, MAX_QUOTED_LENGTH) + "…";
+    }
+
+    private static String article(String noun) {
+        return "aeiou".indexOf(noun.charAt(0)) >= 0 ? "an " : "a ";
     }
 
     private static String quoteAll(List<String> texts) {

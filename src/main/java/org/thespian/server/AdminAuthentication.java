@@ -30,6 +30,6 @@ final class AdminAuthentication implements ServerInterceptor {
         }
         return Refusal.refuse(call, Status.UNAUTHENTICATED.withDescription(presented == null
                 ? "the admin service needs metadata authorization: Bearer <THESPIAN_ADMIN_TOKEN>"
-                : "the admin token in authorization: Bearer ... is wrong"));
+                : "the admin token in authorization: Bearer ... is wrong"), new Metadata());
     }
 }

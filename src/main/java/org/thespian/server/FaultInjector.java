@@ -3,7 +3,6 @@ package org.thespian.server;
 import io.grpc.Status;
 import java.util.OptionalDouble;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -12,6 +11,7 @@ import org.thespian.engine.ActionFailure;
 import org.thespian.engine.ActionListener;
 import org.thespian.engine.ActionScope;
 import org.thespian.engine.Execution;
+import org.thespian.engine.Scheduler;
 
 /**
  * Acts out a request's {@link FaultPlan.Injection} before the method's function: the delay as a timer (never a
@@ -21,12 +21,12 @@ final class FaultInjector {
 
     static final String DELAY_NAME = "injected delay";
 
-    private final ScheduledExecutorService timer;
+    private final Scheduler scheduler;
     private final ActionListener listener;
     private final RuntimeEvents events;
 
-    FaultInjector(ScheduledExecutorService timer, ActionListener listener, RuntimeEvents events) {
-        this.timer = timer;
+    FaultInjector(Scheduler scheduler, ActionListener listener, RuntimeEvents events) {
+        this.scheduler = scheduler;
         this.listener = listener;
         this.events = events;
     }
@@ -63,8 +63,8 @@ final class FaultInjector {
         });
         Runnable unregister = execution.onCancel(() -> done.completeExceptionally(
                 ActionFailure.at(action, "cancelled: the caller went away or its deadline passed")));
-        ScheduledFuture<?> elapsed = timer.schedule(() -> done.complete(null), injection.delayMillis(),
-                TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> elapsed = scheduler.schedule(() -> done.complete(null),
+                TimeUnit.MILLISECONDS.toNanos(injection.delayMillis()));
         return done.whenComplete((ignored, error) -> {
             unregister.run();
             elapsed.cancel(false);

@@ -7,12 +7,13 @@ import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.CallOptions;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,15 +36,26 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
     private static final long RECONNECT_WAIT_MS = 1000;
+    /**
+     * While calls are open, a peer is pinged this often (gRPC's minimum) and given {@link #KEEPALIVE_TIMEOUT}
+     * to answer: a hung peer (SIGSTOPped, a dead host behind a live route) fails its calls within seconds.
+     */
+    static final Duration KEEPALIVE = Duration.ofSeconds(10);
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
+    private final Duration defaultTimeout;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-    /** @param tls the credentials for {@code https://} peers */
-    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors) {
+    /**
+     * @param tls            the credentials for {@code https://} peers
+     * @param defaultTimeout the deadline of a call whose request came without one (THESPIAN_PEER_TIMEOUT)
+     */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
+        this.defaultTimeout = defaultTimeout;
     }
 
     @Override
@@ -54,32 +66,48 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
                 : connected.thenComposeAsync(channel -> call(channel, action, execution), withinAction);
     }
 
+    /**
+     * Starts the call unless the request is already cancelled. Cancellation is hooked up only once the call
+     * has started (a call cancelled before its start cannot be started), and a cancel that lands between the
+     * check and the start still reaches the call, since the hook runs at once on a cancelled request.
+     */
     private CompletableFuture<Void> call(ManagedChannel channel, CallService action, Execution execution) {
+        if (execution.isCancelled()) {
+            return CompletableFuture.failedFuture(ActionFailure.cancelled(action));
+        }
         CallOptions options = CallOptions.DEFAULT;
-        if (execution.deadlineNanos().isPresent()) {
-            long remaining = execution.deadlineNanos().getAsLong() - System.nanoTime();
-            options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
+        OptionalLong deadline = execution.deadlineNanos();
+        OptionalLong timeoutMs = action.policy().timeoutMs();
+        long timeoutDeadline = timeoutMs.isPresent()
+                ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs.getAsLong()) : Long.MAX_VALUE;
+        boolean byTimeout = timeoutMs.isPresent()
+                && (deadline.isEmpty() || timeoutDeadline - deadline.getAsLong() < 0);
+        if (byTimeout) {
+            deadline = OptionalLong.of(timeoutDeadline);
+        }
+        long remaining = deadline.isPresent() ? deadline.getAsLong() - System.nanoTime() : defaultTimeout.toNanos();
+        options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
+        Metadata headers = new Metadata();
+        if (!action.policy().waitForAnswer()) {
+            headers.put(CallHeaders.FIRE_AND_FORGET, "true");
         }
         ClientCall<Nothing, Nothing> call = channel.newCall(descriptor(action.method()), options);
         CompletableFuture<Void> done = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                if (status.isOk()) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(PeerFailures.of(action, status, trailers, byTimeout));
+                }
+            }
+        }, headers);
+        call.request(1);
+        call.sendMessage(NOTHING);
+        call.halfClose();
         Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
-        ClientCalls.asyncUnaryCall(call, NOTHING, new StreamObserver<>() {
-            @Override
-            public void onNext(Nothing value) {
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                unregister.run();
-                done.completeExceptionally(failure(action, Status.fromThrowable(error)));
-            }
-
-            @Override
-            public void onCompleted() {
-                unregister.run();
-                done.complete(null);
-            }
-        });
+        done.whenComplete((ignored, error) -> unregister.run());
         return done;
     }
 
@@ -138,6 +166,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
                 .intercept(interceptors)
                 .directExecutor()
+                .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
                 .build();
     }
 
@@ -146,22 +176,6 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
             case A -> ThespianGrpc.getAMethod();
             case B -> ThespianGrpc.getBMethod();
             case C -> ThespianGrpc.getCMethod();
-        };
-    }
-
-    /**
-     * INTERNAL is how a Thespian reports that its own behaviour failed, so that failure belongs to the peer;
-     * anything else (unreachable, deadline, not a Thespian) happened on the way there and is this action's.
-     */
-    private static ActionFailure failure(CallService action, Status status) {
-        String peer = "peer " + action.peer().display() + " (" + action.method().fullName() + ")";
-        String description = status.getDescription() == null ? "" : ": " + status.getDescription();
-        return switch (status.getCode()) {
-            case INTERNAL -> ActionFailure.reportedByPeer(action, peer + " answered INTERNAL" + description);
-            case UNAVAILABLE -> ActionFailure.at(action, peer + " is unavailable" + description);
-            case DEADLINE_EXCEEDED -> ActionFailure.at(action, peer + " did not answer before the deadline");
-            case CANCELLED -> ActionFailure.at(action, "cancelled: the caller went away");
-            default -> ActionFailure.at(action, peer + " answered " + status.getCode() + description);
         };
     }
 

@@ -10,8 +10,8 @@ final class Refusal {
     private Refusal() {
     }
 
-    static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
-        call.close(status, new Metadata());
+    static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, Metadata trailers) {
+        call.close(status, trailers);
         return new ServerCall.Listener<>() {
         };
     }

@@ -31,7 +31,10 @@ final class RequestContextListener implements ActionListener {
         return new Scope(request.context, delegate.begin(request.delegate, action));
     }
 
-    /** Forwards everything to the delegate's scope; only {@link #enter} adds the context. */
+    /**
+     * Forwards everything to the delegate's scope; only {@link #enter} adds the context. A method added to
+     * {@link ActionScope} must be forwarded here too, or telemetry stops seeing it.
+     */
     private static final class Scope implements ActionScope {
         private final Context context;
         private final ActionScope delegate;
@@ -64,6 +67,21 @@ final class RequestContextListener implements ActionListener {
         @Override
         public void rolled(double chance, double roll) {
             delegate.rolled(chance, roll);
+        }
+
+        @Override
+        public void skipped() {
+            delegate.skipped();
+        }
+
+        @Override
+        public ActionScope attempt(int repetition, int attempt) {
+            return new Scope(context, delegate.attempt(repetition, attempt));
+        }
+
+        @Override
+        public ActionScope waiting(String resource) {
+            return new Scope(context, delegate.waiting(resource));
         }
     }
 }

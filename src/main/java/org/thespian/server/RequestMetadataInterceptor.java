@@ -34,11 +34,11 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
         }
         int hops = hopsText == null ? 0 : hops(hopsText);
         if (hops < 0) {
-            return Refusal.refuse(call, Status.INVALID_ARGUMENT.withDescription(
+            return refuse(call, Status.INVALID_ARGUMENT.withDescription(
                     "thespian-hops must be a whole number from 0, got \"" + abbreviated(hopsText) + "\""));
         }
         if (hops >= maxHops) {
-            return Refusal.refuse(call, Status.FAILED_PRECONDITION.withDescription("hop limit reached: this call arrived"
+            return refuse(call, Status.FAILED_PRECONDITION.withDescription("hop limit reached: this call arrived"
                     + " after " + hops + " hops, and THESPIAN_MAX_HOPS is " + maxHops + ": a call cycle (a service"
                     + " that calls itself, directly or through others) or a too-deep chain hit the hop limit"));
         }
@@ -47,7 +47,7 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
             try {
                 plan = Optional.of(FaultPlan.parse(fault));
             } catch (FaultPlan.InvalidFaultPlan e) {
-                return Refusal.refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+                return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
             }
         }
         Context context = new RequestMetadata(hops, Optional.ofNullable(fault), plan).attachTo(Context.current());
@@ -63,5 +63,10 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
 
     private static String abbreviated(String text) {
         return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+
+    /** Marked as a Thespian's own answer, so callers up the chain relay its code (a cycle ends as FAILED_PRECONDITION). */
+    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
+        return Refusal.refuse(call, status, PeerFailures.answeredByThespian());
     }
 }

@@ -23,6 +23,10 @@ public record RuntimeOptions(
 
     public static final int DEFAULT_MAX_HOPS = 16;
 
+    public RuntimeOptions withServiceName(String name) {
+        return new RuntimeOptions(name, faultHeaders, maxHops, admin, adminToken, watchedFile);
+    }
+
     /** Fault headers on, hop limit 16, no admin service, no file watch: what an unconfigured instance runs. */
     public static RuntimeOptions defaults(String serviceName) {
         return new RuntimeOptions(serviceName, true, DEFAULT_MAX_HOPS, false, Optional.empty(), Optional.empty());

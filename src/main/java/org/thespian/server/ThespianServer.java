@@ -2,13 +2,13 @@ package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
-import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
@@ -16,54 +16,89 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.thespian.config.Config;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.engine.ActionListener;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
+import org.thespian.engine.Scheduler;
 import org.thespian.proto.ThespianGrpc;
 
 /**
  * A running Thespian: the service on all interfaces, with the standard health service and server reflection
- * so grpcurl needs no proto file, and, when asked for, the admin service and a watch on CONFIG_FILE.
+ * so grpcurl needs no proto file, behind the limits of {@link ServerLimits}; and, when asked for, the admin
+ * service and a watch on CONFIG_FILE.
  */
 public final class ThespianServer {
 
+    /** Clients may ping this often (peers of ours ping every {@link GrpcPeerCaller#KEEPALIVE}). */
+    static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(5);
+    /** Pings a connection that has been quiet this long, to find clients that vanished without closing. */
+    static final Duration KEEPALIVE = Duration.ofMinutes(1);
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+    /** Connections are renewed this often, so clients rebalance over new replicas ... */
+    static final Duration MAX_CONNECTION_AGE = Duration.ofHours(1);
+    /** ... and calls on a connection being renewed get this long to finish. */
+    static final Duration MAX_CONNECTION_AGE_GRACE = Duration.ofMinutes(10);
+    /**
+     * RST_STREAM frames a connection may send per window before it gets GOAWAY (the HTTP/2 rapid-reset
+     * attack): far above what a load test of short deadlines sends, far below what an attack needs.
+     */
+    static final int MAX_RESETS_PER_WINDOW = 10_000;
+    static final int RESET_WINDOW_SECONDS = 10;
+    /** Every request of ours is a few bytes; reflection's answers are the largest messages and go out. */
+    static final int MAX_INBOUND_MESSAGE_BYTES = 1 << 20;
+    static final int MAX_INBOUND_METADATA_BYTES = 64 << 10;
+
     private final Server server;
     private final HealthControl health;
+    private final Admission admission;
+    private final HeapPressure heap;
     private final GrpcPeerCaller peers;
-    private final ScheduledExecutorService timer;
+    private final Scheduler scheduler;
     private final Optional<ConfigWatcher> watcher;
+    private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private ThespianServer(Server server, HealthControl health, GrpcPeerCaller peers,
-            ScheduledExecutorService timer, Optional<ConfigWatcher> watcher) {
+    private ThespianServer(Server server, HealthControl health, Admission admission, HeapPressure heap,
+            GrpcPeerCaller peers, Scheduler scheduler, Optional<ConfigWatcher> watcher) {
         this.server = server;
         this.health = health;
+        this.admission = admission;
+        this.heap = heap;
         this.peers = peers;
-        this.timer = timer;
+        this.scheduler = scheduler;
         this.watcher = watcher;
+    }
+
+    /** Binds {@code port} and starts serving, with the default limits. */
+    public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
+            Instrumentation instrumentation) throws IOException {
+        return start(port, config, dice, peerTls, instrumentation, ServerLimits.defaults());
     }
 
     /** Binds {@code port} and starts serving {@code config} with the default {@link RuntimeOptions}. */
     public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
-            Instrumentation instrumentation) throws IOException {
-        return start(port, new LoadedConfig(config, "in-process", "{}"), dice, peerTls, instrumentation,
+            Instrumentation instrumentation, ServerLimits limits) throws IOException {
+        return start(port, new LoadedConfig(config, "in-process", "{}"), dice, peerTls, instrumentation, limits,
                 RuntimeOptions.defaults(config.serviceName().orElse("thespian")));
     }
 
     /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
+    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, ChannelCredentials peerTls,
-            Instrumentation instrumentation, RuntimeOptions options) throws IOException {
+            Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options) throws IOException {
         RuntimeEvents events = instrumentation.runtimeEvents();
-        ScheduledExecutorService timer = Engine.newTimer();
+        Scheduler scheduler = Scheduler.start();
         List<ClientInterceptor> clientInterceptors = new ArrayList<>(instrumentation.clientInterceptors());
         clientInterceptors.add(new RequestMetadataForwarding());
-        GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, clientInterceptors);
+        GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout());
         ActionListener listener = new RequestContextListener(instrumentation.actionListener());
-        Engine engine = new Engine(timer, peers, listener);
+        Engine engine = new Engine(scheduler, peers, listener, limits.engine());
         HealthControl health = new HealthControl(events);
+        HeapPressure heap = HeapPressure.watch();
+        Admission admission = new Admission(limits.maxInFlight(), heap);
         LiveConfig live = new LiveConfig(config, revision -> {
             peers.retainOnly(revision.config().peers());
             events.configChanged(revision.number(), revision.origin());
@@ -71,22 +106,39 @@ public final class ThespianServer {
         CallStats stats = new CallStats();
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
         ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
-                new FaultInjector(timer, listener, events), events);
-        // Telemetry's interceptors come last, so they run first and trace even the calls refused here.
-        List<ServerInterceptor> interceptors = new ArrayList<>(List.of(
-                new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders()), stats));
+                new FaultInjector(scheduler, listener, events), events);
+        // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
+        // traced and logged like any other, and counted in the admin service's stats.
+        List<ServerInterceptor> interceptors = new ArrayList<>();
+        interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders()));
+        interceptors.add(admission);
+        interceptors.add(stats);
         interceptors.addAll(instrumentation.serverInterceptors());
-        ServerBuilder<?> builder = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
-                // The engine never blocks, so RPCs run on the transport threads: several times the throughput
-                // of handing each call to a pool.
+        // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
+        // handing each call to a pool.
+        NettyServerBuilder builder = NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
                 .directExecutor()
-                .addService(ServerInterceptors.intercept(service, interceptors))
-                .addService(health.manager().getHealthService());
+                .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAge(MAX_CONNECTION_AGE.toSeconds(), TimeUnit.SECONDS)
+                .maxConnectionAgeGrace(MAX_CONNECTION_AGE_GRACE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                .permitKeepAliveTime(PERMIT_KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(false)
+                .maxConcurrentCallsPerConnection(maxCallsPerConnection(limits))
+                .maxRstFramesPerWindow(MAX_RESETS_PER_WINDOW, RESET_WINDOW_SECONDS)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
+                .addService(ServerInterceptors.intercept(MalformedMessages.refusedIn(service.bindService()),
+                        interceptors))
+                .addService(MalformedMessages.refusedIn(health.manager().getHealthService().bindService()))
+                .addService(MalformedMessages.refusedIn(ProtoReflectionServiceV1.newInstance().bindService()))
+                .addService(MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()));
         if (options.admin()) {
-            builder.addService(ServerInterceptors.intercept(new AdminService(live, health, stats),
-                    adminInterceptors(options, instrumentation)));
+            builder.addService(adminService(options, live, health, stats, instrumentation));
         }
-        Server server = withReflection(builder).build();
+        Server server = builder.build();
         Optional<ConfigWatcher> watcher = Optional.empty();
         try {
             server.start();
@@ -95,46 +147,79 @@ public final class ThespianServer {
             }
         } catch (IOException e) {
             server.shutdownNow();
+            heap.close();
             peers.close();
-            timer.shutdownNow();
+            scheduler.close();
             throw e;
         }
         peers.connect(config.config().peers());
         health.set(ServingStatus.SERVING);
         events.configChanged(1, config.origin());
-        return new ThespianServer(server, health, peers, timer, watcher);
+        return new ThespianServer(server, health, admission, heap, peers, scheduler, watcher);
     }
 
-    private static List<ServerInterceptor> adminInterceptors(RuntimeOptions options, Instrumentation instrumentation) {
+    /** The admin service behind the token check (if there is a token), inside telemetry. */
+    private static ServerServiceDefinition adminService(RuntimeOptions options, LiveConfig live,
+            HealthControl health, CallStats stats, Instrumentation instrumentation) {
         List<ServerInterceptor> interceptors = new ArrayList<>();
         options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
         interceptors.addAll(instrumentation.serverInterceptors());
-        return interceptors;
+        return ServerInterceptors.intercept(MalformedMessages.refusedIn(
+                new AdminService(live, health, stats).bindService()), interceptors);
     }
 
-    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
-    private static ServerBuilder<?> withReflection(ServerBuilder<?> builder) {
-        return builder.addService(ProtoReflectionServiceV1.newInstance())
-                .addService(ProtoReflectionService.newInstance());
+    /**
+     * Twice the in-flight limit: one connection can use the whole budget and still see, as RESOURCE_EXHAUSTED,
+     * the calls it sends beyond it, rather than having them wait silently for HTTP/2 stream credit.
+     */
+    static int maxCallsPerConnection(ServerLimits limits) {
+        return (int) Math.min(Integer.MAX_VALUE, 2L * limits.maxInFlight());
     }
 
     public int port() {
         return server.getPort();
     }
 
+    /** Calls of thespian.Thespian running now. */
+    public int inFlight() {
+        return admission.inFlight();
+    }
+
     /**
-     * Stops gracefully: reports NOT_SERVING, refuses new calls, lets calls in flight finish within
-     * {@code grace}, then cancels what is left.
+     * Reports NOT_SERVING while still taking calls, so that readiness probes steer traffic away before the
+     * drain refuses any.
+     */
+    public void reportNotServing() {
+        health.set(ServingStatus.NOT_SERVING);
+    }
+
+    /**
+     * Stops gracefully: reports NOT_SERVING and refuses new calls with UNAVAILABLE, while health checks still
+     * get answers; lets calls in flight finish within {@code grace}; cuts off what is left, saying so; then
+     * closes every connection. Takes at most {@code grace} plus two seconds; only the first call does anything.
      */
     public void stop(Duration grace) throws InterruptedException {
-        health.enterTerminalState();
-        watcher.ifPresent(ConfigWatcher::close);
-        server.shutdown();
-        if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-            server.shutdownNow();
-            server.awaitTermination(1, TimeUnit.SECONDS);
+        if (!stopping.compareAndSet(false, true)) {
+            return;
         }
-        peers.close();
-        timer.shutdownNow();
+        reportNotServing();
+        watcher.ifPresent(ConfigWatcher::close);
+        admission.startDraining();
+        try {
+            if (!admission.awaitNoneInFlight(grace)) {
+                admission.cutOffAll("the shutdown grace of " + grace.toSeconds()
+                        + " s (THESPIAN_SHUTDOWN_GRACE_SECONDS) ran out");
+            }
+            health.enterTerminalState();
+            server.shutdown();
+            if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(1, TimeUnit.SECONDS);
+            }
+        } finally {
+            heap.close();
+            peers.close();
+            scheduler.close();
+        }
     }
 }

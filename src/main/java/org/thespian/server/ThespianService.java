@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.thespian.config.Function;
 import org.thespian.config.Method;
+import org.thespian.engine.ActionFailure;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
 import org.thespian.engine.Execution;
@@ -20,7 +21,8 @@ import org.thespian.proto.ThespianGrpc;
 
 /**
  * {@code thespian.Thespian}: each method acts out its function in the config that is running when the call
- * arrives, after the faults the call's plan injects here, and answers OK or an error.
+ * arrives, after the faults the call's plan injects here, and answers OK or the failure's code (INTERNAL
+ * unless the config or an injected abort chose another).
  */
 final class ThespianService extends ThespianGrpc.ThespianImplBase {
 
@@ -83,7 +85,7 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
             if (error == null) {
                 answerOk(responses);
             } else {
-                responses.onError(status(error, function).asRuntimeException());
+                responses.onError(status(error, function).asRuntimeException(PeerFailures.answeredByThespian()));
             }
         });
     }
@@ -99,10 +101,11 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
         if (cause instanceof FaultInjector.InjectedAbort abort) {
             return abort.status();
         }
-        String message = function.isPresent()
-                ? Engine.failureOf(cause, function.get()).getMessage()
-                : FaultInjector.DELAY_NAME + ": " + cause.getMessage();
-        return Status.INTERNAL.withDescription(message);
+        if (function.isEmpty()) {
+            return Status.INTERNAL.withDescription(FaultInjector.DELAY_NAME + ": " + cause.getMessage());
+        }
+        ActionFailure failure = Engine.failureOf(cause, function.get());
+        return Status.fromCode(Status.Code.valueOf(failure.code().name())).withDescription(failure.getMessage());
     }
 
     private static void answerOk(StreamObserver<Nothing> responses) {

@@ -91,6 +91,7 @@ class FaultHeaderTest {
 
         StatusRuntimeException chained = assertThrows(StatusRuntimeException.class,
                 () -> edge.stubWithHeader(FAULT, "payment:abort=DATA_LOSS").a(NOTHING));
+        assertEquals(Status.Code.DATA_LOSS, chained.getStatus().getCode(), "relayed with payment's code");
         assertTrue(chained.getStatus().getDescription().contains("injected fault: payment:abort=DATA_LOSS"),
                 chained.getStatus().toString());
     }

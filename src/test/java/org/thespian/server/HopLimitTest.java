@@ -38,6 +38,7 @@ class HopLimitTest {
             long start = System.nanoTime();
             StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> thespian.stub().a(NOTHING));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals(Status.Code.FAILED_PRECONDITION, error.getStatus().getCode(), "relayed by every hop");
             String message = error.getStatus().getDescription();
             assertTrue(message.contains("a call cycle") && message.contains("hit the hop limit")
                     && message.contains("THESPIAN_MAX_HOPS is 16"), message);

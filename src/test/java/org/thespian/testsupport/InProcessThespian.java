@@ -18,6 +18,7 @@ import org.thespian.engine.Dice;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.server.Instrumentation;
 import org.thespian.server.RuntimeOptions;
+import org.thespian.server.ServerLimits;
 import org.thespian.server.ThespianServer;
 
 /** A Thespian server in the test JVM on a free port (or a chosen one), with a channel to it; closed after use. */
@@ -37,7 +38,7 @@ public final class InProcessThespian implements AutoCloseable {
         try {
             ConfigSource.LoadedConfig config = ConfigSource.load(Map.of("CONFIG_JSON", configJson));
             return new InProcessThespian(ThespianServer.start(port, config, Dice.of(seed),
-                    TlsChannelCredentials.create(), Instrumentation.NONE, options));
+                    TlsChannelCredentials.create(), Instrumentation.NONE, ServerLimits.defaults(), options));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         } catch (IOException e) {
