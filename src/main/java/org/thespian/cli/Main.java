@@ -23,7 +23,7 @@ import org.thespian.telemetry.logging.LoggingSetup;
 import sun.misc.Signal;
 
 /**
- * {@code java -jar thespian.jar [serve|healthcheck|help]}. User mistakes end in one clear line on stderr and
+ * {@code java -jar thespian.jar [serve|healthcheck|validate|--version|help]}. User mistakes end in one clear line on stderr and
  * exit code 2, before any port is bound.
  */
 public final class Main {
@@ -33,17 +33,20 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | schema | load | admin | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | load | admin | --version | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              validate     check CONFIG_JSON (or CONFIG_FILE) without serving: exit 0 with a summary, or 2
               schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
               load         drive load at a Thespian and report latency percentiles (load --help)
               admin        --target host:port get-config | set-config FILE | set-health SERVING|NOT_SERVING | stats
+              --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_PEER_TIMEOUT (30s), THESPIAN_MAX_IN_FLIGHT (from the heap),
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
               THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
+              THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter of the heap),
               THESPIAN_FAULT_HEADERS (true), THESPIAN_MAX_HOPS (16), THESPIAN_ADMIN, THESPIAN_ADMIN_TOKEN,
               THESPIAN_WATCH_CONFIG,
               and the standard OTEL_* variables. See README.md.""";
@@ -72,6 +75,8 @@ public final class Main {
                 } catch (Settings.InvalidSetting e) {
                     return usageError(e.getMessage());
                 }
+            case "validate":
+                return Validate.run(env, System.out, System.err);
             case "schema":
                 return SchemaCommand.run(System.out);
             case "load":
@@ -79,6 +84,9 @@ public final class Main {
                         System.console() != null);
             case "admin":
                 return AdminCommand.run(Arrays.copyOfRange(args, 1, args.length), env);
+            case "--version":
+                System.out.println(Version.text());
+                return EXIT_OK;
             case "help":
             case "--help":
             case "-h":

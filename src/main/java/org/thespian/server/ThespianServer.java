@@ -90,7 +90,7 @@ public final class ThespianServer {
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options) throws IOException {
         RuntimeEvents events = instrumentation.runtimeEvents();
-        Scheduler scheduler = Scheduler.start();
+        Scheduler scheduler = Scheduler.start(limits.engine().cpuThreads());
         List<ClientInterceptor> clientInterceptors = new ArrayList<>(instrumentation.clientInterceptors());
         clientInterceptors.add(new RequestMetadataForwarding());
         GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout());

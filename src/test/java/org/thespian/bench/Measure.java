@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -76,7 +77,9 @@ final class Measure {
         figures.put("errors", report.get("errors").asText());
         JsonNode latency = report.path("latency_ms");
         for (String name : List.of("p50", "p90", "p99", "p99.9", "max")) {
-            figures.put(name + "_ms", latency.has(name) ? String.format(java.util.Locale.ROOT, "%.2f", latency.get(name).asDouble()) : "-");
+            figures.put(name + "_ms", latency.path(name).isNumber()
+                    ? String.format(Locale.ROOT, "%.2f", latency.get(name).asDouble())
+                    : "-");
         }
         figures.put("warmup_s", report.has("warmup_s") ? Long.toString(Math.round(report.get("warmup_s").asDouble()))
                 : "-");

@@ -12,6 +12,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -38,8 +39,10 @@ class AdminServiceTest {
             {"grpc_method_b": {"tracing_name": "broken", "operations": [
                 {"Action": {"Sleep": {"tracing_name": "always fails", "duration_ms": 1, "failure_chance": 1}}}]}}""";
 
-    private static RuntimeOptions admin(Optional<String> token) {
-        return new RuntimeOptions("admin-test", true, 16, true, token, Optional.empty());
+    private static Map<String, String> admin(String config, Optional<String> token) {
+        Map<String, String> env = new HashMap<>(Map.of("CONFIG_JSON", config, "THESPIAN_ADMIN", "true"));
+        token.ifPresent(value -> env.put("THESPIAN_ADMIN_TOKEN", value));
+        return env;
     }
 
     private static AdminGrpc.AdminBlockingStub adminStub(InProcessThespian thespian, String authorization) {
@@ -55,7 +58,7 @@ class AdminServiceTest {
 
     @Test
     void withoutThespianAdminTheServiceDoesNotExist() {
-        try (InProcessThespian thespian = InProcessThespian.start("{}", RuntimeOptions.defaults("plain"))) {
+        try (InProcessThespian thespian = InProcessThespian.start("{}")) {
             StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
                     () -> adminStub(thespian, null).getConfig(GetConfigRequest.getDefaultInstance()));
             assertEquals(Status.Code.UNIMPLEMENTED, error.getStatus().getCode());
@@ -64,7 +67,7 @@ class AdminServiceTest {
 
     @Test
     void aMissingOrWrongTokenIsRefused() {
-        try (InProcessThespian thespian = InProcessThespian.start("{}", admin(Optional.of(TOKEN)))) {
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.of(TOKEN)))) {
             for (String authorization : new String[] {null, "Bearer wrong", "Bearer " + TOKEN + "x", TOKEN,
                     "Basic " + TOKEN}) {
                 StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
@@ -78,12 +81,12 @@ class AdminServiceTest {
 
     @Test
     void setConfigChangesWhatNewCallsDoAndABadDocumentChangesNothing() {
-        try (InProcessThespian thespian = InProcessThespian.start("{}", admin(Optional.empty()))) {
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.empty()))) {
             AdminGrpc.AdminBlockingStub admin = adminStub(thespian, null);
             GetConfigResponse initial = admin.getConfig(GetConfigRequest.getDefaultInstance());
             assertEquals("{}", initial.getConfigJson());
             assertEquals(1, initial.getRevision());
-            thespian.stub().b(NOTHING);
+            thespian.blockingStub().b(NOTHING);
 
             String bad = FAILING_B.replace("\"duration_ms\": 1", "\"duration_ms\": -1");
             StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
@@ -93,19 +96,19 @@ class AdminServiceTest {
                     "SetConfig: grpc_method_b.operations[0].Action.Sleep.duration_ms: "),
                     refused.getStatus().getDescription());
             assertEquals(initial, admin.getConfig(GetConfigRequest.getDefaultInstance()));
-            thespian.stub().b(NOTHING);
+            thespian.blockingStub().b(NOTHING);
 
             assertEquals(2, admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(FAILING_B).build())
                     .getRevision());
             assertEquals(FAILING_B, admin.getConfig(GetConfigRequest.getDefaultInstance()).getConfigJson());
-            StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> thespian.stub().b(NOTHING));
+            StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> thespian.blockingStub().b(NOTHING));
             assertTrue(failed.getStatus().getDescription().startsWith("broken > always fails: failed by chance"));
         }
     }
 
     @Test
     void setHealthIsWhatCheckAndWatchReport() throws Exception {
-        try (InProcessThespian thespian = InProcessThespian.start("{}", admin(Optional.empty()))) {
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.empty()))) {
             LinkedBlockingQueue<HealthCheckResponse.ServingStatus> watched = new LinkedBlockingQueue<>();
             HealthGrpc.newStub(thespian.channel()).watch(HealthCheckRequest.newBuilder().setService("thespian.Thespian")
                     .build(), new StreamObserver<>() {
@@ -130,7 +133,7 @@ class AdminServiceTest {
             assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, watched.poll(10, TimeUnit.SECONDS));
             assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, HealthGrpc.newBlockingStub(thespian.channel())
                     .check(HealthCheckRequest.getDefaultInstance()).getStatus());
-            thespian.stub().a(NOTHING); // a sick replica still answers: only its health says otherwise
+            thespian.blockingStub().a(NOTHING); // a sick replica still answers: only its health says otherwise
 
             admin.setHealth(SetHealthRequest.newBuilder().setStatus(ServingStatus.SERVING).build());
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, watched.poll(10, TimeUnit.SECONDS));
@@ -143,16 +146,16 @@ class AdminServiceTest {
 
     @Test
     void statsCountCallsAndFailuresByCodePerMethod() {
-        try (InProcessThespian thespian = InProcessThespian.start(FAILING_B, admin(Optional.empty()))) {
+        try (InProcessThespian thespian = InProcessThespian.start(admin(FAILING_B, Optional.empty()))) {
             for (int i = 0; i < 3; i++) {
-                thespian.stub().a(NOTHING);
+                thespian.blockingStub().a(NOTHING);
             }
-            assertThrows(StatusRuntimeException.class, () -> thespian.stub().b(NOTHING));
+            assertThrows(StatusRuntimeException.class, () -> thespian.blockingStub().b(NOTHING));
             assertThrows(StatusRuntimeException.class,
-                    () -> thespian.stubWithHeader("thespian-fault", "*:abort=UNAVAILABLE").b(NOTHING));
+                    () -> thespian.blockingStubWithHeader("thespian-fault", "*:abort=UNAVAILABLE").b(NOTHING));
             GetStatsResponse stats = adminStub(thespian, null).getStats(GetStatsRequest.getDefaultInstance());
             assertEquals(1, stats.getConfigRevision());
-            Map<String, MethodStats> byMethod = new java.util.HashMap<>();
+            Map<String, MethodStats> byMethod = new HashMap<>();
             stats.getMethodsList().forEach(method -> byMethod.put(method.getMethod(), method));
             assertEquals(3, byMethod.get("thespian.Thespian/A").getCalls());
             assertEquals(Map.of(), byMethod.get("thespian.Thespian/A").getFailuresMap());

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,17 +28,13 @@ class FaultHeaderTest {
 
     @BeforeAll
     static void startChain() {
-        payment = InProcessThespian.start(0, """
+        payment = InProcessThespian.start(Map.of("SERVICE_NAME", "payment", "THESPIAN_SEED", "7", "CONFIG_JSON", """
                 {"grpc_method_a": {"tracing_name": "charge", "operations": [
-                    {"Action": {"Sleep": {"tracing_name": "talk to bank", "duration_ms": 10}}}]}}""",
-                options("payment", true), OptionalLong.of(7));
-        edge = InProcessThespian.start(calls(payment.port()), options("edge", true));
+                    {"Action": {"Sleep": {"tracing_name": "talk to bank", "duration_ms": 10}}}]}}"""));
+        edge = InProcessThespian.start(Map.of("SERVICE_NAME", "edge", "CONFIG_JSON", calls(payment.port())));
         // Fault headers off: it forwards the plan but applies none of it, not even entries naming it.
-        passive = InProcessThespian.start(calls(payment.port()), options("passive", false));
-    }
-
-    private static RuntimeOptions options(String name, boolean faultHeaders) {
-        return new RuntimeOptions(name, faultHeaders, 16, false, Optional.empty(), Optional.empty());
+        passive = InProcessThespian.start(Map.of("SERVICE_NAME", "passive", "CONFIG_JSON", calls(payment.port()),
+                "THESPIAN_FAULT_HEADERS", "false"));
     }
 
     private static String calls(int port) {
@@ -69,28 +64,28 @@ class FaultHeaderTest {
 
     @Test
     void aDelayForTheNamedServiceHappensThereBeforeItsFunction() {
-        edge.stub().a(NOTHING); // warm-up
-        long plain = millis(() -> edge.stub().a(NOTHING));
-        long delayed = millis(() -> edge.stubWithHeader(FAULT, "payment:delay=300ms").a(NOTHING));
+        edge.blockingStub().a(NOTHING); // warm-up
+        long plain = millis(() -> edge.blockingStub().a(NOTHING));
+        long delayed = millis(() -> edge.blockingStubWithHeader(FAULT, "payment:delay=300ms").a(NOTHING));
         assertTrue(delayed >= 310, "300 ms injected before a 10 ms function, took " + delayed + " ms");
         assertTrue(plain < 300, "without the header " + plain + " ms");
     }
 
     @Test
     void aDelayAlsoHitsAMethodWithoutFunction() {
-        long delayed = millis(() -> edge.stubWithHeader(FAULT, "*:delay=200ms").b(NOTHING));
+        long delayed = millis(() -> edge.blockingStubWithHeader(FAULT, "*:delay=200ms").b(NOTHING));
         assertTrue(delayed >= 400, "200 ms at edge and 200 ms at payment, took " + delayed + " ms");
     }
 
     @Test
     void anAbortAnswersWithItsCodeAtOnce() {
         StatusRuntimeException direct = assertThrows(StatusRuntimeException.class,
-                () -> payment.stubWithHeader(FAULT, "payment:abort=UNAVAILABLE").a(NOTHING));
+                () -> payment.blockingStubWithHeader(FAULT, "payment:abort=UNAVAILABLE").a(NOTHING));
         assertEquals(Status.Code.UNAVAILABLE, direct.getStatus().getCode());
         assertEquals("injected fault: payment:abort=UNAVAILABLE", direct.getStatus().getDescription());
 
         StatusRuntimeException chained = assertThrows(StatusRuntimeException.class,
-                () -> edge.stubWithHeader(FAULT, "payment:abort=DATA_LOSS").a(NOTHING));
+                () -> edge.blockingStubWithHeader(FAULT, "payment:abort=DATA_LOSS").a(NOTHING));
         assertEquals(Status.Code.DATA_LOSS, chained.getStatus().getCode(), "relayed with payment's code");
         assertTrue(chained.getStatus().getDescription().contains("injected fault: payment:abort=DATA_LOSS"),
                 chained.getStatus().toString());
@@ -98,7 +93,7 @@ class FaultHeaderTest {
 
     @Test
     void entriesForOtherServicesAndZeroPercentDoNothing() {
-        edge.stubWithHeader(FAULT, "inventory:abort=INTERNAL,payment:abort=INTERNAL@0").a(NOTHING);
+        edge.blockingStubWithHeader(FAULT, "inventory:abort=INTERNAL,payment:abort=INTERNAL@0").a(NOTHING);
     }
 
     @Test
@@ -106,7 +101,7 @@ class FaultHeaderTest {
         int aborted = 0;
         for (int i = 0; i < 200; i++) {
             try {
-                payment.stubWithHeader(FAULT, "payment:abort=ABORTED@25").a(NOTHING);
+                payment.blockingStubWithHeader(FAULT, "payment:abort=ABORTED@25").a(NOTHING);
             } catch (StatusRuntimeException e) {
                 assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
                 aborted++;
@@ -118,7 +113,7 @@ class FaultHeaderTest {
     @Test
     void aMalformedPlanIsRefusedNamingTheEntry() {
         StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-                () -> edge.stubWithHeader(FAULT, "payment:delay=300ms,payment:abort=SOMETIMES").a(NOTHING));
+                () -> edge.blockingStubWithHeader(FAULT, "payment:delay=300ms,payment:abort=SOMETIMES").a(NOTHING));
         assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
         assertTrue(error.getStatus().getDescription().startsWith(
                 "thespian-fault entry 2 \"payment:abort=SOMETIMES\": expected a gRPC status code name"),
@@ -127,10 +122,10 @@ class FaultHeaderTest {
 
     @Test
     void withFaultHeadersOffThePlanIsForwardedButNotApplied() {
-        long took = millis(() -> passive.stubWithHeader(FAULT, "passive:abort=INTERNAL,passive:delay=5s").a(NOTHING));
+        long took = millis(() -> passive.blockingStubWithHeader(FAULT, "passive:abort=INTERNAL,passive:delay=5s").a(NOTHING));
         assertTrue(took < 4000, "passive did not apply its 5 s delay, took " + took + " ms");
         StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-                () -> passive.stubWithHeader(FAULT, "payment:abort=PERMISSION_DENIED").a(NOTHING));
+                () -> passive.blockingStubWithHeader(FAULT, "payment:abort=PERMISSION_DENIED").a(NOTHING));
         assertTrue(error.getStatus().getDescription().contains("injected fault: payment:abort=PERMISSION_DENIED"),
                 "payment applied the forwarded plan: " + error.getStatus());
     }

@@ -10,8 +10,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
@@ -22,8 +21,8 @@ class HopLimitTest {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
 
-    private static RuntimeOptions maxHops(String name, int hops) {
-        return new RuntimeOptions(name, true, hops, false, Optional.empty(), Optional.empty());
+    private static Map<String, String> maxHops(String name, String config, int hops) {
+        return Map.of("SERVICE_NAME", name, "CONFIG_JSON", config, "THESPIAN_MAX_HOPS", Integer.toString(hops));
     }
 
     @Test
@@ -33,10 +32,10 @@ class HopLimitTest {
                 {"grpc_method_a": {"tracing_name": "loop", "operations": [
                     {"Action": {"CallService": {"tracing_name": "call myself", "service_address": "127.0.0.1",
                         "service_port": %d, "grpc_method": "A"}}}]}}""".formatted(port);
-        try (InProcessThespian thespian = InProcessThespian.start(port, selfCalling,
-                RuntimeOptions.defaults("loop"), OptionalLong.empty())) {
+        try (InProcessThespian thespian = InProcessThespian.start(Map.of("PORT", Integer.toString(port),
+                "CONFIG_JSON", selfCalling))) {
             long start = System.nanoTime();
-            StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> thespian.stub().a(NOTHING));
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> thespian.blockingStub().a(NOTHING));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertEquals(Status.Code.FAILED_PRECONDITION, error.getStatus().getCode(), "relayed by every hop");
             String message = error.getStatus().getDescription();
@@ -46,17 +45,17 @@ class HopLimitTest {
 
             assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(thespian.channel())
                     .check(HealthCheckRequest.getDefaultInstance()).getStatus());
-            thespian.stub().b(NOTHING); // still answers
+            thespian.blockingStub().b(NOTHING); // still answers
         }
     }
 
     @Test
     void theHopCountGrowsByOneOnEveryCall() {
-        try (InProcessThespian leaf = InProcessThespian.start("{}", maxHops("leaf", 2));
-                InProcessThespian middle = InProcessThespian.start(calls(leaf.port()), maxHops("middle", 2));
-                InProcessThespian edge = InProcessThespian.start(calls(middle.port()), maxHops("edge", 2))) {
-            middle.stub().a(NOTHING); // middle (hop 0) → leaf (hop 1): within the limit of 2
-            StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> edge.stub().a(NOTHING));
+        try (InProcessThespian leaf = InProcessThespian.start(maxHops("leaf", "{}", 2));
+                InProcessThespian middle = InProcessThespian.start(maxHops("middle", calls(leaf.port()), 2));
+                InProcessThespian edge = InProcessThespian.start(maxHops("edge", calls(middle.port()), 2))) {
+            middle.blockingStub().a(NOTHING); // middle (hop 0) → leaf (hop 1): within the limit of 2
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> edge.blockingStub().a(NOTHING));
             assertTrue(error.getStatus().getDescription().contains("after 2 hops, and THESPIAN_MAX_HOPS is 2"),
                     error.getStatus().toString());
         }
@@ -71,10 +70,10 @@ class HopLimitTest {
 
     @Test
     void aCallAtTheLimitIsRefusedWithFailedPrecondition() {
-        try (InProcessThespian thespian = InProcessThespian.start("{}", maxHops("edge", 16))) {
-            thespian.stubWithHeader("thespian-hops", "15").a(NOTHING);
+        try (InProcessThespian thespian = InProcessThespian.start("{}")) {
+            thespian.blockingStubWithHeader("thespian-hops", "15").a(NOTHING);
             StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-                    () -> thespian.stubWithHeader("thespian-hops", "16").a(NOTHING));
+                    () -> thespian.blockingStubWithHeader("thespian-hops", "16").a(NOTHING));
             assertEquals(Status.Code.FAILED_PRECONDITION, error.getStatus().getCode());
             assertTrue(error.getStatus().getDescription().contains("THESPIAN_MAX_HOPS is 16"));
         }
@@ -82,10 +81,10 @@ class HopLimitTest {
 
     @Test
     void aMalformedHopCountIsRefusedWithInvalidArgument() {
-        try (InProcessThespian thespian = InProcessThespian.start("{}", maxHops("edge", 16))) {
+        try (InProcessThespian thespian = InProcessThespian.start("{}")) {
             for (String hops : new String[] {"-1", "two", "", "99999999999999"}) {
                 StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-                        () -> thespian.stubWithHeader("thespian-hops", hops).a(NOTHING));
+                        () -> thespian.blockingStubWithHeader("thespian-hops", hops).a(NOTHING));
                 assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode(), hops);
                 assertTrue(error.getStatus().getDescription().startsWith("thespian-hops must be a whole number"));
             }

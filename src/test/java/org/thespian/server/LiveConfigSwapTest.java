@@ -8,7 +8,7 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.thespian.admin.proto.AdminGrpc;
@@ -26,7 +26,7 @@ class LiveConfigSwapTest {
     @Test
     void callsInFlightFinishOnTheirConfig() throws Exception {
         int leafPort;
-        try (InProcessThespian leaf = InProcessThespian.start("{}", RuntimeOptions.defaults("leaf"))) {
+        try (InProcessThespian leaf = InProcessThespian.start("{}")) {
             leafPort = leaf.port();
             // Revision 1 sleeps, then calls the leaf; revision 2 names no peer and fails every call.
             String slowThenCall = """
@@ -37,8 +37,8 @@ class LiveConfigSwapTest {
             String failing = """
                     {"grpc_method_a": {"tracing_name": "new", "operations": [
                         {"Action": {"Sleep": {"tracing_name": "fail", "duration_ms": 0, "failure_chance": 1}}}]}}""";
-            RuntimeOptions options = new RuntimeOptions("swap", true, 16, true, Optional.empty(), Optional.empty());
-            try (InProcessThespian thespian = InProcessThespian.start(slowThenCall, options)) {
+            try (InProcessThespian thespian = InProcessThespian.start(Map.of("CONFIG_JSON", slowThenCall,
+                    "THESPIAN_ADMIN", "true"))) {
                 ThespianGrpc.ThespianFutureStub stub = ThespianGrpc.newFutureStub(thespian.channel())
                         .withDeadlineAfter(30, TimeUnit.SECONDS);
                 List<ListenableFuture<Nothing>> calls = new ArrayList<>();
@@ -54,7 +54,7 @@ class LiveConfigSwapTest {
                     assertEquals(Nothing.getDefaultInstance(), call.get(20, TimeUnit.SECONDS));
                 }
                 StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-                        () -> thespian.stub().a(Nothing.getDefaultInstance()));
+                        () -> thespian.blockingStub().a(Nothing.getDefaultInstance()));
                 assertTrue(error.getStatus().getDescription().startsWith("new > fail"), error.getStatus().toString());
             }
         }

@@ -20,7 +20,7 @@ public final class BufCurl {
     }
 
     public static Result run(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(bufExecutable(), "curl", "--protocol", "grpc",
+        List<String> command = new ArrayList<>(List.of(executable(), "curl", "--protocol", "grpc",
                 "--http2-prior-knowledge"));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("buf", ".out");
@@ -40,7 +40,7 @@ public final class BufCurl {
     }
 
     /** CI installs buf (npm @bufbuild/buf) and requires it; elsewhere these tests skip with a hint. */
-    private static String bufExecutable() {
+    public static String executable() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             Path candidate = Path.of(dir, "buf");
             if (Files.isExecutable(candidate)) {

@@ -21,7 +21,7 @@ import org.thespian.testsupport.SilentServer;
 import org.thespian.testsupport.ThespianProcess;
 
 /** The standard OTEL_* variables, the console view, and backends that are down or hang. */
-class TelemetryConfigurationTest {
+class TelemetryConfigurationIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
