@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Null-method throughput of this build (fault headers on, the default; no header sent) against a baseline
 # jar, side by side in one run: both servers up at once, measured alternately with the load command.
-# Usage: bench/fault-overhead.sh [BASELINE_JAR]  (default $BASELINE). See docs/benchmarks.md.
+# Usage: bench/fault-overhead.sh [BASELINE_JAR]  (default /work/baseline/thespian.jar). See docs/benchmarks.md.
 set -u
-BASELINE=${1:-$BASELINE}
+BASELINE=${1:-/work/baseline/thespian.jar}
 cd "$(dirname "$0")/.."
 TMP=$(mktemp -d)
 cp target/thespian.jar $TMP/runtime.jar
