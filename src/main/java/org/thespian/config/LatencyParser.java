@@ -15,21 +15,6 @@ final class LatencyParser {
     private LatencyParser() {
     }
 
-    /**
-     * The time of a Sleep or Cpu {@code action}: its {@code duration_ms} as a {@link Latency.Fixed}, or its
-     * {@code latency}. Exactly one of the two must be given; {@code null} counts as absent.
-     */
-    static Latency durationOrLatency(JsonValue action) throws ConfigException {
-        JsonValue duration = action.get("duration_ms");
-        JsonValue latency = action.get("latency");
-        if (duration.isAbsent() == latency.isAbsent()) {
-            throw action.error(duration.isAbsent()
-                    ? "missing required key \"duration_ms\" (or \"latency\", a distribution)"
-                    : "give \"duration_ms\" or \"latency\", not both");
-        }
-        return duration.isAbsent() ? parse(latency) : new Latency.Fixed(duration.nonNegativeLong());
-    }
-
     static Latency parse(JsonValue latency) throws ConfigException {
         Map.Entry<String, JsonValue> distribution = latency.variant("latency distribution", DISTRIBUTIONS);
         JsonValue parameters = distribution.getValue();

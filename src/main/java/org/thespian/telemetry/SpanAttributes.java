@@ -25,8 +25,8 @@ final class SpanAttributes {
     static final AttributeKey<String> RESOURCE = AttributeKey.stringKey("thespian.resource");
     static final AttributeKey<String> LATENCY = AttributeKey.stringKey("thespian.latency");
     static final AttributeKey<Double> LATENCY_MS = AttributeKey.doubleKey("thespian.latency_ms");
-    static final AttributeKey<Long> MEGABYTES = AttributeKey.longKey("thespian.megabytes");
-    static final AttributeKey<String> HOLD = AttributeKey.stringKey("thespian.hold");
+    static final AttributeKey<Long> MEGABYTES = AttributeKey.longKey("thespian.memory.megabytes");
+    static final AttributeKey<String> HOLD = AttributeKey.stringKey("thespian.memory.hold_ms");
 
     static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
     static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");

@@ -89,7 +89,7 @@ final class TracingActionListener implements ActionListener {
             @Override
             public SpanBuilder memory(Action.Memory memory) {
                 return builder.setAttribute(MEGABYTES, (long) memory.megabytes()).setAttribute(HOLD,
-                        memory.holdMs().isPresent() ? memory.holdMs().getAsLong() + " ms" : "forever");
+                        memory.holdMs().isPresent() ? Long.toString(memory.holdMs().getAsLong()) : "forever");
             }
 
             @Override

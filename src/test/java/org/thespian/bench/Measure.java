@@ -75,6 +75,7 @@ final class Measure {
         figures.put("rps", Long.toString(Math.round(report.get("throughput_per_s").asDouble())));
         figures.put("ok", report.get("ok").asText());
         figures.put("errors", report.get("errors").asText());
+        figures.put("calls_with_warmup", Long.toString(calls + report.path("warmup_calls").asLong()));
         JsonNode latency = report.path("latency_ms");
         for (String name : List.of("p50", "p90", "p99", "p99.9", "max")) {
             figures.put(name + "_ms", latency.path(name).isNumber()

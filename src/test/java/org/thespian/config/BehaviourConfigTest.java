@@ -108,6 +108,8 @@ class BehaviourConfigTest {
                         "grpc_method_a.attributes.a: expected a string, number or boolean, got an object"),
                 Arguments.of(sleep("'failure_codes': {'UNAVAILABLE': 1}"), A0 + ".Sleep.failure_codes: needs"
                         + " \"failure_chance\" beside it: it says how a failure looks, \"failure_chance\" how often one happens"),
+                Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'UNAVAILABLE': 'often'}"), A0
+                        + ".Sleep.failure_codes.UNAVAILABLE: expected a weight: a number of at least 0, got \"often\""),
                 Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'OK': 1}"), A0 + ".Sleep.failure_codes: unknown"
                         + " status code \"OK\" (expected one of: " + String.join(", ", FailureCode.names()) + ")"),
                 Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'ABORTED': 0}"),
@@ -132,8 +134,8 @@ class BehaviourConfigTest {
                 Arguments.of(function("'attributes': {}", "[{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 1,"
                         + " 'hold_ms': 'sometimes'}}}]"), A0 + ".Memory.hold_ms: expected a whole number of milliseconds"
                         + " or \"forever\", got \"sometimes\""),
-                Arguments.of(function("'attributes': {}", "[{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0,"
-                        + " 'hold_ms': 1}}}]"), A0 + ".Memory.megabytes: expected a whole number from 1 to 2147483647, got 0"),
+                Arguments.of(function("'attributes': {}", "[{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': -1,"
+                        + " 'hold_ms': 1}}}]"), A0 + ".Memory.megabytes: expected a whole number from 0 to 2147483647, got -1"),
                 Arguments.of(call("'wait': 'no'"), A0 + ".CallService.wait: expected true or false, got \"no\""));
     }
 

@@ -107,6 +107,7 @@ class ConfigSchemaTest {
                 sleep("'latency': {'uniform': {'min_ms': 10, 'max_ms': 30}}"),
                 sleep("'latency': {'normal': {'mean_ms': 50, 'stddev_ms': 10}}"),
                 sleep("'latency': {'exponential': {'mean_ms': 40}}"),
+                sleep("'duration_ms': 7, 'latency': null"),
                 sleep("'latency': {'lognormal': {'median_ms': 50, 'p99_ms': 400}}"),
                 sleep("'latency': {'percentiles': {'p50_ms': 20, 'p90_ms': 60, 'p99_ms': 250, 'max_ms': 900}}"),
                 sleep("'duration_ms': 5, 'failure_chance': 0.1, 'failure_codes': {'UNAVAILABLE': 0.7,"
@@ -119,6 +120,7 @@ class ConfigSchemaTest {
                 function("{'Action': {'Cpu': {'tracing_name': 'hash', 'latency': {'exponential': {'mean_ms': 5}}}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'cache fill', 'megabytes': 50, 'hold_ms': 2000}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'leak', 'megabytes': 1, 'hold_ms': 'forever'}}}"),
+                function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0, 'hold_ms': 10}}}"),
                 function(call("'service_address': 'localhost', 'service_port': '6380', 'grpc_method': 'B',"
                         + " 'timeout_ms': 200, 'retries': {'max_attempts': 3, 'backoff_ms': 50,"
                         + " 'retry_on': ['UNAVAILABLE', 'DEADLINE_EXCEEDED']}, 'probability': 0.3,"
@@ -149,6 +151,8 @@ class ConfigSchemaTest {
                 "{'resources': {'db': null}}",
                 sleep("'duration_ms': 5, 'latency': {'exponential': {'mean_ms': 40}}"),
                 sleep("'failure_chance': 0.5"),
+                sleep("'duration_ms': null, 'latency': {'exponential': {'mean_ms': 40}}"),
+                sleep("'duration_ms': null"),
                 sleep("'latency': {'gamma': {'k': 2}}"),
                 sleep("'latency': {'uniform': {'min_ms': 10}}"),
                 sleep("'latency': {'uniform': {'min_ms': 10, 'max_ms': 30, 'mode_ms': 20}}"),

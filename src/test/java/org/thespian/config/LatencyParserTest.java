@@ -59,25 +59,6 @@ class LatencyParserTest {
         assertEquals(message, assertThrows(ConfigException.class, () -> parse(latency)).getMessage());
     }
 
-    @Test
-    void aFixedDurationOrADistributionExactlyOne() throws ConfigException {
-        assertEquals(new Latency.Fixed(20), durationOrLatency("{'duration_ms': 20, 'latency': null}"));
-        assertEquals(new Latency.Exponential(40),
-                durationOrLatency("{'duration_ms': null, 'latency': {'exponential': {'mean_ms': 40}}}"));
-        assertEquals("sleep: missing required key \"duration_ms\" (or \"latency\", a distribution)",
-                assertThrows(ConfigException.class, () -> durationOrLatency("{'tracing_name': 't'}")).getMessage());
-        assertEquals("sleep: give \"duration_ms\" or \"latency\", not both", assertThrows(ConfigException.class,
-                () -> durationOrLatency("{'duration_ms': 20, 'latency': {'exponential': {'mean_ms': 40}}}")).getMessage());
-        assertEquals("sleep.duration_ms: expected a non-negative integer, got 20.5", assertThrows(ConfigException.class,
-                () -> durationOrLatency("{'duration_ms': 20.5}")).getMessage());
-        assertEquals("sleep.latency: expected an object, got 20", assertThrows(ConfigException.class,
-                () -> durationOrLatency("{'latency': 20}")).getMessage());
-    }
-
-    private static Latency durationOrLatency(String action) throws ConfigException {
-        return LatencyParser.durationOrLatency(document("sleep", action));
-    }
-
     private static Latency parse(String latency) throws ConfigException {
         return LatencyParser.parse(document("latency", latency));
     }

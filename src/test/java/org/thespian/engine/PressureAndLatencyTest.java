@@ -1,6 +1,7 @@
 package org.thespian.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,12 +44,12 @@ class PressureAndLatencyTest {
     @Test
     void aCpuActionBurnsItsTimeOffTheCallingThread() {
         Engine engine = engine(EngineLimits.DEFAULT);
-        Function burn = function(new Action.Cpu("hash", new Latency.Fixed(30), Map.of()));
+        Function burn = function(new Action.Cpu("hash", new Latency.Fixed(200), Map.of()));
         long start = System.nanoTime();
         CompletableFuture<Void> outcome = engine.perform(burn, unseededExecution());
-        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(20), "the burn ran on the caller");
+        assertFalse(outcome.isDone(), "the burn ran on the caller");
         assertNull(outcome.join());
-        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(30), "burnt less than 30 ms");
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(200), "burnt less than 200 ms");
     }
 
     @Test

@@ -55,7 +55,6 @@ class LoadRunTest {
             assertEquals(Map.of(Status.Code.OK, 300L), report.statuses());
             assertEquals(300, server.calls());
             assertTrue(report.latencyMillis(50) >= 10, "p50 " + report.latencyMillis(50) + " ms under a 10 ms sleep");
-            assertTrue(report.maxMillis() < 1000, "max " + report.maxMillis() + " ms for a 10 ms sleep");
             assertOrdered(report);
         }
     }
@@ -133,6 +132,7 @@ class LoadRunTest {
 
             assertEquals(150, server.calls());
             assertEquals(Map.of(Status.Code.OK, 100L), report.statuses());
+            assertEquals(50, report.warmupCalls());
         }
     }
 

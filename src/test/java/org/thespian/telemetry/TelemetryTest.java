@@ -129,6 +129,27 @@ class TelemetryTest {
     }
 
     @Test
+    void theConsoleExporterWritesEachSpanAsALogLine() throws Exception {
+        Logger exporterLogger = (Logger) LoggerFactory.getLogger("io.opentelemetry.exporter.logging.LoggingSpanExporter");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        exporterLogger.addAppender(lines);
+        System.setProperty("otel.traces.exporter", "console");
+        Telemetry telemetry = Telemetry.start("svc", Optional.empty(), false, Map.of());
+        try {
+            callA(telemetry, 1);
+        } finally {
+            telemetry.close();
+            exporterLogger.detachAppender(lines);
+        }
+        // The SDK's console exporter logs through java.util.logging, which comes out of logback like any other line.
+        List<String> spans = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(3, spans.size(), spans.toString());
+        assertTrue(spans.stream().anyMatch(line -> line.startsWith("'nap' : ")), spans.toString());
+        assertTrue(spans.stream().anyMatch(line -> line.startsWith("'thespian.Thespian/A' : ")), spans.toString());
+    }
+
+    @Test
     void loggingOtlpIsRefusedInOneLine() {
         var refused = org.junit.jupiter.api.Assertions.assertThrows(Telemetry.InvalidTelemetrySetting.class,
                 () -> Telemetry.start("svc", Optional.empty(), false, Map.of("OTEL_TRACES_EXPORTER", "logging-otlp")));
