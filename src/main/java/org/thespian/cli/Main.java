@@ -2,9 +2,11 @@ package org.thespian.cli;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
@@ -31,12 +33,13 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | load | --version | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | load | admin | --version | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
               validate     check CONFIG_JSON (or CONFIG_FILE) without serving: exit 0 with a summary, or 2
               schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
               load         drive load at a Thespian and report latency percentiles (load --help)
+              admin        --target host:port get-config | set-config FILE | set-health SERVING|NOT_SERVING | stats
               --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
@@ -44,6 +47,8 @@ public final class Main {
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
               THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter of the heap),
+              THESPIAN_FAULT_HEADERS (true), THESPIAN_MAX_HOPS (16), THESPIAN_ADMIN, THESPIAN_ADMIN_TOKEN,
+              THESPIAN_WATCH_CONFIG,
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -53,9 +58,12 @@ public final class Main {
         System.exit(run(args, System.getenv()));
     }
 
+    /** The commands that take arguments of their own; the others take none. */
+    private static final Set<String> COMMANDS_WITH_ARGUMENTS = Set.of("load", "admin");
+
     static int run(String[] args, Map<String, String> env) {
         String command = args.length == 0 ? "serve" : args[0];
-        if (args.length > 1 && !command.equals("load")) {
+        if (args.length > 1 && !COMMANDS_WITH_ARGUMENTS.contains(command)) {
             return usageError("unexpected argument \"" + args[1] + "\"");
         }
         switch (command) {
@@ -74,6 +82,8 @@ public final class Main {
             case "load":
                 return LoadCommand.run(List.of(args).subList(1, args.length), System.out, System.err,
                         System.console() != null);
+            case "admin":
+                return AdminCommand.run(Arrays.copyOfRange(args, 1, args.length), env);
             case "--version":
                 System.out.println(Version.text());
                 return EXIT_OK;
@@ -109,8 +119,8 @@ public final class Main {
         }
         ThespianServer server;
         try {
-            server = ThespianServer.start(settings.port(), settings.config().config(),
-                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation(), settings.limits());
+            server = ThespianServer.start(settings.port(), settings.config(), Dice.of(settings.seed()),
+                    settings.peerTls(), telemetry.instrumentation(), settings.limits(), settings.runtime());
         } catch (IOException e) {
             closeWithin(telemetry, TELEMETRY_CLOSE);
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));
@@ -120,6 +130,12 @@ public final class Main {
         log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
                 server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
                 telemetry.describe());
+        if (settings.runtime().admin()) {
+            log.info(settings.runtime().adminToken().isPresent()
+                    ? "Admin service thespian.admin.v1.Admin is on; calls need authorization: Bearer <THESPIAN_ADMIN_TOKEN>"
+                    : "Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
+                            + " can replace this instance's config and flip its health", server.port());
+        }
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");

@@ -118,7 +118,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
      * that one attempt, at most {@link #RECONNECT_WAIT_MS}, instead of failing on stale news.
      */
     private CompletableFuture<ManagedChannel> connected(Peer peer) {
-        ManagedChannel channel = channels.computeIfAbsent(peer, this::open);
+        ManagedChannel channel = channel(peer);
         if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
             return CompletableFuture.completedFuture(channel);
         }
@@ -129,12 +129,36 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         return attempted.completeOnTimeout(channel, RECONNECT_WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
+    /** A channel a config change retired a moment ago takes no new calls: such a call opens a fresh one. */
+    private ManagedChannel channel(Peer peer) {
+        ManagedChannel channel = channels.computeIfAbsent(peer, this::open);
+        while (channel.isShutdown()) {
+            channels.remove(peer, channel);
+            channel = channels.computeIfAbsent(peer, this::open);
+        }
+        return channel;
+    }
+
     /**
      * Starts connecting to {@code peers} now, so the first request does not pay for connection setup and
      * class loading inside a concurrent group, where it would delay its siblings' start.
      */
     void connect(Set<Peer> peers) {
         peers.forEach(peer -> channels.computeIfAbsent(peer, this::open).getState(true));
+    }
+
+    /**
+     * Keeps only the channels of {@code peers} (after a config change). The others stop taking new calls and
+     * close once the calls still on them (from calls that began on the old config) have finished.
+     */
+    void retainOnly(Set<Peer> peers) {
+        for (Peer peer : channels.keySet()) {
+            ManagedChannel retired = peers.contains(peer) ? null : channels.remove(peer);
+            if (retired != null) {
+                retired.shutdown();
+            }
+        }
+        connect(peers);
     }
 
     private ManagedChannel open(Peer peer) {

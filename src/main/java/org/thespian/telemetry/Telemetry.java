@@ -120,7 +120,8 @@ public final class Telemetry implements AutoCloseable {
         return new Instrumentation(
                 List.of(new ServerTracing(propagator, tracer, duration)),
                 List.of(new ClientPropagation(propagator)),
-                new TracingActionListener(tracer, failures));
+                new TracingActionListener(tracer, failures),
+                new RuntimeTelemetry(meter));
     }
 
     /** Defaults under the standard variables: exporters are on only when some endpoint was given. */
