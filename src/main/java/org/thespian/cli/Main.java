@@ -1,6 +1,7 @@
 package org.thespian.cli;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -13,7 +14,7 @@ import org.thespian.telemetry.logging.LoggingSetup;
 import sun.misc.Signal;
 
 /**
- * {@code java -jar thespian.jar [serve|healthcheck|help]}. User mistakes end in one clear line on stderr and
+ * {@code java -jar thespian.jar [serve|healthcheck|cast|demo|help]}. User mistakes end in one clear line on stderr and
  * exit code 2, before any port is bound.
  */
 public final class Main {
@@ -23,9 +24,13 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | cast FILE | demo | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              cast FILE    run every member of a .cast.yaml/.cast.json in this JVM; with --emit compose|kubernetes
+                           [--out DIR] [--otel-backend-address URL] [--loki-address URL] print it for Compose/Kubernetes
+              demo         run the built-in shop cast, send it a few requests, print traces and a summary;
+                           demo --serve keeps it running on ports 6379-6383
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
@@ -40,6 +45,15 @@ public final class Main {
 
     static int run(String[] args, Map<String, String> env) {
         String command = args.length == 0 ? "serve" : args[0];
+        List<String> arguments = args.length == 0 ? List.of() : List.of(args).subList(1, args.length);
+        switch (command) {
+            case "cast":
+                return CastCommand.run(arguments, env);
+            case "demo":
+                return DemoCommand.run(arguments, env);
+            default:
+                break;
+        }
         if (args.length > 1) {
             return usageError("unexpected argument \"" + args[1] + "\"");
         }
@@ -104,7 +118,7 @@ public final class Main {
     }
 
     /** Waits for SIGTERM (Kubernetes, docker stop) or SIGINT (Ctrl-C), so that both end in a clean exit 0. */
-    private static void awaitTermination() {
+    static void awaitTermination() {
         CountDownLatch signalled = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), signal -> signalled.countDown());
         Signal.handle(new Signal("INT"), signal -> signalled.countDown());
@@ -115,12 +129,12 @@ public final class Main {
         }
     }
 
-    private static int usageError(String message) {
+    static int usageError(String message) {
         System.err.println("thespian: " + message);
         return EXIT_USAGE;
     }
 
-    private static String rootMessage(Throwable error) {
+    static String rootMessage(Throwable error) {
         Throwable cause = error;
         while (cause.getCause() != null) {
             cause = cause.getCause();

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Method;
 import org.thespian.config.Peer;
@@ -38,12 +39,22 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
 
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
+    private final UnaryOperator<Peer> directory;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     /** @param tls the credentials for {@code https://} peers */
     public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors) {
+        this(tls, interceptors, UnaryOperator.identity());
+    }
+
+    /**
+     * @param directory where a configured peer really is, e.g. {@code http://checkout:6379} at a loopback port
+     *                  when the whole cast runs in one process
+     */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, UnaryOperator<Peer> directory) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
+        this.directory = directory;
     }
 
     @Override
@@ -109,7 +120,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         peers.forEach(peer -> channels.computeIfAbsent(peer, this::open).getState(true));
     }
 
-    private ManagedChannel open(Peer peer) {
+    private ManagedChannel open(Peer configured) {
+        Peer peer = directory.apply(configured);
         ChannelCredentials credentials = peer.tls() ? tls : InsecureChannelCredentials.create();
         return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
                 .intercept(interceptors)

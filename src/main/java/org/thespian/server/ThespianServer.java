@@ -11,8 +11,9 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.thespian.config.Config;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
@@ -26,24 +27,40 @@ public final class ThespianServer {
 
     private final Server server;
     private final HealthStatusManager health;
-    private final GrpcPeerCaller peers;
-    private final ScheduledExecutorService timer;
+    private final Optional<Backstage> ownBackstage;
 
-    private ThespianServer(Server server, HealthStatusManager health, GrpcPeerCaller peers,
-            ScheduledExecutorService timer) {
+    private ThespianServer(Server server, HealthStatusManager health, Optional<Backstage> ownBackstage) {
         this.server = server;
         this.health = health;
-        this.peers = peers;
-        this.timer = timer;
+        this.ownBackstage = ownBackstage;
     }
 
     /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
-    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
     public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation) throws IOException {
-        ScheduledExecutorService timer = Engine.newTimer();
-        GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, instrumentation.clientInterceptors());
-        Engine engine = new Engine(timer, peers, instrumentation.actionListener());
+        Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), UnaryOperator.identity());
+        try {
+            return start(port, config, dice, instrumentation, backstage, Optional.of(backstage));
+        } catch (IOException e) {
+            backstage.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts one of several servers of this process (a cast's members) that share {@code backstage}; stopping
+     * this server leaves the backstage open for the others.
+     */
+    public static ThespianServer start(int port, Config config, Dice dice, Instrumentation instrumentation,
+            Backstage backstage) throws IOException {
+        return start(port, config, dice, instrumentation, backstage, Optional.empty());
+    }
+
+    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
+    private static ThespianServer start(int port, Config config, Dice dice, Instrumentation instrumentation,
+            Backstage backstage, Optional<Backstage> owned) throws IOException {
+        GrpcPeerCaller peers = backstage.peers();
+        Engine engine = new Engine(backstage.timer(), peers, instrumentation.actionListener());
         HealthStatusManager health = new HealthStatusManager();
         ThespianService service = new ThespianService(config, engine, dice);
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
@@ -55,17 +72,11 @@ public final class ThespianServer {
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())
                 .build();
-        try {
-            server.start();
-        } catch (IOException e) {
-            peers.close();
-            timer.shutdownNow();
-            throw e;
-        }
+        server.start();
         peers.connect(config.peers());
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(ThespianGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new ThespianServer(server, health, peers, timer);
+        return new ThespianServer(server, health, owned);
     }
 
     public int port() {
@@ -83,7 +94,6 @@ public final class ThespianServer {
             server.shutdownNow();
             server.awaitTermination(1, TimeUnit.SECONDS);
         }
-        peers.close();
-        timer.shutdownNow();
+        ownBackstage.ifPresent(Backstage::close);
     }
 }

@@ -1,11 +1,9 @@
 package org.thespian.telemetry;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -31,10 +29,12 @@ public final class Telemetry implements AutoCloseable {
 
     private final OpenTelemetrySdk sdk;
     private final Instrumentation instrumentation;
+    private final SharedTracing shared;
 
-    private Telemetry(OpenTelemetrySdk sdk, Instrumentation instrumentation) {
+    private Telemetry(OpenTelemetrySdk sdk, Instrumentation instrumentation, SharedTracing shared) {
         this.sdk = sdk;
         this.instrumentation = instrumentation;
+        this.shared = shared;
     }
 
     /**
@@ -43,16 +43,34 @@ public final class Telemetry implements AutoCloseable {
      */
     public static Telemetry start(String serviceName, Optional<URI> otelBackendAddress, boolean traceConsole,
             Map<String, String> env) {
+        SharedTracing shared = new SharedTracing();
+        SpanProcessor local = traceConsole ? new ConsoleTraceProcessor(System.err) : new KeepSpansRecording();
+        shared.processors.add(local);
         OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
                 .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
-                .addResourceCustomizer((resource, config) -> resource.merge(Resource.create(
-                        Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), serviceName))))
-                .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(
-                        traceConsole ? new ConsoleTraceProcessor(System.err) : new KeepSpansRecording()))
+                .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
+                        SharedTracing.serviceResource(serviceName)))
+                .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
+                .addSpanProcessorCustomizer((processor, config) -> shared.add(processor))
+                .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(local))
                 .disableShutdownHook()
                 .build()
                 .getOpenTelemetrySdk();
-        return new Telemetry(sdk, instrument(sdk));
+        return new Telemetry(sdk, instrument(sdk), shared);
+    }
+
+    /**
+     * Instrumentation for another service in this process (a member of a cast): its spans carry
+     * {@code serviceName} and go through this SDK's sampler, processors and exporters, so a hundred services
+     * cost no more threads or connections than one. Metrics are this process's.
+     */
+    public Instrumentation instrumentationFor(String serviceName) {
+        OpenTelemetrySdk member = OpenTelemetrySdk.builder()
+                .setTracerProvider(shared.tracerProvider(serviceName))
+                .setMeterProvider(sdk.getSdkMeterProvider())
+                .setPropagators(sdk.getPropagators())
+                .build();
+        return instrument(member);
     }
 
     private static Instrumentation instrument(OpenTelemetry openTelemetry) {

@@ -1,0 +1,98 @@
+package org.thespian.cast;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.thespian.cast.Cast.Member;
+import org.thespian.config.Peer;
+import org.thespian.engine.Dice;
+import org.thespian.server.Backstage;
+import org.thespian.server.Instrumentation;
+import org.thespian.server.ThespianServer;
+
+/**
+ * A cast running in this JVM: one {@link ThespianServer} per member on its port, all sharing one
+ * {@link Backstage}. A call to {@code http://<member>:6379}, as the configs say, reaches that member's loopback
+ * port, so the configs run here unchanged.
+ */
+public final class CastStage {
+
+    static final String LOOPBACK = "127.0.0.1";
+
+    /** A member as it runs here. */
+    public record Running(Member member, ThespianServer server) {
+        public String address() {
+            return LOOPBACK + ":" + server.port();
+        }
+    }
+
+    private final List<Running> running;
+    private final Backstage backstage;
+
+    private CastStage(List<Running> running, Backstage backstage) {
+        this.running = List.copyOf(running);
+        this.backstage = backstage;
+    }
+
+    /**
+     * Starts every member, or none: when a port cannot be bound, the members already started are stopped and the
+     * error names the member.
+     *
+     * @param instrumentationOf each member's telemetry, under its own service name
+     * @param diceOf            each member's failure rolls
+     */
+    public static CastStage start(Cast cast, ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
+            Function<Member, Instrumentation> instrumentationOf, Function<Member, Dice> diceOf) throws IOException {
+        Backstage backstage = Backstage.open(peerTls, clientInterceptors, directory(cast));
+        List<Running> running = new ArrayList<>();
+        for (Member member : cast.members()) {
+            try {
+                running.add(new Running(member, ThespianServer.start(member.port(), member.config().config(),
+                        diceOf.apply(member), instrumentationOf.apply(member), backstage)));
+            } catch (IOException e) {
+                new CastStage(running, backstage).stop(Duration.ZERO);
+                throw new IOException("member \"" + member.name() + "\" cannot listen on port " + member.port(), e);
+            }
+        }
+        return new CastStage(running, backstage);
+    }
+
+    /** {@code http://<member>:6379} is the member's loopback port; every other peer is where it says. */
+    static UnaryOperator<Peer> directory(Cast cast) {
+        Map<Peer, Peer> local = cast.members().stream().collect(Collectors.toMap(
+                member -> new Peer(member.name(), Cast.MEMBER_PORT, false),
+                member -> new Peer(LOOPBACK, member.port(), false)));
+        return peer -> local.getOrDefault(peer, peer);
+    }
+
+    public List<Running> members() {
+        return running;
+    }
+
+    /** Stops every member at once (each as a single server stops), then what they share. */
+    public void stop(Duration grace) {
+        ExecutorService stoppers = Executors.newFixedThreadPool(Math.max(1, running.size()));
+        try {
+            CompletableFuture.allOf(running.stream().map(member -> CompletableFuture.runAsync(() -> {
+                try {
+                    member.server().stop(grace);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, stoppers)).toArray(CompletableFuture[]::new)).join();
+        } finally {
+            stoppers.shutdown();
+            backstage.close();
+        }
+    }
+}

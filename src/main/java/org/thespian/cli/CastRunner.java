@@ -1,0 +1,124 @@
+package org.thespian.cli;
+
+import io.grpc.ServerInterceptor;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.thespian.cast.Cast;
+import org.thespian.cast.Cast.Member;
+import org.thespian.cast.CastStage;
+import org.thespian.config.ConfigException;
+import org.thespian.engine.Dice;
+import org.thespian.server.Instrumentation;
+import org.thespian.telemetry.Telemetry;
+import org.thespian.telemetry.logging.LoggingSetup;
+
+/**
+ * A cast in this JVM, from the environment: the process's variables (telemetry, logging, grace) once, each
+ * member's own (its {@code env} over the process's) checked before anything starts.
+ */
+final class CastRunner {
+
+    /** What the cast sets per member, so the process's values of these mean nothing here. */
+    private static final List<String> PER_MEMBER = List.of("CONFIG_JSON", "CONFIG_FILE", "PORT", "SERVICE_NAME");
+
+    /** The cast with the settings of the process and the seed of each member. */
+    record Checked(Cast cast, Settings process, Map<String, OptionalLong> seeds) {
+    }
+
+    /** A mistake in the environment of the process or of a member, in one line. */
+    static final class InvalidEnvironment extends Exception {
+        InvalidEnvironment(String message) {
+            super(message);
+        }
+    }
+
+    private CastRunner() {
+    }
+
+    static Checked check(Cast cast, Map<String, String> env) throws InvalidEnvironment {
+        Settings process = settings(env, Map.of(), cast.name(), "");
+        Map<String, OptionalLong> seeds = new HashMap<>();
+        for (Member member : cast.members()) {
+            seeds.put(member.name(), settings(env, member.env(), member.name(), "member \"" + member.name() + "\": ")
+                    .seed());
+        }
+        return new Checked(cast, process, seeds);
+    }
+
+    private static Settings settings(Map<String, String> env, Map<String, String> own, String serviceName,
+            String where) throws InvalidEnvironment {
+        Map<String, String> merged = new HashMap<>(env);
+        merged.keySet().removeAll(PER_MEMBER);
+        merged.putAll(own);
+        merged.put("SERVICE_NAME", serviceName);
+        try {
+            return Settings.from(merged);
+        } catch (Settings.InvalidSetting | ConfigException e) {
+            throw new InvalidEnvironment(where + e.getMessage());
+        }
+    }
+
+    /** Every member running, with the process's telemetry; {@link #stop} ends both. */
+    record Running(CastStage stage, Telemetry telemetry) {
+        void stop(Duration grace) {
+            stage.stop(grace);
+            telemetry.close();
+        }
+    }
+
+    /**
+     * Starts telemetry and every member, or nothing.
+     *
+     * @param extraInterceptors what else watches each member's calls (the demo's tally)
+     */
+    static Running start(Checked checked, boolean traceConsole,
+            Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
+        Settings process = checked.process();
+        Telemetry telemetry = Telemetry.start(checked.cast().name(), process.otelBackendAddress(), traceConsole,
+                process.environment());
+        try {
+            CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
+                    telemetry.instrumentation().clientInterceptors(),
+                    member -> withInterceptors(telemetry.instrumentationFor(member.name()),
+                            extraInterceptors.apply(member)),
+                    member -> Dice.of(checked.seeds().get(member.name())));
+            return new Running(stage, telemetry);
+        } catch (IOException e) {
+            telemetry.close();
+            throw e;
+        }
+    }
+
+    private static Instrumentation withInterceptors(Instrumentation instrumentation, List<ServerInterceptor> extra) {
+        return new Instrumentation(
+                Stream.concat(instrumentation.serverInterceptors().stream(), extra.stream()).toList(),
+                instrumentation.clientInterceptors(), instrumentation.actionListener());
+    }
+
+    /** {@code cast FILE}: runs until SIGTERM or Ctrl-C, then stops every member gracefully. */
+    static int serveUntilSignalled(Checked checked) {
+        Settings process = checked.process();
+        LoggingSetup.configure(checked.cast().name(), process.lokiAddress());
+        LoggingSetup.setLevel(process.logLevel());
+        Running running;
+        try {
+            running = start(checked, process.traceConsole(), member -> List.of());
+        } catch (IOException e) {
+            System.err.println("thespian: " + e.getMessage() + ": " + Main.rootMessage(e));
+            return Main.EXIT_FAILURE;
+        }
+        System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
+        System.out.println("Ctrl-C stops them all.");
+        System.out.flush();
+        Main.awaitTermination();
+        running.stop(process.shutdownGrace());
+        LoggingSetup.flush();
+        return Main.EXIT_OK;
+    }
+}
