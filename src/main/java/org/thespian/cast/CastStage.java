@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import org.thespian.cast.Cast.Member;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
+import org.thespian.engine.EngineLimits;
 import org.thespian.server.Backstage;
 import org.thespian.server.Instrumentation;
 import org.thespian.server.ThespianServer;
@@ -28,6 +29,10 @@ import org.thespian.server.ThespianServer;
 public final class CastStage {
 
     static final String LOOPBACK = "127.0.0.1";
+
+    /** How one member runs: its telemetry (under its own service name), failure rolls and engine limits. */
+    public record Role(Instrumentation instrumentation, Dice dice, EngineLimits limits) {
+    }
 
     /** A member as it runs here. */
     public record Running(Member member, ThespianServer server) {
@@ -48,17 +53,17 @@ public final class CastStage {
      * Starts every member, or none: when a port cannot be bound, the members already started are stopped and the
      * error names the member.
      *
-     * @param instrumentationOf each member's telemetry, under its own service name
-     * @param diceOf            each member's failure rolls
+     * @param clientInterceptors what every peer call passes through (trace propagation), shared by all members
      */
     public static CastStage start(Cast cast, ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            Function<Member, Instrumentation> instrumentationOf, Function<Member, Dice> diceOf) throws IOException {
+            Function<Member, Role> roleOf) throws IOException {
         Backstage backstage = Backstage.open(peerTls, clientInterceptors, directory(cast));
         List<Running> running = new ArrayList<>();
         for (Member member : cast.members()) {
+            Role role = roleOf.apply(member);
             try {
                 running.add(new Running(member, ThespianServer.start(member.port(), member.config().config(),
-                        diceOf.apply(member), instrumentationOf.apply(member), backstage)));
+                        role.dice(), role.instrumentation(), role.limits(), backstage)));
             } catch (IOException e) {
                 new CastStage(running, backstage).stop(Duration.ZERO);
                 throw new IOException("member \"" + member.name() + "\" cannot listen on port " + member.port(), e);

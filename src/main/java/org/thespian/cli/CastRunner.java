@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.thespian.cast.Cast;
@@ -27,8 +26,8 @@ final class CastRunner {
     /** What the cast sets per member, so the process's values of these mean nothing here. */
     private static final List<String> PER_MEMBER = List.of("CONFIG_JSON", "CONFIG_FILE", "PORT", "SERVICE_NAME");
 
-    /** The cast with the settings of the process and the seed of each member. */
-    record Checked(Cast cast, Settings process, Map<String, OptionalLong> seeds) {
+    /** The cast with the settings of the process and of each member. */
+    record Checked(Cast cast, Settings process, Map<String, Settings> members) {
     }
 
     /** A mistake in the environment of the process or of a member, in one line. */
@@ -43,12 +42,11 @@ final class CastRunner {
 
     static Checked check(Cast cast, Map<String, String> env) throws InvalidEnvironment {
         Settings process = settings(env, Map.of(), cast.name(), "");
-        Map<String, OptionalLong> seeds = new HashMap<>();
+        Map<String, Settings> members = new HashMap<>();
         for (Member member : cast.members()) {
-            seeds.put(member.name(), settings(env, member.env(), member.name(), "member \"" + member.name() + "\": ")
-                    .seed());
+            members.put(member.name(), settings(env, member.env(), member.name(), "member \"" + member.name() + "\": "));
         }
-        return new Checked(cast, process, seeds);
+        return new Checked(cast, process, members);
     }
 
     private static Settings settings(Map<String, String> env, Map<String, String> own, String serviceName,
@@ -84,10 +82,12 @@ final class CastRunner {
                 process.environment());
         try {
             CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
-                    telemetry.instrumentation().clientInterceptors(),
-                    member -> withInterceptors(telemetry.instrumentationFor(member.name()),
-                            extraInterceptors.apply(member)),
-                    member -> Dice.of(checked.seeds().get(member.name())));
+                    telemetry.instrumentation().clientInterceptors(), member -> {
+                        Settings own = checked.members().get(member.name());
+                        return new CastStage.Role(
+                                withInterceptors(telemetry.instrumentationFor(member.name()), extraInterceptors.apply(member)),
+                                Dice.of(own.seed()), own.engineLimits());
+                    });
             return new Running(stage, telemetry);
         } catch (IOException e) {
             telemetry.close();

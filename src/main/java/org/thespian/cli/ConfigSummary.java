@@ -37,21 +37,30 @@ final class ConfigSummary {
     }
 
     /** Counts actions and collects peers; {@link #add} returns the sleep time along the slowest branch. */
-    private static final class Tally {
+    private static final class Tally implements Action.Visitor<Long> {
         int actions;
         final Set<String> peers = new LinkedHashSet<>();
 
         long add(Action action) {
             actions++;
-            if (action instanceof Action.Sleep sleep) {
-                return sleep.durationMs();
-            }
-            if (action instanceof Action.CallService call) {
-                peers.add(call.peer().display() + "/" + call.method().name());
-                return 0;
-            }
+            return action.accept(this);
+        }
+
+        @Override
+        public Long sleep(Action.Sleep sleep) {
+            return sleep.durationMs();
+        }
+
+        @Override
+        public Long callService(Action.CallService call) {
+            peers.add(call.peer().display() + "/" + call.method().name());
+            return 0L;
+        }
+
+        @Override
+        public Long function(Function function) {
             long total = 0;
-            for (Operation operation : ((Function) action).operations()) {
+            for (Operation operation : function.operations()) {
                 // A group takes as long as its slowest action; a single action is a group of one.
                 total += operation.actions().stream().mapToLong(this::add).max().orElse(0);
             }

@@ -34,6 +34,7 @@ public final class Main {
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
+              THESPIAN_MAX_ACTIONS_PER_REQUEST (100000),
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -90,7 +91,8 @@ public final class Main {
         ThespianServer server;
         try {
             server = ThespianServer.start(settings.port(), settings.config().config(),
-                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation());
+                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation(),
+                    settings.engineLimits());
         } catch (IOException e) {
             telemetry.close();
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));

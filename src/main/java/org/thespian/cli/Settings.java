@@ -20,6 +20,7 @@ import java.util.OptionalLong;
 import org.thespian.config.ConfigException;
 import org.thespian.config.ConfigSource;
 import org.thespian.config.ConfigSource.LoadedConfig;
+import org.thespian.engine.EngineLimits;
 
 /**
  * Everything Thespian reads from its environment, checked once at start. A bad value names its variable
@@ -36,6 +37,7 @@ public record Settings(
         Level logLevel,
         ChannelCredentials peerTls,
         Duration shutdownGrace,
+        EngineLimits engineLimits,
         Map<String, String> environment) {
 
     static final int DEFAULT_PORT = 6379;
@@ -65,7 +67,13 @@ public record Settings(
                 logLevel(env),
                 peerTls(env),
                 Duration.ofSeconds(wholeNumber(env, "THESPIAN_SHUTDOWN_GRACE_SECONDS", 10, 0, 3600)),
+                engineLimits(env),
                 Map.copyOf(env));
+    }
+
+    private static EngineLimits engineLimits(Map<String, String> env) throws InvalidSetting {
+        return new EngineLimits((int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_PER_REQUEST",
+                EngineLimits.DEFAULT_MAX_ACTIONS_PER_REQUEST, 1, Integer.MAX_VALUE));
     }
 
     static int port(Map<String, String> env) throws InvalidSetting {

@@ -38,12 +38,25 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
     }
 
     private static void collectPeers(Action action, Set<Peer> peers) {
-        if (action instanceof Action.CallService call) {
-            peers.add(call.peer());
-        } else if (action instanceof Function function) {
-            for (Operation operation : function.operations()) {
-                operation.actions().forEach(child -> collectPeers(child, peers));
+        action.accept(new Action.Visitor<Void>() {
+            @Override
+            public Void sleep(Action.Sleep sleep) {
+                return null;
             }
-        }
+
+            @Override
+            public Void callService(Action.CallService call) {
+                peers.add(call.peer());
+                return null;
+            }
+
+            @Override
+            public Void function(Function function) {
+                for (Operation operation : function.operations()) {
+                    operation.actions().forEach(child -> collectPeers(child, peers));
+                }
+                return null;
+            }
+        });
     }
 }

@@ -7,4 +7,9 @@ public record Function(String tracingName, List<Operation> operations) implement
     public Function {
         operations = List.copyOf(operations);
     }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+        return visitor.function(this);
+    }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.DoublePredicate;
 import java.util.stream.Collectors;
 
 /** A JSON value with its path in the document, so that every check can say where it failed and what it found. */
@@ -88,7 +89,7 @@ final class JsonValue {
         List<String> keys = keys();
         if (keys.size() != 1) {
             String found = keys.isEmpty() ? "none" : keys.size() + ": " + quoteAll(keys);
-            throw error("an " + kind + " must have exactly one key (" + choices(tags) + "), found " + found);
+            throw error(article(kind) + kind + " must have exactly one key (" + choices(tags) + "), found " + found);
         }
         String tag = keys.get(0);
         if (!tags.contains(tag)) {
@@ -129,6 +130,23 @@ final class JsonValue {
         return node.longValue();
     }
 
+    /** A finite number of at least 0, whole or not, such as a time in milliseconds. */
+    double nonNegativeNumber() throws ConfigException {
+        return finiteNumber("a number of at least 0", value -> value >= 0);
+    }
+
+    /** A finite number above 0, such as a mean or a standard deviation. */
+    double positiveNumber() throws ConfigException {
+        return finiteNumber("a number above 0", value -> value > 0);
+    }
+
+    private double finiteNumber(String what, DoublePredicate allowed) throws ConfigException {
+        if (!node.isNumber() || !Double.isFinite(node.doubleValue()) || !allowed.test(node.doubleValue())) {
+            throw expected(what);
+        }
+        return node.doubleValue();
+    }
+
     /** A number from 0 to 1, such as a probability. */
     double fraction() throws ConfigException {
         if (!node.isNumber() || node.doubleValue() < 0 || node.doubleValue() > 1) {
@@ -163,6 +181,10 @@ final class JsonValue {
         }
         String json = node.toString();
         return json.length() <= MAX_QUOTED_LENGTH ? json : json.substring(0, MAX_QUOTED_LENGTH) + "…";
+    }
+
+    private static String article(String noun) {
+        return "aeiou".indexOf(noun.charAt(0)) >= 0 ? "an " : "a ";
     }
 
     private static String quoteAll(List<String> texts) {

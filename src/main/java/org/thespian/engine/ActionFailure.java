@@ -3,34 +3,51 @@ package org.thespian.engine;
 import java.util.ArrayList;
 import java.util.List;
 import org.thespian.config.Action;
+import org.thespian.config.FailureCode;
 
 /**
- * Why an action failed, and where. The path grows by one name for every enclosing function as the failure
- * propagates, so the message a client sees reads {@code checkout > reserve stock: failed by chance (...)}.
+ * Why an action failed, where, and with which status. The path grows by one name for every enclosing
+ * function as the failure propagates, so the message a client sees reads
+ * {@code checkout > reserve stock: failed by chance (...)}.
  */
 public final class ActionFailure extends RuntimeException {
 
     private final Action origin;
     private final boolean fromPeer;
+    private final FailureCode code;
     private final List<String> path;
     private final String reason;
 
-    private ActionFailure(Action origin, boolean fromPeer, List<String> path, String reason) {
+    private ActionFailure(Action origin, boolean fromPeer, FailureCode code, List<String> path, String reason) {
         super(String.join(" > ", path) + ": " + reason, null, false, false);
         this.origin = origin;
         this.fromPeer = fromPeer;
+        this.code = code;
         this.path = List.copyOf(path);
         this.reason = reason;
     }
 
-    /** A failure of {@code origin}'s own making: a failed roll, an unreachable peer, a cancelled request. */
+    /** A failure of {@code origin}'s own making, answered as INTERNAL, as the original did. */
     public static ActionFailure at(Action origin, String reason) {
-        return new ActionFailure(origin, false, List.of(origin.tracingName()), reason);
+        return at(origin, FailureCode.INTERNAL, reason);
     }
 
-    /** A peer answered with an error: the failure happened downstream and was already reported there. */
-    public static ActionFailure reportedByPeer(Action origin, String reason) {
-        return new ActionFailure(origin, true, List.of(origin.tracingName()), reason);
+    /** A failure of {@code origin}'s own making: a failed roll, an unreachable peer, a cap reached. */
+    public static ActionFailure at(Action origin, FailureCode code, String reason) {
+        return new ActionFailure(origin, false, code, List.of(origin.tracingName()), reason);
+    }
+
+    /** {@code action} stopped, or never started, because the request was cancelled. */
+    public static ActionFailure cancelled(Action action) {
+        return at(action, FailureCode.CANCELLED, "cancelled: the caller went away or its deadline passed");
+    }
+
+    /**
+     * A peer answered with an error: the failure happened downstream and was already reported there; it is
+     * relayed with the peer's code.
+     */
+    public static ActionFailure reportedByPeer(Action origin, FailureCode code, String reason) {
+        return new ActionFailure(origin, true, code, List.of(origin.tracingName()), reason);
     }
 
     /** The same failure, seen from the enclosing function named {@code functionName}. */
@@ -38,7 +55,7 @@ public final class ActionFailure extends RuntimeException {
         List<String> longer = new ArrayList<>(path.size() + 1);
         longer.add(functionName);
         longer.addAll(path);
-        return new ActionFailure(origin, fromPeer, longer, reason);
+        return new ActionFailure(origin, fromPeer, code, longer, reason);
     }
 
     /** The action where the failure happened (compared by identity: two equal actions are still two places). */
@@ -49,6 +66,11 @@ public final class ActionFailure extends RuntimeException {
     /** Whether a called peer reported this failure, rather than something in this process. */
     public boolean fromPeer() {
         return fromPeer;
+    }
+
+    /** The status the request answers with when this failure reaches it. */
+    public FailureCode code() {
+        return code;
     }
 
     /** The tracing names from the outermost function down to the origin. */

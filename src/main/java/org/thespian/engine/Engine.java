@@ -1,46 +1,35 @@
 package org.thespian.engine;
 
 import java.util.List;
-import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.thespian.config.Action;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Sleep;
+import org.thespian.config.FailureCode;
 import org.thespian.config.Function;
 import org.thespian.config.Operation;
 
 /**
  * Acts out a {@link Function} without blocking: sleeps are timer callbacks and peer calls are asynchronous,
- * so any number of requests can be in flight on a handful of threads.
+ * so any number of requests can be in flight on a handful of threads. Each kind of action is started by its
+ * own small class; this one walks the tree, keeps the listener informed and shapes failures.
  */
 public final class Engine {
 
     private static final long ROOT_KEY = 0x9E3779B97F4A7C15L;
 
-    private final ScheduledExecutorService timer;
+    private final Scheduler scheduler;
     private final PeerCaller peers;
     private final ActionListener listener;
+    private final EngineLimits limits;
 
-    public Engine(ScheduledExecutorService timer, PeerCaller peers, ActionListener listener) {
-        this.timer = timer;
+    public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits) {
+        this.scheduler = scheduler;
         this.peers = peers;
         this.listener = listener;
-    }
-
-    /** One daemon thread is enough: it only fires timers and starts whatever comes next. */
-    public static ScheduledExecutorService newTimer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "thespian-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
+        this.limits = limits;
     }
 
     /**
@@ -52,134 +41,90 @@ public final class Engine {
         return run(function, ROOT_KEY, listener.requestScope(), execution);
     }
 
+    /**
+     * Runs one action in its own scope. The scope ends exactly once, however the action ends, a synchronous
+     * throw included; the future fails only with an {@link ActionFailure}.
+     */
     private CompletableFuture<Void> run(Action action, long key, ActionScope parent, Execution execution) {
         ActionScope scope = listener.begin(parent, action);
-        CompletableFuture<Void> outcome = execution.isCancelled()
-                ? CompletableFuture.failedFuture(cancelled(action))
-                : scope.enter(() -> start(action, key, scope, execution));
-        return outcome.whenComplete((ignored, error) -> {
+        CompletableFuture<Void> outcome;
+        try {
+            Optional<ActionFailure> refused = refusal(action, execution);
+            outcome = refused.isPresent()
+                    ? CompletableFuture.failedFuture(refused.get())
+                    : scope.enter(() -> action.accept(new Start(key, scope, execution)));
+        } catch (RuntimeException | Error e) {
+            outcome = CompletableFuture.failedFuture(e);
+        }
+        return outcome.handle((ignored, error) -> {
             if (error == null) {
                 scope.succeeded();
-            } else {
-                scope.failed(failureOf(error, action));
+                return null;
             }
+            ActionFailure failure = failureOf(error, action);
+            scope.failed(failure);
+            throw failure;
         });
     }
 
-    private CompletableFuture<Void> start(Action action, long key, ActionScope scope, Execution execution) {
-        if (action instanceof Sleep sleep) {
-            return sleep(sleep, key, scope, execution);
+    private Optional<ActionFailure> refusal(Action action, Execution execution) {
+        if (execution.isCancelled()) {
+            return Optional.of(ActionFailure.cancelled(action));
         }
-        if (action instanceof CallService call) {
+        if (execution.startAction() > limits.maxActionsPerRequest()) {
+            return Optional.of(ActionFailure.at(action, FailureCode.RESOURCE_EXHAUSTED, "this request started more"
+                    + " than " + limits.maxActionsPerRequest() + " actions (THESPIAN_MAX_ACTIONS_PER_REQUEST)"));
+        }
+        return Optional.empty();
+    }
+
+    /** Starts an action's own work, inside its scope. */
+    private final class Start implements Action.Visitor<CompletableFuture<Void>> {
+        private final long key;
+        private final ActionScope scope;
+        private final Execution execution;
+
+        Start(long key, ActionScope scope, Execution execution) {
+            this.key = key;
+            this.scope = scope;
+            this.execution = execution;
+        }
+
+        @Override
+        public CompletableFuture<Void> sleep(Sleep sleep) {
+            return PendingSleep.start(sleep, key, scope, execution, scheduler);
+        }
+
+        @Override
+        public CompletableFuture<Void> callService(CallService call) {
             return peers.call(call, execution, work -> scope.enter(() -> {
                 work.run();
                 return null;
             }));
         }
-        Function function = (Function) action;
-        return runOperations(function.operations(), 0, key, scope, execution).handle((ignored, error) -> {
-            if (error != null) {
-                throw failureOf(error, function).within(function.tracingName());
-            }
-            return null;
-        });
-    }
-
-    private CompletableFuture<Void> runOperations(List<Operation> operations, int index, long functionKey,
-            ActionScope scope, Execution execution) {
-        if (index == operations.size()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        long key = childKey(functionKey, index);
-        return runOperation(operations.get(index), key, scope, execution)
-                .thenCompose(ignored -> runOperations(operations, index + 1, functionKey, scope, execution));
-    }
-
-    private CompletableFuture<Void> runOperation(Operation operation, long key, ActionScope scope,
-            Execution execution) {
-        if (operation instanceof Operation.Single single) {
-            return run(single.action(), childKey(key, 0), scope, execution);
-        }
-        List<Action> actions = ((Operation.Concurrent) operation).actions();
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Void>[] running = new CompletableFuture[actions.size()];
-        for (int i = 0; i < running.length; i++) {
-            running[i] = run(actions.get(i), childKey(key, i), scope, execution);
-        }
-        // Wait for all, as the original did, then report the first failure in config order so the message
-        // does not depend on timing.
-        return CompletableFuture.allOf(running).handle((ignored, error) -> {
-            for (int i = 0; i < running.length; i++) {
-                if (running[i].isCompletedExceptionally()) {
-                    throw failureOf(running[i].handle((v, e) -> e).join(), actions.get(i));
-                }
-            }
-            return null;
-        });
-    }
-
-    private CompletableFuture<Void> sleep(Sleep sleep, long key, ActionScope scope, Execution execution) {
-        PendingSleep pending = new PendingSleep(sleep, key, scope, execution);
-        if (sleep.durationMs() == 0) {
-            pending.run();
-        } else {
-            pending.schedule(timer);
-        }
-        return pending.done;
-    }
-
-    /** A sleep waiting for its timer; cancelling the request cancels the timer too. */
-    private static final class PendingSleep implements Runnable {
-        private final Sleep sleep;
-        private final long key;
-        private final ActionScope scope;
-        private final Execution execution;
-        private final CompletableFuture<Void> done = new CompletableFuture<>();
-        private final Runnable unregister;
-        private volatile ScheduledFuture<?> timeout;
-
-        PendingSleep(Sleep sleep, long key, ActionScope scope, Execution execution) {
-            this.sleep = sleep;
-            this.key = key;
-            this.scope = scope;
-            this.execution = execution;
-            this.unregister = execution.onCancel(this::cancel);
-        }
-
-        void schedule(ScheduledExecutorService timer) {
-            timeout = timer.schedule(this, sleep.durationMs(), TimeUnit.MILLISECONDS);
-            if (done.isDone()) {
-                timeout.cancel(false);
-            }
-        }
 
         @Override
-        public void run() {
-            unregister.run();
-            if (sleep.failureChance().isPresent()) {
-                double chance = sleep.failureChance().getAsDouble();
-                double roll = execution.roll(key);
-                scope.rolled(chance, roll);
-                if (roll < chance) {
-                    done.completeExceptionally(ActionFailure.at(sleep, String.format(Locale.ROOT,
-                            "failed by chance (failure_chance %s, rolled %.4f)", chance, roll)));
-                    return;
-                }
-            }
-            done.complete(null);
+        public CompletableFuture<Void> function(Function function) {
+            List<Operation> operations = function.operations();
+            return Sequence.run(operations.size(), index -> operation(operations.get(index), childKey(key, index)))
+                    .handle((ignored, error) -> {
+                        if (error == null) {
+                            return null;
+                        }
+                        ActionFailure failure = failureOf(error, function);
+                        // A failure of the function's own making already starts with its name.
+                        throw failure.origin() == function ? failure : failure.within(function.tracingName());
+                    });
         }
 
-        private void cancel() {
-            done.completeExceptionally(cancelled(sleep));
-            ScheduledFuture<?> scheduled = timeout;
-            if (scheduled != null) {
-                scheduled.cancel(false);
+        private CompletableFuture<Void> operation(Operation operation, long operationKey) {
+            List<Action> actions = operation.actions();
+            if (operation instanceof Operation.Single) {
+                return run(actions.get(0), childKey(operationKey, 0), scope, execution);
             }
+            return ConcurrentGroup.run(actions.size(),
+                    index -> run(actions.get(index), childKey(operationKey, index), scope, execution));
         }
-    }
-
-    static ActionFailure cancelled(Action action) {
-        return ActionFailure.at(action, "cancelled: the caller went away or its deadline passed");
     }
 
     /** Unwraps what CompletableFuture wrapped; anything but an ActionFailure is a bug, reported at the action. */
@@ -194,7 +139,7 @@ public final class Engine {
         return ActionFailure.at(action, "internal error: " + cause);
     }
 
-    private static long childKey(long parentKey, int index) {
+    static long childKey(long parentKey, int index) {
         long mixed = (parentKey ^ (index + 1) * 0xBF58476D1CE4E5B9L) * 0x94D049BB133111EBL;
         return mixed ^ (mixed >>> 31);
     }

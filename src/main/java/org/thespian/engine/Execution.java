@@ -3,6 +3,7 @@ package org.thespian.engine;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One request being acted out: its rolls, its deadline, and whether the caller has gone away. Cancelling it
@@ -13,6 +14,7 @@ public final class Execution {
     private final Dice.Rolls rolls;
     private final OptionalLong deadlineNanos;
     private final Set<Runnable> cancelHandlers = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger actionsStarted = new AtomicInteger();
     private volatile boolean cancelled;
 
     /**
@@ -29,6 +31,11 @@ public final class Execution {
 
     public OptionalLong deadlineNanos() {
         return deadlineNanos;
+    }
+
+    /** Counts one more action started for this request; returns how many have been, this one included. */
+    int startAction() {
+        return actionsStarted.incrementAndGet();
     }
 
     public boolean isCancelled() {

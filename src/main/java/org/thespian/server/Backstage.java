@@ -3,22 +3,22 @@ package org.thespian.server;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
 import java.util.List;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
-import org.thespian.engine.Engine;
+import org.thespian.engine.Scheduler;
 
 /**
- * What the servers of one process share: the timer that ends every sleep, and the peer channels. A cast of fifty
- * members thus needs one timer thread and one connection per peer, not fifty of each.
+ * What the servers of one process share: the scheduler that ends every sleep and runs what follows, and the
+ * peer channels. A cast of fifty members thus needs one timer, one continuation pool and one connection per
+ * peer, not fifty of each.
  */
 public final class Backstage implements AutoCloseable {
 
-    private final ScheduledExecutorService timer;
+    private final Scheduler scheduler;
     private final GrpcPeerCaller peers;
 
-    private Backstage(ScheduledExecutorService timer, GrpcPeerCaller peers) {
-        this.timer = timer;
+    private Backstage(Scheduler scheduler, GrpcPeerCaller peers) {
+        this.scheduler = scheduler;
         this.peers = peers;
     }
 
@@ -28,11 +28,11 @@ public final class Backstage implements AutoCloseable {
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
             UnaryOperator<Peer> directory) {
-        return new Backstage(Engine.newTimer(), new GrpcPeerCaller(peerTls, clientInterceptors, directory));
+        return new Backstage(Scheduler.start(), new GrpcPeerCaller(peerTls, clientInterceptors, directory));
     }
 
-    ScheduledExecutorService timer() {
-        return timer;
+    Scheduler scheduler() {
+        return scheduler;
     }
 
     GrpcPeerCaller peers() {
@@ -42,6 +42,6 @@ public final class Backstage implements AutoCloseable {
     @Override
     public void close() {
         peers.close();
-        timer.shutdownNow();
+        scheduler.close();
     }
 }

@@ -65,7 +65,15 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
                 : connected.thenComposeAsync(channel -> call(channel, action, execution), withinAction);
     }
 
+    /**
+     * Starts the call unless the request is already cancelled. Cancellation is hooked up only once the call
+     * has started (a call cancelled before its start cannot be started), and a cancel that lands between the
+     * check and the start still reaches the call, since the hook runs at once on a cancelled request.
+     */
     private CompletableFuture<Void> call(ManagedChannel channel, CallService action, Execution execution) {
+        if (execution.isCancelled()) {
+            return CompletableFuture.failedFuture(ActionFailure.cancelled(action));
+        }
         CallOptions options = CallOptions.DEFAULT;
         if (execution.deadlineNanos().isPresent()) {
             long remaining = execution.deadlineNanos().getAsLong() - System.nanoTime();
@@ -73,7 +81,6 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         }
         ClientCall<Nothing, Nothing> call = channel.newCall(descriptor(action.method()), options);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
         ClientCalls.asyncUnaryCall(call, NOTHING, new StreamObserver<>() {
             @Override
             public void onNext(Nothing value) {
@@ -81,16 +88,17 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
 
             @Override
             public void onError(Throwable error) {
-                unregister.run();
-                done.completeExceptionally(failure(action, Status.fromThrowable(error)));
+                done.completeExceptionally(PeerFailures.of(action, Status.fromThrowable(error),
+                        Status.trailersFromThrowable(error)));
             }
 
             @Override
             public void onCompleted() {
-                unregister.run();
                 done.complete(null);
             }
         });
+        Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
+        done.whenComplete((ignored, error) -> unregister.run());
         return done;
     }
 
@@ -134,22 +142,6 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
             case A -> ThespianGrpc.getAMethod();
             case B -> ThespianGrpc.getBMethod();
             case C -> ThespianGrpc.getCMethod();
-        };
-    }
-
-    /**
-     * INTERNAL is how a Thespian reports that its own behaviour failed, so that failure belongs to the peer;
-     * anything else (unreachable, deadline, not a Thespian) happened on the way there and is this action's.
-     */
-    private static ActionFailure failure(CallService action, Status status) {
-        String peer = "peer " + action.peer().display() + " (" + action.method().fullName() + ")";
-        String description = status.getDescription() == null ? "" : ": " + status.getDescription();
-        return switch (status.getCode()) {
-            case INTERNAL -> ActionFailure.reportedByPeer(action, peer + " answered INTERNAL" + description);
-            case UNAVAILABLE -> ActionFailure.at(action, peer + " is unavailable" + description);
-            case DEADLINE_EXCEEDED -> ActionFailure.at(action, peer + " did not answer before the deadline");
-            case CANCELLED -> ActionFailure.at(action, "cancelled: the caller went away");
-            default -> ActionFailure.at(action, peer + " answered " + status.getCode() + description);
         };
     }
 

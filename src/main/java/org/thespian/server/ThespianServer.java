@@ -17,6 +17,8 @@ import java.util.function.UnaryOperator;
 import org.thespian.config.Config;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
+import org.thespian.engine.EngineLimits;
+import org.thespian.engine.Scheduler;
 import org.thespian.proto.ThespianGrpc;
 
 /**
@@ -38,9 +40,15 @@ public final class ThespianServer {
     /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
     public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation) throws IOException {
+        return start(port, config, dice, peerTls, instrumentation, EngineLimits.DEFAULT);
+    }
+
+    /** As {@link #start(int, Config, Dice, ChannelCredentials, Instrumentation)}, with the engine's limits. */
+    public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
+            Instrumentation instrumentation, EngineLimits limits) throws IOException {
         Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), UnaryOperator.identity());
         try {
-            return start(port, config, dice, instrumentation, backstage, Optional.of(backstage));
+            return start(port, config, dice, instrumentation, limits, backstage, Optional.of(backstage));
         } catch (IOException e) {
             backstage.close();
             throw e;
@@ -52,15 +60,15 @@ public final class ThespianServer {
      * this server leaves the backstage open for the others.
      */
     public static ThespianServer start(int port, Config config, Dice dice, Instrumentation instrumentation,
-            Backstage backstage) throws IOException {
-        return start(port, config, dice, instrumentation, backstage, Optional.empty());
+            EngineLimits limits, Backstage backstage) throws IOException {
+        return start(port, config, dice, instrumentation, limits, backstage, Optional.empty());
     }
 
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
     private static ThespianServer start(int port, Config config, Dice dice, Instrumentation instrumentation,
-            Backstage backstage, Optional<Backstage> owned) throws IOException {
+            EngineLimits limits, Backstage backstage, Optional<Backstage> owned) throws IOException {
         GrpcPeerCaller peers = backstage.peers();
-        Engine engine = new Engine(backstage.timer(), peers, instrumentation.actionListener());
+        Engine engine = new Engine(backstage.scheduler(), peers, instrumentation.actionListener(), limits);
         HealthStatusManager health = new HealthStatusManager();
         ThespianService service = new ThespianService(config, engine, dice);
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of

@@ -11,13 +11,15 @@ import java.util.concurrent.TimeUnit;
 import org.thespian.config.Config;
 import org.thespian.config.Function;
 import org.thespian.config.Method;
+import org.thespian.engine.ActionFailure;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
 import org.thespian.engine.Execution;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 
-/** {@code thespian.Thespian}: each method acts out its configured function and answers OK or INTERNAL. */
+/** {@code thespian.Thespian}: each method acts out its configured function and answers OK or the
+ * failure's code (INTERNAL unless the config chose another). */
 final class ThespianService extends ThespianGrpc.ThespianImplBase {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
@@ -64,8 +66,10 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
                 responses.onNext(NOTHING);
                 responses.onCompleted();
             } else {
-                String message = Engine.failureOf(error, function.get()).getMessage();
-                responses.onError(Status.INTERNAL.withDescription(message).asRuntimeException());
+                ActionFailure failure = Engine.failureOf(error, function.get());
+                Status status = Status.fromCode(Status.Code.valueOf(failure.code().name()));
+                responses.onError(status.withDescription(failure.getMessage())
+                        .asRuntimeException(PeerFailures.answeredByThespian()));
             }
         });
     }

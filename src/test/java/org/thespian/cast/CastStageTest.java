@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.thespian.engine.Dice;
+import org.thespian.engine.EngineLimits;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.telemetry.Telemetry;
@@ -103,7 +104,8 @@ class CastStageTest {
 
     private static CastStage start(Cast cast, Telemetry telemetry) throws IOException {
         return CastStage.start(cast, TlsChannelCredentials.create(), telemetry.instrumentation().clientInterceptors(),
-                member -> telemetry.instrumentationFor(member.name()), member -> Dice.of(OptionalLong.empty()));
+                member -> new CastStage.Role(telemetry.instrumentationFor(member.name()), Dice.of(OptionalLong.empty()),
+                        EngineLimits.DEFAULT));
     }
 
     /** edge → orders → stock → ledger, each calling the next by name on 6379, as in Compose or Kubernetes. */

@@ -1,0 +1,54 @@
+package org.thespian.engine;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where the engine's deferred work runs. One timer thread only fires timers: whatever comes after a sleep
+ * (spans, the next operation, answering the call) runs on a pool sized to the cores, so a burst of wake-ups
+ * is spread over every core instead of queueing behind the timer.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private final ScheduledThreadPoolExecutor timer;
+    private final ForkJoinPool continuations;
+
+    private Scheduler(int threads) {
+        timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "thespian-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        continuations = new ForkJoinPool(threads, pool -> {
+            ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            thread.setName("thespian-engine-" + thread.getPoolIndex());
+            return thread;
+        }, null, true);
+    }
+
+    /** A scheduler whose continuations run on as many threads as there are cores. */
+    public static Scheduler start() {
+        return new Scheduler(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Runs {@code task} on the continuation pool once {@code delayNanos} have passed. */
+    public ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+        return timer.schedule(() -> continuations.execute(task), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The continuation pool, for work that must not run on the thread that completed something. */
+    public Executor continuations() {
+        return continuations;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        continuations.shutdownNow();
+    }
+}

@@ -1,0 +1,130 @@
+package org.thespian.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.thespian.engine.MemoryPressure.BYTES_PER_MEGABYTE;
+
+class MemoryPressureTest {
+
+    @Test
+    void aHoldIsAccountedUntilReleasedAndReleasingTwiceChangesNothing() {
+        MemoryPressure memory = new MemoryPressure(64 * BYTES_PER_MEGABYTE);
+        Runnable release = memory.hold(16).orElseThrow();
+        assertEquals(16 * BYTES_PER_MEGABYTE, memory.heldBytes());
+
+        release.run();
+        release.run();
+
+        assertEquals(0, memory.heldBytes());
+        assertEquals(64 * BYTES_PER_MEGABYTE, memory.capBytes());
+    }
+
+    @Test
+    void refusesAHoldThatWouldPassTheCap() {
+        MemoryPressure memory = new MemoryPressure(10 * BYTES_PER_MEGABYTE);
+        assertEquals(Optional.empty(), memory.hold(11));
+        assertEquals(0, memory.heldBytes(), "a refused hold takes nothing");
+
+        Runnable all = memory.hold(10).orElseThrow();
+        assertEquals(Optional.empty(), memory.hold(1), "full");
+
+        all.run();
+        assertTrue(memory.hold(1).isPresent(), "released memory can be held again");
+    }
+
+    @Test
+    void concurrentHoldsNeverPassTheCap() throws Exception {
+        int holders = 32;
+        MemoryPressure memory = new MemoryPressure(64 * BYTES_PER_MEGABYTE);
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(holders);
+        try {
+            List<Future<Optional<Runnable>>> holds = IntStream.range(0, holders)
+                    .mapToObj(i -> threads.submit(() -> {
+                        start.await();
+                        return memory.hold(8);
+                    }))
+                    .toList();
+            start.countDown();
+
+            long granted = 0;
+            for (Future<Optional<Runnable>> hold : holds) {
+                granted += hold.get(30, TimeUnit.SECONDS).isPresent() ? 1 : 0;
+            }
+            assertEquals(8, granted, "exactly as many 8 MiB holds as fit in 64 MiB");
+            assertEquals(64 * BYTES_PER_MEGABYTE, memory.heldBytes());
+
+            for (Future<Optional<Runnable>> hold : holds) {
+                hold.get().ifPresent(Runnable::run);
+            }
+            assertEquals(0, memory.heldBytes());
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void heldMemoryIsRealHeapThatStaysReachableUntilReleased() {
+        MemoryPressure memory = new MemoryPressure(256 * BYTES_PER_MEGABYTE);
+        long before = heapUsedAfterGc();
+
+        memory.hold(128).orElseThrow(); // the handle is dropped at once: a leak, as "hold_ms": "forever" makes
+        long holding = heapUsedAfterGc();
+
+        assertTrue(holding - before >= 120 * BYTES_PER_MEGABYTE,
+                "heap grew by " + (holding - before) / BYTES_PER_MEGABYTE + " MiB");
+    }
+
+    @Test
+    void releasedMemoryIsCollected() {
+        MemoryPressure memory = new MemoryPressure(256 * BYTES_PER_MEGABYTE);
+        long before = heapUsedAfterGc();
+
+        memory.hold(128).orElseThrow().run();
+
+        long after = heapUsedAfterGc();
+        assertTrue(after - before < 64 * BYTES_PER_MEGABYTE,
+                "heap still " + (after - before) / BYTES_PER_MEGABYTE + " MiB above where it was");
+    }
+
+    /**
+     * A hold larger than the heap, with a cap that does not stop it, ends in an empty answer and nothing held, not
+     * an OutOfMemoryError. In a JVM of its own with a small heap, so that filling the heap disturbs no other test.
+     */
+    @Test
+    void anAllocationTheHeapCannotSupplyIsRefusedAndLeavesNothingHeld() throws Exception {
+        Process probe = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), MemoryPressureOomProbe.class.getName())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            assertTrue(probe.waitFor(60, TimeUnit.SECONDS), "the probe finished");
+            String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals("1024 MiB: refused, held 0 bytes; then 8 MiB: granted\n", output);
+            assertEquals(0, probe.exitValue());
+        } finally {
+            probe.destroyForcibly();
+        }
+    }
+
+    private static long heapUsedAfterGc() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}

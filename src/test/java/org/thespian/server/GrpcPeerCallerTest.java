@@ -1,0 +1,160 @@
+package org.thespian.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.InsecureChannelCredentials;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.thespian.config.Action.CallService;
+import org.thespian.config.ConfigParser;
+import org.thespian.config.FailureCode;
+import org.thespian.config.Method;
+import org.thespian.config.Peer;
+import org.thespian.engine.ActionFailure;
+import org.thespian.engine.Dice;
+import org.thespian.engine.Execution;
+
+/** Peer calls against real servers on free ports: cancellation races and what each kind of failure says. */
+class GrpcPeerCallerTest {
+
+    private final ExecutorService cancellers = Executors.newSingleThreadExecutor();
+    private final GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of());
+    private ThespianServer peer;
+
+    @BeforeEach
+    void startPeer() throws Exception {
+        peer = ThespianServer.start(0, ConfigParser.parse("""
+                {"grpc_method_a": {"tracing_name": "nap", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "short", "duration_ms": 2}}}]},
+                 "grpc_method_b": {"tracing_name": "broken", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "disk full", "duration_ms": 0, "failure_chance": 1}}}]}}
+                """), Dice.of(OptionalLong.empty()), InsecureChannelCredentials.create(), Instrumentation.NONE);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        caller.close();
+        cancellers.shutdownNow();
+        peer.stop(java.time.Duration.ZERO);
+    }
+
+    @Test
+    void aCallOnACancelledRequestFailsAsCancelledWithoutStarting() {
+        Execution execution = execution();
+        execution.cancel();
+        ActionFailure failure = failureOf(caller.call(call(peer.port(), Method.A), execution, Runnable::run));
+        assertEquals(FailureCode.CANCELLED, failure.code());
+        assertTrue(failure.reason().startsWith("cancelled"), failure.getMessage());
+    }
+
+    @Test
+    void aCancelRacingTheStartIsACancellationNeverAnInternalError() throws Exception {
+        CallService call = call(peer.port(), Method.A);
+        caller.call(call, execution(), Runnable::run).get(5, TimeUnit.SECONDS); // connected
+        List<CompletableFuture<Void>> outcomes = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Execution execution = execution();
+            long delayNanos = i % 5 * 50_000L;
+            cancellers.execute(() -> {
+                LockSupport.parkNanos(delayNanos);
+                execution.cancel();
+            });
+            outcomes.add(caller.call(call, execution, Runnable::run));
+        }
+        for (CompletableFuture<Void> outcome : outcomes) {
+            Throwable error = outcome.handle((ignored, e) -> e).get(5, TimeUnit.SECONDS);
+            if (error != null) {
+                ActionFailure failure = assertInstanceOf(ActionFailure.class, error);
+                assertEquals(FailureCode.CANCELLED, failure.code(), failure.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aRefusedConnectionSaysSoWithHostAndPort() throws IOException {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        ActionFailure failure = failureOf(caller.call(call(closed, Method.A), execution(), Runnable::run));
+        assertEquals(FailureCode.INTERNAL, failure.code());
+        assertFalse(failure.fromPeer());
+        assertEquals("peer http://127.0.0.1:" + closed + " (thespian.Thespian/A) is unavailable: connection refused"
+                + " by 127.0.0.1:" + closed, failure.reason());
+    }
+
+    @Test
+    void aPortThatDoesNotSpeakGrpcIsThisActionsOwnFailure() throws Exception {
+        try (ServerSocket http = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> answerHttp(http));
+            server.setDaemon(true);
+            server.start();
+            ActionFailure failure = failureOf(caller.call(call(http.getLocalPort(), Method.A), execution(),
+                    Runnable::run));
+            assertEquals(FailureCode.INTERNAL, failure.code());
+            assertFalse(failure.fromPeer(), failure.getMessage());
+            assertTrue(failure.reason().startsWith("peer http://127.0.0.1:" + http.getLocalPort()
+                    + " (thespian.Thespian/A) "), failure.reason());
+        }
+    }
+
+    @Test
+    void aThespianPeersFailureIsRelayedAsItsOwn() {
+        ActionFailure failure = failureOf(caller.call(call(peer.port(), Method.B), execution(), Runnable::run));
+        assertTrue(failure.fromPeer());
+        assertEquals(FailureCode.INTERNAL, failure.code());
+        assertEquals("peer http://127.0.0.1:" + peer.port() + " (thespian.Thespian/B) answered INTERNAL:"
+                + " broken > disk full: failed by chance (failure_chance 1.0, rolled ", failure.reason()
+                .substring(0, failure.reason().lastIndexOf(' ') + 1));
+    }
+
+    /** An HTTP/1.1 server: answers whatever arrives with 400 and closes. */
+    private static void answerHttp(ServerSocket http) {
+        while (!http.isClosed()) {
+            try (Socket socket = http.accept(); OutputStream out = socket.getOutputStream()) {
+                socket.getInputStream().read(new byte[4096]);
+                out.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private static CallService call(int port, Method method) {
+        return new CallService("call", new Peer("127.0.0.1", port, false), method);
+    }
+
+    private static Execution execution() {
+        return new Execution(Dice.of(OptionalLong.empty()).nextRequest(), OptionalLong.empty());
+    }
+
+    private static ActionFailure failureOf(CompletableFuture<Void> outcome) {
+        try {
+            outcome.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return assertInstanceOf(ActionFailure.class, e.getCause());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("expected a failure");
+    }
+}
