@@ -35,6 +35,7 @@ trap 'kill "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 rss_threads() { awk '/^VmRSS/ {rss=$2} /^Threads/ {t=$2} END {printf "rss_mb=%.0f threads=%d\n", rss/1024, t}' "/proc/$1/status"; }
 
+echo "machine: $(nproc) CPUs, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s%N)
 THESPIAN_LOG_LEVEL=WARN java -jar "$JAR" cast "$WORK/fifty.cast.yaml" >"$WORK/cast.out" 2>"$WORK/cast.err" &
 PID=$!
@@ -46,14 +47,30 @@ echo "started: $(( ($(date +%s%N) - start) / 1000000 )) ms to 50 members serving
 sleep 10
 echo "idle (10 s after start): $(rss_threads "$PID")"
 
-java -jar "$LOAD_JAR" load --target "127.0.0.1:$BASE_PORT" --method A --rate "$RATE/s" --duration "${DURATION}s" \
-  --timeout 2s >"$WORK/load.out" 2>&1 &
-LOAD=$!
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+load() { java -jar "$LOAD_JAR" load --target "127.0.0.1:$BASE_PORT" --method A --timeout 2s "$@"; }
+measure() { # runs the load tool with "$@", then prints the cast's CPU per call
+  local before after calls
+  before=$(cpu_ticks "$PID")
+  load "$@" | tee "$WORK/load.out"
+  after=$(cpu_ticks "$PID")
+  calls=$(awk '/^calls/ {gsub(",", "", $2); print $2}' "$WORK/load.out")
+  awk -v t=$((after - before)) -v c="$calls" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "cast CPU: %.2f ms per five-deep call (%d calls)\n", 1000 * t / hz / c, c}'
+}
+
+echo "== warm-up (closed loop, 16 in flight, 20 s; not measured)"
+load --concurrency 16 --duration 20s >/dev/null
+echo "== capacity: closed loop, 16 in flight, 20 s"
+measure --concurrency 16 --duration 20s
+echo "== open loop at $RATE/s for ${DURATION}s"
+measure --rate "$RATE/s" --duration "${DURATION}s" &
+MEASURE=$!
 sleep $((DURATION / 2))
 echo "under load (half way): $(rss_threads "$PID")"
-wait "$LOAD" || true
-cat "$WORK/load.out"
+wait "$MEASURE" || true
 echo "after load: $(rss_threads "$PID")"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 stop=$(date +%s%N)
 kill -TERM "$PID"

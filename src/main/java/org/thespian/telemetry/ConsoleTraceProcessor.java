@@ -1,5 +1,6 @@
 package org.thespian.telemetry;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -25,6 +26,7 @@ import java.util.stream.Collectors;
 final class ConsoleTraceProcessor implements SpanProcessor {
 
     static final int MAX_OPEN_TRACES = 10_000;
+    private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
 
     private final PrintStream out;
     private final Map<String, List<SpanData>> openTraces = new ConcurrentHashMap<>();
@@ -50,17 +52,19 @@ final class ConsoleTraceProcessor implements SpanProcessor {
     @Override
     public void onEnd(ReadableSpan span) {
         SpanData data = span.toSpanData();
-        String traceId = data.getTraceId();
+        // Keyed by service too: the members of a cast in one JVM share this processor, and each member's
+        // local root must not take the spans of another member of the same trace.
+        String localTrace = data.getTraceId() + " " + data.getResource().getAttribute(SERVICE_NAME);
         SpanContext parent = data.getParentSpanContext();
         boolean localRoot = !parent.isValid() || parent.isRemote();
         if (!localRoot) {
-            if (openTraces.size() < MAX_OPEN_TRACES || openTraces.containsKey(traceId)) {
-                openTraces.computeIfAbsent(traceId, id -> new ArrayList<>()).add(data);
+            if (openTraces.size() < MAX_OPEN_TRACES || openTraces.containsKey(localTrace)) {
+                openTraces.computeIfAbsent(localTrace, id -> new ArrayList<>()).add(data);
             }
             return;
         }
-        List<SpanData> spans = new ArrayList<>(openTraces.getOrDefault(traceId, List.of()));
-        openTraces.remove(traceId);
+        List<SpanData> spans = new ArrayList<>(openTraces.getOrDefault(localTrace, List.of()));
+        openTraces.remove(localTrace);
         spans.add(data);
         out.print(render(data, spans));
         out.flush();
@@ -71,7 +75,7 @@ final class ConsoleTraceProcessor implements SpanProcessor {
                 .collect(Collectors.groupingBy(span -> span.getParentSpanContext().getSpanId()));
         StringBuilder text = new StringBuilder();
         text.append("trace ").append(root.getTraceId()).append(' ')
-                .append(root.getResource().getAttribute(io.opentelemetry.api.common.AttributeKey.stringKey("service.name")))
+                .append(root.getResource().getAttribute(SERVICE_NAME))
                 .append('\n');
         appendTree(text, root, children, 1);
         return text.toString();

@@ -82,6 +82,8 @@ class CastIT {
                     rows.stream().map(row -> row.split("\\s+")[0]).toList());
             assertTrue(rows.get(0).matches("frontend +8 .*"), rows.get(0));
             assertTrue(process.stderr().contains("frontend\n  thespian.Thespian/A [SERVER]"), process.stderr());
+            assertEquals(8, process.stderr().lines().filter(line -> line.startsWith("      validate cart ")).count(),
+                    "each member's tree keeps its own spans, though the members share one process: " + process.stderr());
         }
     }
 }
