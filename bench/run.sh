@@ -1,59 +1,37 @@
 #!/usr/bin/env bash
 # Thespian's benchmarks, side by side in one run (docs/benchmarks.md explains what and why):
-#   a. throughput and latency at 64 calls in flight: grpc-java floor, null method, one 0 ms sleep, the same
-#      with OTLP export to a local sink, and with OTLP export pointed at a closed port;
+#   a. throughput and latency at 64 calls in flight: grpc-java floor (driven by the load tool, and by a plain
+#      grpc-java async loop, to show the tool keeps up), null method, one 0 ms sleep, the same with OTLP export
+#      to a local sink, and with OTLP export pointed at a closed port;
 #   c. per-hop cost: client -> middle -> leaf, each a separate Thespian process;
-#   b. sleep fidelity: 5,000 concurrent 200 ms sleeps on one instance (JDK 17, and JDK 25 if installed).
+#   b. sleep fidelity: 5,000 concurrent 200 ms sleeps on one instance (JDK 17, and JDK 25 if installed);
+#   e. the load tool's own error: an open-loop rate against a fixed sleep, its percentiles against the server's.
+# The load is `java -jar target/thespian.jar load`; the sink, the plain loop, the burst and the CPU accounting
+# are org.thespian.bench.Bench in the compiled test classes (src/test/java/org/thespian/bench).
 # Markdown tables on stdout, progress on stderr. All traffic stays on 127.0.0.1, every process is started
 # here on a free port and stopped on exit, failure or Ctrl-C. About 5 minutes on 2 cores.
-# Knobs (env): WARMUP_S (10: the least warm-up; it goes on until the rate is steady, up to MAX_WARMUP_S, 25),
-# DURATION_S (10), INFLIGHT (64), BURST_CALLS (5000), BURST_SLEEP_MS (200), BURST_WARMUP_S (20), JAVA (java),
+# Knobs (env): WARMUP_S (20), DURATION_S (10), INFLIGHT (64), BURST_CALLS (5000), BURST_SLEEP_MS (200),
+# BURST_WARMUP_S (20), ACCURACY_RATE (2000), ACCURACY_SLEEP_MS (10), JAVA (java),
 # JAVA25 (the Temurin 25 path below; the burst on it is skipped when it does not exist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 JAR=target/thespian.jar
+BENCH_CP=target/test-classes:$JAR
 JAVA=${JAVA:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-WARMUP_S=${WARMUP_S:-10}
-MAX_WARMUP_S=${MAX_WARMUP_S:-25}
+WARMUP_S=${WARMUP_S:-20}
 DURATION_S=${DURATION_S:-10}
 INFLIGHT=${INFLIGHT:-64}
 BURST_CALLS=${BURST_CALLS:-5000}
 BURST_SLEEP_MS=${BURST_SLEEP_MS:-200}
 BURST_WARMUP_S=${BURST_WARMUP_S:-20}
+ACCURACY_RATE=${ACCURACY_RATE:-2000}
+ACCURACY_SLEEP_MS=${ACCURACY_SLEEP_MS:-10}
 
-WORK=$(mktemp -d)
+source bench/common.sh
 RESULTS=$WORK/results # lines "table|label|key=value ..."
 declare -A PID=() PORT=()
-
-# Every background job of this shell is a process started here (servers, sink, load generator).
-cleanup() {
-    local deadline=$((SECONDS + 5)) # to exit cleanly, then KILL
-    kill $(jobs -pr) 2>/dev/null || true
-    while [[ -n $(jobs -pr) ]] && ((SECONDS < deadline)); do
-        sleep 0.1
-    done
-    kill -9 $(jobs -pr) 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Inherited telemetry settings would change what is measured.
-for name in $(compgen -e | grep -E '^(OTEL_|THESPIAN_|LOKI_ADDRESS$|CONFIG_|PORT$|SERVICE_NAME$)' || true); do
-    unset "$name"
-done
-
-fail() {
-    echo "run.sh: $*" >&2
-    exit 1
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # start_thespian NAME CONFIG_JSON [VAR=value ...]: a Thespian on a free port (on $SERVER_JAVA if set), its
 # stdout (one JSON line per request) to $SERVER_STDOUT or /dev/null; returns once it answers health checks.
@@ -72,11 +50,11 @@ start_thespian() {
     fail "$name never became healthy"
 }
 
-# The load generator's sink: an OTLP receiver and a bare grpc-java server; it picks its own port.
+# The bench's sink: an OTLP receiver and a bare grpc-java server; it picks its own port.
 start_sink() {
-    "$JAVA" -cp "$JAR" bench/LoadGenerator.java sink >"$WORK/sink.out" 2>"$WORK/sink.stderr" &
+    "$JAVA" -cp "$BENCH_CP" org.thespian.bench.Bench sink >"$WORK/sink.out" 2>"$WORK/sink.stderr" &
     PID[sink]=$!
-    for _ in $(seq 100); do # the source launch compiles first
+    for _ in $(seq 100); do
         kill -0 "${PID[sink]}" 2>/dev/null || fail "sink exited: $(cat "$WORK/sink.stderr")"
         PORT[sink]=$(awk '/^listening/ { print $2 }' "$WORK/sink.out")
         [[ -n ${PORT[sink]} ]] && return
@@ -91,24 +69,33 @@ stop() {
     wait "${PID[$1]}" || true
 }
 
-# client TABLE LABEL MODE [options...]: runs the load generator (in the background, so that a signal is
+# client TABLE LABEL MODE [options...]: runs a mode of the bench (in the background, so that a signal is
 # handled at once) and appends its RESULT line to $RESULTS.
 client() {
     local table=$1 label=$2
     shift 2
-    "$JAVA" -cp "$JAR" bench/LoadGenerator.java "$@" >"$WORK/client.out" &
-    wait $! || fail "load generator failed on \"$label\""
+    "$JAVA" -cp "$BENCH_CP" org.thespian.bench.Bench "$@" >"$WORK/client.out" &
+    wait $! || fail "the bench failed on \"$label\""
     local result
     result=$(grep '^RESULT ' "$WORK/client.out") || fail "no result for \"$label\""
     echo "$table|$label|${result#RESULT }" >>"$RESULTS"
     echo "  $label: ${result#RESULT }" >&2
 }
 
-load() { # TABLE LABEL [options...]
-    local table=$1 label=$2
-    shift 2
-    client "$table" "$label" load --concurrency "$INFLIGHT" --warmup-s "$WARMUP_S" --max-warmup-s "$MAX_WARMUP_S" \
-        --duration-s "$DURATION_S" "$@"
+# load TABLE LABEL PORT [measure options...]: the load tool, closed loop, with the CPU of its measured window.
+load() {
+    local table=$1 label=$2 port=$3
+    shift 3
+    client "$table" "$label" measure "$@" -- "$JAVA" -jar "$JAR" load --target "127.0.0.1:$port" \
+        --concurrency "$INFLIGHT" --warmup "${WARMUP_S}s" --duration "${DURATION_S}s" --json
+}
+
+# plain_loop TABLE LABEL PORT [measure options...]: the same load from the plainest grpc-java async loop.
+plain_loop() {
+    local table=$1 label=$2 port=$3
+    shift 3
+    client "$table" "$label" measure "$@" -- "$JAVA" -cp "$BENCH_CP" org.thespian.bench.Bench plain --port "$port" \
+        --concurrency "$INFLIGHT" --warmup-s "$WARMUP_S" --duration-s "$DURATION_S"
 }
 
 # Configs: method A does the work, B and C are null.
@@ -122,7 +109,7 @@ call_op() { echo "{\"Action\":{\"CallService\":{\"service_address\":\"http://127
 
 # ---- the run ----
 
-[[ -f $JAR ]] || mvn -B -q package -DskipTests
+[[ -f $JAR && -f target/test-classes/org/thespian/bench/Bench.class ]] || mvn -B -q package -DskipTests
 command -v python3 >/dev/null || fail "python3 is needed to find free ports"
 
 echo "Thespian benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')" >&2
@@ -132,47 +119,50 @@ echo "$MACHINE" >&2
 
 SLEEP0=$(config work "$(sleep_op 0)")
 
-echo "a. throughput and latency, $INFLIGHT in flight, ${WARMUP_S}-${MAX_WARMUP_S} s warm-up + ${DURATION_S} s measured" >&2
+echo "a. throughput and latency, $INFLIGHT in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured" >&2
 start_sink
-load a "grpc-java floor (sink, no Thespian)" --port "${PORT[sink]}" --server-pids "${PID[sink]}"
+load a "grpc-java floor (sink, no Thespian)" "${PORT[sink]}" --server-pids "${PID[sink]}"
+plain_loop a "the same floor, plain grpc-java async loop" "${PORT[sink]}" --server-pids "${PID[sink]}"
 
 start_thespian null "$(config)"
-load a "null method" --port "${PORT[null]}" --server-pids "${PID[null]}"
+load a "null method" "${PORT[null]}" --server-pids "${PID[null]}"
 stop null
 
 start_thespian sleep0 "$SLEEP0"
-load a "one 0 ms sleep" --port "${PORT[sleep0]}" --server-pids "${PID[sleep0]}"
+load a "one 0 ms sleep" "${PORT[sleep0]}" --server-pids "${PID[sleep0]}"
 stop sleep0
 
 start_thespian traced "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:${PORT[sink]}"
-load a "0 ms sleep, OTLP to sink" --port "${PORT[traced]}" --server-pids "${PID[traced]}" --helper-pids "${PID[sink]}"
+load a "0 ms sleep, OTLP to sink" "${PORT[traced]}" --server-pids "${PID[traced]}" --helper-pids "${PID[sink]}"
 stop traced # flushes what is still queued; the sink prints its counts within a second
 sleep 1.5
 SINK_TRACES=$(grep 'TraceService/Export' "$WORK/sink.out" | tail -1 || true)
 stop sink
 
 start_thespian closed "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:$(free_port)"
-load a "0 ms sleep, OTLP to closed port" --port "${PORT[closed]}" --server-pids "${PID[closed]}"
+load a "0 ms sleep, OTLP to closed port" "${PORT[closed]}" --server-pids "${PID[closed]}"
 stop closed
 
 echo "c. three-instance chain, 0 ms sleeps" >&2
 start_thespian leaf "$(config leaf "$(sleep_op 0)")"
 start_thespian middle "$(config middle "$(sleep_op 0),$(call_op "${PORT[leaf]}")")"
-load c "chain: client -> middle -> leaf" --port "${PORT[middle]}" --server-pids "${PID[middle]},${PID[leaf]}"
+load c "chain: client -> middle -> leaf" "${PORT[middle]}" --server-pids "${PID[middle]},${PID[leaf]}"
 stop middle
 stop leaf
 
 echo "b. $BURST_CALLS concurrent ${BURST_SLEEP_MS} ms sleeps" >&2
 # The server's own view: its request log says how long each call took from arrival to answer, so the
 # overshoot it adds can be told from the client's (the load generator shares the cores).
-server_overshoot() { # LOG first|last PREFIX: " PREFIX_p50_ms=..." over the first or last $BURST_CALLS request lines
-    awk -v n="$BURST_CALLS" -v which="$2" -v expect="$BURST_SLEEP_MS" '
+# LOG first|last PREFIX [N [EXPECT_MS]]: " PREFIX_p50_ms=..." over the first or last N (BURST_CALLS) request lines,
+# less EXPECT_MS (BURST_SLEEP_MS).
+server_overshoot() {
+    awk -v n="${4:-$BURST_CALLS}" -v which="$2" -v expect="${5:-$BURST_SLEEP_MS}" '
         match($0, /answered OK in [0-9.]+ ms/) { split(substr($0, RSTART, RLENGTH), words, " "); ms[++count] = words[4] }
         END { from = (which == "first") ? 1 : count - n + 1; for (i = from; i < from + n; i++) print ms[i] - expect }' "$1" |
         sort -g | awk -v prefix="$3" '
             function at(q,    rank) { rank = int(q * NR); if (rank < q * NR) rank++; return sprintf("%.1f", over[rank]) }
             { over[NR] = $1 }
-            END { printf " %s_p50_ms=%s %s_p99_ms=%s %s_max_ms=%s", prefix, at(0.5), prefix, at(0.99), prefix, at(1) }'
+            END { printf " %s_p50_ms=%s %s_p99_ms=%s %s_p99.9_ms=%s %s_max_ms=%s", prefix, at(0.5), prefix, at(0.99), prefix, at(0.999), prefix, at(1) }'
 }
 burst() { # LABEL JAVA
     SERVER_JAVA=$2 SERVER_STDOUT=$WORK/burst.log start_thespian burst "$(config nap "$(sleep_op "$BURST_SLEEP_MS")")"
@@ -188,6 +178,15 @@ burst "server on $("$JAVA" -version 2>&1 | sed -n 1p)" "$JAVA"
 if [[ -x $JAVA25 ]]; then
     burst "server on $("$JAVA25" -version 2>&1 | sed -n 1p)" "$JAVA25"
 fi
+
+echo "e. the load tool's own error: open loop at ${ACCURACY_RATE}/s against a ${ACCURACY_SLEEP_MS} ms sleep" >&2
+SERVER_STDOUT=$WORK/accuracy.log start_thespian accuracy "$(config nap "$(sleep_op "$ACCURACY_SLEEP_MS")")"
+client e "open loop, ${ACCURACY_RATE}/s" measure --server-pids "${PID[accuracy]}" -- "$JAVA" -jar "$JAR" load \
+    --target "127.0.0.1:${PORT[accuracy]}" --rate "${ACCURACY_RATE}/s" --warmup "${WARMUP_S}s" \
+    --duration "${DURATION_S}s" --json
+stop accuracy
+# The measured calls are the last ones the server logged (the warm-up's came first).
+sed -i "\$ s/\$/$(server_overshoot "$WORK/accuracy.log" last server "$(sed -n '$ s/.* ok=\([0-9]*\).*/\1/p' "$RESULTS")" 0)/" "$RESULTS"
 
 # ---- the report ----
 
@@ -258,6 +257,31 @@ sink_summary() {
     }'
 }
 
+# The load tool against the plain grpc-java loop on the same sink: it must not be the bottleneck.
+tool_vs_plain() {
+    awk -F'|' '
+        function rps(text) { match(text, /(^| )rps=[0-9]+/); return substr(text, RSTART, RLENGTH) }
+        $2 == "grpc-java floor (sink, no Thespian)" { tool = rps($3); sub(/.*=/, "", tool) }
+        $2 == "the same floor, plain grpc-java async loop" { plain = rps($3); sub(/.*=/, "", plain) }
+        END { if (plain > 0) printf "Load tool ÷ plain grpc-java async loop on the same sink: %d ÷ %d req/s = %.2f (goal: at least 0.90).\n", tool, plain, tool / plain }' "$RESULTS"
+}
+
+# The load tool's percentiles against the server's own (its request log) for the same calls.
+accuracy_report() {
+    awk -F'|' '
+        $1 == "e" {
+            n = split($3, kv, " ")
+            for (i = 1; i <= n; i++) { split(kv[i], pair, "="); v[pair[1]] = pair[2] }
+            print "| load | calls OK | errors | load tool p50 / p90 / p99 / p99.9 / max ms | server-side p50 / p99 / p99.9 / max ms | load tool - server p50 / p99 / p99.9 ms | client CPU µs/call | foreign load (cores) |"
+            print "|---|---|---|---|---|---|---|---|"
+            printf "| %s | %s | %s | %s / %s / %s / %s / %s | %s / %s / %s / %s | %+.2f / %+.2f / %+.2f | %s | %s |\n", $2, v["ok"], v["errors"],
+                v["p50_ms"], v["p90_ms"], v["p99_ms"], v["p99.9_ms"], v["max_ms"],
+                v["server_p50_ms"], v["server_p99_ms"], v["server_p99.9_ms"], v["server_max_ms"],
+                v["p50_ms"] - v["server_p50_ms"], v["p99_ms"] - v["server_p99_ms"], v["p99.9_ms"] - v["server_p99.9_ms"],
+                v["client_cpu_us"], v["foreign_cores"]
+        }' "$RESULTS"
+}
+
 cat <<EOF
 
 ## Run of $(date -u '+%Y-%m-%d %H:%M UTC')
@@ -268,6 +292,8 @@ Machine: $MACHINE; load average at end: $(cut -d' ' -f1-3 /proc/loadavg).
 
 $(report a "null method")
 
+$(tool_vs_plain)
+
 $(sink_summary)
 
 ### c. Three-instance chain (ratios against one instance with a 0 ms sleep; server CPU summed over middle and leaf)
@@ -277,4 +303,8 @@ $(report c "one 0 ms sleep")
 ### b. $BURST_CALLS concurrent ${BURST_SLEEP_MS} ms sleeps on one instance (overshoot = latency - ${BURST_SLEEP_MS} ms)
 
 $(report b "")
+
+### e. The load tool's own error: open loop at ${ACCURACY_RATE}/s against a ${ACCURACY_SLEEP_MS} ms sleep (latency from each call's intended send time)
+
+$(accuracy_report)
 EOF

@@ -16,9 +16,9 @@ import java.util.stream.Collectors;
 import org.thespian.cast.Cast.Member;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
-import org.thespian.engine.EngineLimits;
 import org.thespian.server.Backstage;
 import org.thespian.server.Instrumentation;
+import org.thespian.server.ServerLimits;
 import org.thespian.server.ThespianServer;
 
 /**
@@ -31,7 +31,7 @@ public final class CastStage {
     static final String LOOPBACK = "127.0.0.1";
 
     /** How one member runs: its telemetry (under its own service name), failure rolls and engine limits. */
-    public record Role(Instrumentation instrumentation, Dice dice, EngineLimits limits) {
+    public record Role(Instrumentation instrumentation, Dice dice, ServerLimits limits) {
     }
 
     /** A member as it runs here. */
@@ -54,10 +54,11 @@ public final class CastStage {
      * error names the member.
      *
      * @param clientInterceptors what every peer call passes through (trace propagation), shared by all members
+     * @param peerTimeout        the deadline of a peer call whose request came without one, for all members
      */
     public static CastStage start(Cast cast, ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            Function<Member, Role> roleOf) throws IOException {
-        Backstage backstage = Backstage.open(peerTls, clientInterceptors, directory(cast));
+            Duration peerTimeout, Function<Member, Role> roleOf) throws IOException {
+        Backstage backstage = Backstage.open(peerTls, clientInterceptors, peerTimeout, directory(cast));
         List<Running> running = new ArrayList<>();
         for (Member member : cast.members()) {
             Role role = roleOf.apply(member);
@@ -65,7 +66,7 @@ public final class CastStage {
                 running.add(new Running(member, ThespianServer.start(member.port(), member.config().config(),
                         role.dice(), role.instrumentation(), role.limits(), backstage)));
             } catch (IOException e) {
-                new CastStage(running, backstage).stop(Duration.ZERO);
+                new CastStage(running, backstage).stop(Duration.ZERO, Duration.ZERO);
                 throw new IOException("member \"" + member.name() + "\" cannot listen on port " + member.port(), e);
             }
         }
@@ -84,8 +85,17 @@ public final class CastStage {
         return running;
     }
 
-    /** Stops every member at once (each as a single server stops), then what they share. */
-    public void stop(Duration grace) {
+    /**
+     * Stops every member at once, as a single server stops: NOT_SERVING while still taking calls for
+     * {@code delay} (THESPIAN_SHUTDOWN_DELAY_SECONDS), then the drain within {@code grace}; then what they share.
+     */
+    public void stop(Duration delay, Duration grace) {
+        running.forEach(member -> member.server().reportNotServing());
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         ExecutorService stoppers = Executors.newFixedThreadPool(Math.max(1, running.size()));
         try {
             CompletableFuture.allOf(running.stream().map(member -> CompletableFuture.runAsync(() -> {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.thespian.cast.Cast;
@@ -14,6 +15,7 @@ import org.thespian.cast.CastStage;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
 import org.thespian.server.Instrumentation;
+import org.thespian.server.OutOfMemoryExit;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
 
@@ -64,8 +66,8 @@ final class CastRunner {
 
     /** Every member running, with the process's telemetry; {@link #stop} ends both. */
     record Running(CastStage stage, Telemetry telemetry) {
-        void stop(Duration grace) {
-            stage.stop(grace);
+        void stop(Duration delay, Duration grace) {
+            stage.stop(delay, grace);
             telemetry.close();
         }
     }
@@ -82,11 +84,11 @@ final class CastRunner {
                 process.environment());
         try {
             CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
-                    telemetry.instrumentation().clientInterceptors(), member -> {
+                    telemetry.instrumentation().clientInterceptors(), process.limits().peerTimeout(), member -> {
                         Settings own = checked.members().get(member.name());
                         return new CastStage.Role(
                                 withInterceptors(telemetry.instrumentationFor(member.name()), extraInterceptors.apply(member)),
-                                Dice.of(own.seed()), own.engineLimits());
+                                Dice.of(own.seed()), own.limits());
                     });
             return new Running(stage, telemetry);
         } catch (IOException e) {
@@ -106,18 +108,32 @@ final class CastRunner {
         Settings process = checked.process();
         LoggingSetup.configure(checked.cast().name(), process.lokiAddress());
         LoggingSetup.setLevel(process.logLevel());
+        OutOfMemoryExit.install();
+        return whileRunning(checked, process.traceConsole(), member -> List.of(), running -> {
+            System.out.println("Ctrl-C stops them all.");
+            System.out.flush();
+            Main.awaitStopSignal();
+            running.stop(process.shutdownDelay(), process.shutdownGrace());
+        });
+    }
+
+    /**
+     * Starts the cast, prints its member table and runs {@code play}, which stops it; a failure to start is
+     * one line on stderr and the exit code.
+     */
+    static int whileRunning(Checked checked, boolean traceConsole,
+            Function<Member, List<ServerInterceptor>> extraInterceptors, Consumer<Running> play) {
         Running running;
         try {
-            running = start(checked, process.traceConsole(), member -> List.of());
+            running = start(checked, traceConsole, extraInterceptors);
         } catch (IOException e) {
             System.err.println("thespian: " + e.getMessage() + ": " + Main.rootMessage(e));
             return Main.EXIT_FAILURE;
+        } catch (Telemetry.InvalidTelemetrySetting e) {
+            return Main.usageError(e.getMessage());
         }
         System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
-        System.out.println("Ctrl-C stops them all.");
-        System.out.flush();
-        Main.awaitTermination();
-        running.stop(process.shutdownGrace());
+        play.accept(running);
         LoggingSetup.flush();
         return Main.EXIT_OK;
     }

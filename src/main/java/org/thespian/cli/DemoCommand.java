@@ -26,6 +26,7 @@ import org.thespian.cast.CastParser;
 import org.thespian.cast.CastParser.MemberConfigText;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
+import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
 
 /**
@@ -66,27 +67,19 @@ final class DemoCommand {
         LoggingSetup.setLevel(Level.OFF);
         Map<String, CallTally> tallies = new LinkedHashMap<>();
         checked.cast().members().forEach(member -> tallies.put(member.name(), new CallTally()));
-        CastRunner.Running running;
-        try {
-            running = CastRunner.start(checked, true, member -> List.of(tallies.get(member.name())));
-        } catch (IOException e) {
-            System.err.println("thespian: " + e.getMessage() + ": " + Main.rootMessage(e));
-            return Main.EXIT_FAILURE;
-        }
-        System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
-        Cast.Member entrance = checked.cast().members().get(0);
-        System.out.printf(Locale.ROOT, "%nSending %d requests to %s (thespian.Thespian/A); each trace tree follows"
-                + " its answer.%n", REQUESTS, entrance.name());
-        System.out.flush();
-        sendRequests(entrance.port());
-        System.out.println();
-        System.out.print(summary(tallies));
-        running.stop(GRACE);
-        LoggingSetup.flush();
-        return Main.EXIT_OK;
+        return CastRunner.whileRunning(checked, true, member -> List.of(tallies.get(member.name())), running -> {
+            Cast.Member entrance = checked.cast().members().get(0);
+            System.out.printf(Locale.ROOT, "%nSending %d requests to %s (thespian.Thespian/A); each answer follows"
+                    + " its trace tree.%n", REQUESTS, entrance.name());
+            System.out.flush();
+            sendRequests(entrance.port(), running.telemetry());
+            System.out.println();
+            System.out.print(summary(tallies));
+            running.stop(Duration.ZERO, GRACE);
+        });
     }
 
-    private static void sendRequests(int port) {
+    private static void sendRequests(int port, Telemetry telemetry) {
         ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port,
                 InsecureChannelCredentials.create()).build();
         try {
@@ -102,10 +95,11 @@ final class DemoCommand {
                     Status status = e.getStatus();
                     outcome = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
                 }
-                // Trees go to stderr; let this request's be printed before its answer's line.
+                // Trees go to stderr from their own thread; let this request's be printed before its answer's line.
+                double millis = (System.nanoTime() - start) / 1e6;
+                telemetry.flushTraces();
                 System.err.flush();
-                System.out.printf(Locale.ROOT, "request %d: %s in %.1f ms%n%n", i, outcome,
-                        (System.nanoTime() - start) / 1e6);
+                System.out.printf(Locale.ROOT, "request %d: %s in %.1f ms%n%n", i, outcome, millis);
                 System.out.flush();
             }
         } finally {

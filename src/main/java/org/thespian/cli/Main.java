@@ -1,20 +1,27 @@
 package org.thespian.cli;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
+import org.thespian.load.LoadCommand;
+import org.thespian.server.OutOfMemoryExit;
 import org.thespian.server.ThespianServer;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
 import sun.misc.Signal;
 
 /**
- * {@code java -jar thespian.jar [serve|healthcheck|cast|demo|help]}. User mistakes end in one clear line on stderr and
+ * {@code java -jar thespian.jar [serve|healthcheck|help]}. User mistakes end in one clear line on stderr and
  * exit code 2, before any port is bound.
  */
 public final class Main {
@@ -24,17 +31,21 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | cast FILE | demo | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | schema | load | cast FILE | demo | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
+              load         drive load at a Thespian and report latency percentiles (load --help)
               cast FILE    run every member of a .cast.yaml/.cast.json in this JVM; with --emit compose|kubernetes
-                           [--out DIR] [--otel-backend-address URL] [--loki-address URL] print it for Compose/Kubernetes
+                           [--out PATH] [--otel-backend-address URL] [--loki-address URL] [--image IMAGE]
+                           write it for Compose or Kubernetes (docs/casts.md)
               demo         run the built-in shop cast, send it a few requests, print traces and a summary;
                            demo --serve keeps it running on ports 6379-6383
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
-              THESPIAN_PEER_CA_FILE, THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
-              THESPIAN_MAX_ACTIONS_PER_REQUEST (100000),
+              THESPIAN_PEER_CA_FILE, THESPIAN_PEER_TIMEOUT (30s), THESPIAN_MAX_IN_FLIGHT (from the heap),
+              THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
+              THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -55,7 +66,7 @@ public final class Main {
             default:
                 break;
         }
-        if (args.length > 1) {
+        if (args.length > 1 && !command.equals("load")) {
             return usageError("unexpected argument \"" + args[1] + "\"");
         }
         switch (command) {
@@ -67,6 +78,11 @@ public final class Main {
                 } catch (Settings.InvalidSetting e) {
                     return usageError(e.getMessage());
                 }
+            case "schema":
+                return SchemaCommand.run(System.out);
+            case "load":
+                return LoadCommand.run(List.of(args).subList(1, args.length), System.out, System.err,
+                        System.console() != null);
             case "help":
             case "--help":
             case "-h":
@@ -86,49 +102,109 @@ public final class Main {
         }
         LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
         LoggingSetup.setLevel(settings.logLevel());
-        Telemetry telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
-                settings.traceConsole(), settings.environment());
+        OutOfMemoryExit.install();
+        Telemetry telemetry;
+        try {
+            telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
+                    settings.traceConsole(), settings.environment());
+        } catch (Telemetry.InvalidTelemetrySetting e) {
+            return usageError(e.getMessage());
+        } catch (RuntimeException e) {
+            // The SDK's own checks, for whatever Settings does not know yet (ConfigurationException and kin).
+            return usageError("OpenTelemetry configuration: " + inEnvironmentTerms(rootMessage(e)));
+        }
         ThespianServer server;
         try {
             server = ThespianServer.start(settings.port(), settings.config().config(),
-                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation(),
-                    settings.engineLimits());
+                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation(), settings.limits());
         } catch (IOException e) {
-            telemetry.close();
+            closeWithin(telemetry, TELEMETRY_CLOSE);
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));
             return EXIT_FAILURE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}", settings.serviceName(),
-                server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()));
+        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
+                server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
+                telemetry.describe());
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");
         }
-        awaitTermination();
-        log.info("Stopping: refusing new calls, letting calls in flight finish within {} s",
-                settings.shutdownGrace().toSeconds());
+        String signal = awaitStopSignal();
         try {
-            server.stop(settings.shutdownGrace());
+            stop(server, settings, signal, log);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        telemetry.close();
+        closeWithin(telemetry, TELEMETRY_CLOSE);
         log.info("Stopped");
         LoggingSetup.flush();
         return EXIT_OK;
     }
 
-    /** Waits for SIGTERM (Kubernetes, docker stop) or SIGINT (Ctrl-C), so that both end in a clean exit 0. */
-    static void awaitTermination() {
-        CountDownLatch signalled = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), signal -> signalled.countDown());
-        Signal.handle(new Signal("INT"), signal -> signalled.countDown());
+    /**
+     * NOT_SERVING for THESPIAN_SHUTDOWN_DELAY_SECONDS while calls are still taken (readiness probes see it and
+     * traffic moves away), then the drain: at most delay + grace + 2 s.
+     */
+    private static void stop(ThespianServer server, Settings settings, String signal, Logger log)
+            throws InterruptedException {
+        server.reportNotServing();
+        if (!settings.shutdownDelay().isZero()) {
+            log.info("SIG{}: reporting NOT_SERVING, still taking calls for {} s (THESPIAN_SHUTDOWN_DELAY_SECONDS)",
+                    signal, settings.shutdownDelay().toSeconds());
+            Thread.sleep(settings.shutdownDelay().toMillis());
+        }
+        log.info("SIG{}: stopping: refusing new calls, letting {} calls in flight finish within {} s", signal,
+                server.inFlight(), settings.shutdownGrace().toSeconds());
+        server.stop(settings.shutdownGrace());
+    }
+
+    /** Telemetry gets this long to flush, whatever its backends do, so that the stop stays bounded. */
+    private static final Duration TELEMETRY_CLOSE = Duration.ofSeconds(2);
+
+    private static void closeWithin(Telemetry telemetry, Duration timeout) {
+        Thread closing = new Thread(telemetry::close, "thespian-telemetry-close");
+        closing.setDaemon(true);
+        closing.start();
         try {
-            signalled.await();
+            closing.join(timeout.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Waits for SIGTERM (Kubernetes, docker stop), SIGINT (Ctrl-C) or SIGHUP (a closed terminal, some
+     * supervisors), so that each ends in a drain and exit 0; returns the signal's name.
+     */
+    static String awaitStopSignal() {
+        CompletableFuture<String> signalled = new CompletableFuture<>();
+        for (String name : STOP_SIGNALS) {
+            try {
+                Signal.handle(new Signal(name), signal -> signalled.complete(signal.getName()));
+            } catch (IllegalArgumentException unavailable) {
+                // this platform has no such signal, or the JVM runs with -Xrs
+            }
+        }
+        try {
+            return signalled.get();
+        } catch (InterruptedException | ExecutionException e) {
+            Thread.currentThread().interrupt();
+            return "INT";
+        }
+    }
+
+    private static final List<String> STOP_SIGNALS = List.of("TERM", "INT", "HUP");
+
+    /** The SDK names its settings as properties ({@code otel.traces.sampler}); users set variables. */
+    static String inEnvironmentTerms(String message) {
+        Matcher property = Pattern.compile("\\botel(\\.[a-z0-9_]+)+").matcher(String.valueOf(message));
+        StringBuilder text = new StringBuilder();
+        while (property.find()) {
+            property.appendReplacement(text, property.group().replace('.', '_').toUpperCase(Locale.ROOT));
+        }
+        property.appendTail(text);
+        return text.toString().lines().findFirst().orElse("");
     }
 
     static int usageError(String message) {

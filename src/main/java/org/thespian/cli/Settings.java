@@ -17,10 +17,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.thespian.config.ConfigException;
 import org.thespian.config.ConfigSource;
 import org.thespian.config.ConfigSource.LoadedConfig;
+import org.thespian.config.InvisibleText;
 import org.thespian.engine.EngineLimits;
+import org.thespian.server.ServerLimits;
 
 /**
  * Everything Thespian reads from its environment, checked once at start. A bad value names its variable
@@ -37,11 +41,14 @@ public record Settings(
         Level logLevel,
         ChannelCredentials peerTls,
         Duration shutdownGrace,
-        EngineLimits engineLimits,
+        Duration shutdownDelay,
+        ServerLimits limits,
         Map<String, String> environment) {
 
     static final int DEFAULT_PORT = 6379;
     static final String DEFAULT_SERVICE_NAME = "thespian";
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern DURATION = Pattern.compile("([0-9]{1,12})(ms|s|m|)");
 
     /** A user mistake in the environment. */
     public static final class InvalidSetting extends Exception {
@@ -50,30 +57,49 @@ public record Settings(
         }
     }
 
+    /** Checks every variable before the config is read, so a typo in one is not hidden by a slow file. */
     public static Settings from(Map<String, String> env) throws InvalidSetting, ConfigException {
+        int port = port(env);
+        Optional<String> serviceName = name(env, "SERVICE_NAME");
+        Optional<String> otelServiceName = name(env, "OTEL_SERVICE_NAME");
+        OptionalLong seed = seed(env);
+        Optional<URI> otelBackendAddress = endpoint(env, "OTEL_BACKEND_ADDRESS", "http://localhost:4317");
+        Optional<URI> lokiAddress = endpoint(env, "LOKI_ADDRESS", "http://localhost:3100");
+        boolean traceConsole = flag(env, "THESPIAN_TRACE_CONSOLE");
+        Level logLevel = logLevel(env);
+        ChannelCredentials peerTls = peerTls(env);
+        Duration shutdownGrace = Duration.ofSeconds(wholeNumber(env, "THESPIAN_SHUTDOWN_GRACE_SECONDS", 10, 0, 3600));
+        Duration shutdownDelay = Duration.ofSeconds(wholeNumber(env, "THESPIAN_SHUTDOWN_DELAY_SECONDS", 0, 0, 3600));
+        ServerLimits limits = ServerLimits.of(
+                (int) wholeNumber(env, "THESPIAN_MAX_IN_FLIGHT",
+                        ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory()), 1, 100_000_000),
+                duration(env, "THESPIAN_PEER_TIMEOUT", ServerLimits.DEFAULT_PEER_TIMEOUT))
+                .withEngine(engineLimits(env));
+        OtelSettings.validate(env);
         LoadedConfig config = ConfigSource.load(env);
-        String serviceName = value(env, "SERVICE_NAME")
-                .or(() -> value(env, "OTEL_SERVICE_NAME"))
-                .or(() -> config.config().serviceName())
-                .orElse(DEFAULT_SERVICE_NAME);
         return new Settings(
-                port(env),
-                serviceName,
+                port,
+                serviceName.or(() -> otelServiceName).or(() -> config.config().serviceName())
+                        .orElse(DEFAULT_SERVICE_NAME),
                 config,
-                seed(env),
-                endpoint(env, "OTEL_BACKEND_ADDRESS", "http://localhost:4317"),
-                endpoint(env, "LOKI_ADDRESS", "http://localhost:3100"),
-                flag(env, "THESPIAN_TRACE_CONSOLE"),
-                logLevel(env),
-                peerTls(env),
-                Duration.ofSeconds(wholeNumber(env, "THESPIAN_SHUTDOWN_GRACE_SECONDS", 10, 0, 3600)),
-                engineLimits(env),
+                seed,
+                otelBackendAddress,
+                lokiAddress,
+                traceConsole,
+                logLevel,
+                peerTls,
+                shutdownGrace,
+                shutdownDelay,
+                limits,
                 Map.copyOf(env));
     }
 
     private static EngineLimits engineLimits(Map<String, String> env) throws InvalidSetting {
-        return new EngineLimits((int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_PER_REQUEST",
-                EngineLimits.DEFAULT_MAX_ACTIONS_PER_REQUEST, 1, Integer.MAX_VALUE));
+        return new EngineLimits(
+                (int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_PER_REQUEST",
+                        EngineLimits.DEFAULT_MAX_ACTIONS_PER_REQUEST, 1, Integer.MAX_VALUE),
+                (int) wholeNumber(env, "THESPIAN_MAX_BACKGROUND_CALLS",
+                        EngineLimits.DEFAULT_MAX_BACKGROUND_CALLS, 0, Integer.MAX_VALUE));
     }
 
     static int port(Map<String, String> env) throws InvalidSetting {
@@ -85,21 +111,50 @@ public record Settings(
         return Optional.ofNullable(env.get(name)).map(String::strip).filter(v -> !v.isEmpty());
     }
 
-    private static long wholeNumber(Map<String, String> env, String name, long fallback, long min, long max)
+    /** A name that only invisible characters make up would show as nothing on every span and log line. */
+    private static Optional<String> name(Map<String, String> env, String variable) throws InvalidSetting {
+        Optional<String> text = value(env, variable);
+        if (text.isPresent() && InvisibleText.isInvisible(text.get())) {
+            throw new InvalidSetting(variable, "a name with a visible character", text.get());
+        }
+        return text;
+    }
+
+    /** ASCII digits only: no sign, no spaces inside, no other scripts' digits that Long.parseLong accepts. */
+    static long wholeNumber(Map<String, String> env, String name, long fallback, long min, long max)
             throws InvalidSetting {
         Optional<String> text = value(env, name);
         if (text.isEmpty()) {
             return fallback;
         }
-        try {
+        if (DIGITS.matcher(text.get()).matches()) {
             long number = Long.parseLong(text.get());
             if (number >= min && number <= max) {
                 return number;
             }
-        } catch (NumberFormatException ignored) {
-            // reported below, with the range
         }
         throw new InvalidSetting(name, "a whole number from " + min + " to " + max, text.get());
+    }
+
+    /** {@code 30} (seconds), {@code 30s}, {@code 500ms} or {@code 2m}, from 1 ms to one hour. */
+    private static Duration duration(Map<String, String> env, String name, Duration fallback) throws InvalidSetting {
+        Optional<String> text = value(env, name);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        Matcher parts = DURATION.matcher(text.get());
+        if (parts.matches()) {
+            long amount = Long.parseLong(parts.group(1));
+            Duration duration = switch (parts.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofSeconds(amount);
+            };
+            if (!duration.isZero() && duration.compareTo(Duration.ofHours(1)) <= 0) {
+                return duration;
+            }
+        }
+        throw new InvalidSetting(name, "a duration from 1ms to 1h such as 30s, 500ms or 2m", text.get());
     }
 
     private static OptionalLong seed(Map<String, String> env) throws InvalidSetting {
@@ -123,14 +178,19 @@ public record Settings(
         String expected = "an http:// or https:// URL with a host, such as " + example;
         try {
             URI uri = new URI(text.get());
-            boolean web = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
-            if (web && uri.getHost() != null) {
+            if (isWebEndpoint(uri)) {
                 return Optional.of(uri);
             }
         } catch (URISyntaxException ignored) {
             // reported below
         }
         throw new InvalidSetting(name, expected, text.get());
+    }
+
+    /** http or https, a host, and a port (if any) from 1 to 65535. */
+    static boolean isWebEndpoint(URI uri) {
+        boolean web = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+        return web && uri.getHost() != null && uri.getPort() >= -1 && uri.getPort() != 0 && uri.getPort() <= 65535;
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.thespian.config;
 
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
@@ -10,6 +12,9 @@ public sealed interface Action permits Action.Sleep, Action.CallService, Functio
 
     /** The name of this action in traces, logs and error messages. */
     String tracingName();
+
+    /** The {@code "attributes"} the config puts on this action's span, in the order written. */
+    Map<String, String> attributes();
 
     <R> R accept(Visitor<R> visitor);
 
@@ -23,18 +28,47 @@ public sealed interface Action permits Action.Sleep, Action.CallService, Functio
     }
 
     /**
-     * Waits {@code durationMs} without holding a thread; then, if a failure chance is given, draws a uniform
-     * number in [0,1) and fails when it is below the chance.
+     * Waits {@code durationMs} without holding a thread; with a {@link FailureChance}, draws a uniform number
+     * in [0,1) and fails when it is below the chance.
      */
-    record Sleep(String tracingName, long durationMs, OptionalDouble failureChance) implements Action {
+    record Sleep(String tracingName, long durationMs, Optional<FailureChance> failure, Map<String, String> attributes)
+            implements Action {
+
+        public Sleep {
+            attributes = Attributes.copy(attributes);
+        }
+
+        /** The original's Sleep: a duration and maybe a chance of failing with INTERNAL. */
+        public Sleep(String tracingName, long durationMs, OptionalDouble failureChance) {
+            this(tracingName, durationMs,
+                    failureChance.isPresent() ? Optional.of(FailureChance.of(failureChance.getAsDouble()))
+                            : Optional.empty(),
+                    Map.of());
+        }
+
+        public OptionalDouble failureChance() {
+            return failure.isPresent() ? OptionalDouble.of(failure.get().chance()) : OptionalDouble.empty();
+        }
+
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.sleep(this);
         }
     }
 
-    /** Calls {@code method} on the Thespian at {@code peer}; a non-OK answer makes the action fail. */
-    record CallService(String tracingName, Peer peer, Method method) implements Action {
+    /** Calls {@code method} on the Thespian at {@code peer} as {@code policy} says; a non-OK answer fails it. */
+    record CallService(String tracingName, Peer peer, Method method, CallPolicy policy,
+            Map<String, String> attributes) implements Action {
+
+        public CallService {
+            attributes = Attributes.copy(attributes);
+        }
+
+        /** The original's CallService: one call, waited for. */
+        public CallService(String tracingName, Peer peer, Method method) {
+            this(tracingName, peer, method, CallPolicy.PLAIN, Map.of());
+        }
+
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.callService(this);

@@ -2,6 +2,7 @@ package org.thespian.config;
 
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -12,13 +13,19 @@ import java.util.Set;
  *
  * @param serviceName the optional top-level {@code service_name}
  * @param methods     the function behind each method; a method that is absent (or {@code null} in JSON) does nothing
+ * @param resources   the top-level {@code resources}, by name
  */
-public record Config(Optional<String> serviceName, Map<Method, Function> methods) {
+public record Config(Optional<String> serviceName, Map<Method, Function> methods, Map<String, Resource> resources) {
 
     public Config {
         EnumMap<Method, Function> copy = new EnumMap<>(Method.class);
         copy.putAll(methods);
         methods = Collections.unmodifiableMap(copy);
+        resources = Collections.unmodifiableMap(new LinkedHashMap<>(resources));
+    }
+
+    public Config(Optional<String> serviceName, Map<Method, Function> methods) {
+        this(serviceName, methods, Map.of());
     }
 
     /** A config whose three methods do nothing: what Thespian runs with no configuration at all. */

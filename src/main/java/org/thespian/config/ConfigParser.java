@@ -2,10 +2,10 @@ package org.thespian.config;
 
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.stream.Stream;
 
 /**
@@ -15,18 +15,25 @@ import java.util.stream.Stream;
 public final class ConfigParser {
 
     private static final List<String> TOP_LEVEL_KEYS = Stream.concat(
-            Stream.of("service_name"), Arrays.stream(Method.values()).map(Method::configKey)).toList();
-    private static final List<String> FUNCTION_KEYS = List.of("tracing_name", "operations");
+            Stream.of("$schema", "service_name", "resources"), Arrays.stream(Method.values()).map(Method::configKey))
+            .toList();
+    private static final List<String> FUNCTION_KEYS = List.of("tracing_name", "operations", "resource", "attributes");
+    private static final List<String> FUNCTION_REQUIRED = List.of("tracing_name", "operations");
     private static final List<String> OPERATIONS = List.of("Action", "ConcurrentActions");
     private static final List<String> ACTIONS = List.of("Sleep", "CallService", "Function");
-    private static final List<String> SLEEP_KEYS = List.of("tracing_name", "duration_ms", "failure_chance");
+    private static final List<String> SLEEP_KEYS = List.of("tracing_name", "duration_ms", "failure_chance",
+            "failure_codes", "failure_message", "fail_at", "attributes");
     private static final List<String> SLEEP_REQUIRED = List.of("tracing_name", "duration_ms");
-    private static final List<String> CALL_KEYS =
-            List.of("service_address", "service_port", "grpc_method", "tracing_name");
+    private static final List<String> CALL_KEYS = List.of("service_address", "service_port", "grpc_method",
+            "tracing_name", "timeout_ms", "retries", "probability", "repeat", "wait", "attributes");
     private static final List<String> CALL_REQUIRED = List.of("service_address", "service_port", "grpc_method");
+    private static final List<String> RESOURCE_KEYS = List.of("max_concurrent", "queue");
     private static final List<String> METHOD_NAMES = Arrays.stream(Method.values()).map(Method::name).toList();
 
-    private ConfigParser() {
+    private final Map<String, Resource> resources;
+
+    private ConfigParser(Map<String, Resource> resources) {
+        this.resources = resources;
     }
 
     /** Parses a whole document; {@code //} comment lines are allowed, as in the original's .jsonc files. */
@@ -39,32 +46,63 @@ public final class ConfigParser {
             throw root.expected("a JSON object at the top level");
         }
         root.checkObject(TOP_LEVEL_KEYS, List.of());
+        root.get("$schema").optionalNonBlankString();
         Optional<String> serviceName = root.get("service_name").optionalNonBlankString();
+        JsonValue resourcesValue = root.get("resources");
+        Map<String, Resource> resources = resourcesValue.isAbsent() ? Map.of() : resources(resourcesValue);
+        ConfigParser parser = new ConfigParser(resources);
         Map<Method, Function> methods = new EnumMap<>(Method.class);
         for (Method method : Method.values()) {
             JsonValue function = root.get(method.configKey());
             if (!function.isAbsent()) {
-                methods.put(method, function(function));
+                methods.put(method, parser.function(function));
             }
         }
-        return new Config(serviceName, methods);
+        return new Config(serviceName, methods, resources);
     }
 
-    private static Function function(JsonValue value) throws ConfigException {
-        value.checkObject(FUNCTION_KEYS, FUNCTION_KEYS);
+    private static Map<String, Resource> resources(JsonValue value) throws ConfigException {
+        Map<String, Resource> resources = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonValue> entry : value.entries(resource -> resource).entrySet()) {
+            JsonValue resource = entry.getValue();
+            resource.checkObject(RESOURCE_KEYS, List.of("max_concurrent"));
+            JsonValue queue = resource.get("queue");
+            resources.put(entry.getKey(), new Resource(entry.getKey(),
+                    resource.get("max_concurrent").wholeNumber(1, Integer.MAX_VALUE),
+                    queue.isAbsent() ? 0 : queue.wholeNumber(0, Integer.MAX_VALUE)));
+        }
+        return resources;
+    }
+
+    private Function function(JsonValue value) throws ConfigException {
+        value.checkObject(FUNCTION_KEYS, FUNCTION_REQUIRED);
         return new Function(
                 value.get("tracing_name").nonBlankString(),
-                value.get("operations").elements(ConfigParser::operation));
+                value.get("operations").elements(this::operation),
+                resource(value.get("resource")),
+                attributes(value));
     }
 
-    private static Operation operation(JsonValue value) throws ConfigException {
+    private Optional<Resource> resource(JsonValue name) throws ConfigException {
+        if (name.isAbsent()) {
+            return Optional.empty();
+        }
+        String resource = name.nonBlankString();
+        if (!resources.containsKey(resource)) {
+            throw name.error("unknown resource " + JsonValue.quote(resource) + " (the top-level \"resources\" "
+                    + (resources.isEmpty() ? "define none)" : "define " + String.join(", ", resources.keySet()) + ")"));
+        }
+        return Optional.of(resources.get(resource));
+    }
+
+    private Operation operation(JsonValue value) throws ConfigException {
         Map.Entry<String, JsonValue> operation = value.variant("operation", OPERATIONS);
         return operation.getKey().equals("Action")
                 ? new Operation.Single(action(operation.getValue()))
-                : new Operation.Concurrent(operation.getValue().elements(ConfigParser::action));
+                : new Operation.Concurrent(operation.getValue().elements(this::action));
     }
 
-    private static Action action(JsonValue value) throws ConfigException {
+    private Action action(JsonValue value) throws ConfigException {
         Map.Entry<String, JsonValue> action = value.variant("action", ACTIONS);
         switch (action.getKey()) {
             case "Sleep":
@@ -78,11 +116,11 @@ public final class ConfigParser {
 
     private static Action.Sleep sleep(JsonValue value) throws ConfigException {
         value.checkObject(SLEEP_KEYS, SLEEP_REQUIRED);
-        JsonValue failureChance = value.get("failure_chance");
         return new Action.Sleep(
                 value.get("tracing_name").nonBlankString(),
                 value.get("duration_ms").nonNegativeLong(),
-                failureChance.isAbsent() ? OptionalDouble.empty() : OptionalDouble.of(failureChance.fraction()));
+                FailureParser.failure(value),
+                attributes(value));
     }
 
     private static Action.CallService callService(JsonValue value) throws ConfigException {
@@ -91,6 +129,12 @@ public final class ConfigParser {
         Method method = Method.valueOf(value.get("grpc_method").oneOf(METHOD_NAMES));
         String tracingName = value.get("tracing_name").optionalNonBlankString()
                 .orElse("call " + method.name() + " on " + peer.host() + ":" + peer.port());
-        return new Action.CallService(tracingName, peer, method);
+        return new Action.CallService(tracingName, peer, method, CallPolicyParser.policy(value), attributes(value));
+    }
+
+    /** {@code "attributes": {"db.system": "postgresql"}}: strings, numbers or booleans, kept as written. */
+    private static Map<String, String> attributes(JsonValue action) throws ConfigException {
+        JsonValue attributes = action.get("attributes");
+        return attributes.isAbsent() ? Map.of() : attributes.entries(JsonValue::scalarText);
     }
 }

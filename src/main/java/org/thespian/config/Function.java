@@ -1,11 +1,23 @@
 package org.thespian.config;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
-/** A named sequence of operations; the first that fails stops the function. Nested, it is an action itself. */
-public record Function(String tracingName, List<Operation> operations) implements Action {
+/**
+ * A named sequence of operations; the first that fails stops the function. Nested, it is an action itself.
+ * With a {@code resource}, it holds one of the resource's permits while it runs.
+ */
+public record Function(String tracingName, List<Operation> operations, Optional<Resource> resource,
+        Map<String, String> attributes) implements Action {
+
     public Function {
         operations = List.copyOf(operations);
+        attributes = Attributes.copy(attributes);
+    }
+
+    public Function(String tracingName, List<Operation> operations) {
+        this(tracingName, operations, Optional.empty(), Map.of());
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,8 +110,41 @@ final class JsonValue {
         return elements;
     }
 
+    /** The values of an object, each read by {@code reader}, by key in the order written. */
+    <T> Map<String, T> entries(Reader<T> reader) throws ConfigException {
+        requireObject();
+        Map<String, T> entries = new LinkedHashMap<>();
+        for (String key : keys()) {
+            entries.put(key, reader.read(get(key)));
+        }
+        return entries;
+    }
+
+    /** A whole number from {@code min} to {@code max}, such as a count. */
+    int wholeNumber(int min, int max) throws ConfigException {
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < min || node.intValue() > max) {
+            throw expected("a whole number from " + min + " to " + max);
+        }
+        return node.intValue();
+    }
+
+    boolean bool() throws ConfigException {
+        if (!node.isBoolean()) {
+            throw expected("true or false");
+        }
+        return node.booleanValue();
+    }
+
+    /** A string, number or boolean, as text: numbers as written in the document. */
+    String scalarText() throws ConfigException {
+        if (!node.isTextual() && !node.isNumber() && !node.isBoolean()) {
+            throw expected("a string, number or boolean");
+        }
+        return node.asText();
+    }
+
     String nonBlankString() throws ConfigException {
-        if (!node.isTextual() || node.asText().isBlank()) {
+        if (!node.isTextual() || InvisibleText.isInvisible(node.asText())) {
             throw expected("a non-blank string");
         }
         return node.asText();

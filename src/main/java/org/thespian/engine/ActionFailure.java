@@ -15,14 +15,17 @@ public final class ActionFailure extends RuntimeException {
     private final Action origin;
     private final boolean fromPeer;
     private final FailureCode code;
+    private final FailureCode callStatus;
     private final List<String> path;
     private final String reason;
 
-    private ActionFailure(Action origin, boolean fromPeer, FailureCode code, List<String> path, String reason) {
+    private ActionFailure(Action origin, boolean fromPeer, FailureCode code, FailureCode callStatus,
+            List<String> path, String reason) {
         super(String.join(" > ", path) + ": " + reason, null, false, false);
         this.origin = origin;
         this.fromPeer = fromPeer;
         this.code = code;
+        this.callStatus = callStatus;
         this.path = List.copyOf(path);
         this.reason = reason;
     }
@@ -34,7 +37,15 @@ public final class ActionFailure extends RuntimeException {
 
     /** A failure of {@code origin}'s own making: a failed roll, an unreachable peer, a cap reached. */
     public static ActionFailure at(Action origin, FailureCode code, String reason) {
-        return new ActionFailure(origin, false, code, List.of(origin.tracingName()), reason);
+        return new ActionFailure(origin, false, code, code, List.of(origin.tracingName()), reason);
+    }
+
+    /**
+     * A peer call that ended with {@code callStatus} on the way to the peer (unreachable, say), which the
+     * request answers as {@code code}; retries go by the status the call saw.
+     */
+    public static ActionFailure onTheWay(Action origin, FailureCode code, FailureCode callStatus, String reason) {
+        return new ActionFailure(origin, false, code, callStatus, List.of(origin.tracingName()), reason);
     }
 
     /** {@code action} stopped, or never started, because the request was cancelled. */
@@ -47,7 +58,7 @@ public final class ActionFailure extends RuntimeException {
      * relayed with the peer's code.
      */
     public static ActionFailure reportedByPeer(Action origin, FailureCode code, String reason) {
-        return new ActionFailure(origin, true, code, List.of(origin.tracingName()), reason);
+        return new ActionFailure(origin, true, code, code, List.of(origin.tracingName()), reason);
     }
 
     /** The same failure, seen from the enclosing function named {@code functionName}. */
@@ -55,7 +66,7 @@ public final class ActionFailure extends RuntimeException {
         List<String> longer = new ArrayList<>(path.size() + 1);
         longer.add(functionName);
         longer.addAll(path);
-        return new ActionFailure(origin, fromPeer, code, longer, reason);
+        return new ActionFailure(origin, fromPeer, code, callStatus, longer, reason);
     }
 
     /** The action where the failure happened (compared by identity: two equal actions are still two places). */
@@ -71,6 +82,11 @@ public final class ActionFailure extends RuntimeException {
     /** The status the request answers with when this failure reaches it. */
     public FailureCode code() {
         return code;
+    }
+
+    /** The status a peer call ended with, as its caller saw it; {@link #code()} for any other failure. */
+    public FailureCode callStatus() {
+        return callStatus;
     }
 
     /** The tracing names from the outermost function down to the origin. */

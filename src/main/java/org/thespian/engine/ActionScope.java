@@ -19,11 +19,45 @@ public interface ActionScope {
     default void rolled(double chance, double roll) {
     }
 
+    /** A call with a {@code probability} rolled against it and was not made. */
+    default void skipped() {
+    }
+
+    /**
+     * One call made by a CallService that calls more than once or does not wait for the answer: repetition
+     * {@code repetition} (from 1), attempt {@code attempt} (from 1). The returned scope ends exactly once.
+     */
+    default ActionScope attempt(int repetition, int attempt) {
+        return Quiet.within(this);
+    }
+
+    /** A function waiting for a permit of {@code resource}; the returned scope ends when it got one, or gave up. */
+    default ActionScope waiting(String resource) {
+        return Quiet.within(this);
+    }
+
     /** A scope that observes nothing: the engine without telemetry. */
-    ActionScope NONE = new ActionScope() {
+    ActionScope NONE = new Quiet(ActionScope::enterDirectly);
+
+    private static <T> T enterDirectly(Supplier<T> work) {
+        return work.get();
+    }
+
+    /** Observes nothing itself; enters through whatever scope it was made in. */
+    final class Quiet implements ActionScope {
+        private final Entrance entrance;
+
+        private Quiet(Entrance entrance) {
+            this.entrance = entrance;
+        }
+
+        static ActionScope within(ActionScope parent) {
+            return new Quiet(parent::enter);
+        }
+
         @Override
         public <T> T enter(Supplier<T> work) {
-            return work.get();
+            return entrance.enter(work);
         }
 
         @Override
@@ -33,5 +67,9 @@ public interface ActionScope {
         @Override
         public void failed(ActionFailure failure) {
         }
-    };
+
+        private interface Entrance {
+            <T> T enter(Supplier<T> work);
+        }
+    }
 }

@@ -4,12 +4,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.thespian.config.Action;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Sleep;
 import org.thespian.config.FailureCode;
 import org.thespian.config.Function;
 import org.thespian.config.Operation;
+import org.thespian.config.Resource;
 
 /**
  * Acts out a {@link Function} without blocking: sleeps are timer callbacks and peer calls are asynchronous,
@@ -24,12 +27,21 @@ public final class Engine {
     private final PeerCaller peers;
     private final ActionListener listener;
     private final EngineLimits limits;
+    private final BackgroundCalls background;
+    /** Permits per resource; a config reloaded with the same resource keeps its queue. */
+    private final ConcurrentHashMap<Resource, Bulkhead> bulkheads = new ConcurrentHashMap<>();
 
     public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits) {
         this.scheduler = scheduler;
         this.peers = peers;
         this.listener = listener;
         this.limits = limits;
+        this.background = new BackgroundCalls(limits.maxBackgroundCalls());
+    }
+
+    /** Fire-and-forget calls dropped so far because THESPIAN_MAX_BACKGROUND_CALLS were in flight. */
+    public long droppedBackgroundCalls() {
+        return background.dropped();
     }
 
     /**
@@ -97,24 +109,26 @@ public final class Engine {
 
         @Override
         public CompletableFuture<Void> callService(CallService call) {
-            return peers.call(call, execution, work -> scope.enter(() -> {
-                work.run();
-                return null;
-            }));
+            return PeerCall.start(call, key, scope, execution, peers, scheduler, background);
         }
 
         @Override
         public CompletableFuture<Void> function(Function function) {
             List<Operation> operations = function.operations();
-            return Sequence.run(operations.size(), index -> operation(operations.get(index), childKey(key, index)))
-                    .handle((ignored, error) -> {
-                        if (error == null) {
-                            return null;
-                        }
-                        ActionFailure failure = failureOf(error, function);
-                        // A failure of the function's own making already starts with its name.
-                        throw failure.origin() == function ? failure : failure.within(function.tracingName());
-                    });
+            Supplier<CompletableFuture<Void>> body = () -> Sequence.run(operations.size(),
+                    index -> operation(operations.get(index), childKey(key, index)));
+            CompletableFuture<Void> outcome = function.resource().isEmpty() ? body.get() : ResourceGate.run(
+                    bulkheads.computeIfAbsent(function.resource().get(),
+                            resource -> new Bulkhead(resource, scheduler.continuations())),
+                    function, scope, execution, body);
+            return outcome.handle((ignored, error) -> {
+                if (error == null) {
+                    return null;
+                }
+                ActionFailure failure = failureOf(error, function);
+                // A failure of the function's own making already starts with its name.
+                throw failure.origin() == function ? failure : failure.within(function.tracingName());
+            });
         }
 
         private CompletableFuture<Void> operation(Operation operation, long operationKey) {

@@ -25,6 +25,14 @@ public final class Execution {
         this.deadlineNanos = deadlineNanos;
     }
 
+    /**
+     * A request of its own for work this one starts and does not wait for (a fire-and-forget call): the same
+     * rolls, no deadline, and not cancelled when this one is.
+     */
+    Execution detached() {
+        return new Execution(rolls, OptionalLong.empty());
+    }
+
     public double roll(long actionKey) {
         return rolls.roll(actionKey);
     }

@@ -1,13 +1,22 @@
 package org.thespian.engine;
 
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.thespian.config.Action.Sleep;
+import org.thespian.config.FailureChance;
+import org.thespian.config.FailureCode;
 
-/** A sleep waiting for its timer; cancelling the request cancels the timer too. */
+/**
+ * A sleep waiting for its timer; cancelling the request cancels the timer too. A failure chance is rolled
+ * after the sleep, or before it with {@code "fail_at": "start"}, in which case a failed roll does not sleep.
+ */
 final class PendingSleep implements Runnable {
+
+    /** Keys the roll that picks the status, so it is independent of the roll that decides to fail. */
+    private static final long CODE_ROLL = 0x632BE59BD9B4E019L;
 
     private final Sleep sleep;
     private final long key;
@@ -15,6 +24,8 @@ final class PendingSleep implements Runnable {
     private final Execution execution;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final Runnable unregister;
+    /** Rolled once, up front: unseeded dice give a new number every time they are asked. */
+    private final Optional<ActionFailure> verdict;
     private volatile ScheduledFuture<?> timeout;
 
     private PendingSleep(Sleep sleep, long key, ActionScope scope, Execution execution) {
@@ -22,6 +33,7 @@ final class PendingSleep implements Runnable {
         this.key = key;
         this.scope = scope;
         this.execution = execution;
+        this.verdict = roll();
         this.unregister = execution.onCancel(this::cancel);
     }
 
@@ -29,7 +41,8 @@ final class PendingSleep implements Runnable {
     static CompletableFuture<Void> start(Sleep sleep, long key, ActionScope scope, Execution execution,
             Scheduler scheduler) {
         PendingSleep pending = new PendingSleep(sleep, key, scope, execution);
-        if (sleep.durationMs() == 0) {
+        boolean failsFirst = sleep.failure().map(FailureChance::atStart).orElse(false);
+        if (sleep.durationMs() == 0 || failsFirst && pending.verdict.isPresent()) {
             pending.run();
         } else {
             pending.timeout = scheduler.schedule(pending, TimeUnit.MILLISECONDS.toNanos(sleep.durationMs()));
@@ -43,17 +56,28 @@ final class PendingSleep implements Runnable {
     @Override
     public void run() {
         unregister.run();
-        if (sleep.failureChance().isPresent()) {
-            double chance = sleep.failureChance().getAsDouble();
-            double roll = execution.roll(key);
-            scope.rolled(chance, roll);
-            if (roll < chance) {
-                done.completeExceptionally(ActionFailure.at(sleep, String.format(Locale.ROOT,
-                        "failed by chance (failure_chance %s, rolled %.4f)", chance, roll)));
-                return;
-            }
+        if (verdict.isPresent()) {
+            done.completeExceptionally(verdict.get());
+        } else {
+            done.complete(null);
         }
-        done.complete(null);
+    }
+
+    /** The failure this sleep's roll gives, if it fails. */
+    private Optional<ActionFailure> roll() {
+        if (sleep.failure().isEmpty()) {
+            return Optional.empty();
+        }
+        FailureChance failure = sleep.failure().get();
+        double roll = execution.roll(key);
+        scope.rolled(failure.chance(), roll);
+        if (roll >= failure.chance()) {
+            return Optional.empty();
+        }
+        FailureCode code = failure.code(execution.roll(key ^ CODE_ROLL));
+        String reason = failure.message().orElseGet(() -> String.format(Locale.ROOT,
+                "failed by chance (failure_chance %s, rolled %.4f)", failure.chance(), roll));
+        return Optional.of(ActionFailure.at(sleep, code, reason));
     }
 
     private void cancel() {

@@ -1,5 +1,6 @@
 package org.thespian.engine;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -39,6 +40,13 @@ public final class Scheduler implements AutoCloseable {
     /** Runs {@code task} on the continuation pool once {@code delayNanos} have passed. */
     public ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
         return timer.schedule(() -> continuations.execute(task), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Completes, on the continuation pool, once {@code delayNanos} have passed. */
+    CompletableFuture<Void> delay(long delayNanos) {
+        CompletableFuture<Void> elapsed = new CompletableFuture<>();
+        schedule(() -> elapsed.complete(null), delayNanos);
+        return elapsed;
     }
 
     /** The continuation pool, for work that must not run on the thread that completed something. */

@@ -2,6 +2,7 @@ package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
@@ -23,12 +24,14 @@ public final class Backstage implements AutoCloseable {
     }
 
     /**
-     * @param peerTls   the credentials for {@code https://} peers
-     * @param directory where a configured peer really is (see {@link GrpcPeerCaller})
+     * @param peerTls     the credentials for {@code https://} peers
+     * @param peerTimeout the deadline of a peer call whose request came without one (THESPIAN_PEER_TIMEOUT)
+     * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            UnaryOperator<Peer> directory) {
-        return new Backstage(Scheduler.start(), new GrpcPeerCaller(peerTls, clientInterceptors, directory));
+            Duration peerTimeout, UnaryOperator<Peer> directory) {
+        return new Backstage(Scheduler.start(),
+                new GrpcPeerCaller(peerTls, clientInterceptors, peerTimeout, directory));
     }
 
     Scheduler scheduler() {

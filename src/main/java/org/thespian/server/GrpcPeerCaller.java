@@ -7,12 +7,13 @@ import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.CallOptions;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,24 +37,36 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
     private static final long RECONNECT_WAIT_MS = 1000;
+    /**
+     * While calls are open, a peer is pinged this often (gRPC's minimum) and given {@link #KEEPALIVE_TIMEOUT}
+     * to answer: a hung peer (SIGSTOPped, a dead host behind a live route) fails its calls within seconds.
+     */
+    static final Duration KEEPALIVE = Duration.ofSeconds(10);
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
+    private final Duration defaultTimeout;
     private final UnaryOperator<Peer> directory;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-    /** @param tls the credentials for {@code https://} peers */
-    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors) {
-        this(tls, interceptors, UnaryOperator.identity());
+    /**
+     * @param tls            the credentials for {@code https://} peers
+     * @param defaultTimeout the deadline of a call whose request came without one (THESPIAN_PEER_TIMEOUT)
+     */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout) {
+        this(tls, interceptors, defaultTimeout, UnaryOperator.identity());
     }
 
     /**
      * @param directory where a configured peer really is, e.g. {@code http://checkout:6379} at a loopback port
      *                  when the whole cast runs in one process
      */
-    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, UnaryOperator<Peer> directory) {
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
+            UnaryOperator<Peer> directory) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
+        this.defaultTimeout = defaultTimeout;
         this.directory = directory;
     }
 
@@ -75,28 +88,36 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
             return CompletableFuture.failedFuture(ActionFailure.cancelled(action));
         }
         CallOptions options = CallOptions.DEFAULT;
-        if (execution.deadlineNanos().isPresent()) {
-            long remaining = execution.deadlineNanos().getAsLong() - System.nanoTime();
-            options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
+        OptionalLong deadline = execution.deadlineNanos();
+        OptionalLong timeoutMs = action.policy().timeoutMs();
+        long timeoutDeadline = timeoutMs.isPresent()
+                ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs.getAsLong()) : Long.MAX_VALUE;
+        boolean byTimeout = timeoutMs.isPresent()
+                && (deadline.isEmpty() || timeoutDeadline - deadline.getAsLong() < 0);
+        if (byTimeout) {
+            deadline = OptionalLong.of(timeoutDeadline);
+        }
+        long remaining = deadline.isPresent() ? deadline.getAsLong() - System.nanoTime() : defaultTimeout.toNanos();
+        options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
+        Metadata headers = new Metadata();
+        if (!action.policy().waitForAnswer()) {
+            headers.put(CallHeaders.FIRE_AND_FORGET, "true");
         }
         ClientCall<Nothing, Nothing> call = channel.newCall(descriptor(action.method()), options);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        ClientCalls.asyncUnaryCall(call, NOTHING, new StreamObserver<>() {
+        call.start(new ClientCall.Listener<>() {
             @Override
-            public void onNext(Nothing value) {
+            public void onClose(Status status, Metadata trailers) {
+                if (status.isOk()) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(PeerFailures.of(action, status, trailers, byTimeout));
+                }
             }
-
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(PeerFailures.of(action, Status.fromThrowable(error),
-                        Status.trailersFromThrowable(error)));
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        });
+        }, headers);
+        call.request(1);
+        call.sendMessage(NOTHING);
+        call.halfClose();
         Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
         done.whenComplete((ignored, error) -> unregister.run());
         return done;
@@ -134,6 +155,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
                 .intercept(interceptors)
                 .directExecutor()
+                .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
                 .build();
     }
 

@@ -31,20 +31,24 @@ final class PeerFailures {
         return trailers;
     }
 
-    static ActionFailure of(CallService action, Status status, Metadata trailers) {
+    /** @param byTimeout whether the deadline that applied was the action's {@code timeout_ms} */
+    static ActionFailure of(CallService action, Status status, Metadata trailers, boolean byTimeout) {
         String peer = "peer " + action.peer().display() + " (" + action.method().fullName() + ")";
         String description = status.getDescription() == null ? "" : ": " + status.getDescription();
         if (trailers != null && trailers.containsKey(ANSWERED_BY_THESPIAN)) {
             return ActionFailure.reportedByPeer(action, FailureCode.valueOf(status.getCode().name()),
                     peer + " answered " + status.getCode() + description);
         }
+        FailureCode seen = FailureCode.valueOf(status.getCode().name());
         return switch (status.getCode()) {
-            case UNAVAILABLE -> ActionFailure.at(action, peer + " is unavailable: " + transportProblem(action, status));
-            case DEADLINE_EXCEEDED -> ActionFailure.at(action, FailureCode.DEADLINE_EXCEEDED,
-                    peer + " did not answer before the deadline");
+            case UNAVAILABLE -> ActionFailure.onTheWay(action, FailureCode.INTERNAL, seen,
+                    peer + " is unavailable: " + transportProblem(action, status));
+            case DEADLINE_EXCEEDED -> ActionFailure.at(action, FailureCode.DEADLINE_EXCEEDED, peer + (byTimeout
+                    ? " did not answer within timeout_ms " + action.policy().timeoutMs().getAsLong()
+                    : " did not answer before the deadline"));
             case CANCELLED -> ActionFailure.cancelled(action);
-            default -> ActionFailure.at(action, peer + " failed the call with " + status.getCode()
-                    + description + causeText(status));
+            default -> ActionFailure.onTheWay(action, FailureCode.INTERNAL, seen, peer + " failed the call with "
+                    + status.getCode() + description + causeText(status));
         };
     }
 

@@ -16,6 +16,7 @@ import io.grpc.Status;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -25,6 +26,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.thespian.server.CallHeaders;
 
 /**
  * A SERVER span per incoming RPC, continuing the caller's trace when the call carries W3C trace context,
@@ -49,14 +51,20 @@ final class ServerTracing implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
         MethodDescriptor<Q, R> method = call.getMethodDescriptor();
-        Context parent = propagator.extract(Context.root(), headers, MetadataCarrier.INSTANCE);
-        Span span = tracer.spanBuilder(method.getFullMethodName())
+        Context caller = propagator.extract(Context.root(), headers, MetadataCarrier.INSTANCE);
+        // A fire-and-forget caller has moved on: its call starts a trace of its own, linked to the caller's.
+        boolean detached = headers.containsKey(CallHeaders.FIRE_AND_FORGET);
+        Context parent = detached ? Context.root() : caller;
+        SpanBuilder builder = tracer.spanBuilder(method.getFullMethodName())
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute(RPC_SYSTEM, "grpc")
                 .setAttribute(RPC_SERVICE, method.getServiceName())
-                .setAttribute(RPC_METHOD, method.getBareMethodName())
-                .startSpan();
+                .setAttribute(RPC_METHOD, method.getBareMethodName());
+        if (detached && Span.fromContext(caller).getSpanContext().isValid()) {
+            builder.addLink(Span.fromContext(caller).getSpanContext());
+        }
+        Span span = builder.startSpan();
         Context context = parent.with(span);
         Completion completion = new Completion(span, method);
         ServerCall<Q, R> traced = new SimpleForwardingServerCall<>(call) {

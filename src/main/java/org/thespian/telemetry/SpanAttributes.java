@@ -18,6 +18,11 @@ final class SpanAttributes {
     static final AttributeKey<Double> FAILURE_CHANCE = AttributeKey.doubleKey("thespian.failure_chance");
     static final AttributeKey<Double> ROLL = AttributeKey.doubleKey("thespian.roll");
     static final AttributeKey<String> PEER = AttributeKey.stringKey("thespian.peer");
+    static final AttributeKey<String> FAILURE_CODE = AttributeKey.stringKey("thespian.failure_code");
+    static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("thespian.attempt");
+    static final AttributeKey<Long> REPETITION = AttributeKey.longKey("thespian.repetition");
+    static final AttributeKey<Boolean> SKIPPED = AttributeKey.booleanKey("thespian.skipped");
+    static final AttributeKey<String> RESOURCE = AttributeKey.stringKey("thespian.resource");
 
     static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
     static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");

@@ -1,19 +1,26 @@
 package org.thespian.telemetry;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import java.net.URI;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.thespian.server.Instrumentation;
+import org.thespian.telemetry.logging.LoggingSetup;
 
 /**
  * The OpenTelemetry SDK, configured from the environment, and the instrumentation built on it.
@@ -21,42 +28,68 @@ import org.thespian.server.Instrumentation;
  * <p>Configuration is the SDK's own autoconfiguration, so every standard {@code OTEL_*} variable works.
  * {@code OTEL_BACKEND_ADDRESS} (the original's name) only supplies defaults: OTLP/gRPC export of traces and
  * metrics to that endpoint. Standard variables, when set, win over it. With neither, nothing is exported and
- * nothing complains.
+ * nothing complains. {@link ExportPlan} says what Thespian changes in the SDK's export pipeline.
  */
 public final class Telemetry implements AutoCloseable {
 
+    /** How long {@link #close()} may take, whatever the backends do: the SDK's own shutdown waits up to 10 s. */
+    static final Duration CLOSE_BUDGET = Duration.ofMillis(900);
+
     private static final String SCOPE = "org.thespian";
+    private static final List<String> EXPORTER_VARIABLES =
+            List.of("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER");
+
+    /** A telemetry setting the SDK cannot use; the message is one line naming it. */
+    public static final class InvalidTelemetrySetting extends RuntimeException {
+        InvalidTelemetrySetting(String message) {
+            super(message);
+        }
+    }
 
     private final OpenTelemetrySdk sdk;
     private final Instrumentation instrumentation;
+    private final String description;
     private final SharedTracing shared;
 
-    private Telemetry(OpenTelemetrySdk sdk, Instrumentation instrumentation, SharedTracing shared) {
+    private Telemetry(OpenTelemetrySdk sdk, Instrumentation instrumentation, String description,
+            SharedTracing shared) {
         this.sdk = sdk;
         this.instrumentation = instrumentation;
+        this.description = description;
         this.shared = shared;
     }
 
     /**
      * @param serviceName the instance's name; it wins over OTEL_SERVICE_NAME so spans and logs agree
      * @param env         the process environment, read for which exporters to switch on by default
+     * @throws InvalidTelemetrySetting when an OTEL_* setting is refused by the SDK
      */
     public static Telemetry start(String serviceName, Optional<URI> otelBackendAddress, boolean traceConsole,
             Map<String, String> env) {
+        refuseUnavailableExporters(env);
+        ExportPlan plan = new ExportPlan();
         SharedTracing shared = new SharedTracing();
-        SpanProcessor local = traceConsole ? new ConsoleTraceProcessor(System.err) : new KeepSpansRecording();
-        shared.processors.add(local);
-        OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-                .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
-                .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
-                        SharedTracing.serviceResource(serviceName)))
-                .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
-                .addSpanProcessorCustomizer((processor, config) -> shared.add(processor))
-                .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(local))
-                .disableShutdownHook()
-                .build()
-                .getOpenTelemetrySdk();
-        return new Telemetry(sdk, instrument(sdk), shared);
+        SpanProcessor local = shared.add(traceConsole ? ConsoleTraceProcessor.shared() : new KeepSpansRecording());
+        OpenTelemetrySdk sdk;
+        try {
+            sdk = AutoConfiguredOpenTelemetrySdk.builder()
+                    .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
+                    .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
+                            SharedTracing.serviceResource(serviceName)))
+                    .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
+                    .addSpanExporterCustomizer(plan::reportSpanFailures)
+                    .addSpanProcessorCustomizer((processor, config) -> shared.add(plan.shipBatches(processor, config)))
+                    .addMetricExporterCustomizer(plan::reportMetricFailures)
+                    .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(local))
+                    .disableShutdownHook()
+                    .build()
+                    .getOpenTelemetrySdk();
+        } catch (ConfigurationException e) {
+            throw new InvalidTelemetrySetting("OpenTelemetry setting refused: " + e.getMessage());
+        }
+        countDrops(sdk, plan.shippers());
+        String description = "telemetry: " + plan.describe(traceConsole) + "; logs to " + LoggingSetup.destinations();
+        return new Telemetry(sdk, instrument(sdk), description, shared);
     }
 
     /**
@@ -64,6 +97,11 @@ public final class Telemetry implements AutoCloseable {
      * {@code serviceName} and go through this SDK's sampler, processors and exporters, so a hundred services
      * cost no more threads or connections than one. Metrics are this process's.
      */
+    /** Waits (at most a second) until every span ended so far is printed or handed to the exporters. */
+    public void flushTraces() {
+        sdk.getSdkTracerProvider().forceFlush().join(1, TimeUnit.SECONDS);
+    }
+
     public Instrumentation instrumentationFor(String serviceName) {
         OpenTelemetrySdk member = OpenTelemetrySdk.builder()
                 .setTracerProvider(shared.tracerProvider(serviceName))
@@ -73,7 +111,26 @@ public final class Telemetry implements AutoCloseable {
         return instrument(member);
     }
 
-    private static Instrumentation instrument(OpenTelemetry openTelemetry) {
+    /** logging-otlp is a standard exporter name, but its module is not published for the SDK version used here. */
+    private static void refuseUnavailableExporters(Map<String, String> env) {
+        for (String variable : EXPORTER_VARIABLES) {
+            String value = env.getOrDefault(variable, "");
+            if (List.of(value.toLowerCase(java.util.Locale.ROOT).replace(" ", "").split(",")).contains("logging-otlp")) {
+                throw new InvalidTelemetrySetting(variable + "=logging-otlp is not available in this build;"
+                        + " use otlp, console or none");
+            }
+        }
+    }
+
+    private static void countDrops(OpenTelemetry openTelemetry, List<SpanShipper> shippers) {
+        openTelemetry.getMeter(SCOPE).counterBuilder("thespian.telemetry.spans.dropped")
+                .setDescription("Spans dropped because more ended than the exporter could ship")
+                .setUnit("{span}")
+                .buildWithCallback(measurement -> measurement.record(
+                        shippers.stream().mapToLong(SpanShipper::dropped).sum()));
+    }
+
+    static Instrumentation instrument(OpenTelemetry openTelemetry) {
         var tracer = openTelemetry.getTracer(SCOPE);
         Meter meter = openTelemetry.getMeter(SCOPE);
         var duration = meter.histogramBuilder("rpc.server.duration")
@@ -102,6 +159,9 @@ public final class Telemetry implements AutoCloseable {
         // A simulator is watched live: ship spans within a second, metrics every ten.
         defaults.put("otel.bsp.schedule.delay", "1000");
         defaults.put("otel.metric.export.interval", "10000");
+        // Sized for 20,000 spans/s and more to a local collector (docs/telemetry.md, "Under heavy load").
+        defaults.put("otel.bsp.max.queue.size", Integer.toString(ExportPlan.DEFAULT_QUEUE_SPANS));
+        defaults.put("otel.bsp.max.export.batch.size", Integer.toString(ExportPlan.DEFAULT_BATCH_SPANS));
         otelBackendAddress.ifPresent(address -> {
             defaults.put("otel.exporter.otlp.endpoint", address.toString());
             defaults.put("otel.exporter.otlp.protocol", "grpc");
@@ -138,9 +198,23 @@ public final class Telemetry implements AutoCloseable {
         return instrumentation;
     }
 
-    /** Exports what is still buffered (within a few seconds), then stops the SDK. */
+    /** Where traces, metrics and logs go, in one line for the startup log. */
+    public String describe() {
+        return description;
+    }
+
+    /**
+     * Exports what is still buffered and stops the SDK, within {@link #CLOSE_BUDGET} whatever the backends do (down,
+     * or hung mid-export): what is not out by then is dropped.
+     */
     @Override
     public void close() {
-        sdk.shutdown().join(5, TimeUnit.SECONDS);
+        // The SDK's shutdown is not asynchronous throughout: the metric reader exports (with retries) on the calling
+        // thread. So it runs on a thread of its own, and this one waits for it within the budget only.
+        CompletableResultCode stopped = new CompletableResultCode();
+        Thread stopper = new Thread(() -> sdk.shutdown().whenComplete(stopped::succeed), "thespian-telemetry-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+        stopped.join(CLOSE_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

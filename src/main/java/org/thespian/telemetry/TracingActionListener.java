@@ -2,17 +2,22 @@ package org.thespian.telemetry;
 
 import static org.thespian.telemetry.SpanAttributes.ACTION;
 import static org.thespian.telemetry.SpanAttributes.ACTION_NAME;
+import static org.thespian.telemetry.SpanAttributes.ATTEMPT;
 import static org.thespian.telemetry.SpanAttributes.DURATION_MS;
 import static org.thespian.telemetry.SpanAttributes.EXCEPTION_MESSAGE;
 import static org.thespian.telemetry.SpanAttributes.EXCEPTION_TYPE;
 import static org.thespian.telemetry.SpanAttributes.FAILURE_CHANCE;
+import static org.thespian.telemetry.SpanAttributes.FAILURE_CODE;
 import static org.thespian.telemetry.SpanAttributes.PEER;
+import static org.thespian.telemetry.SpanAttributes.REPETITION;
+import static org.thespian.telemetry.SpanAttributes.RESOURCE;
 import static org.thespian.telemetry.SpanAttributes.ROLL;
 import static org.thespian.telemetry.SpanAttributes.RPC_METHOD;
 import static org.thespian.telemetry.SpanAttributes.RPC_SERVICE;
 import static org.thespian.telemetry.SpanAttributes.RPC_SYSTEM;
 import static org.thespian.telemetry.SpanAttributes.SERVER_ADDRESS;
 import static org.thespian.telemetry.SpanAttributes.SERVER_PORT;
+import static org.thespian.telemetry.SpanAttributes.SKIPPED;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.LongCounter;
@@ -29,6 +34,7 @@ import org.slf4j.LoggerFactory;
 import org.thespian.config.Action;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Sleep;
+import org.thespian.config.Function;
 import org.thespian.engine.ActionFailure;
 import org.thespian.engine.ActionListener;
 import org.thespian.engine.ActionScope;
@@ -53,7 +59,7 @@ final class TracingActionListener implements ActionListener {
 
     @Override
     public ActionScope requestScope() {
-        return new SpanScope(Context.current(), null);
+        return new SpanScope(Context.current(), null, false);
     }
 
     @Override
@@ -63,19 +69,38 @@ final class TracingActionListener implements ActionListener {
                 .setParent(parentContext)
                 .setAttribute(ACTION, kind(action))
                 .setAttribute(ACTION_NAME, action.tracingName());
-        if (action instanceof Sleep sleep) {
-            builder.setAttribute(DURATION_MS, sleep.durationMs());
-            sleep.failureChance().ifPresent(chance -> builder.setAttribute(FAILURE_CHANCE, chance));
-        } else if (action instanceof CallService call) {
-            builder.setSpanKind(SpanKind.CLIENT)
-                    .setAttribute(RPC_SYSTEM, "grpc")
-                    .setAttribute(RPC_SERVICE, ThespianGrpc.SERVICE_NAME)
-                    .setAttribute(RPC_METHOD, call.method().name())
-                    .setAttribute(SERVER_ADDRESS, call.peer().host())
-                    .setAttribute(SERVER_PORT, (long) call.peer().port())
-                    .setAttribute(PEER, call.peer().display());
-        }
-        return new SpanScope(parentContext.with(builder.startSpan()), action);
+        action.accept(new Action.Visitor<SpanBuilder>() {
+            @Override
+            public SpanBuilder sleep(Sleep sleep) {
+                sleep.failureChance().ifPresent(chance -> builder.setAttribute(FAILURE_CHANCE, chance));
+                return builder.setAttribute(DURATION_MS, sleep.durationMs());
+            }
+
+            @Override
+            public SpanBuilder callService(CallService call) {
+                // A call made more than once, or not waited for, has a CLIENT span per attempt below it.
+                return call.policy().isSingleCall() ? asClientCall(builder, call)
+                        : builder.setAttribute(PEER, call.peer().display());
+            }
+
+            @Override
+            public SpanBuilder function(Function function) {
+                function.resource().ifPresent(resource -> builder.setAttribute(RESOURCE, resource.name()));
+                return builder;
+            }
+        });
+        action.attributes().forEach(builder::setAttribute);
+        return new SpanScope(parentContext.with(builder.startSpan()), action, true);
+    }
+
+    private static SpanBuilder asClientCall(SpanBuilder builder, CallService call) {
+        return builder.setSpanKind(SpanKind.CLIENT)
+                .setAttribute(RPC_SYSTEM, "grpc")
+                .setAttribute(RPC_SERVICE, ThespianGrpc.SERVICE_NAME)
+                .setAttribute(RPC_METHOD, call.method().name())
+                .setAttribute(SERVER_ADDRESS, call.peer().host())
+                .setAttribute(SERVER_PORT, (long) call.peer().port())
+                .setAttribute(PEER, call.peer().display());
     }
 
     private static String kind(Action action) {
@@ -85,10 +110,36 @@ final class TracingActionListener implements ActionListener {
     private final class SpanScope implements ActionScope {
         private final Context context;
         private final Action action;
+        /** Whether a failure starting here is logged and counted: not for one attempt of several. */
+        private final boolean reportsOrigin;
 
-        SpanScope(Context context, Action action) {
+        SpanScope(Context context, Action action, boolean reportsOrigin) {
             this.context = context;
             this.action = action;
+            this.reportsOrigin = reportsOrigin;
+        }
+
+        @Override
+        public void skipped() {
+            Span.fromContext(context).setAttribute(SKIPPED, true);
+        }
+
+        @Override
+        public ActionScope attempt(int repetition, int attempt) {
+            CallService call = (CallService) action;
+            SpanBuilder builder = asClientCall(tracer.spanBuilder(call.tracingName()).setParent(context), call)
+                    .setAttribute(ATTEMPT, (long) attempt);
+            if (call.policy().repeat().times() > 1) {
+                builder.setAttribute(REPETITION, (long) repetition);
+            }
+            return new SpanScope(context.with(builder.startSpan()), action, false);
+        }
+
+        @Override
+        public ActionScope waiting(String resource) {
+            Span span = tracer.spanBuilder("waiting for " + resource).setParent(context)
+                    .setAttribute(RESOURCE, resource).startSpan();
+            return new SpanScope(context.with(span), null, false);
         }
 
         @Override
@@ -113,7 +164,8 @@ final class TracingActionListener implements ActionListener {
             Span span = Span.fromContext(context);
             if (failure.origin() == action) {
                 span.setStatus(StatusCode.ERROR, failure.reason());
-                if (!failure.fromPeer()) {
+                span.setAttribute(FAILURE_CODE, failure.code().name());
+                if (!failure.fromPeer() && reportsOrigin) {
                     recordOrigin(span, failure);
                 }
             } else {

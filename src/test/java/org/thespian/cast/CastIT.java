@@ -81,9 +81,13 @@ class CastIT {
             assertEquals(List.of("frontend", "catalog", "checkout", "payment", "inventory"),
                     rows.stream().map(row -> row.split("\\s+")[0]).toList());
             assertTrue(rows.get(0).matches("frontend +8 .*"), rows.get(0));
-            assertTrue(process.stderr().contains("frontend\n  thespian.Thespian/A [SERVER]"), process.stderr());
-            assertEquals(8, process.stderr().lines().filter(line -> line.startsWith("      validate cart ")).count(),
-                    "each member's tree keeps its own spans, though the members share one process: " + process.stderr());
+            for (String service : List.of("frontend", "catalog", "checkout", "payment")) {
+                assertEquals(8, process.stderr().lines()
+                        .filter(line -> line.contains("thespian.Thespian/") && line.contains("[SERVER] (" + service + ")"))
+                        .count(), () -> "each trace shows " + service + ": " + process.stderr());
+            }
+            assertEquals(8, process.stderr().lines().filter(line -> line.contains("|  ") && line.endsWith("validate cart"))
+                    .count(), "checkout's own spans are in each tree: " + process.stderr());
         }
     }
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.thespian.engine.Dice;
-import org.thespian.engine.EngineLimits;
+import org.thespian.server.ServerLimits;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.telemetry.Telemetry;
@@ -66,7 +66,7 @@ class CastStageTest {
                 }
             } finally {
                 channel.shutdownNow();
-                stage.stop(Duration.ofSeconds(1));
+                stage.stop(Duration.ZERO, Duration.ofSeconds(1));
                 telemetry.close();
             }
         }
@@ -104,8 +104,8 @@ class CastStageTest {
 
     private static CastStage start(Cast cast, Telemetry telemetry) throws IOException {
         return CastStage.start(cast, TlsChannelCredentials.create(), telemetry.instrumentation().clientInterceptors(),
-                member -> new CastStage.Role(telemetry.instrumentationFor(member.name()), Dice.of(OptionalLong.empty()),
-                        EngineLimits.DEFAULT));
+                ServerLimits.DEFAULT_PEER_TIMEOUT, member -> new CastStage.Role(telemetry.instrumentationFor(member.name()),
+                        Dice.of(OptionalLong.empty()), ServerLimits.defaults()));
     }
 
     /** edge → orders → stock → ledger, each calling the next by name on 6379, as in Compose or Kubernetes. */

@@ -110,7 +110,7 @@ class ConfigParserTest {
                 error(" \n// nothing but a comment\n", "", "the configuration is empty (expected a JSON object)"),
                 error("[]", "", "expected a JSON object at the top level, got an array"),
                 error(json("{'grpc_method_d': null}"), "", "unknown key \"grpc_method_d\""
-                        + " (expected one of: service_name, grpc_method_a, grpc_method_b, grpc_method_c)"),
+                        + " (expected one of: $schema, service_name, resources, grpc_method_a, grpc_method_b, grpc_method_c)"),
                 error(json("{'service_name': ' '}"), "service_name", "expected a non-blank string, got \" \""),
                 error(json("{'grpc_method_a': 5}"), "grpc_method_a", "expected an object, got 5"),
                 // functions
@@ -143,7 +143,8 @@ class ConfigParserTest {
                         A0 + ".Action.Function.operations[0].Action.Sleep", "expected an object, got an array"),
                 // Sleep
                 error(action("{'Sleep': {'tracing_name': 's', 'duraton_ms': 5}}"), sleep,
-                        "unknown key \"duraton_ms\" (expected one of: tracing_name, duration_ms, failure_chance)"),
+                        "unknown key \"duraton_ms\" (expected one of: tracing_name, duration_ms, failure_chance,"
+                                + " failure_codes, failure_message, fail_at, attributes)"),
                 error(action("{'Sleep': {'tracing_name': 's'}}"), sleep, "missing required key \"duration_ms\""),
                 error(action("{'Sleep': {'tracing_name': 's', 'duration_ms': -5}}"), sleep + ".duration_ms",
                         "expected a non-negative integer, got -5"),

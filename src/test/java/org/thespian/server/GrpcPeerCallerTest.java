@@ -36,7 +36,8 @@ import org.thespian.engine.Execution;
 class GrpcPeerCallerTest {
 
     private final ExecutorService cancellers = Executors.newSingleThreadExecutor();
-    private final GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of());
+    private final GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
+            ServerLimits.DEFAULT_PEER_TIMEOUT);
     private ThespianServer peer;
 
     @BeforeEach

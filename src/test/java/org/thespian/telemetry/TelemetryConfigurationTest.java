@@ -82,11 +82,12 @@ class TelemetryConfigurationTest {
                 Thread.sleep(50);
             }
             List<String> tree = Arrays.asList(thespian.stderr().split("\n"));
-            assertTrue(tree.get(0).matches("trace [0-9a-f]{32} thespian"), tree.toString());
-            assertTrue(tree.get(1).matches("  thespian\\.Thespian/A \\[SERVER] {2}[0-9.]+ ms {2}ERROR: checkout > reserve stock: .*"), tree.toString());
-            assertTrue(tree.get(2).matches("    checkout {2}[0-9.]+ ms {2}ERROR: .*"), tree.toString());
-            assertTrue(tree.get(3).matches("      reserve stock {2}[0-9.]+ ms {2}ERROR: failed by chance .*"), tree.toString());
-            assertTrue(tree.get(4).matches("      render email {2}[0-9.]+ ms"), tree.toString());
+            String timing = " +[0-9.]+ ms +[0-9.]+ ms  \\|[# ]{24}\\|  ";
+            assertTrue(tree.get(0).matches("trace [0-9a-f]{32}  [0-9.]+ ms"), tree.toString());
+            assertTrue(tree.get(1).matches(timing + "thespian\\.Thespian/A \\[SERVER] \\(thespian\\)  ERROR: checkout > reserve stock: .*"), tree.toString());
+            assertTrue(tree.get(2).matches(timing + "  checkout  ERROR: .*"), tree.toString());
+            assertTrue(tree.get(3).matches(timing + "    reserve stock  ERROR: failed by chance .*"), tree.toString());
+            assertTrue(tree.get(4).matches(timing + "    render email"), tree.toString());
         }
     }
 

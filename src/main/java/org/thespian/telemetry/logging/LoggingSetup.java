@@ -6,13 +6,14 @@ import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.status.NopStatusListener;
+import ch.qos.logback.classic.jul.LevelChangePropagator;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Configures logback in code: JSON lines on stdout at INFO, and optionally the same lines pushed to Loki. */
 public final class LoggingSetup {
@@ -20,22 +21,30 @@ public final class LoggingSetup {
     /** Context property holding the service name, for patterns such as Loki's labels. */
     static final String SERVICE_NAME_PROPERTY = "service_name";
 
-    /*
-     * JDK-logging noise when a telemetry backend is down or hung, which Thespian must shrug off:
-     * - the OTel OTLP exporters log every failed export at SEVERE with a stack trace, once per export interval. Dropped
-     *   telemetry is the intended outcome there, so they are OFF (SEVERE-only would not silence them).
-     * - netty and grpc's netty transport (shaded inside grpc) and OkHttp (the exporters' HTTP client) report broken
-     *   connections at WARNING or INFO; they keep SEVERE so that real faults still show.
-     */
-    private static final Map<String, java.util.logging.Level> JUL_LEVELS = Map.of(
-            "io.opentelemetry.exporter", java.util.logging.Level.OFF,
-            "io.grpc.netty.shaded", java.util.logging.Level.SEVERE,
-            "okhttp3", java.util.logging.Level.SEVERE);
+    /** The loggers THESPIAN_LOG_LEVEL applies to: Thespian's own, not grpc's, netty's or the SDK's. */
+    static final List<String> OWN_LOGGERS = List.of("thespian", "org.thespian");
 
-    // JUL holds loggers weakly: a collected logger comes back with its level forgotten.
-    private static final Set<java.util.logging.Logger> QUIETED_JUL_LOGGERS = ConcurrentHashMap.newKeySet();
+    /*
+     * Libraries' own levels, whatever THESPIAN_LOG_LEVEL says:
+     * - the OTLP exporters, and the SDK's processors and metric reader after them, log a failed export without saying
+     *   where to; ExportFailureReport says it instead, once. The console exporter (OTEL_TRACES_EXPORTER=console) logs
+     *   each span at INFO, which is its whole point.
+     * - netty and grpc's netty transport (shaded inside grpc) and OkHttp (the exporters' HTTP client) report every
+     *   broken connection at WARNING or INFO; they keep ERROR so that real faults still show.
+     */
+    private static final Map<String, Level> LIBRARY_LEVELS = Map.of(
+            "io.opentelemetry.exporter", Level.OFF,
+            "io.opentelemetry.exporter.logging", Level.INFO,
+            "io.opentelemetry.sdk.trace.export", Level.ERROR,
+            "io.opentelemetry.sdk.metrics.export", Level.ERROR,
+            "io.grpc.netty.shaded", Level.ERROR,
+            "okhttp3", Level.ERROR);
+
+    private static final long REPEAT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private static final int STDOUT_QUEUE_LINES = 8192;
+
+    private static volatile String destinations = "stdout";
 
     private LoggingSetup() {
     }
@@ -51,15 +60,42 @@ public final class LoggingSetup {
 
     static void configure(LoggerContext context, String serviceName, Optional<URI> lokiAddress) {
         context.reset();
-        // Logback and loki4j print their own status (every failed push included) unless a listener is installed.
-        context.getStatusManager().add(new NopStatusListener());
+        // Logback and loki4j print their own status unless a listener is installed; this one turns a failed push to
+        // Loki into one (rate-limited) log line, and keeps everything else quiet.
+        context.getStatusManager().add(new LokiTroubleReport(lokiAddress.map(LokiAppenders::pushUrl).orElse("")));
         context.putProperty(SERVICE_NAME_PROPERTY, serviceName);
 
+        context.addTurboFilter(new RepeatedWarningFilter(REPEAT_INTERVAL_NANOS, System::nanoTime));
+        routeJdkLogging(context);
+
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.INFO);
+        LIBRARY_LEVELS.forEach((name, level) -> context.getLogger(name).setLevel(level));
+        applyLevel(context, Level.INFO);
         root.addAppender(stdout(context, serviceName));
         lokiAddress.ifPresent(loki -> root.addAppender(LokiAppenders.start(context, jsonLayout(context, serviceName), loki)));
-        quietJdkLogging();
+        destinations = lokiAddress.map(loki -> "stdout and Loki at " + LokiAppenders.pushUrl(loki)).orElse("stdout");
+    }
+
+    /** Where log lines go, for the startup line: {@code stdout}, or {@code stdout and Loki at <push URL>}. */
+    public static String destinations() {
+        return destinations;
+    }
+
+    /**
+     * java.util.logging (grpc, netty, the OpenTelemetry SDK) goes through the same levels, filters and appenders as
+     * everything else: no plain text on stderr. The propagator mirrors logback's levels into JUL, so that a disabled
+     * JUL call is still cheap.
+     */
+    private static void routeJdkLogging(LoggerContext context) {
+        LevelChangePropagator propagator = new LevelChangePropagator();
+        propagator.setContext(context);
+        propagator.setResetJUL(true);
+        propagator.start();
+        context.addListener(propagator);
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+        }
     }
 
     /**
@@ -79,11 +115,17 @@ public final class LoggingSetup {
     }
 
     /**
-     * Keeps only lines at {@code level} and above, on stdout and in Loki alike: {@code WARN} drops the INFO
-     * line of every successful request, for load tests.
+     * Keeps only Thespian's lines at {@code level} and above, on stdout and in Loki alike: {@code WARN} drops the INFO
+     * line of every successful request, for load tests. Libraries stay at INFO, or the stricter {@code level}:
+     * {@code DEBUG} is for Thespian's own loggers only.
      */
     public static void setLevel(Level level) {
-        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).setLevel(level);
+        applyLevel((LoggerContext) LoggerFactory.getILoggerFactory(), level);
+    }
+
+    private static void applyLevel(LoggerContext context, Level level) {
+        OWN_LOGGERS.forEach(name -> context.getLogger(name).setLevel(level));
+        context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(level.isGreaterOrEqual(Level.INFO) ? level : Level.INFO);
     }
 
     /** Writes what is still queued (within a second) and stops logging; for the end of the process. */
@@ -110,13 +152,5 @@ public final class LoggingSetup {
         layout.setServiceName(serviceName);
         layout.start();
         return layout;
-    }
-
-    private static void quietJdkLogging() {
-        JUL_LEVELS.forEach((name, level) -> {
-            java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
-            logger.setLevel(level);
-            QUIETED_JUL_LOGGERS.add(logger);
-        });
     }
 }

@@ -54,8 +54,12 @@ final class LokiAppenders {
         return appender;
     }
 
-    private static String pushUrl(URI lokiAddress) {
+    /** Loki's push URL: {@code LOKI_ADDRESS} is Loki's base URL, or already the push URL itself. */
+    static String pushUrl(URI lokiAddress) {
         String base = lokiAddress.toString();
-        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + PUSH_PATH;
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        return base.endsWith(PUSH_PATH) ? base : base + PUSH_PATH;
     }
 }

@@ -1,0 +1,36 @@
+package org.thespian.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code java -jar thespian.jar schema}: prints the JSON Schema (draft 2020-12) of the config language, so editors
+ * can complete and check configs. The build copies docs/config.schema.json, the one source of it, into the jar.
+ */
+final class SchemaCommand {
+
+    private static final String RESOURCE = "config.schema.json";
+
+    private SchemaCommand() {
+    }
+
+    static int run(PrintStream out) {
+        out.print(schema());
+        out.flush();
+        return Main.EXIT_OK;
+    }
+
+    static String schema() {
+        try (InputStream schema = SchemaCommand.class.getResourceAsStream(RESOURCE)) {
+            if (schema == null) {
+                throw new IllegalStateException(RESOURCE + " is missing from the jar: the build copies it from docs/");
+            }
+            return new String(schema.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

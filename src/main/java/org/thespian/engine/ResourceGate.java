@@ -1,0 +1,65 @@
+package org.thespian.engine;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.thespian.config.FailureCode;
+import org.thespian.config.Function;
+import org.thespian.config.Resource;
+
+/**
+ * Runs a function that names a {@code resource} while it holds one of the resource's permits: it waits its
+ * turn (in a {@code waiting for <resource>} scope, only when it had to wait), runs, and gives the permit
+ * back however it ended, cancellation included.
+ */
+final class ResourceGate {
+
+    private ResourceGate() {
+    }
+
+    static CompletableFuture<Void> run(Bulkhead bulkhead, Function function, ActionScope scope, Execution execution,
+            Supplier<CompletableFuture<Void>> body) {
+        Resource resource = function.resource().orElseThrow();
+        Optional<CompletableFuture<Void>> queued = bulkhead.acquire();
+        if (queued.isEmpty()) {
+            return CompletableFuture.failedFuture(ActionFailure.at(function, FailureCode.RESOURCE_EXHAUSTED,
+                    "resource \"" + resource.name() + "\" is full: " + resource.maxConcurrent() + " running and "
+                            + resource.queue() + " waiting (resources." + resource.name() + ")"));
+        }
+        CompletableFuture<Void> permit = queued.get();
+        if (permit.isDone()) {
+            return holding(bulkhead, body);
+        }
+        ActionScope waiting = scope.waiting(resource.name());
+        Runnable unregister = execution.onCancel(() -> bulkhead.giveUp(permit));
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        permit.whenComplete((ignored, error) -> {
+            unregister.run();
+            if (error != null) {
+                ActionFailure cancelled = ActionFailure.cancelled(function);
+                waiting.failed(cancelled);
+                done.completeExceptionally(cancelled);
+                return;
+            }
+            waiting.succeeded();
+            holding(bulkhead, body).whenComplete((result, failure) -> {
+                if (failure == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(failure);
+                }
+            });
+        });
+        return done;
+    }
+
+    private static CompletableFuture<Void> holding(Bulkhead bulkhead, Supplier<CompletableFuture<Void>> body) {
+        CompletableFuture<Void> running;
+        try {
+            running = body.get();
+        } catch (RuntimeException | Error e) {
+            running = CompletableFuture.failedFuture(e);
+        }
+        return running.whenComplete((ignored, error) -> bulkhead.release());
+    }
+}

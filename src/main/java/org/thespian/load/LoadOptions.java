@@ -1,0 +1,256 @@
+package org.thespian.load;
+
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
+
+/**
+ * What the load tool was asked to do, from its command-line flags: checked once, so a run never starts with a
+ * value it cannot use.
+ */
+public record LoadOptions(
+        String host,
+        int port,
+        String methodName,
+        Pacing pacing,
+        Duration duration,
+        Duration warmup,
+        Optional<Duration> timeout,
+        List<Header> headers,
+        int connections,
+        boolean json) {
+
+    public static final String USAGE = """
+            Usage: java -jar thespian.jar load --target HOST:PORT [--method A]
+                     [--concurrency N | --rate R/s] [--duration 10s] [--warmup 0s] [--timeout 2s]
+                     [-H key=value]... [--connections 1] [--json]
+              --target       the Thespian (or any thespian.Thespian server) to call, e.g. 127.0.0.1:6379
+              --method       A, B or C (default A)
+              --concurrency  closed loop: keep N calls in flight, each answer starts the next (default 16)
+              --rate         open loop: start R calls per second whatever the answers (e.g. 500/s); latency
+                             counts from each call's intended send time (coordinated-omission correction)
+              --duration     how long to measure: 500ms, 30s, 10m, 1h (default 10s)
+              --warmup       run the same load this long first, unmeasured (default 0s)
+              --timeout      deadline of each call (default: none)
+              -H             request metadata, repeatable, e.g. -H thespian-fault=...
+              --connections  HTTP/2 connections to spread the calls over (default 1)
+              --json         print one JSON document instead of the text report""";
+
+    static final int DEFAULT_CONCURRENCY = 16;
+    private static final int MAX_CONCURRENCY = 100_000;
+    private static final double MAX_RATE = 1_000_000;
+    private static final int MAX_CONNECTIONS = 64;
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+    private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)(?:/s)?");
+    private static final Pattern TARGET = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[^:\\[\\]\\s]+):(\\d+)");
+
+    public LoadOptions {
+        headers = List.copyOf(headers);
+    }
+
+    /** Closed loop (a fixed number of calls in flight) or open loop (a fixed rate of new calls). */
+    public sealed interface Pacing {
+        record Closed(int concurrency) implements Pacing {
+        }
+
+        record Open(double perSecond) implements Pacing {
+        }
+    }
+
+    /** One {@code -H key=value}. */
+    public record Header(Metadata.Key<String> key, String value) {
+    }
+
+    /** A flag the tool cannot use; the message names the flag and what it expected. */
+    public static final class BadFlag extends Exception {
+        BadFlag(String message) {
+            super(message);
+        }
+    }
+
+    public String target() {
+        return host + ":" + port;
+    }
+
+    @SuppressWarnings("unchecked") // every method of thespian.Thespian takes and returns Nothing
+    public MethodDescriptor<Nothing, Nothing> method() {
+        return (MethodDescriptor<Nothing, Nothing>) ThespianGrpc.getServiceDescriptor().getMethods().stream()
+                .filter(method -> method.getBareMethodName().equals(methodName))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** The flags after {@code load}; {@code --flag value} and {@code --flag=value} both work. */
+    public static LoadOptions parse(List<String> args) throws BadFlag {
+        Map<String, List<String>> flags = Flags.read(args);
+        String target = Flags.single(flags, "--target")
+                .orElseThrow(() -> new BadFlag("--target HOST:PORT is required, e.g. --target 127.0.0.1:6379"));
+        Matcher address = TARGET.matcher(target);
+        if (!address.matches()) {
+            throw new BadFlag("--target must be HOST:PORT such as 127.0.0.1:6379, got \"" + target + "\"");
+        }
+        int port = wholeNumber("--target's port", address.group(2), 1, 65_535);
+        String host = address.group(1).replaceAll("^\\[|\\]$", "");
+
+        Optional<String> concurrency = Flags.single(flags, "--concurrency");
+        Optional<String> rate = Flags.single(flags, "--rate");
+        if (concurrency.isPresent() && rate.isPresent()) {
+            throw new BadFlag("--concurrency (closed loop) and --rate (open loop) exclude each other: give one");
+        }
+        Pacing pacing = rate.isPresent()
+                ? new Pacing.Open(rate(rate.get()))
+                : new Pacing.Closed(wholeNumber("--concurrency",
+                        concurrency.orElse(Integer.toString(DEFAULT_CONCURRENCY)), 1, MAX_CONCURRENCY));
+
+        Duration timeout = null;
+        if (Flags.single(flags, "--timeout").isPresent()) {
+            timeout = duration("--timeout", Flags.single(flags, "--timeout").get());
+            if (timeout.isZero()) {
+                throw new BadFlag("--timeout must be more than 0, got \"" + Flags.single(flags, "--timeout").get()
+                        + "\"");
+            }
+        }
+        Duration duration = duration("--duration", Flags.single(flags, "--duration").orElse("10s"));
+        if (duration.isZero()) {
+            throw new BadFlag("--duration must be more than 0");
+        }
+        List<Header> headers = new ArrayList<>();
+        for (String header : flags.getOrDefault("-H", List.of())) {
+            headers.add(header(header));
+        }
+        return new LoadOptions(
+                host,
+                port,
+                method(Flags.single(flags, "--method").orElse("A")),
+                pacing,
+                duration,
+                duration("--warmup", Flags.single(flags, "--warmup").orElse("0s")),
+                Optional.ofNullable(timeout),
+                headers,
+                wholeNumber("--connections", Flags.single(flags, "--connections").orElse("1"), 1, MAX_CONNECTIONS),
+                flags.containsKey("--json"));
+    }
+
+    private static String method(String name) throws BadFlag {
+        List<String> names = ThespianGrpc.getServiceDescriptor().getMethods().stream()
+                .map(MethodDescriptor::getBareMethodName)
+                .sorted()
+                .toList();
+        String bare = name.startsWith(ThespianGrpc.SERVICE_NAME + "/")
+                ? name.substring(ThespianGrpc.SERVICE_NAME.length() + 1)
+                : name;
+        if (!names.contains(bare)) {
+            throw new BadFlag("--method must be one of " + String.join(", ", names) + " (methods of "
+                    + ThespianGrpc.SERVICE_NAME + "), got \"" + name + "\"");
+        }
+        return bare;
+    }
+
+    private static int wholeNumber(String flag, String text, int min, int max) throws BadFlag {
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new BadFlag(flag + " must be a whole number from " + min + " to " + max + ", got \"" + text + "\"");
+    }
+
+    private static double rate(String text) throws BadFlag {
+        Matcher matcher = RATE.matcher(text);
+        if (matcher.matches()) {
+            double perSecond = Double.parseDouble(matcher.group(1));
+            if (perSecond > 0 && perSecond <= MAX_RATE) {
+                return perSecond;
+            }
+        }
+        throw new BadFlag("--rate must be calls per second from more than 0 to " + (long) MAX_RATE
+                + ", such as 500/s, got \"" + text + "\"");
+    }
+
+    static Duration duration(String flag, String text) throws BadFlag {
+        Matcher matcher = DURATION.matcher(text);
+        if (!matcher.matches()) {
+            throw new BadFlag(flag + " must be a duration such as 500ms, 30s, 10m or 1h, got \"" + text + "\"");
+        }
+        double amount = Double.parseDouble(matcher.group(1));
+        double millis = switch (matcher.group(2)) {
+            case "ms" -> amount;
+            case "s" -> amount * 1e3;
+            case "m" -> amount * 60e3;
+            default -> amount * 3600e3;
+        };
+        if (millis > Duration.ofDays(7).toMillis()) {
+            throw new BadFlag(flag + " must be at most a week, got \"" + text + "\"");
+        }
+        return Duration.ofNanos(Math.round(millis * 1e6));
+    }
+
+    private static Header header(String text) throws BadFlag {
+        int equals = text.indexOf('=');
+        if (equals <= 0) {
+            throw new BadFlag("-H must be key=value, got \"" + text + "\"");
+        }
+        String key = text.substring(0, equals).toLowerCase(Locale.ROOT);
+        if (key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+            throw new BadFlag("-H " + key + ": binary (-bin) metadata is not supported");
+        }
+        try {
+            return new Header(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER), text.substring(equals + 1));
+        } catch (IllegalArgumentException e) {
+            throw new BadFlag("-H " + key + ": not a valid metadata key (lower-case letters, digits, - _ .)");
+        }
+    }
+
+    /** Flag names to their values, in order; repeats allowed only for -H. */
+    private static final class Flags {
+        private static final List<String> WITH_VALUE = List.of("--target", "--method", "--concurrency", "--rate",
+                "--duration", "--warmup", "--timeout", "-H", "--connections");
+        private static final List<String> SWITCHES = List.of("--json");
+
+        static Map<String, List<String>> read(List<String> args) throws BadFlag {
+            Map<String, List<String>> flags = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < args.size(); i++) {
+                String arg = args.get(i);
+                int equals = arg.indexOf('=');
+                String name = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
+                if (SWITCHES.contains(name) && name.equals(arg)) {
+                    flags.put(name, List.of());
+                } else if (WITH_VALUE.contains(name)) {
+                    String value;
+                    if (!name.equals(arg)) {
+                        value = arg.substring(equals + 1);
+                    } else if (i + 1 < args.size()) {
+                        value = args.get(++i);
+                    } else {
+                        throw new BadFlag(name + " needs a value");
+                    }
+                    if (flags.containsKey(name) && !name.equals("-H")) {
+                        throw new BadFlag(name + " given twice");
+                    }
+                    flags.computeIfAbsent(name, ignored -> new ArrayList<>()).add(value);
+                } else {
+                    throw new BadFlag("unknown flag \"" + arg + "\"; the flags are "
+                            + WITH_VALUE.stream().collect(Collectors.joining(", ")) + ", " + String.join(", ", SWITCHES));
+                }
+            }
+            return flags;
+        }
+
+        static Optional<String> single(Map<String, List<String>> flags, String name) {
+            return Optional.ofNullable(flags.get(name)).map(values -> values.get(0));
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.thespian.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.Status;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What a run measured: every call due from the end of the warm-up to the end of the duration, by status, and
+ * the latency of each one that finished (whatever its status), in nanoseconds.
+ */
+public record LoadReport(LoadOptions options, Instant measuredFrom, Duration elapsed, Map<Status.Code, Long> statuses,
+        long unfinished, Histogram latencies) {
+
+    /** The percentiles reported, by name. */
+    public static final Map<String, Double> PERCENTILES = percentiles();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public LoadReport {
+        statuses = Map.copyOf(statuses);
+    }
+
+    private static Map<String, Double> percentiles() {
+        Map<String, Double> named = new LinkedHashMap<>();
+        named.put("p50", 50.0);
+        named.put("p90", 90.0);
+        named.put("p99", 99.0);
+        named.put("p99.9", 99.9);
+        return named;
+    }
+
+    public long calls() {
+        return statuses.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    public long ok() {
+        return statuses.getOrDefault(Status.Code.OK, 0L);
+    }
+
+    public double throughput() {
+        return calls() / (elapsed.toNanos() / 1e9);
+    }
+
+    /** Latency at {@code percentile} (0-100) in milliseconds; {@code NaN} when no call finished. */
+    public double latencyMillis(double percentile) {
+        return latencies.getTotalCount() == 0 ? Double.NaN : latencies.getValueAtPercentile(percentile) / 1e6;
+    }
+
+    public double maxMillis() {
+        return latencies.getTotalCount() == 0 ? Double.NaN : latencies.getMaxValue() / 1e6;
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("target", options.target());
+        root.put("method", options.methodName());
+        if (options.pacing() instanceof LoadOptions.Pacing.Open open) {
+            root.put("mode", "open");
+            root.put("rate_per_s", open.perSecond());
+        } else {
+            root.put("mode", "closed");
+            root.put("concurrency", ((LoadOptions.Pacing.Closed) options.pacing()).concurrency());
+        }
+        root.put("duration_s", options.duration().toNanos() / 1e9);
+        root.put("warmup_s", options.warmup().toNanos() / 1e9);
+        options.timeout().ifPresentOrElse(timeout -> root.put("timeout_s", timeout.toNanos() / 1e9),
+                () -> root.putNull("timeout_s"));
+        root.put("measured_from", measuredFrom.toString());
+        root.put("elapsed_s", elapsed.toNanos() / 1e9);
+        root.put("calls", calls());
+        root.put("ok", ok());
+        root.put("errors", calls() - ok());
+        root.put("unfinished", unfinished);
+        root.put("throughput_per_s", round(throughput()));
+        ObjectNode codes = root.putObject("status_codes");
+        statuses.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(entry -> codes.put(entry.getKey().name(), entry.getValue()));
+        ObjectNode latency = root.putObject("latency_ms");
+        PERCENTILES.forEach((name, percentile) -> putMillis(latency, name, latencyMillis(percentile)));
+        putMillis(latency, "max", maxMillis());
+        putMillis(latency, "mean", latencies.getTotalCount() == 0 ? Double.NaN : latencies.getMean() / 1e6);
+        return root;
+    }
+
+    public String toText() {
+        String pacing = options.pacing() instanceof LoadOptions.Pacing.Open open
+                ? String.format(Locale.ROOT, "open loop at %s calls/s, latency from each call's intended send time",
+                        plain(open.perSecond()))
+                : "closed loop, " + ((LoadOptions.Pacing.Closed) options.pacing()).concurrency() + " in flight";
+        StringJoiner codes = new StringJoiner("  ");
+        statuses.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(entry -> codes.add(String.format(Locale.ROOT, "%s %,d", entry.getKey(), entry.getValue())));
+        StringJoiner latency = new StringJoiner("  ");
+        PERCENTILES.forEach((name, percentile) -> latency.add(name + " " + millis(latencyMillis(percentile) * 1e6)));
+        latency.add("max " + millis(maxMillis() * 1e6));
+        return String.join("\n",
+                "target      " + options.target() + " thespian.Thespian/" + options.methodName() + ", " + pacing,
+                String.format(Locale.ROOT, "calls       %,d in %.2f s: %,.1f calls/s%s", calls(),
+                        elapsed.toNanos() / 1e9, throughput(),
+                        unfinished == 0 ? "" : String.format(Locale.ROOT, " (%,d unfinished)", unfinished)),
+                "status      " + (codes.length() == 0 ? "no call finished" : codes.toString()),
+                "latency     " + latency);
+    }
+
+    /** {@code 1.23 ms}, or {@code -} for {@code NaN}. */
+    static String millis(double nanos) {
+        return Double.isNaN(nanos) ? "-" : String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
+    }
+
+    private static void putMillis(ObjectNode node, String name, double millis) {
+        if (Double.isNaN(millis)) {
+            node.putNull(name);
+        } else {
+            node.put(name, Math.round(millis * 1000) / 1000.0);
+        }
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+
+    private static String plain(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+}

@@ -1,0 +1,232 @@
+package org.thespian.load;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.thespian.proto.Nothing;
+
+/**
+ * One run of the load tool: unary calls on channels whose callbacks run on the transport threads
+ * ({@code directExecutor}), so that answering a call costs the client no thread hop. A closed loop starts the
+ * next call from the callback of the last; an open loop starts calls on a schedule from one pacing thread and
+ * measures each from the moment it was due, so a stalled server shows as latency rather than as calls that
+ * were never sent (coordinated omission).
+ */
+public final class LoadRun {
+
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+    // Without a timeout, how long calls still in flight at the end may take before they count as unfinished.
+    private static final Duration DRAIN_WITHOUT_TIMEOUT = Duration.ofSeconds(10);
+    // With one, a little longer than it, so that expired calls come back as DEADLINE_EXCEEDED first.
+    private static final Duration DRAIN_MARGIN = Duration.ofSeconds(1);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final LoadOptions options;
+    private final MethodDescriptor<Nothing, Nothing> method;
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final Metadata headers = new Metadata();
+    private final Recorder latencies = new Recorder(3);
+    private final StatusCounts statuses = new StatusCounts();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder finished = new LongAdder();
+    // A call that fails inside start() (e.g. the channel is refusing calls) must not start the next one there.
+    private final ExecutorService resend = Executors.newSingleThreadExecutor(daemon("load-resend"));
+    private volatile boolean closedLoopRunning = true;
+    private long measureFrom = Long.MAX_VALUE; // written before the first call starts
+
+    private LoadRun(LoadOptions options) {
+        this.options = options;
+        this.method = options.method();
+        options.headers().forEach(header -> headers.put(header.key(), header.value()));
+        for (int i = 0; i < options.connections(); i++) {
+            channels.add(Grpc.newChannelBuilderForAddress(options.host(), options.port(),
+                    InsecureChannelCredentials.create()).directExecutor().build());
+        }
+    }
+
+    /** Runs the load described by {@code options} and reports it; {@code progress} hears once a second. */
+    public static LoadReport run(LoadOptions options, Progress.Listener progress) throws InterruptedException {
+        LoadRun run = new LoadRun(options);
+        try {
+            return run.execute(progress);
+        } finally {
+            run.close();
+        }
+    }
+
+    private LoadReport execute(Progress.Listener listener) throws InterruptedException {
+        connect();
+        long start = System.nanoTime();
+        Instant wallStart = Instant.now();
+        measureFrom = start + options.warmup().toNanos();
+        long end = measureFrom + options.duration().toNanos();
+        Histogram total = new Histogram(3);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("load-progress"));
+        Progress progress = new Progress(listener, latencies, total, statuses, sent, finished, measureFrom);
+        ticker.scheduleAtFixedRate(progress::tick, 1, 1, TimeUnit.SECONDS);
+
+        if (options.pacing() instanceof LoadOptions.Pacing.Open open) {
+            pace(open.perSecond(), start, end);
+        } else {
+            int concurrency = ((LoadOptions.Pacing.Closed) options.pacing()).concurrency();
+            for (int lane = 0; lane < concurrency; lane++) {
+                send(channels.get(lane % channels.size()), System.nanoTime());
+            }
+            sleepUntil(end);
+            closedLoopRunning = false;
+        }
+        long drainUntil = System.nanoTime() + options.timeout().map(DRAIN_MARGIN::plus)
+                .orElse(DRAIN_WITHOUT_TIMEOUT).toNanos();
+        while (finished.sum() < sent.sum() && System.nanoTime() < drainUntil) {
+            Thread.sleep(1);
+        }
+        long elapsed = System.nanoTime() - measureFrom;
+        ticker.shutdownNow();
+        ticker.awaitTermination(5, TimeUnit.SECONDS);
+        progress.collect();
+        return new LoadReport(options, wallStart.plus(options.warmup()), Duration.ofNanos(elapsed),
+                statuses.snapshot(), sent.sum() - finished.sum(), total);
+    }
+
+    /**
+     * Opens the connections first, so that the first calls do not measure the handshake. A target that cannot
+     * be reached is not an error here: its calls will fail and be counted as such.
+     */
+    private void connect() throws InterruptedException {
+        CountDownLatch settled = new CountDownLatch(channels.size());
+        for (ManagedChannel channel : channels) {
+            awaitSettled(channel, channel.getState(true), settled);
+        }
+        settled.await(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void awaitSettled(ManagedChannel channel, ConnectivityState state, CountDownLatch settled) {
+        if (state == ConnectivityState.READY || state == ConnectivityState.TRANSIENT_FAILURE) {
+            settled.countDown();
+        } else {
+            channel.notifyWhenStateChanged(state, () -> awaitSettled(channel, channel.getState(false), settled));
+        }
+    }
+
+    /** Starts calls at {@code perSecond} from {@code start} until {@code end}, each due at its own instant. */
+    private void pace(double perSecond, long start, long end) {
+        double nanosBetweenCalls = 1e9 / perSecond;
+        for (long count = 0; ; ) {
+            long due = start + (long) (count * nanosBetweenCalls);
+            if (due >= end) {
+                return;
+            }
+            long early = due - System.nanoTime();
+            if (early > 0) {
+                LockSupport.parkNanos(early);
+            } else {
+                send(channels.get((int) (count % channels.size())), due);
+                count++;
+            }
+        }
+    }
+
+    private void send(Channel channel, long due) {
+        sent.increment();
+        new Call(channel, due).start();
+    }
+
+    private CallOptions callOptions() {
+        return options.timeout()
+                .map(timeout -> CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS))
+                .orElse(CallOptions.DEFAULT);
+    }
+
+    /** One unary call, measured from {@code due}: when it was sent (closed loop) or meant to be (open loop). */
+    private final class Call extends ClientCall.Listener<Nothing> {
+        private final Channel channel;
+        private final long due;
+        private volatile boolean started;
+
+        Call(Channel channel, long due) {
+            this.channel = channel;
+            this.due = due;
+        }
+
+        void start() {
+            ClientCall<Nothing, Nothing> call = channel.newCall(method, callOptions());
+            Metadata callHeaders = new Metadata(); // the transport adds to it, so each call needs its own
+            callHeaders.merge(headers);
+            call.start(this, callHeaders);
+            call.request(1);
+            call.sendMessage(NOTHING);
+            call.halfClose();
+            started = true;
+        }
+
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+            long now = System.nanoTime();
+            if (due >= measureFrom) {
+                latencies.recordValue(Math.max(0, now - due));
+                statuses.add(status.getCode());
+            }
+            // The next call counts as sent before this one as finished, so "all sent have finished" is never
+            // seen between the two.
+            boolean next = closedLoopRunning && options.pacing() instanceof LoadOptions.Pacing.Closed;
+            if (next) {
+                sent.increment();
+            }
+            finished.increment();
+            if (next) {
+                Call call = new Call(channel, System.nanoTime());
+                if (started) {
+                    call.start();
+                } else {
+                    resend.execute(call::start);
+                }
+            }
+        }
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        for (long left = nanoTime - System.nanoTime(); left > 0; left = nanoTime - System.nanoTime()) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+    }
+
+    private void close() throws InterruptedException {
+        closedLoopRunning = false;
+        resend.shutdownNow();
+        for (ManagedChannel channel : channels) {
+            channel.shutdownNow();
+        }
+        for (ManagedChannel channel : channels) {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

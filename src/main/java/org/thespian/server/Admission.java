@@ -1,0 +1,163 @@
+package org.thespian.server;
+
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Decides whether a call may start: not past {@code THESPIAN_MAX_IN_FLIGHT}, not while the heap is nearly
+ * full, not once the server drains. A refused call costs a status and nothing else. Admitted calls are
+ * counted until they end, so a drain knows when it is done and can cut off, by name, whatever is left.
+ */
+final class Admission implements ServerInterceptor {
+
+    private static final ServerCall.Listener<Object> NOTHING_TO_HEAR = new ServerCall.Listener<>() {
+    };
+
+    private final int maxInFlight;
+    private final HeapPressure heap;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Set<AdmittedCall<?, ?>> admitted = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+
+    Admission(int maxInFlight, HeapPressure heap) {
+        this.maxInFlight = maxInFlight;
+        this.heap = heap;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+            ServerCallHandler<Q, R> next) {
+        Status refusal = refusal();
+        if (refusal != null) {
+            call.close(refusal, new Metadata());
+            return (ServerCall.Listener<Q>) NOTHING_TO_HEAR;
+        }
+        AdmittedCall<Q, R> admittedCall = new AdmittedCall<>(call);
+        admitted.add(admittedCall);
+        try {
+            return admittedCall.listen(next.startCall(admittedCall, headers));
+        } catch (RuntimeException | Error e) {
+            admittedCall.release();
+            throw e;
+        }
+    }
+
+    private Status refusal() {
+        if (draining) {
+            return Status.UNAVAILABLE.withDescription("the server is shutting down");
+        }
+        if (inFlight.incrementAndGet() > maxInFlight) {
+            inFlight.decrementAndGet();
+            return Status.RESOURCE_EXHAUSTED.withDescription(maxInFlight
+                    + " calls are in flight, the limit (THESPIAN_MAX_IN_FLIGHT); try again later");
+        }
+        if (heap.isNearlyFull()) {
+            inFlight.decrementAndGet();
+            return Status.RESOURCE_EXHAUSTED.withDescription("the heap is nearly full (" + heap.describe()
+                    + "); try again later");
+        }
+        return null;
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Refuses every new call from now on, with UNAVAILABLE. */
+    void startDraining() {
+        draining = true;
+    }
+
+    /** Waits until no admitted call is left or {@code timeout} passes; true if none is left. */
+    boolean awaitNoneInFlight(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return inFlight.get() == 0;
+    }
+
+    /** Ends every call still running with UNAVAILABLE, saying the server cut it off and why. */
+    void cutOffAll(String why) {
+        Status status = Status.UNAVAILABLE.withDescription("cut off by the server: " + why);
+        admitted.forEach(call -> call.cutOff(status));
+    }
+
+    /**
+     * One admitted call, counted until it ends. It is closed exactly once: after a cut-off, what the service
+     * still sends is dropped instead of failing on a closed call.
+     */
+    private final class AdmittedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        AdmittedCall(ServerCall<Q, R> call) {
+            super(call);
+        }
+
+        @Override
+        public void sendHeaders(Metadata headers) {
+            if (!closed.get()) {
+                super.sendHeaders(headers);
+            }
+        }
+
+        @Override
+        public void sendMessage(R message) {
+            if (!closed.get()) {
+                super.sendMessage(message);
+            }
+        }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+            if (closed.compareAndSet(false, true)) {
+                super.close(status, trailers);
+            }
+        }
+
+        void cutOff(Status status) {
+            close(status, new Metadata());
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                admitted.remove(this);
+                inFlight.decrementAndGet();
+            }
+        }
+
+        ServerCall.Listener<Q> listen(ServerCall.Listener<Q> listener) {
+            return new SimpleForwardingServerCallListener<>(listener) {
+                @Override
+                public void onCancel() {
+                    try {
+                        super.onCancel();
+                    } finally {
+                        release();
+                    }
+                }
+
+                @Override
+                public void onComplete() {
+                    try {
+                        super.onComplete();
+                    } finally {
+                        release();
+                    }
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.thespian.server;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.management.ListenerNotFoundException;
+import javax.management.Notification;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
+
+/**
+ * How full the heap is after each garbage collection. Above {@link #NEARLY_FULL} new calls are refused, so
+ * the calls already running can finish instead of all of them failing together when the heap runs out. When
+ * several full collections in a row cannot get below {@link #EXHAUSTED}, the JVM would only thrash until an
+ * OutOfMemoryError that may land anywhere: it exits instead, through {@link OutOfMemoryExit}.
+ */
+final class HeapPressure implements AutoCloseable {
+
+    static final double NEARLY_FULL = 0.85;
+    static final double EXHAUSTED = 0.97;
+    private static final int EXHAUSTED_FULL_COLLECTIONS = 3;
+
+    private final long maxHeapBytes = Runtime.getRuntime().maxMemory();
+    private final Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+            .filter(pool -> pool.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName)
+            .collect(Collectors.toUnmodifiableSet());
+    private final List<NotificationEmitter> collectors;
+    private final NotificationListener listener = this::collected;
+    private volatile double usedAfterCollection;
+    private int exhaustedFullCollections;
+
+    private HeapPressure(List<NotificationEmitter> collectors) {
+        this.collectors = collectors;
+    }
+
+    /** Starts following every collector of this JVM, until closed. */
+    static HeapPressure watch() {
+        List<NotificationEmitter> collectors = ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .filter(NotificationEmitter.class::isInstance).map(NotificationEmitter.class::cast).toList();
+        HeapPressure pressure = new HeapPressure(collectors);
+        collectors.forEach(collector -> collector.addNotificationListener(pressure.listener, null, null));
+        return pressure;
+    }
+
+    boolean isNearlyFull() {
+        return usedAfterCollection > NEARLY_FULL;
+    }
+
+    String describe() {
+        return Math.round(usedAfterCollection * 100) + "% of " + (maxHeapBytes >> 20)
+                + " MB in use after the last garbage collection, the limit is " + Math.round(NEARLY_FULL * 100) + "%";
+    }
+
+    private void collected(Notification notification, Object handback) {
+        if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+            return;
+        }
+        GarbageCollectionNotificationInfo info =
+                GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+        long used = 0;
+        for (Map.Entry<String, MemoryUsage> pool : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+            if (heapPools.contains(pool.getKey())) {
+                used += pool.getValue().getUsed();
+            }
+        }
+        usedAfterCollection = (double) used / maxHeapBytes;
+        if (info.getGcAction().contains("major")) {
+            exhaustedFullCollections = usedAfterCollection > EXHAUSTED ? exhaustedFullCollections + 1 : 0;
+            if (exhaustedFullCollections >= EXHAUSTED_FULL_COLLECTIONS) {
+                OutOfMemoryExit.exit("the heap stayed over " + Math.round(EXHAUSTED * 100) + "% full after "
+                        + EXHAUSTED_FULL_COLLECTIONS + " full garbage collections");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (NotificationEmitter collector : collectors) {
+            try {
+                collector.removeNotificationListener(listener);
+            } catch (ListenerNotFoundException ignored) {
+                // never added
+            }
+        }
+    }
+}

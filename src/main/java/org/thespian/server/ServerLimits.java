@@ -1,0 +1,56 @@
+package org.thespian.server;
+
+import java.time.Duration;
+import org.thespian.engine.EngineLimits;
+
+/**
+ * The bounds a Thespian keeps whatever its callers send (README, "Limits"). The connection timings are
+ * fixed; tests shorten them to see them act.
+ *
+ * @param maxInFlight       calls of thespian.Thespian running at once; past it a call gets RESOURCE_EXHAUSTED
+ * @param peerTimeout       the deadline of a peer call whose own request came without one
+ * @param handshakeTimeout  how long a new connection may take to send the HTTP/2 preface and its SETTINGS
+ * @param maxConnectionIdle how long a connection with no call may stay open
+ * @param engine            what one request may cause inside the engine
+ */
+public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration handshakeTimeout,
+        Duration maxConnectionIdle, EngineLimits engine) {
+
+    public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration DEFAULT_MAX_CONNECTION_IDLE = Duration.ofMinutes(2);
+
+    /** Heap that a Thespian needs with nothing in flight (classes, gRPC, telemetry buffers), kept aside. */
+    private static final long BASE_HEAP_BYTES = 32L << 20;
+    /** Heap one call in flight may take at worst, with its spans, before the SDK exports them. */
+    private static final long HEAP_PER_CALL_BYTES = 16L << 10;
+    private static final int MIN_IN_FLIGHT = 64;
+
+    public ServerLimits {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
+        }
+    }
+
+    /** The limits for {@code maxInFlight} calls, everything else as documented. */
+    public static ServerLimits of(int maxInFlight, Duration peerTimeout) {
+        return new ServerLimits(maxInFlight, peerTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTION_IDLE,
+                EngineLimits.DEFAULT);
+    }
+
+    /** These limits, with {@code engine} for the work inside each request. */
+    public ServerLimits withEngine(EngineLimits engine) {
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine);
+    }
+
+    /** Every limit at its default, for this JVM's heap. */
+    public static ServerLimits defaults() {
+        return of(defaultMaxInFlight(Runtime.getRuntime().maxMemory()), DEFAULT_PEER_TIMEOUT);
+    }
+
+    /** (max heap − 32 MiB) / 16 KiB, at least 64: 2,048 at -Xmx64m, 14,336 at 256 MiB, 260,096 at 4 GiB. */
+    public static int defaultMaxInFlight(long maxHeapBytes) {
+        long calls = (maxHeapBytes - BASE_HEAP_BYTES) / HEAP_PER_CALL_BYTES;
+        return (int) Math.max(MIN_IN_FLIGHT, Math.min(Integer.MAX_VALUE / 2, calls));
+    }
+}

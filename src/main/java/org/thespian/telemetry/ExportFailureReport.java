@@ -1,0 +1,96 @@
+package org.thespian.telemetry;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
+import io.opentelemetry.sdk.metrics.Aggregation;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import java.util.Collection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Says that an export failed, through the JSON logger, naming the signal, the endpoint and the error: the OTLP
+ * exporters' own messages name neither the endpoint nor always the cause, and come through java.util.logging. The
+ * {@code RepeatedWarningFilter} keeps it to one line a minute per signal, with the count of those held back.
+ */
+final class ExportFailureReport {
+
+    private static final Logger LOG = LoggerFactory.getLogger("thespian.telemetry.export");
+
+    private final String template;
+    private final String endpoint;
+
+    private ExportFailureReport(String signal, String endpoint) {
+        // One template per signal, so traces and metrics failing are two lines, each said once.
+        this.template = "exporting " + signal + " to {} failed: {}";
+        this.endpoint = endpoint;
+    }
+
+    static ExportFailureReport traces(String endpoint) {
+        return new ExportFailureReport("traces", endpoint);
+    }
+
+    static MetricExporter metrics(MetricExporter exporter, String endpoint) {
+        return new ReportingMetricExporter(exporter, new ExportFailureReport("metrics", endpoint));
+    }
+
+    CompletableResultCode watch(CompletableResultCode result) {
+        result.whenComplete(() -> {
+            if (!result.isSuccess()) {
+                LOG.warn(template, endpoint, reason(result.getFailureThrowable()));
+            }
+        });
+        return result;
+    }
+
+    /** The whole cause chain in one line: "UNAVAILABLE: io exception: Connection refused: /127.0.0.1:4317". */
+    static String reason(Throwable failure) {
+        if (failure == null) {
+            return "the exporter gave no reason (the backend may have timed out or refused the data)";
+        }
+        StringBuilder text = new StringBuilder();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            if (text.indexOf(message) < 0) {
+                text.append(text.length() == 0 ? "" : ": ").append(message);
+            }
+        }
+        return text.toString();
+    }
+
+    private record ReportingMetricExporter(MetricExporter delegate, ExportFailureReport report)
+            implements MetricExporter {
+        @Override
+        public CompletableResultCode export(Collection<MetricData> metrics) {
+            return report.watch(delegate.export(metrics));
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return delegate.flush();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return delegate.shutdown();
+        }
+
+        @Override
+        public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
+            return delegate.getAggregationTemporality(instrumentType);
+        }
+
+        @Override
+        public Aggregation getDefaultAggregation(InstrumentType instrumentType) {
+            return delegate.getDefaultAggregation(instrumentType);
+        }
+
+        @Override
+        public MemoryMode getMemoryMode() {
+            return delegate.getMemoryMode();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.thespian.telemetry;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Renders one trace's spans as a text waterfall: each span's start offset from the trace's first span, its
+ * duration, and a bar on a common time axis, so concurrent steps show as overlapping bars and sequential ones as a
+ * staircase. Indentation is the tree; the service is named wherever it changes (peers in one process share a tree).
+ * Names and messages come from configs and peers: control characters are escaped, so they cannot steer a terminal.
+ */
+final class TraceWaterfall {
+
+    static final int BAR_WIDTH = 24;
+    private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+
+    private TraceWaterfall() {
+    }
+
+    static String render(List<SpanData> spans, int stillOpen, long omitted) {
+        long start = spans.stream().mapToLong(SpanData::getStartEpochNanos).min().orElse(0);
+        long end = spans.stream().mapToLong(SpanData::getEndEpochNanos).max().orElse(start);
+        long total = Math.max(end - start, 1);
+        Set<String> present = spans.stream().map(SpanData::getSpanId).collect(Collectors.toCollection(HashSet::new));
+        Map<String, List<SpanData>> children = spans.stream()
+                .filter(span -> present.contains(span.getParentSpanContext().getSpanId()))
+                .collect(Collectors.groupingBy(span -> span.getParentSpanContext().getSpanId()));
+        StringBuilder text = new StringBuilder();
+        text.append("trace ").append(spans.get(0).getTraceId())
+                .append(String.format(Locale.ROOT, "  %.1f ms", total / 1e6));
+        if (stillOpen > 0) {
+            text.append("  (").append(stillOpen).append(" spans still open)");
+        }
+        if (omitted > 0) {
+            text.append("  (").append(omitted).append(" more spans not shown)");
+        }
+        text.append('\n');
+        spans.stream()
+                .filter(span -> !present.contains(span.getParentSpanContext().getSpanId()))
+                .sorted(Comparator.comparingLong(SpanData::getStartEpochNanos))
+                .forEach(root -> appendTree(text, root, null, children, 0, start, total));
+        return text.toString();
+    }
+
+    private static void appendTree(StringBuilder text, SpanData span, String parentService,
+            Map<String, List<SpanData>> children, int depth, long traceStart, long total) {
+        long offset = span.getStartEpochNanos() - traceStart;
+        long duration = span.getEndEpochNanos() - span.getStartEpochNanos();
+        text.append(String.format(Locale.ROOT, "%9.1f ms %9.1f ms  ", offset / 1e6, duration / 1e6))
+                .append(bar(offset, duration, total))
+                .append("  ").append("  ".repeat(depth)).append(escape(span.getName()));
+        if (span.getKind() != SpanKind.INTERNAL) {
+            text.append(" [").append(span.getKind()).append(']');
+        }
+        String service = span.getResource().getAttribute(SERVICE_NAME);
+        if (!Objects.equals(service, parentService)) {
+            text.append(" (").append(escape(String.valueOf(service))).append(')');
+        }
+        if (span.getStatus().getStatusCode() == StatusCode.ERROR) {
+            text.append("  ERROR: ").append(escape(span.getStatus().getDescription()));
+        }
+        text.append('\n');
+        children.getOrDefault(span.getSpanId(), List.of()).stream()
+                .sorted(Comparator.comparingLong(SpanData::getStartEpochNanos))
+                .forEach(child -> appendTree(text, child, service, children, depth + 1, traceStart, total));
+    }
+
+    static String bar(long offset, long duration, long total) {
+        int from = (int) Math.min(BAR_WIDTH - 1, offset * BAR_WIDTH / total);
+        int to = (int) Math.max(from + 1, Math.min(BAR_WIDTH, -Math.floorDiv(-(offset + duration) * BAR_WIDTH, total)));
+        return "|" + " ".repeat(from) + "#".repeat(to - from) + " ".repeat(BAR_WIDTH - to) + "|";
+    }
+
+    /** Control and format characters (escape sequences, newlines, bidi overrides) as {@code \}{@code uXXXX}. */
+    static String escape(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder escaped = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            int type = Character.getType(c);
+            if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR) {
+                escaped.append(String.format(Locale.ROOT, "\\u%04x", c));
+            } else {
+                escaped.appendCodePoint(c);
+            }
+        });
+        return escaped.toString();
+    }
+}

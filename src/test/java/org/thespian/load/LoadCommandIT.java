@@ -1,0 +1,47 @@
+package org.thespian.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.thespian.testsupport.ThespianProcess;
+
+/** {@code java -jar thespian.jar load} as a separate process: its exit codes and what it prints. */
+class LoadCommandIT {
+
+    private static final Duration EXIT = Duration.ofSeconds(60);
+
+    @Test
+    void loadWithJsonPrintsOneDocumentOnStdoutAndExits0() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> answer.ok());
+                ThespianProcess load = ThespianProcess.launch(Map.of(), "load", "--target",
+                        "127.0.0.1:" + server.port(), "--method", "A", "--rate", "50/s", "--duration", "1s",
+                        "--timeout", "2s", "-H", "thespian-fault=none", "--json")) {
+            assertEquals(0, load.awaitExit(EXIT), load.stderr());
+
+            assertEquals(1, load.stdout().size(), String.join("\n", load.stdout()));
+            JsonNode report = new ObjectMapper().readTree(load.stdout().get(0));
+            assertEquals(50, report.get("calls").asLong());
+            assertEquals(50, report.get("status_codes").get("OK").asLong());
+            assertEquals(50, server.calls());
+            assertTrue(report.get("latency_ms").get("p99").asDouble() > 0, report.toString());
+            assertEquals("", load.stderr(), "no progress lines when stderr is not a terminal");
+        }
+    }
+
+    @Test
+    void aBadFlagExitsWith2AndOneLineOnStderr() throws Exception {
+        try (ThespianProcess load = ThespianProcess.launch(Map.of(), "load", "--target", "127.0.0.1:1",
+                "--rate", "lots")) {
+            assertEquals(2, load.awaitExit(EXIT));
+
+            assertEquals("thespian load: --rate must be calls per second from more than 0 to 1000000, such as 500/s,"
+                    + " got \"lots\"", load.stderr());
+            assertEquals(java.util.List.of(), load.stdout());
+        }
+    }
+}

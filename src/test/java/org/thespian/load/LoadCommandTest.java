@@ -1,0 +1,103 @@
+package org.thespian.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The load command's output and its answers to bad flags, in this JVM. */
+class LoadCommandTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @Test
+    void jsonIsOneDocumentWithCountsByStatusAndPercentiles() throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try (ScriptedServer server = new ScriptedServer(
+                (number, answer) -> timer.schedule(answer::ok, 2, TimeUnit.MILLISECONDS))) {
+            assertEquals(0, run("--target", "127.0.0.1:" + server.port(), "--rate", "100/s", "--duration", "1s",
+                    "--timeout", "2s", "--json"));
+
+            JsonNode report = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+            assertEquals("open", report.get("mode").asText());
+            assertEquals(100, report.get("calls").asLong());
+            assertEquals(100, report.get("status_codes").get("OK").asLong());
+            assertEquals(0, report.get("errors").asLong());
+            assertEquals(2.0, report.get("timeout_s").asDouble());
+            JsonNode latency = report.get("latency_ms");
+            for (String name : List.of("p50", "p90", "p99", "p99.9", "max")) {
+                assertTrue(latency.get(name).asDouble() >= 2, name + " = " + latency.get(name));
+            }
+            assertTrue(latency.get("p50").asDouble() <= latency.get("p99").asDouble());
+            assertEquals("", err.toString(StandardCharsets.UTF_8), "no progress lines without a terminal");
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
+    void theTextReportNamesTheLoopAndEachStatusCode() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> answer.ok())) {
+            assertEquals(0, run("--target", "localhost:" + server.port(), "--concurrency", "2", "--duration", "300ms"));
+
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertTrue(text.startsWith("target      localhost:" + server.port()
+                    + " thespian.Thespian/A, closed loop, 2 in flight\n"), text);
+            assertTrue(text.contains("\nstatus      OK "), text);
+            assertTrue(text.contains("\nlatency     p50 "), text);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--duration 1s | --target HOST:PORT is required, e.g. --target 127.0.0.1:6379",
+        "--target localhost | --target must be HOST:PORT such as 127.0.0.1:6379, got \"localhost\"",
+        "--target h:99999 | --target's port must be a whole number from 1 to 65535, got \"99999\"",
+        "--target h:1 --method D | --method must be one of A, B, C (methods of thespian.Thespian), got \"D\"",
+        "--target h:1 --rate fast | --rate must be calls per second from more than 0 to 1000000, such as 500/s, got \"fast\"",
+        "--target h:1 --rate 0/s | --rate must be calls per second from more than 0 to 1000000, such as 500/s, got \"0/s\"",
+        "--target h:1 --concurrency 0 | --concurrency must be a whole number from 1 to 100000, got \"0\"",
+        "--target h:1 --concurrency 4 --rate 10 | --concurrency (closed loop) and --rate (open loop) exclude each other: give one",
+        "--target h:1 --duration 30 | --duration must be a duration such as 500ms, 30s, 10m or 1h, got \"30\"",
+        "--target h:1 --duration 0s | --duration must be more than 0",
+        "--target h:1 --timeout -1s | --timeout must be a duration such as 500ms, 30s, 10m or 1h, got \"-1s\"",
+        "--target h:1 -H novalue | -H must be key=value, got \"novalue\"",
+        "--target h:1 -H bad\\key=1 | -H bad\\key: not a valid metadata key (lower-case letters, digits, - _ .)",
+        "--target h:1 -H trace-bin=AAA | -H trace-bin: binary (-bin) metadata is not supported",
+        "--target h:1 --target h:2 | --target given twice",
+        "--target h:1 --duration | --duration needs a value",
+        "--target h:1 --qps 5 | unknown flag \"--qps\"; the flags are --target, --method, --concurrency, --rate,"
+                + " --duration, --warmup, --timeout, -H, --connections, --json",
+    })
+    void aBadFlagExitsWith2AndOneLineNamingIt(String flags, String message) {
+        assertEquals(2, run(flags.split(" ")));
+
+        assertEquals("thespian load: " + message + System.lineSeparator(), err.toString(StandardCharsets.UTF_8));
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpPrintsTheFlags() {
+        assertEquals(0, run("--help"));
+
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--rate"), out.toString(StandardCharsets.UTF_8));
+    }
+
+    private int run(String... args) {
+        return LoadCommand.run(new ArrayList<>(List.of(args)), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), false);
+    }
+}

@@ -1,0 +1,182 @@
+package org.thespian.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.thespian.config.ConfigParser;
+import org.thespian.engine.Dice;
+import org.thespian.server.Instrumentation;
+import org.thespian.server.ThespianServer;
+import org.thespian.testsupport.Loopback;
+
+/** The load tool against real gRPC servers in this JVM, through its API, closed and open loop. */
+class LoadRunTest {
+
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterAll
+    static void stopTimer() {
+        TIMER.shutdownNow();
+    }
+
+    @Test
+    void aClosedLoopKeepsItsCallsInFlightAndCountsEveryCallTheServerAnswered() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(after(5))) {
+            LoadReport report = run(server.port(), "--concurrency", "8", "--duration", "1500ms");
+
+            assertEquals(Map.of(Status.Code.OK, (long) server.calls()), report.statuses());
+            assertEquals(0, report.unfinished());
+            assertTrue(report.calls() >= 50, "only " + report.calls() + " calls in 1.5 s at 8 in flight");
+            assertEquals(8, server.mostInFlight(), "calls in flight at the server");
+            assertTrue(report.latencyMillis(50) >= 5, "p50 " + report.latencyMillis(50) + " ms under a 5 ms sleep");
+            assertOrdered(report);
+            assertEquals(report.calls() / (report.elapsed().toNanos() / 1e9), report.throughput(), 1e-6);
+        }
+    }
+
+    @Test
+    void anOpenLoopStartsExactlyRateTimesDurationCallsWhateverTheServerTakes() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(after(10))) {
+            LoadReport report = run(server.port(), "--rate", "200/s", "--duration", "1500ms");
+
+            assertEquals(Map.of(Status.Code.OK, 300L), report.statuses());
+            assertEquals(300, server.calls());
+            assertTrue(report.latencyMillis(50) >= 10, "p50 " + report.latencyMillis(50) + " ms under a 10 ms sleep");
+            assertTrue(report.maxMillis() < 1000, "max " + report.maxMillis() + " ms for a 10 ms sleep");
+            assertOrdered(report);
+        }
+    }
+
+    @Test
+    void aStalledServerShowsInOpenLoopLatencyAsTheTimeCallsWaitedFromWhenTheyWereDue() throws Exception {
+        // Call 100 blocks the server's only transport thread for 400 ms: the calls due meanwhile wait.
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> {
+            if (number == 100) {
+                sleep(400);
+            }
+            answer.ok();
+        })) {
+            LoadReport report = run(server.port(), "--rate", "200/s", "--duration", "2s");
+
+            assertEquals(Map.of(Status.Code.OK, 400L), report.statuses(), "no call left unsent during the stall");
+            assertTrue(report.maxMillis() >= 390, "max " + report.maxMillis() + " ms across a 400 ms stall");
+            // ~80 calls (20%) fell due during the stall, waiting 400 ms down to 0 ms
+            assertTrue(report.latencyMillis(90) >= 50, "p90 " + report.latencyMillis(90) + " ms");
+        }
+    }
+
+    @Test
+    void callsAreCountedByTheStatusCodeTheyEndWith() throws Exception {
+        ThespianServer thespian = ThespianServer.start(0, ConfigParser.parse("""
+                {"grpc_method_a": {"tracing_name": "flaky", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "coin", "duration_ms": 1, "failure_chance": 0.5}}}]},
+                 "grpc_method_b": null, "grpc_method_c": null}"""), Dice.of(OptionalLong.of(7)), TlsChannelCredentials.create(),
+                Instrumentation.NONE);
+        try {
+            LoadReport report = run(thespian.port(), "--rate", "100/s", "--duration", "1s");
+
+            assertEquals(100, report.calls());
+            long ok = report.statuses().get(Status.Code.OK);
+            long internal = report.statuses().get(Status.Code.INTERNAL);
+            assertEquals(100, ok + internal, report.statuses().toString());
+            assertTrue(ok >= 20 && internal >= 20, report.statuses().toString());
+        } finally {
+            thespian.stop(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aTimeoutEndsCallsTheServerNeverAnswersWithDeadlineExceeded() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> { })) {
+            LoadReport report = run(server.port(), "--concurrency", "4", "--duration", "1s", "--timeout", "200ms");
+
+            assertEquals(Map.of(Status.Code.DEADLINE_EXCEEDED, report.calls()), report.statuses());
+            // 20 if the machine keeps up; at least two rounds of 4 even on a loaded one
+            assertTrue(report.calls() >= 8, report.calls() + " calls of 200 ms at 4 in flight for 1 s");
+            assertTrue(report.latencyMillis(1) >= 199, "fastest " + report.latencyMillis(1) + " ms");
+        }
+    }
+
+    @Test
+    void everyCallCarriesTheHeadersGivenWithH() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(after(0))) {
+            run(server.port(), "--rate", "50/s", "--duration", "500ms",
+                    "-H", "thespian-fault=A:INTERNAL:0.5", "-H", "X-Team=checkout", "-H", "x-team=search");
+
+            Metadata.Key<String> fault = Metadata.Key.of("thespian-fault", Metadata.ASCII_STRING_MARSHALLER);
+            Metadata.Key<String> team = Metadata.Key.of("x-team", Metadata.ASCII_STRING_MARSHALLER);
+            assertEquals(25, server.headers().size());
+            for (Metadata headers : server.headers()) {
+                assertEquals("A:INTERNAL:0.5", headers.get(fault));
+                assertEquals(List.of("checkout", "search"), toList(headers.getAll(team)));
+            }
+        }
+    }
+
+    @Test
+    void warmUpCallsAreMadeButNotCounted() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(after(0))) {
+            LoadReport report = run(server.port(), "--rate", "100/s", "--warmup", "500ms", "--duration", "1s");
+
+            assertEquals(150, server.calls());
+            assertEquals(Map.of(Status.Code.OK, 100L), report.statuses());
+        }
+    }
+
+    @Test
+    void aTargetWhereNothingListensEndsOnTimeWithUnavailableCounted() throws Exception {
+        long start = System.nanoTime();
+        LoadReport report = run(Loopback.closedPort().getPort(), "--concurrency", "2", "--duration", "500ms");
+
+        assertTrue(report.calls() > 0);
+        assertEquals(Map.of(Status.Code.UNAVAILABLE, report.calls()), report.statuses());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the run did not end on time");
+    }
+
+    private static LoadReport run(int port, String... flags) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--target", "127.0.0.1:" + port));
+        args.addAll(List.of(flags));
+        return LoadRun.run(LoadOptions.parse(args), Progress.Listener.NONE);
+    }
+
+    private static ScriptedServer.Behaviour after(long millis) {
+        return (number, answer) -> TIMER.schedule(answer::ok, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private static void assertOrdered(LoadReport report) {
+        double previous = 0;
+        for (double percentile : LoadReport.PERCENTILES.values()) {
+            double value = report.latencyMillis(percentile);
+            assertTrue(value >= previous, "p" + percentile + " = " + value + " ms is below " + previous);
+            previous = value;
+        }
+        assertTrue(report.maxMillis() >= previous);
+    }
+
+    private static <T> List<T> toList(Iterable<T> values) {
+        List<T> list = new ArrayList<>();
+        values.forEach(list::add);
+        return list;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

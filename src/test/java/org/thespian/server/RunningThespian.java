@@ -1,0 +1,28 @@
+package org.thespian.server;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.OptionalLong;
+import org.thespian.config.Config;
+import org.thespian.engine.Dice;
+
+/** A ThespianServer in the test's JVM on a free port, without telemetry, and a plaintext channel to it. */
+record RunningThespian(ThespianServer server, ManagedChannel channel) implements AutoCloseable {
+
+    static RunningThespian start(Config config, ServerLimits limits) throws IOException {
+        ThespianServer server = ThespianServer.start(0, config, Dice.of(OptionalLong.empty()),
+                TlsChannelCredentials.create(), Instrumentation.NONE, limits);
+        return new RunningThespian(server, Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
+                InsecureChannelCredentials.create()).build());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        channel.shutdownNow();
+        server.stop(Duration.ZERO);
+    }
+}
