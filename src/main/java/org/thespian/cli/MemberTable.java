@@ -3,6 +3,7 @@ package org.thespian.cli;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.thespian.cast.Cast;
 import org.thespian.cast.CastStage;
 import org.thespian.cast.CastStage.Running;
 import org.thespian.config.Peer;
@@ -30,6 +31,6 @@ final class MemberTable {
     }
 
     private static String peerName(Peer peer) {
-        return peer.port() == org.thespian.cast.Cast.MEMBER_PORT ? peer.host() : peer.host() + ":" + peer.port();
+        return peer.port() == Cast.MEMBER_PORT ? peer.host() : peer.host() + ":" + peer.port();
     }
 }

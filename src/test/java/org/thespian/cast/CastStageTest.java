@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
 import org.thespian.server.ServerLimits;
 import org.thespian.proto.Nothing;
@@ -94,11 +95,11 @@ class CastStageTest {
     void theDirectoryMapsMembersOnTheCastPortOnly() throws Exception {
         Cast cast = chain(List.of(7101, 7102, 7103, 7104));
         var directory = CastStage.directory(cast);
-        assertEquals(new org.thespian.config.Peer("127.0.0.1", 7102, false),
-                directory.apply(new org.thespian.config.Peer("orders", 6379, false)));
-        var elsewhere = new org.thespian.config.Peer("orders", 6380, false);
+        assertEquals(new Peer("127.0.0.1", 7102, false),
+                directory.apply(new Peer("orders", 6379, false)));
+        var elsewhere = new Peer("orders", 6380, false);
         assertEquals(elsewhere, directory.apply(elsewhere));
-        var tls = new org.thespian.config.Peer("orders", 6379, true);
+        var tls = new Peer("orders", 6379, true);
         assertEquals(tls, directory.apply(tls));
     }
 
