@@ -54,11 +54,11 @@ public final class CastStage {
      * error names the member.
      *
      * @param clientInterceptors what every peer call passes through (trace propagation), shared by all members
-     * @param peerTimeout        the deadline of a peer call whose request came without one, for all members
+     * @param shared             the peer timeout and the engine's CPU threads, for all members
      */
     public static CastStage start(Cast cast, ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            Duration peerTimeout, Function<Member, Role> roleOf) throws IOException {
-        Backstage backstage = Backstage.open(peerTls, clientInterceptors, peerTimeout, directory(cast));
+            ServerLimits shared, Function<Member, Role> roleOf) throws IOException {
+        Backstage backstage = Backstage.open(peerTls, clientInterceptors, shared, directory(cast));
         List<Running> running = new ArrayList<>();
         for (Member member : cast.members()) {
             Role role = roleOf.apply(member);

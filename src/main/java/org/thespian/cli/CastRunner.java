@@ -84,7 +84,7 @@ final class CastRunner {
                 process.environment());
         try {
             CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
-                    telemetry.instrumentation().clientInterceptors(), process.limits().peerTimeout(), member -> {
+                    telemetry.instrumentation().clientInterceptors(), process.limits(), member -> {
                         Settings own = checked.members().get(member.name());
                         return new CastStage.Role(
                                 withInterceptors(telemetry.instrumentationFor(member.name()), extraInterceptors.apply(member)),

@@ -2,7 +2,6 @@ package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
@@ -25,13 +24,13 @@ public final class Backstage implements AutoCloseable {
 
     /**
      * @param peerTls     the credentials for {@code https://} peers
-     * @param peerTimeout the deadline of a peer call whose request came without one (THESPIAN_PEER_TIMEOUT)
+     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT) and the engine's CPU threads, for every server
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            Duration peerTimeout, UnaryOperator<Peer> directory) {
-        return new Backstage(Scheduler.start(),
-                new GrpcPeerCaller(peerTls, clientInterceptors, peerTimeout, directory));
+            ServerLimits limits, UnaryOperator<Peer> directory) {
+        return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
+                new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout(), directory));
     }
 
     Scheduler scheduler() {

@@ -73,7 +73,7 @@ public final class ThespianServer {
     /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
     public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits) throws IOException {
-        Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits.peerTimeout(),
+        Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
                 UnaryOperator.identity());
         try {
             return start(port, config, dice, instrumentation, limits, backstage, Optional.of(backstage));

@@ -114,8 +114,9 @@ class CastParserTest {
         Path cast = dir.resolve("mine.cast.yaml");
         Files.writeString(cast, "name: m\nmembers:\n  - {name: api, port: 7002, config: bad.jsonc}\n");
         CastException error = assertThrows(CastException.class, () -> CastParser.parse(cast));
-        assertEquals(cast + ": member \"api\": config bad.jsonc: grpc_method_a.operations[0].Action: unknown action"
-                + " \"Slep\" (expected one of \"Sleep\", \"CallService\", \"Function\")", error.getMessage());
+        assertTrue(error.getMessage().startsWith(cast + ": member \"api\": config bad.jsonc:"
+                + " grpc_method_a.operations[0].Action: unknown action \"Slep\" (expected one of \"Sleep\""),
+                error.getMessage());
     }
 
     @Test

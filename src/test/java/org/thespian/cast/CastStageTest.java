@@ -105,7 +105,7 @@ class CastStageTest {
 
     private static CastStage start(Cast cast, Telemetry telemetry) throws IOException {
         return CastStage.start(cast, TlsChannelCredentials.create(), telemetry.instrumentation().clientInterceptors(),
-                ServerLimits.DEFAULT_PEER_TIMEOUT, member -> new CastStage.Role(telemetry.instrumentationFor(member.name()),
+                ServerLimits.defaults(), member -> new CastStage.Role(telemetry.instrumentationFor(member.name()),
                         Dice.of(OptionalLong.empty()), ServerLimits.defaults()));
     }
 

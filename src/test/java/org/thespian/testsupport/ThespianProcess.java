@@ -31,7 +31,8 @@ import org.thespian.proto.ThespianGrpc;
  */
 public final class ThespianProcess implements AutoCloseable {
 
-    private static final Duration STARTUP = Duration.ofSeconds(30);
+    /** A JVM starts in a second or two, but far slower on a machine whose cores other work keeps busy. */
+    private static final Duration STARTUP = Duration.ofSeconds(90);
 
     private final Process process;
     private final int port;
@@ -51,7 +52,14 @@ public final class ThespianProcess implements AutoCloseable {
 
     /** Starts the jar with exactly {@code env} (nothing inherited) plus PORT, unless env sets it. */
     public static ThespianProcess launch(Map<String, String> env, String... args) {
-        return launch(env, true, args);
+        return launch(List.of(), env, true, args);
+    }
+
+    /** Starts the jar on a JVM with {@code jvmOptions} (such as -Xmx64m) and waits until it is serving. */
+    public static ThespianProcess start(List<String> jvmOptions, Map<String, String> env) {
+        ThespianProcess thespian = launch(jvmOptions, env, true);
+        thespian.awaitServing();
+        return thespian;
     }
 
     /**
@@ -59,16 +67,19 @@ public final class ThespianProcess implements AutoCloseable {
      * would: once the pipe's buffer is full, every write to stdout blocks.
      */
     public static ThespianProcess startWithUnreadStdout(Map<String, String> env) {
-        ThespianProcess thespian = launch(env, false);
+        ThespianProcess thespian = launch(List.of(), env, false);
         thespian.awaitServing();
         return thespian;
     }
 
-    private static ThespianProcess launch(Map<String, String> env, boolean readStdout, String... args) {
+    private static ThespianProcess launch(List<String> jvmOptions, Map<String, String> env, boolean readStdout,
+            String... args) {
         Map<String, String> environment = new HashMap<>(env);
         environment.computeIfAbsent("PORT", ignored -> Integer.toString(freePort()));
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
+                "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().clear();
@@ -158,6 +169,14 @@ public final class ThespianProcess implements AutoCloseable {
     /** Sends SIGTERM, as Kubernetes and `docker stop` do. */
     public void terminate() {
         process.destroy();
+    }
+
+    /** Sends the signal of that name (TERM, INT, HUP, ...) with kill(1). */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -s " + name + " " + process.pid() + " failed");
+        }
     }
 
     private void awaitServing() {
