@@ -73,7 +73,7 @@ class CastIT {
         try (ThespianProcess process = ThespianProcess.launch(Map.of(), "demo")) {
             assertEquals(0, process.awaitExit(EXIT), process.stderr());
             List<String> stdout = process.stdout();
-            assertEquals(8, stdout.stream().filter(line -> line.matches("request \\d: (OK|INTERNAL: .*) in [\\d.]+ ms"))
+            assertEquals(8, stdout.stream().filter(line -> line.matches("request \\d: (OK|[A-Z_]+: .*) in [\\d.]+ ms"))
                     .count(), String.join("\n", stdout));
             int header = stdout.indexOf(stdout.stream().filter(line -> line.startsWith("service ")).findFirst()
                     .orElseThrow(() -> new AssertionError("no summary: " + stdout)));
