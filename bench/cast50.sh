@@ -2,7 +2,7 @@
 # A 50-member cast in one JVM (issue 10 item 2): start time, idle RSS and threads, then 1,000 req/s for 60 s
 # through a five-deep path, with RSS and threads under load and the time to stop.
 #
-#   mvn -B -q package && bash bench/cast50.sh [RATE] [DURATION_S]
+#   mvn -B -q package -DskipTests && bash bench/cast50.sh [RATE] [DURATION_S]
 #
 # The cast is ten chains of five members (m01 -> m02 -> ... -> m05, m06 -> ... -> m10, ...), each hop a 5 ms
 # sleep then a call to the next by name (http://mNN:6379); the load goes to m01, so every request crosses
