@@ -33,13 +33,18 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | load | admin | --version | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | load | admin | cast FILE | demo | --version | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
               validate     check CONFIG_JSON (or CONFIG_FILE) without serving: exit 0 with a summary, or 2
               schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
               load         drive load at a Thespian and report latency percentiles (load --help)
               admin        --target host:port get-config | set-config FILE | set-health SERVING|NOT_SERVING | stats
+              cast FILE    run every member of a .cast.yaml/.cast.json in this JVM; with --emit compose|kubernetes
+                           [--out PATH] [--otel-backend-address URL] [--loki-address URL] [--image IMAGE]
+                           write it for Compose or Kubernetes (docs/casts.md)
+              demo         run the built-in shop cast, send it a few requests, print traces and a summary;
+                           demo --serve keeps it running on ports 6379-6383
               --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
@@ -59,7 +64,7 @@ public final class Main {
     }
 
     /** The commands that take arguments of their own; the others take none. */
-    private static final Set<String> COMMANDS_WITH_ARGUMENTS = Set.of("load", "admin");
+    private static final Set<String> COMMANDS_WITH_ARGUMENTS = Set.of("load", "admin", "cast", "demo");
 
     static int run(String[] args, Map<String, String> env) {
         String command = args.length == 0 ? "serve" : args[0];
@@ -84,6 +89,10 @@ public final class Main {
                         System.console() != null);
             case "admin":
                 return AdminCommand.run(Arrays.copyOfRange(args, 1, args.length), env);
+            case "cast":
+                return CastCommand.run(List.of(args).subList(1, args.length), env);
+            case "demo":
+                return DemoCommand.run(List.of(args).subList(1, args.length), env);
             case "--version":
                 System.out.println(Version.text());
                 return EXIT_OK;
@@ -187,7 +196,7 @@ public final class Main {
      * Waits for SIGTERM (Kubernetes, docker stop), SIGINT (Ctrl-C) or SIGHUP (a closed terminal, some
      * supervisors), so that each ends in a drain and exit 0; returns the signal's name.
      */
-    private static String awaitStopSignal() {
+    static String awaitStopSignal() {
         CompletableFuture<String> signalled = new CompletableFuture<>();
         for (String name : STOP_SIGNALS) {
             try {
@@ -217,12 +226,12 @@ public final class Main {
         return text.toString().lines().findFirst().orElse("");
     }
 
-    private static int usageError(String message) {
+    static int usageError(String message) {
         System.err.println("thespian: " + message);
         return EXIT_USAGE;
     }
 
-    private static String rootMessage(Throwable error) {
+    static String rootMessage(Throwable error) {
         Throwable cause = error;
         while (cause.getCause() != null) {
             cause = cause.getCause();

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Method;
 import org.thespian.config.Peer;
@@ -46,6 +47,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
     private final Duration defaultTimeout;
+    private final UnaryOperator<Peer> directory;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     /**
@@ -53,9 +55,19 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
      * @param defaultTimeout the deadline of a call whose request came without one (THESPIAN_PEER_TIMEOUT)
      */
     public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout) {
+        this(tls, interceptors, defaultTimeout, UnaryOperator.identity());
+    }
+
+    /**
+     * @param directory where a configured peer really is, e.g. {@code http://checkout:6379} at a loopback port
+     *                  when the whole cast runs in one process
+     */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
+            UnaryOperator<Peer> directory) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
         this.defaultTimeout = defaultTimeout;
+        this.directory = directory;
     }
 
     @Override
@@ -161,7 +173,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         connect(peers);
     }
 
-    private ManagedChannel open(Peer peer) {
+    private ManagedChannel open(Peer configured) {
+        Peer peer = directory.apply(configured);
         ChannelCredentials credentials = peer.tls() ? tls : InsecureChannelCredentials.create();
         return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
                 .intercept(interceptors)

@@ -1,7 +1,6 @@
 package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.ClientInterceptor;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.thespian.config.Config;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.engine.ActionListener;
@@ -56,20 +56,18 @@ public final class ThespianServer {
     private final HealthControl health;
     private final Admission admission;
     private final HeapPressure heap;
-    private final GrpcPeerCaller peers;
-    private final Scheduler scheduler;
     private final Optional<ConfigWatcher> watcher;
+    private final Optional<Backstage> ownBackstage;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ThespianServer(Server server, HealthControl health, Admission admission, HeapPressure heap,
-            GrpcPeerCaller peers, Scheduler scheduler, Optional<ConfigWatcher> watcher) {
+            Optional<ConfigWatcher> watcher, Optional<Backstage> ownBackstage) {
         this.server = server;
         this.health = health;
         this.admission = admission;
         this.heap = heap;
-        this.peers = peers;
-        this.scheduler = scheduler;
         this.watcher = watcher;
+        this.ownBackstage = ownBackstage;
     }
 
     /** Binds {@code port} and starts serving, with the default limits. */
@@ -86,14 +84,34 @@ public final class ThespianServer {
     }
 
     /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
-    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options) throws IOException {
+        Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
+                UnaryOperator.identity());
+        try {
+            return start(port, config, dice, instrumentation, limits, options, backstage, Optional.of(backstage));
+        } catch (IOException e) {
+            backstage.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts one of several servers of this process (a cast's members) that share {@code backstage}; stopping
+     * this server leaves the backstage open for the others.
+     */
+    public static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
+            ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
+        return start(port, config, dice, instrumentation, limits, options, backstage, Optional.empty());
+    }
+
+    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
+    private static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
+            ServerLimits limits, RuntimeOptions options, Backstage backstage, Optional<Backstage> owned)
+            throws IOException {
         RuntimeEvents events = instrumentation.runtimeEvents();
-        Scheduler scheduler = Scheduler.start(limits.engine().cpuThreads());
-        List<ClientInterceptor> clientInterceptors = new ArrayList<>(instrumentation.clientInterceptors());
-        clientInterceptors.add(new RequestMetadataForwarding());
-        GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout());
+        Scheduler scheduler = backstage.scheduler();
+        GrpcPeerCaller peers = backstage.peers();
         ActionListener listener = new RequestContextListener(instrumentation.actionListener());
         Engine engine = new Engine(scheduler, peers, listener, limits.engine());
         HealthControl health = new HealthControl(events);
@@ -148,14 +166,12 @@ public final class ThespianServer {
         } catch (IOException e) {
             server.shutdownNow();
             heap.close();
-            peers.close();
-            scheduler.close();
             throw e;
         }
         peers.connect(config.config().peers());
         health.set(ServingStatus.SERVING);
         events.configChanged(1, config.origin());
-        return new ThespianServer(server, health, admission, heap, peers, scheduler, watcher);
+        return new ThespianServer(server, health, admission, heap, watcher, owned);
     }
 
     /** The admin service behind the token check (if there is a token), inside telemetry. */
@@ -218,8 +234,7 @@ public final class ThespianServer {
             }
         } finally {
             heap.close();
-            peers.close();
-            scheduler.close();
+            ownBackstage.ifPresent(Backstage::close);
         }
     }
 }
