@@ -14,7 +14,7 @@ COPY src/main ./src/main
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q package -DskipTests
 
 # ---- runtime: a JRE and the jar, as an unprivileged user ----
-FROM eclipse-temurin:17.0.19_10-jre-noble
+FROM eclipse-temurin:17.0.20.1_1-jre-noble
 RUN groupadd --system --gid 10001 thespian \
  && useradd --system --uid 10001 --gid thespian --home-dir /app --no-create-home --shell /usr/sbin/nologin thespian
 WORKDIR /app

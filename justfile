@@ -1,6 +1,6 @@
 # Thespian: from clone to a trace in Grafana. `just` alone lists these recipes.
 # Needs: JDK 17 + Maven (build, local processes), Docker with Compose v2 (stack, images),
-# grpcurl (ping). Install just with `npm i -g rust-just` if your system has none.
+# grpcurl or buf (ping, load). Install both from npm if your system has neither: `npm i -g rust-just @bufbuild/buf`.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
@@ -20,7 +20,7 @@ default:
 
 # Build the shaded jar target/thespian.jar (no tests).
 build:
-    mvn -B -q package
+    mvn -B -q package -DskipTests
 
 # Build the jar and run every test.
 test:
@@ -80,17 +80,14 @@ demo-up:
 demo-down:
     docker compose -f {{demo}} down
 
-# Call a method on a thespian, discovering it through server reflection.
-ping port="6379" method="A":
-    grpcurl -plaintext localhost:{{port}} thespian.Thespian/{{method}}
+# Call a method on a thespian, discovering it through server reflection (grpcurl, or `buf curl` without it).
+ping port="6379" method="A": (_call port method "" "1")
 
 # Call a method on a thespian without reflection, from proto/thespian.proto.
-ping-proto port="6379" method="A":
-    grpcurl -plaintext -proto proto/thespian.proto localhost:{{port}} thespian.Thespian/{{method}}
+ping-proto port="6379" method="A": (_call port method "proto/thespian.proto" "1")
 
-# Call a method COUNT times (errors included) to give the dashboards some traffic.
-load count="200" port="6379" method="A":
-    for _ in $(seq {{count}}); do grpcurl -plaintext -proto proto/thespian.proto localhost:{{port}} thespian.Thespian/{{method}} >/dev/null || true; done
+# Call a method COUNT times to give the dashboards some traffic; fails when no call succeeds.
+load count="200" port="6379" method="A": (_call port method "proto/thespian.proto" count)
 
 # Send one log record over OTLP/HTTP to the collector, which passes it on to Loki (the second log path).
 otlp-log message="hello from OTLP" service="otlp-demo":
@@ -102,6 +99,44 @@ otlp-log message="hello from OTLP" service="otlp-demo":
 # Remove build output.
 clean:
     mvn -B -q clean
+
+# Call thespian.Thespian/METHOD on localhost:PORT COUNT times, with grpcurl or else `buf curl`; SCHEMA is a
+# proto file, or "" to use server reflection. One call shows the answer and exits as the client did; more
+# calls print a tally and fail only when none succeeded (failures by chance are part of the traffic).
+[private]
+_call port method schema count:
+    #!/usr/bin/env bash
+    set -uo pipefail
+    schema={{quote(schema)}}
+    count={{quote(count)}}
+    if ! [[ $count =~ ^[1-9][0-9]*$ ]]; then
+      echo "COUNT must be a whole number of at least 1, got \"$count\"" >&2
+      exit 2
+    fi
+    if command -v grpcurl >/dev/null 2>&1; then
+      call=(grpcurl -plaintext)
+      [[ -z $schema ]] || call+=(-proto "$schema")
+      call+=(localhost:{{port}} thespian.Thespian/{{method}})
+    elif command -v buf >/dev/null 2>&1; then
+      call=(buf curl --protocol grpc --http2-prior-knowledge)
+      [[ -z $schema ]] || call+=(--schema "$schema")
+      call+=(http://localhost:{{port}}/thespian.Thespian/{{method}})
+    else
+      echo "calling a thespian needs grpcurl or buf on the PATH: npm i -g @bufbuild/buf" >&2
+      exit 127
+    fi
+    if (( count == 1 )); then
+      exec "${call[@]}"
+    fi
+    ok=0
+    for _ in $(seq "$count"); do
+      if "${call[@]}" >/dev/null 2>&1; then ok=$((ok + 1)); fi
+    done
+    echo "$count calls of thespian.Thespian/{{method}} on localhost:{{port}}: $ok OK, $((count - ok)) failed"
+    if (( ok == 0 )); then
+      echo "no call succeeded: is a thespian listening on localhost:{{port}}? (\`just ping {{port}} {{method}}\` shows why)" >&2
+      exit 1
+    fi
 
 # The client's CONFIG_JSON: instrumentation/local/client.json aimed at ADDRESS:PORT.
 [private]

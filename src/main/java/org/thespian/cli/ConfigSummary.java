@@ -3,10 +3,14 @@ package org.thespian.cli;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.thespian.config.Action;
+import org.thespian.config.CallPolicy;
 import org.thespian.config.Config;
+import org.thespian.config.FailureCode;
 import org.thespian.config.Function;
+import org.thespian.config.Latency;
 import org.thespian.config.Method;
 import org.thespian.config.Operation;
 
@@ -25,46 +29,82 @@ final class ConfigSummary {
         return String.join("; ", parts);
     }
 
-    private static String describe(Function function) {
+    static String describe(Function function) {
         Tally tally = new Tally();
-        long longestSleepMs = tally.add(function);
+        double medianMs = tally.add(function);
         String text = "\"" + function.tracingName() + "\" (" + tally.actions + " actions, "
-                + longestSleepMs + " ms of sleeps on the longest path";
+                + String.format(Locale.ROOT, "%.0f", medianMs) + " ms of sleeps and CPU on the longest path"
+                + (tally.drawn ? " at the median" : "");
         if (!tally.peers.isEmpty()) {
             text += ", calls " + String.join(", ", tally.peers);
+        }
+        if (!tally.traits.isEmpty()) {
+            text += ", " + String.join(", ", tally.traits);
         }
         return text + ")";
     }
 
-    /** Counts actions and collects peers; {@link #add} returns the sleep time along the slowest branch. */
-    private static final class Tally implements Action.Visitor<Long> {
+    /**
+     * Counts actions and collects peers and notable behaviours; {@link #add} returns the median time along
+     * the slowest branch.
+     */
+    private static final class Tally implements Action.Visitor<Double> {
         int actions;
+        boolean drawn;
         final Set<String> peers = new LinkedHashSet<>();
+        final Set<String> traits = new LinkedHashSet<>();
 
-        long add(Action action) {
+        double add(Action action) {
             actions++;
             return action.accept(this);
         }
 
         @Override
-        public Long sleep(Action.Sleep sleep) {
-            return sleep.durationMs();
+        public Double sleep(Action.Sleep sleep) {
+            sleep.failure().ifPresent(failure -> traits.add("fails "
+                    + (failure.codeWeights().isEmpty() ? FailureCode.INTERNAL : failure.codeWeights().keySet())
+                    + (failure.atStart() ? " at start" : "")));
+            return median(sleep.latency());
         }
 
         @Override
-        public Long callService(Action.CallService call) {
-            peers.add(call.peer().display() + "/" + call.method().name());
-            return 0L;
+        public Double callService(Action.CallService call) {
+            CallPolicy policy = call.policy();
+            String suffix = (policy.waitForAnswer() ? "" : " without waiting")
+                    + (policy.retries().maxAttempts() > 1 ? " up to " + policy.retries().maxAttempts() + " times" : "")
+                    + (policy.repeat().times() > 1 ? " x" + policy.repeat().times() : "")
+                    + (policy.probability().isPresent() ? " with probability " + policy.probability().getAsDouble() : "")
+                    + (policy.timeoutMs().isPresent() ? " within " + policy.timeoutMs().getAsLong() + " ms" : "");
+            peers.add(call.peer().display() + "/" + call.method().name() + suffix);
+            return 0.0;
         }
 
         @Override
-        public Long function(Function function) {
-            long total = 0;
+        public Double cpu(Action.Cpu cpu) {
+            traits.add("burns CPU");
+            return median(cpu.latency());
+        }
+
+        @Override
+        public Double memory(Action.Memory memory) {
+            traits.add(memory.holdMs().isPresent() ? "holds memory" : "leaks memory");
+            return 0.0;
+        }
+
+        @Override
+        public Double function(Function function) {
+            function.resource().ifPresent(resource -> traits.add("uses resource " + resource.name()));
+            double total = 0;
             for (Operation operation : function.operations()) {
                 // A group takes as long as its slowest action; a single action is a group of one.
-                total += operation.actions().stream().mapToLong(this::add).max().orElse(0);
+                total += operation.actions().stream().mapToDouble(this::add).max().orElse(0);
             }
             return total;
+        }
+
+        private double median(Latency latency) {
+            drawn |= !(latency instanceof Latency.Fixed);
+            return latency.quantileMs(0.5);
         }
     }
 }

@@ -21,7 +21,7 @@ import org.thespian.telemetry.logging.LoggingSetup;
 import sun.misc.Signal;
 
 /**
- * {@code java -jar thespian.jar [serve|healthcheck|help]}. User mistakes end in one clear line on stderr and
+ * {@code java -jar thespian.jar [serve|healthcheck|validate|--version|help]}. User mistakes end in one clear line on stderr and
  * exit code 2, before any port is bound.
  */
 public final class Main {
@@ -31,16 +31,19 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | schema | load | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | load | --version | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
+              validate     check CONFIG_JSON (or CONFIG_FILE) without serving: exit 0 with a summary, or 2
               schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
               load         drive load at a Thespian and report latency percentiles (load --help)
+              --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_PEER_TIMEOUT (30s), THESPIAN_MAX_IN_FLIGHT (from the heap),
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
               THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
+              THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter of the heap),
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -64,11 +67,16 @@ public final class Main {
                 } catch (Settings.InvalidSetting e) {
                     return usageError(e.getMessage());
                 }
+            case "validate":
+                return Validate.run(env, System.out, System.err);
             case "schema":
                 return SchemaCommand.run(System.out);
             case "load":
                 return LoadCommand.run(List.of(args).subList(1, args.length), System.out, System.err,
                         System.console() != null);
+            case "--version":
+                System.out.println(Version.text());
+                return EXIT_OK;
             case "help":
             case "--help":
             case "-h":

@@ -49,6 +49,7 @@ public record Settings(
     static final String DEFAULT_SERVICE_NAME = "thespian";
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,12})(ms|s|m|)");
+    private static final long MEGABYTE = 1024 * 1024;
 
     /** A user mistake in the environment. */
     public static final class InvalidSetting extends Exception {
@@ -99,7 +100,11 @@ public record Settings(
                 (int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_PER_REQUEST",
                         EngineLimits.DEFAULT_MAX_ACTIONS_PER_REQUEST, 1, Integer.MAX_VALUE),
                 (int) wholeNumber(env, "THESPIAN_MAX_BACKGROUND_CALLS",
-                        EngineLimits.DEFAULT_MAX_BACKGROUND_CALLS, 0, Integer.MAX_VALUE));
+                        EngineLimits.DEFAULT_MAX_BACKGROUND_CALLS, 0, Integer.MAX_VALUE),
+                (int) wholeNumber(env, "THESPIAN_CPU_THREADS", EngineLimits.defaultCpuThreads(), 1,
+                        EngineLimits.defaultCpuThreads()),
+                wholeNumber(env, "THESPIAN_MEMORY_CAP_MB", EngineLimits.defaultMemoryCapBytes() / MEGABYTE, 0,
+                        Runtime.getRuntime().maxMemory() / MEGABYTE) * MEGABYTE);
     }
 
     static int port(Map<String, String> env) throws InvalidSetting {

@@ -3,12 +3,14 @@ package org.thespian.config;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 /**
- * Something a Thespian does: sleep (and maybe fail), call a peer, or run a nested function. Code that treats
- * each kind differently goes through {@link #accept}, so a new kind that some place forgets does not compile.
+ * Something a Thespian does: sleep (and maybe fail), call a peer, burn CPU, hold memory, or run a nested
+ * function. Code that treats each kind differently goes through {@link #accept}, so a new kind that some
+ * place forgets does not compile.
  */
-public sealed interface Action permits Action.Sleep, Action.CallService, Function {
+public sealed interface Action permits Action.Sleep, Action.CallService, Action.Cpu, Action.Memory, Function {
 
     /** The name of this action in traces, logs and error messages. */
     String tracingName();
@@ -25,13 +27,17 @@ public sealed interface Action permits Action.Sleep, Action.CallService, Functio
         R callService(CallService call);
 
         R function(Function function);
+
+        R cpu(Cpu cpu);
+
+        R memory(Memory memory);
     }
 
     /**
-     * Waits {@code durationMs} without holding a thread; with a {@link FailureChance}, draws a uniform number
-     * in [0,1) and fails when it is below the chance.
+     * Waits a time drawn from {@code latency} without holding a thread; with a {@link FailureChance}, draws a
+     * uniform number in [0,1) and fails when it is below the chance.
      */
-    record Sleep(String tracingName, long durationMs, Optional<FailureChance> failure, Map<String, String> attributes)
+    record Sleep(String tracingName, Latency latency, Optional<FailureChance> failure, Map<String, String> attributes)
             implements Action {
 
         public Sleep {
@@ -40,7 +46,7 @@ public sealed interface Action permits Action.Sleep, Action.CallService, Functio
 
         /** The original's Sleep: a duration and maybe a chance of failing with INTERNAL. */
         public Sleep(String tracingName, long durationMs, OptionalDouble failureChance) {
-            this(tracingName, durationMs,
+            this(tracingName, new Latency.Fixed(durationMs),
                     failureChance.isPresent() ? Optional.of(FailureChance.of(failureChance.getAsDouble()))
                             : Optional.empty(),
                     Map.of());
@@ -72,6 +78,34 @@ public sealed interface Action permits Action.Sleep, Action.CallService, Functio
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.callService(this);
+        }
+    }
+
+    /** Burns real CPU for a time drawn from {@code latency}, on a pool no larger than the cores. */
+    record Cpu(String tracingName, Latency latency, Map<String, String> attributes) implements Action {
+        public Cpu {
+            attributes = Attributes.copy(attributes);
+        }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.cpu(this);
+        }
+    }
+
+    /**
+     * Allocates and touches {@code megabytes} MiB (0 or more) of heap and releases them after {@code holdMs}; with no
+     * {@code holdMs} ({@code "forever"}) never: a leak, up to the memory cap.
+     */
+    record Memory(String tracingName, int megabytes, OptionalLong holdMs, Map<String, String> attributes)
+            implements Action {
+        public Memory {
+            attributes = Attributes.copy(attributes);
+        }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.memory(this);
         }
     }
 }

@@ -58,6 +58,16 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
             }
 
             @Override
+            public Void cpu(Action.Cpu cpu) {
+                return null;
+            }
+
+            @Override
+            public Void memory(Action.Memory memory) {
+                return null;
+            }
+
+            @Override
             public Void function(Function function) {
                 for (Operation operation : function.operations()) {
                     operation.actions().forEach(child -> collectPeers(child, peers));

@@ -9,6 +9,7 @@ import java.util.stream.Stream;
  */
 public final class ConfigException extends Exception {
 
+    private final String origin;
     private final String path;
     private final String problem;
 
@@ -18,6 +19,7 @@ public final class ConfigException extends Exception {
 
     private ConfigException(String origin, String path, String problem) {
         super(Stream.of(origin, path, problem).filter(part -> !part.isEmpty()).collect(Collectors.joining(": ")));
+        this.origin = origin;
         this.path = path;
         this.problem = problem;
     }
@@ -25,6 +27,11 @@ public final class ConfigException extends Exception {
     /** This error as reported for a config from {@code origin}, e.g. {@code CONFIG_FILE x.jsonc}: same path, prefixed message. */
     public ConfigException withOrigin(String origin) {
         return new ConfigException(origin, path, problem);
+    }
+
+    /** This error with advice on what probably caused it, e.g. {@code ...: got x (did the shell remove quotes?)}. */
+    ConfigException withHint(String hint) {
+        return new ConfigException(origin, path, problem + " (" + hint + ")");
     }
 
     /** The JSON path of the offending value, e.g. {@code grpc_method_a.operations[1].Action.Sleep.duration_ms}. */

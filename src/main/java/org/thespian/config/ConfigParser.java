@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
@@ -20,10 +21,12 @@ public final class ConfigParser {
     private static final List<String> FUNCTION_KEYS = List.of("tracing_name", "operations", "resource", "attributes");
     private static final List<String> FUNCTION_REQUIRED = List.of("tracing_name", "operations");
     private static final List<String> OPERATIONS = List.of("Action", "ConcurrentActions");
-    private static final List<String> ACTIONS = List.of("Sleep", "CallService", "Function");
-    private static final List<String> SLEEP_KEYS = List.of("tracing_name", "duration_ms", "failure_chance",
+    private static final List<String> ACTIONS = List.of("Sleep", "CallService", "Function", "Cpu", "Memory");
+    private static final List<String> SLEEP_KEYS = List.of("tracing_name", "duration_ms", "latency", "failure_chance",
             "failure_codes", "failure_message", "fail_at", "attributes");
-    private static final List<String> SLEEP_REQUIRED = List.of("tracing_name", "duration_ms");
+    private static final List<String> CPU_KEYS = List.of("tracing_name", "duration_ms", "latency", "attributes");
+    private static final List<String> MEMORY_KEYS = List.of("tracing_name", "megabytes", "hold_ms", "attributes");
+    private static final List<String> MEMORY_REQUIRED = List.of("tracing_name", "megabytes", "hold_ms");
     private static final List<String> CALL_KEYS = List.of("service_address", "service_port", "grpc_method",
             "tracing_name", "timeout_ms", "retries", "probability", "repeat", "wait", "attributes");
     private static final List<String> CALL_REQUIRED = List.of("service_address", "service_port", "grpc_method");
@@ -109,18 +112,55 @@ public final class ConfigParser {
                 return sleep(action.getValue());
             case "CallService":
                 return callService(action.getValue());
+            case "Cpu":
+                return cpu(action.getValue());
+            case "Memory":
+                return memory(action.getValue());
             default: // "Function": variant() admits only ACTIONS
                 return function(action.getValue());
         }
     }
 
     private static Action.Sleep sleep(JsonValue value) throws ConfigException {
-        value.checkObject(SLEEP_KEYS, SLEEP_REQUIRED);
+        value.checkObject(SLEEP_KEYS, List.of("tracing_name"));
         return new Action.Sleep(
                 value.get("tracing_name").nonBlankString(),
-                value.get("duration_ms").nonNegativeLong(),
+                latency(value),
                 FailureParser.failure(value),
                 attributes(value));
+    }
+
+    private static Action.Cpu cpu(JsonValue value) throws ConfigException {
+        value.checkObject(CPU_KEYS, List.of("tracing_name"));
+        return new Action.Cpu(value.get("tracing_name").nonBlankString(), latency(value), attributes(value));
+    }
+
+    private static Action.Memory memory(JsonValue value) throws ConfigException {
+        value.checkObject(MEMORY_KEYS, MEMORY_REQUIRED);
+        JsonValue hold = value.get("hold_ms");
+        boolean forever = hold.node().isTextual() && hold.node().asText().equals("forever");
+        if (!forever && !hold.node().isIntegralNumber()) {
+            throw hold.expected("a whole number of milliseconds or \"forever\"");
+        }
+        return new Action.Memory(
+                value.get("tracing_name").nonBlankString(),
+                value.get("megabytes").wholeNumber(0, Integer.MAX_VALUE),
+                forever ? OptionalLong.empty() : OptionalLong.of(hold.nonNegativeLong()),
+                attributes(value));
+    }
+
+    /** {@code duration_ms} (a fixed time) or {@code latency} (a distribution): exactly one of the two. */
+    private static Latency latency(JsonValue action) throws ConfigException {
+        JsonValue duration = action.get("duration_ms");
+        JsonValue latency = action.get("latency");
+        boolean hasDuration = action.node().has("duration_ms");
+        if (hasDuration && !latency.isAbsent()) {
+            throw action.error("expected either \"duration_ms\" or \"latency\", not both");
+        }
+        if (!hasDuration && latency.isAbsent()) {
+            throw action.error("missing required key \"duration_ms\" (or \"latency\")");
+        }
+        return hasDuration ? new Latency.Fixed(duration.nonNegativeLong()) : LatencyParser.parse(latency);
     }
 
     private static Action.CallService callService(JsonValue value) throws ConfigException {

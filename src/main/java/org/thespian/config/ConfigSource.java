@@ -38,13 +38,28 @@ public final class ConfigSource {
             throw new ConfigException("", "set only one of " + CONFIG_JSON + " and " + CONFIG_FILE + ", not both");
         }
         if (!json.isBlank()) {
-            return load(CONFIG_JSON, () -> json);
+            try {
+                return load(CONFIG_JSON, () -> json);
+            } catch (ConfigException e) {
+                throw withoutQuotes(json) ? e.withHint(SHELL_QUOTING_HINT) : e;
+            }
         }
         if (!file.isBlank()) {
             return load(CONFIG_FILE + " " + file, () -> read(Path.of(file)));
         }
         return new LoadedConfig(Config.empty(), DEFAULTS);
     }
+
+    /**
+     * JSON with members but without a double quote anywhere is what a shell leaves of
+     * {@code CONFIG_JSON={"grpc_method_a":null}}: it took the quotes as its own.
+     */
+    private static boolean withoutQuotes(String json) {
+        return json.indexOf('"') < 0 && json.indexOf(':') >= 0;
+    }
+
+    static final String SHELL_QUOTING_HINT = "CONFIG_JSON has no double quotes at all: did the shell remove them?"
+            + " Put the whole JSON in single quotes: CONFIG_JSON='{\"grpc_method_a\": null}'";
 
     private interface Text {
         String read() throws ConfigException;

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 
 /** Turns config text into a JSON tree, reporting syntax errors with line, column and (when known) JSON path. */
 final class JsonDocument {
@@ -44,13 +45,13 @@ final class JsonDocument {
     /** The root value of {@code text}, which must hold exactly one JSON value. */
     static JsonValue read(String text) throws ConfigException {
         try (JsonParser parser = MAPPER.createParser(text)) {
-            return read(parser);
+            return read(parser, text);
         } catch (IOException e) {
             throw new UncheckedIOException("reading from a string has no I/O to fail", e);
         }
     }
 
-    private static JsonValue read(JsonParser parser) throws IOException, ConfigException {
+    private static JsonValue read(JsonParser parser, String text) throws IOException, ConfigException {
         try {
             JsonNode root = MAPPER.readTree(parser);
             if (root == null) {
@@ -63,8 +64,78 @@ final class JsonDocument {
         } catch (JsonProcessingException e) {
             // Nesting-limit errors carry no location of their own.
             JsonLocation location = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
-            throw syntaxError(parser, location, e.getOriginalMessage());
+            throw syntaxError(parser, text, location, e.getOriginalMessage());
         }
+    }
+
+    /** Jackson's message, unless a common slip is plain to see at {@code location}: then that slip, by name. */
+    private static ConfigException syntaxError(JsonParser parser, String text, JsonLocation location, String problem) {
+        int offset = (int) location.getCharOffset();
+        Optional<TextPosition> comma = trailingCommaBefore(text, offset);
+        if (comma.isPresent()) {
+            return slip(parser, comma.get().line(), comma.get().column(), "trailing comma (JSON allows no comma after the last "
+                    + (text.charAt(offset) == '}' ? "member" : "element") + ")");
+        }
+        Optional<String> bareName = problem.contains("double-quote to start field name") ? wordAt(text, offset)
+                : Optional.empty();
+        if (bareName.isPresent()) {
+            return slip(parser, location.getLineNr(), location.getColumnNr(),
+                    "the name " + bareName.get() + " is not in double quotes (write \"" + bareName.get() + "\")");
+        }
+        return syntaxError(parser, location, problem);
+    }
+
+    /** A slip is reported with the path of the object or array it is in, not of the member before it. */
+    private static ConfigException slip(JsonParser parser, int line, int column, String problem) {
+        return new ConfigException(pathOf(parser.getParsingContext().getParent()),
+                String.format("invalid JSON at line %d, column %d: %s", line, column, problem));
+    }
+
+    private record TextPosition(int line, int column) {
+    }
+
+    /**
+     * The comma before the closing bracket at {@code offset}, when only blanks and {@code //} comments lie between
+     * them. Jackson reports such a comma as a missing name or value at the bracket.
+     */
+    private static Optional<TextPosition> trailingCommaBefore(String text, int offset) {
+        if (offset < 0 || offset >= text.length() || (text.charAt(offset) != '}' && text.charAt(offset) != ']')) {
+            return Optional.empty();
+        }
+        String[] lines = text.substring(0, offset).split("\n", -1);
+        for (int line = lines.length - 1; line >= 0; line--) {
+            String code = withoutLineComment(lines[line]).stripTrailing();
+            if (!code.isEmpty()) {
+                return code.endsWith(",") ? Optional.of(new TextPosition(line + 1, code.length())) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A line up to its {@code //} comment, if any; a {@code //} inside a string is text. */
+    private static String withoutLineComment(String line) {
+        boolean inString = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (inString && c == '\\') {
+                i++;
+            } else if (c == '"') {
+                inString = !inString;
+            } else if (!inString && line.startsWith("//", i)) {
+                return line.substring(0, i);
+            }
+        }
+        return line;
+    }
+
+    /** The bare word (letters, digits, {@code _ - .}) that starts at {@code offset}, as a quote-stripping shell leaves names. */
+    private static Optional<String> wordAt(String text, int offset) {
+        int end = offset;
+        while (end < text.length() && (Character.isLetterOrDigit(text.charAt(end)) || "_-.".indexOf(text.charAt(end)) >= 0)) {
+            end++;
+        }
+        return end > offset && Character.isLetter(text.charAt(offset)) ? Optional.of(text.substring(offset, end))
+                : Optional.empty();
     }
 
     private static ConfigException syntaxError(JsonParser parser, JsonLocation location, String problem) {

@@ -1,5 +1,6 @@
 package org.thespian.engine;
 
+import java.util.function.Function;
 import org.thespian.config.Action;
 
 /**
@@ -13,15 +14,20 @@ public interface ActionListener {
 
     ActionScope begin(ActionScope parent, Action action);
 
-    ActionListener NONE = new ActionListener() {
-        @Override
-        public ActionScope requestScope() {
-            return ActionScope.NONE;
-        }
+    ActionListener NONE = scopes(action -> ActionScope.NONE);
 
-        @Override
-        public ActionScope begin(ActionScope parent, Action action) {
-            return ActionScope.NONE;
-        }
-    };
+    /** A listener with no request scope of its own that gives each action the scope {@code scopeOf} makes. */
+    static ActionListener scopes(Function<Action, ActionScope> scopeOf) {
+        return new ActionListener() {
+            @Override
+            public ActionScope requestScope() {
+                return ActionScope.NONE;
+            }
+
+            @Override
+            public ActionScope begin(ActionScope parent, Action action) {
+                return scopeOf.apply(action);
+            }
+        };
+    }
 }

@@ -19,6 +19,10 @@ public interface ActionScope {
     default void rolled(double chance, double roll) {
     }
 
+    /** A Sleep or Cpu action drew {@code millis} from its latency. */
+    default void drew(double millis) {
+    }
+
     /** A call with a {@code probability} rolled against it and was not made. */
     default void skipped() {
     }

@@ -8,6 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.thespian.config.Action;
 import org.thespian.config.Action.CallService;
+import org.thespian.config.Action.Cpu;
+import org.thespian.config.Action.Memory;
 import org.thespian.config.Action.Sleep;
 import org.thespian.config.FailureCode;
 import org.thespian.config.Function;
@@ -28,6 +30,7 @@ public final class Engine {
     private final ActionListener listener;
     private final EngineLimits limits;
     private final BackgroundCalls background;
+    private final MemoryPressure memory;
     /** Permits per resource; a config reloaded with the same resource keeps its queue. */
     private final ConcurrentHashMap<Resource, Bulkhead> bulkheads = new ConcurrentHashMap<>();
 
@@ -37,6 +40,7 @@ public final class Engine {
         this.listener = listener;
         this.limits = limits;
         this.background = new BackgroundCalls(limits.maxBackgroundCalls());
+        this.memory = new MemoryPressure(limits.memoryCapBytes());
     }
 
     /** Fire-and-forget calls dropped so far because THESPIAN_MAX_BACKGROUND_CALLS were in flight. */
@@ -113,6 +117,16 @@ public final class Engine {
         }
 
         @Override
+        public CompletableFuture<Void> cpu(Cpu cpu) {
+            return CpuBurn.start(cpu, key, scope, execution, scheduler);
+        }
+
+        @Override
+        public CompletableFuture<Void> memory(Memory hold) {
+            return MemoryHold.start(hold, memory, scheduler);
+        }
+
+        @Override
         public CompletableFuture<Void> function(Function function) {
             List<Operation> operations = function.operations();
             Supplier<CompletableFuture<Void>> body = () -> Sequence.run(operations.size(),
@@ -143,14 +157,20 @@ public final class Engine {
 
     /** Unwraps what CompletableFuture wrapped; anything but an ActionFailure is a bug, reported at the action. */
     public static ActionFailure failureOf(Throwable error, Action action) {
-        Throwable cause = error;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
+        Throwable cause = unwrap(error);
         if (cause instanceof ActionFailure failure) {
             return failure;
         }
         return ActionFailure.at(action, "internal error: " + cause);
+    }
+
+    /** What CompletableFuture wrapped in CompletionExceptions. */
+    static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     static long childKey(long parentKey, int index) {

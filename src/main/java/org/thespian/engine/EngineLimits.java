@@ -6,19 +6,40 @@ package org.thespian.engine;
  *
  * @param maxActionsPerRequest actions one request may start before it fails with RESOURCE_EXHAUSTED
  * @param maxBackgroundCalls   fire-and-forget calls in flight at once; past it, new ones are dropped
+ * @param cpuThreads           threads that burn CPU for Cpu actions, at most the cores
+ * @param memoryCapBytes       heap that Memory actions may hold at once
  */
-public record EngineLimits(int maxActionsPerRequest, int maxBackgroundCalls) {
+public record EngineLimits(int maxActionsPerRequest, int maxBackgroundCalls, int cpuThreads, long memoryCapBytes) {
 
     public static final int DEFAULT_MAX_ACTIONS_PER_REQUEST = 100_000;
     public static final int DEFAULT_MAX_BACKGROUND_CALLS = 10_000;
 
-    public static final EngineLimits DEFAULT =
-            new EngineLimits(DEFAULT_MAX_ACTIONS_PER_REQUEST, DEFAULT_MAX_BACKGROUND_CALLS);
+    public static final EngineLimits DEFAULT = new EngineLimits(DEFAULT_MAX_ACTIONS_PER_REQUEST,
+            DEFAULT_MAX_BACKGROUND_CALLS, defaultCpuThreads(), defaultMemoryCapBytes());
 
     public EngineLimits {
-        if (maxActionsPerRequest < 1 || maxBackgroundCalls < 0) {
+        if (maxActionsPerRequest < 1 || maxBackgroundCalls < 0 || cpuThreads < 1 || memoryCapBytes < 0) {
             throw new IllegalArgumentException("limits out of range: " + maxActionsPerRequest + ", "
-                    + maxBackgroundCalls);
+                    + maxBackgroundCalls + ", " + cpuThreads + ", " + memoryCapBytes);
         }
+    }
+
+    /** The same limits with room for {@code maxActionsPerRequest} actions per request. */
+    public EngineLimits withMaxActionsPerRequest(int max) {
+        return new EngineLimits(max, maxBackgroundCalls, cpuThreads, memoryCapBytes);
+    }
+
+    /** The same limits with room for {@code max} fire-and-forget calls in flight. */
+    public EngineLimits withMaxBackgroundCalls(int max) {
+        return new EngineLimits(maxActionsPerRequest, max, cpuThreads, memoryCapBytes);
+    }
+
+    public static int defaultCpuThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** A quarter of the maximum heap: enough to show pressure, far from an OutOfMemoryError. */
+    public static long defaultMemoryCapBytes() {
+        return Runtime.getRuntime().maxMemory() / 4;
     }
 }

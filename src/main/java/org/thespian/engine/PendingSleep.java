@@ -4,7 +4,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.thespian.config.Action.Sleep;
 import org.thespian.config.FailureChance;
 import org.thespian.config.FailureCode;
@@ -37,15 +36,16 @@ final class PendingSleep implements Runnable {
         this.unregister = execution.onCancel(this::cancel);
     }
 
-    /** Sleeps; a 0 ms sleep finishes on the calling thread, without a timer. */
+    /** Sleeps for a drawn time; a 0 ms sleep finishes on the calling thread, without a timer. */
     static CompletableFuture<Void> start(Sleep sleep, long key, ActionScope scope, Execution execution,
             Scheduler scheduler) {
         PendingSleep pending = new PendingSleep(sleep, key, scope, execution);
         boolean failsFirst = sleep.failure().map(FailureChance::atStart).orElse(false);
-        if (sleep.durationMs() == 0 || failsFirst && pending.verdict.isPresent()) {
+        long nanos = Draw.nanos(sleep.latency(), key, execution, scope);
+        if (nanos == 0 || failsFirst && pending.verdict.isPresent()) {
             pending.run();
         } else {
-            pending.timeout = scheduler.schedule(pending, TimeUnit.MILLISECONDS.toNanos(sleep.durationMs()));
+            pending.timeout = scheduler.schedule(pending, nanos);
             if (pending.done.isDone()) {
                 pending.timeout.cancel(false);
             }

@@ -17,8 +17,9 @@ public final class Scheduler implements AutoCloseable {
 
     private final ScheduledThreadPoolExecutor timer;
     private final ForkJoinPool continuations;
+    private final CpuPool cpu;
 
-    private Scheduler(int threads) {
+    private Scheduler(int threads, int cpuThreads) {
         timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "thespian-timer");
             thread.setDaemon(true);
@@ -30,11 +31,24 @@ public final class Scheduler implements AutoCloseable {
             thread.setName("thespian-engine-" + thread.getPoolIndex());
             return thread;
         }, null, true);
+        cpu = new CpuPool(cpuThreads, MAX_WAITING_BURNS);
     }
 
-    /** A scheduler whose continuations run on as many threads as there are cores. */
+    /** Cpu actions waiting for a burning thread beyond which new ones fail with RESOURCE_EXHAUSTED. */
+    static final int MAX_WAITING_BURNS = 10_000;
+
+    /** A scheduler whose continuations and CPU burns each run on as many threads as there are cores. */
     public static Scheduler start() {
-        return new Scheduler(Runtime.getRuntime().availableProcessors());
+        return start(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A scheduler that burns CPU on {@code cpuThreads} threads. */
+    public static Scheduler start(int cpuThreads) {
+        return new Scheduler(Runtime.getRuntime().availableProcessors(), cpuThreads);
+    }
+
+    CpuPool cpu() {
+        return cpu;
     }
 
     /** Runs {@code task} on the continuation pool once {@code delayNanos} have passed. */
@@ -56,6 +70,7 @@ public final class Scheduler implements AutoCloseable {
 
     @Override
     public void close() {
+        cpu.close();
         timer.shutdownNow();
         continuations.shutdownNow();
     }

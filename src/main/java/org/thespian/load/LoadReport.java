@@ -13,10 +13,11 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What a run measured: every call due from the end of the warm-up to the end of the duration, by status, and
- * the latency of each one that finished (whatever its status), in nanoseconds.
+ * the latency of each one that finished (whatever its status), in nanoseconds; and how many calls the
+ * warm-up made, unmeasured.
  */
 public record LoadReport(LoadOptions options, Instant measuredFrom, Duration elapsed, Map<Status.Code, Long> statuses,
-        long unfinished, Histogram latencies) {
+        long unfinished, long warmupCalls, Histogram latencies) {
 
     /** The percentiles reported, by name. */
     public static final Map<String, Double> PERCENTILES = percentiles();
@@ -78,6 +79,7 @@ public record LoadReport(LoadOptions options, Instant measuredFrom, Duration ela
         root.put("ok", ok());
         root.put("errors", calls() - ok());
         root.put("unfinished", unfinished);
+        root.put("warmup_calls", warmupCalls);
         root.put("throughput_per_s", round(throughput()));
         ObjectNode codes = root.putObject("status_codes");
         statuses.entrySet().stream()

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -105,8 +106,10 @@ public final class LoadRun {
         ticker.shutdownNow();
         ticker.awaitTermination(5, TimeUnit.SECONDS);
         progress.collect();
-        return new LoadReport(options, wallStart.plus(options.warmup()), Duration.ofNanos(elapsed),
-                statuses.snapshot(), sent.sum() - finished.sum(), total);
+        Map<Status.Code, Long> measured = statuses.snapshot();
+        long measuredCalls = measured.values().stream().mapToLong(Long::longValue).sum();
+        return new LoadReport(options, wallStart.plus(options.warmup()), Duration.ofNanos(elapsed), measured,
+                sent.sum() - finished.sum(), finished.sum() - measuredCalls, total);
     }
 
     /**

@@ -75,7 +75,7 @@ public final class ThespianServer {
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
     public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits) throws IOException {
-        Scheduler scheduler = Scheduler.start();
+        Scheduler scheduler = Scheduler.start(limits.engine().cpuThreads());
         GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, instrumentation.clientInterceptors(),
                 limits.peerTimeout());
         Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits.engine());

@@ -23,6 +23,10 @@ final class SpanAttributes {
     static final AttributeKey<Long> REPETITION = AttributeKey.longKey("thespian.repetition");
     static final AttributeKey<Boolean> SKIPPED = AttributeKey.booleanKey("thespian.skipped");
     static final AttributeKey<String> RESOURCE = AttributeKey.stringKey("thespian.resource");
+    static final AttributeKey<String> LATENCY = AttributeKey.stringKey("thespian.latency");
+    static final AttributeKey<Double> LATENCY_MS = AttributeKey.doubleKey("thespian.latency_ms");
+    static final AttributeKey<Long> MEGABYTES = AttributeKey.longKey("thespian.memory.megabytes");
+    static final AttributeKey<String> HOLD = AttributeKey.stringKey("thespian.memory.hold_ms");
 
     static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
     static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");

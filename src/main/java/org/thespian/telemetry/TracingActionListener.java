@@ -8,6 +8,10 @@ import static org.thespian.telemetry.SpanAttributes.EXCEPTION_MESSAGE;
 import static org.thespian.telemetry.SpanAttributes.EXCEPTION_TYPE;
 import static org.thespian.telemetry.SpanAttributes.FAILURE_CHANCE;
 import static org.thespian.telemetry.SpanAttributes.FAILURE_CODE;
+import static org.thespian.telemetry.SpanAttributes.HOLD;
+import static org.thespian.telemetry.SpanAttributes.LATENCY;
+import static org.thespian.telemetry.SpanAttributes.LATENCY_MS;
+import static org.thespian.telemetry.SpanAttributes.MEGABYTES;
 import static org.thespian.telemetry.SpanAttributes.PEER;
 import static org.thespian.telemetry.SpanAttributes.REPETITION;
 import static org.thespian.telemetry.SpanAttributes.RESOURCE;
@@ -35,6 +39,7 @@ import org.thespian.config.Action;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Sleep;
 import org.thespian.config.Function;
+import org.thespian.config.Latency;
 import org.thespian.engine.ActionFailure;
 import org.thespian.engine.ActionListener;
 import org.thespian.engine.ActionScope;
@@ -73,7 +78,18 @@ final class TracingActionListener implements ActionListener {
             @Override
             public SpanBuilder sleep(Sleep sleep) {
                 sleep.failureChance().ifPresent(chance -> builder.setAttribute(FAILURE_CHANCE, chance));
-                return builder.setAttribute(DURATION_MS, sleep.durationMs());
+                return withLatency(builder, sleep.latency());
+            }
+
+            @Override
+            public SpanBuilder cpu(Action.Cpu cpu) {
+                return withLatency(builder, cpu.latency());
+            }
+
+            @Override
+            public SpanBuilder memory(Action.Memory memory) {
+                return builder.setAttribute(MEGABYTES, (long) memory.megabytes()).setAttribute(HOLD,
+                        memory.holdMs().isPresent() ? Long.toString(memory.holdMs().getAsLong()) : "forever");
             }
 
             @Override
@@ -91,6 +107,12 @@ final class TracingActionListener implements ActionListener {
         });
         action.attributes().forEach(builder::setAttribute);
         return new SpanScope(parentContext.with(builder.startSpan()), action, true);
+    }
+
+    /** A fixed time as the original's duration_ms; a distribution described (the draw comes later). */
+    private static SpanBuilder withLatency(SpanBuilder builder, Latency latency) {
+        return latency instanceof Latency.Fixed fixed ? builder.setAttribute(DURATION_MS, fixed.ms())
+                : builder.setAttribute(LATENCY, latency.describe());
     }
 
     private static SpanBuilder asClientCall(SpanBuilder builder, CallService call) {
@@ -117,6 +139,11 @@ final class TracingActionListener implements ActionListener {
             this.context = context;
             this.action = action;
             this.reportsOrigin = reportsOrigin;
+        }
+
+        @Override
+        public void drew(double millis) {
+            Span.fromContext(context).setAttribute(LATENCY_MS, millis);
         }
 
         @Override

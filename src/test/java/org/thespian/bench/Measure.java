@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -74,9 +75,12 @@ final class Measure {
         figures.put("rps", Long.toString(Math.round(report.get("throughput_per_s").asDouble())));
         figures.put("ok", report.get("ok").asText());
         figures.put("errors", report.get("errors").asText());
+        figures.put("calls_with_warmup", Long.toString(calls + report.path("warmup_calls").asLong()));
         JsonNode latency = report.path("latency_ms");
         for (String name : List.of("p50", "p90", "p99", "p99.9", "max")) {
-            figures.put(name + "_ms", latency.has(name) ? String.format(java.util.Locale.ROOT, "%.2f", latency.get(name).asDouble()) : "-");
+            figures.put(name + "_ms", latency.path(name).isNumber()
+                    ? String.format(Locale.ROOT, "%.2f", latency.get(name).asDouble())
+                    : "-");
         }
         figures.put("warmup_s", report.has("warmup_s") ? Long.toString(Math.round(report.get("warmup_s").asDouble()))
                 : "-");

@@ -36,7 +36,7 @@ class BehaviourConfigTest {
 
         Resource db = new Resource("db", 8, 64);
         assertEquals(Map.of("db", db), config.resources());
-        Action.Sleep sleep = new Action.Sleep("s", 5, Optional.of(new FailureChance(0.1,
+        Action.Sleep sleep = new Action.Sleep("s", new Latency.Fixed(5), Optional.of(new FailureChance(0.1,
                 Map.of(FailureCode.UNAVAILABLE, 0.7, FailureCode.DEADLINE_EXCEEDED, 0.3), Optional.of("down"), true)),
                 Map.of("db.system", "postgresql", "rows", "12", "cached", "false"));
         Action.CallService call = new Action.CallService("charge", new Peer("pay", 7000, false), Method.B,
@@ -58,6 +58,24 @@ class BehaviourConfigTest {
                 config.function(Method.A).orElseThrow().operations().get(0).actions().get(0);
         assertEquals(new CallPolicy(OptionalLong.empty(), new CallPolicy.Retries(2, 0, Set.of(FailureCode.UNAVAILABLE)),
                 OptionalDouble.empty(), new CallPolicy.Repeat(2, false), true), call.policy());
+    }
+
+    @Test
+    void parsesLatencyCpuAndMemory() throws ConfigException {
+        Config config = ConfigParser.parse(json(function("'attributes': {}", """
+                [{'Action': {'Sleep': {'tracing_name': 'tail', 'latency': {'lognormal': {'median_ms': 50, 'p99_ms': 400}}}}},
+                 {'Action': {'Cpu': {'tracing_name': 'hash', 'duration_ms': 30}}},
+                 {'Action': {'Cpu': {'tracing_name': 'sort', 'latency': {'uniform': {'min_ms': 1, 'max_ms': 3}}}}},
+                 {'Action': {'Memory': {'tracing_name': 'cache fill', 'megabytes': 50, 'hold_ms': 2000}}},
+                 {'Action': {'Memory': {'tracing_name': 'leak', 'megabytes': 1, 'hold_ms': 'forever'}}}]""")));
+        assertEquals(List.of(
+                new Action.Sleep("tail", new Latency.LogNormal(50, 400), Optional.empty(), Map.of()),
+                new Action.Cpu("hash", new Latency.Fixed(30), Map.of()),
+                new Action.Cpu("sort", new Latency.Uniform(1, 3), Map.of()),
+                new Action.Memory("cache fill", 50, OptionalLong.of(2000), Map.of()),
+                new Action.Memory("leak", 1, OptionalLong.empty(), Map.of())),
+                config.function(Method.A).orElseThrow().operations().stream()
+                        .flatMap(operation -> operation.actions().stream()).toList());
     }
 
     @Test
@@ -90,6 +108,8 @@ class BehaviourConfigTest {
                         "grpc_method_a.attributes.a: expected a string, number or boolean, got an object"),
                 Arguments.of(sleep("'failure_codes': {'UNAVAILABLE': 1}"), A0 + ".Sleep.failure_codes: needs"
                         + " \"failure_chance\" beside it: it says how a failure looks, \"failure_chance\" how often one happens"),
+                Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'UNAVAILABLE': 'often'}"), A0
+                        + ".Sleep.failure_codes.UNAVAILABLE: expected a weight: a number of at least 0, got \"often\""),
                 Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'OK': 1}"), A0 + ".Sleep.failure_codes: unknown"
                         + " status code \"OK\" (expected one of: " + String.join(", ", FailureCode.names()) + ")"),
                 Arguments.of(sleep("'failure_chance': 1, 'failure_codes': {'ABORTED': 0}"),
@@ -107,6 +127,15 @@ class BehaviourConfigTest {
                 Arguments.of(call("'repeat': {'times': 0}"),
                         A0 + ".CallService.repeat.times: expected a whole number from 1 to 10000, got 0"),
                 Arguments.of(call("'probability': 2"), A0 + ".CallService.probability: expected a number from 0 to 1, got 2"),
+                Arguments.of(sleep("'latency': {'exponential': {'mean_ms': 5}}"),
+                        A0 + ".Sleep: expected either \"duration_ms\" or \"latency\", not both"),
+                Arguments.of(function("'attributes': {}", "[{'Action': {'Cpu': {'tracing_name': 'c'}}}]"),
+                        A0 + ".Cpu: missing required key \"duration_ms\" (or \"latency\")"),
+                Arguments.of(function("'attributes': {}", "[{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 1,"
+                        + " 'hold_ms': 'sometimes'}}}]"), A0 + ".Memory.hold_ms: expected a whole number of milliseconds"
+                        + " or \"forever\", got \"sometimes\""),
+                Arguments.of(function("'attributes': {}", "[{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': -1,"
+                        + " 'hold_ms': 1}}}]"), A0 + ".Memory.megabytes: expected a whole number from 0 to 2147483647, got -1"),
                 Arguments.of(call("'wait': 'no'"), A0 + ".CallService.wait: expected true or false, got \"no\""));
     }
 

@@ -132,20 +132,21 @@ class ConfigParserTest {
                 error(operation("{'ConcurrentActions': {}}"), A0 + ".ConcurrentActions", "expected an array, got an object"),
                 error(operation("{'ConcurrentActions': [{'Sleep': {'tracing_name': 's', 'duration_ms': 1}}, {'Slep': {}}]}"),
                         A0 + ".ConcurrentActions[1]",
-                        "unknown action \"Slep\" (expected one of \"Sleep\", \"CallService\", \"Function\")"),
+                        "unknown action \"Slep\" (expected one of \"Sleep\", \"CallService\", \"Function\", \"Cpu\", \"Memory\")"),
                 // actions
                 error(json("{'grpc_method_b': {'tracing_name': 'b', 'operations': [{'Action':"
                                 + " {'Sleep': {}, 'Function': {}}}]}}"), "grpc_method_b.operations[0].Action",
-                        "an action must have exactly one key (one of \"Sleep\", \"CallService\", \"Function\"),"
+                        "an action must have exactly one key (one of \"Sleep\", \"CallService\", \"Function\", \"Cpu\", \"Memory\"),"
                                 + " found 2: \"Sleep\", \"Function\""),
                 error(action("null"), A0 + ".Action", "expected an object, got null"),
                 error(action("{'Function': {'tracing_name': 'f', 'operations': [{'Action': {'Sleep': []}}]}}"),
                         A0 + ".Action.Function.operations[0].Action.Sleep", "expected an object, got an array"),
                 // Sleep
                 error(action("{'Sleep': {'tracing_name': 's', 'duraton_ms': 5}}"), sleep,
-                        "unknown key \"duraton_ms\" (expected one of: tracing_name, duration_ms, failure_chance,"
+                        "unknown key \"duraton_ms\" (expected one of: tracing_name, duration_ms, latency, failure_chance,"
                                 + " failure_codes, failure_message, fail_at, attributes)"),
-                error(action("{'Sleep': {'tracing_name': 's'}}"), sleep, "missing required key \"duration_ms\""),
+                error(action("{'Sleep': {'tracing_name': 's'}}"), sleep,
+                        "missing required key \"duration_ms\" (or \"latency\")"),
                 error(action("{'Sleep': {'tracing_name': 's', 'duration_ms': -5}}"), sleep + ".duration_ms",
                         "expected a non-negative integer, got -5"),
                 error(action("{'Sleep': {'tracing_name': 's', 'duration_ms': '20'}}"), sleep + ".duration_ms",
@@ -199,6 +200,16 @@ class ConfigParserTest {
                         "invalid JSON at line 3, column 25: Unexpected character (',' (code 44)):"
                                 + " was expecting double-quote to start field name"),
                 error("{} {}", "", "invalid JSON at line 1, column 4: unexpected content after the end of the document"),
+                error("{\"service_name\": \"a\",}", "",
+                        "invalid JSON at line 1, column 21: trailing comma (JSON allows no comma after the last member)"),
+                error("{\n  \"grpc_method_a\": {\"tracing_name\": \"x\", \"operations\": [\n    {\"Action\": null},"
+                        + "  // the last one\n  ]}\n}", "grpc_method_a.operations",
+                        "invalid JSON at line 3, column 21: trailing comma (JSON allows no comma after the last element)"),
+                error("{\"service_name\": \"a // b\",\n}", "",
+                        "invalid JSON at line 1, column 26: trailing comma (JSON allows no comma after the last member)"),
+                error("{\n  service_name: \"a\"}", "",
+                        "invalid JSON at line 2, column 3: the name service_name is not in double quotes"
+                                + " (write \"service_name\")"),
                 error("{}\n}", "", "invalid JSON at line 2, column 1: Unexpected close marker '}':"
                         + " no open Object to close"),
                 error(json("{'service_name': 'a', 'service_name': 'b'}"), "service_name",

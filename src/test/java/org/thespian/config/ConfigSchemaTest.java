@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * docs/config.schema.json, checked by a real draft 2020-12 validator: it is a valid schema, every example config
@@ -107,11 +107,15 @@ class ConfigSchemaTest {
                 sleep("'latency': {'uniform': {'min_ms': 10, 'max_ms': 30}}"),
                 sleep("'latency': {'normal': {'mean_ms': 50, 'stddev_ms': 10}}"),
                 sleep("'latency': {'exponential': {'mean_ms': 40}}"),
+                sleep("'duration_ms': 7, 'latency': null"),
                 sleep("'latency': {'lognormal': {'median_ms': 50, 'p99_ms': 400}}"),
                 sleep("'latency': {'percentiles': {'p50_ms': 20, 'p90_ms': 60, 'p99_ms': 250, 'max_ms': 900}}"),
                 sleep("'duration_ms': 5, 'failure_chance': 0.1, 'failure_codes': {'UNAVAILABLE': 0.7,"
                         + " 'DEADLINE_EXCEEDED': 0.3}, 'failure_message': 'payments are down', 'fail_at': 'start'"),
-                sleep("'duration_ms': 5, 'fail_at': 'end', 'attributes': {'db.system': 'postgresql', 'tenant': 'acme'}"),
+                sleep("'duration_ms': 5, 'failure_chance': 0.5, 'fail_at': 'end', 'failure_codes': {'ABORTED': 0,"
+                        + " 'INTERNAL': 2}, 'attributes': {'db.system': 'postgresql', 'tenant': 'acme'}"),
+                sleep("'duration_ms': 5, 'failure_chance': null, 'failure_codes': null, 'fail_at': null,"
+                        + " 'attributes': {'retries': 3, 'cached': false, '': 'any key'}"),
                 function("{'Action': {'Cpu': {'tracing_name': 'hash', 'duration_ms': 30}}}"),
                 function("{'Action': {'Cpu': {'tracing_name': 'hash', 'latency': {'exponential': {'mean_ms': 5}}}}}"),
                 function("{'Action': {'Memory': {'tracing_name': 'cache fill', 'megabytes': 50, 'hold_ms': 2000}}}"),
@@ -120,19 +124,43 @@ class ConfigSchemaTest {
                         + " 'timeout_ms': 200, 'retries': {'max_attempts': 3, 'backoff_ms': 50,"
                         + " 'retry_on': ['UNAVAILABLE', 'DEADLINE_EXCEEDED']}, 'probability': 0.3,"
                         + " 'repeat': {'times': 5, 'concurrent': true}, 'wait': false, 'attributes': {'peer': 'b'}")),
+                function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A', 'timeout_ms': null,"
+                        + " 'retries': {'max_attempts': 100, 'retry_on': []}, 'repeat': {'times': 10000}, 'wait': true")),
                 "{'resources': {'db': {'max_concurrent': 8, 'queue': 64}}, 'grpc_method_a': {'tracing_name': 'q',"
-                        + " 'resource': 'db', 'attributes': {'tier': 'gold'}, 'operations': []}}"
+                        + " 'resource': 'db', 'attributes': {'tier': 'gold'}, 'operations': []}}",
+                "{'resources': {'pool': {'max_concurrent': 1}}, 'grpc_method_b': null}",
+                "{'resources': null, '$schema': null}"
         ), List.of(
+                "{'$schema': ' '}",
+                sleep("'duration_ms': 5, 'fail_at': 'start'"),
+                sleep("'duration_ms': 5, 'failure_chance': null, 'failure_codes': {'UNAVAILABLE': 1}"),
+                sleep("'duration_ms': 5, 'failure_message': 'down'"),
+                sleep("'duration_ms': 5, 'failure_chance': 0.5, 'failure_codes': {}"),
+                sleep("'duration_ms': 5, 'failure_chance': 0.5, 'failure_codes': {'UNAVAILABLE': 0, 'ABORTED': 0.0}"),
+                sleep("'duration_ms': 5, 'failure_chance': 0.5, 'failure_message': ' '"),
+                function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A', 'timeout_ms': 0")),
+                function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A',"
+                        + " 'retries': {'max_attempts': 101}")),
+                function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A',"
+                        + " 'retries': {'backoff_ms': 10}")),
+                function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A',"
+                        + " 'repeat': {'times': 0}")),
+                "{'resources': {'db': {'max_concurrent': 0, 'queue': 64}}}",
+                "{'resources': {'db': {'queue': 64}}}",
+                "{'resources': {'db': null}}",
                 sleep("'duration_ms': 5, 'latency': {'exponential': {'mean_ms': 40}}"),
                 sleep("'failure_chance': 0.5"),
+                sleep("'duration_ms': null, 'latency': {'exponential': {'mean_ms': 40}}"),
+                sleep("'duration_ms': null"),
+                function("{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0, 'hold_ms': 10}}}"),
                 sleep("'latency': {'gamma': {'k': 2}}"),
                 sleep("'latency': {'uniform': {'min_ms': 10}}"),
                 sleep("'latency': {'uniform': {'min_ms': 10, 'max_ms': 30, 'mode_ms': 20}}"),
                 sleep("'latency': {'normal': {'mean_ms': 50, 'stddev_ms': 0}}"),
                 sleep("'latency': {'exponential': {'mean_ms': 40}, 'lognormal': {'median_ms': 1, 'p99_ms': 2}}"),
-                sleep("'duration_ms': 5, 'failure_codes': {'OK': 1}"),
-                sleep("'duration_ms': 5, 'failure_codes': {'UNAVAILABLE': -1}"),
-                sleep("'duration_ms': 5, 'fail_at': 'middle'"),
+                sleep("'duration_ms': 5, 'failure_chance': 0.5, 'failure_codes': {'OK': 1}"),
+                sleep("'duration_ms': 5, 'failure_chance': 0.5, 'failure_codes': {'UNAVAILABLE': -1}"),
+                sleep("'duration_ms': 5, 'failure_chance': 0.5, 'fail_at': 'middle'"),
                 sleep("'duration_ms': 5, 'attributes': {'tenant': {'name': 'acme'}}"),
                 function("{'Action': {'Cpu': {'tracing_name': 'hash'}}}"),
                 function("{'Action': {'Cpu': {'tracing_name': 'hash', 'duration_ms': 30, 'threads': 2}}}"),
@@ -160,7 +188,7 @@ class ConfigSchemaTest {
                 "{'grpc_method_a': {'tracing_name': 'q', 'resource': 'db', 'operations': []}}");
         for (String document : beyondTheSchema) {
             assertEquals(List.of(), schemaErrors(json(document)), document);
-            assertTrue(parserError(json(document)) != null, "the parser rejects " + document);
+            assertNotNull(parserError(json(document)), "the parser rejects " + document);
         }
     }
 

@@ -90,6 +90,23 @@ class ConfigSourceTest {
                 + " config)", Map.of("CONFIG_FILE", directory.toString()));
     }
 
+    @Test
+    void aConfigJsonWhoseQuotesTheShellAteHintsAtQuoting() {
+        assertError("", "CONFIG_JSON: invalid JSON at line 1, column 2: the name grpc_method_a is not in double quotes"
+                + " (write \"grpc_method_a\") (CONFIG_JSON has no double quotes at all: did the shell remove them?"
+                + " Put the whole JSON in single quotes: CONFIG_JSON='{\"grpc_method_a\": null}')",
+                Map.of("CONFIG_JSON", "{grpc_method_a:null}"));
+    }
+
+    @Test
+    void aConfigJsonWithSomeQuotesGetsNoShellHint() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigSource.load(Map.of("CONFIG_JSON", "{\"service_name\": \"a\", grpc_method_a: null}")));
+
+        assertEquals("CONFIG_JSON: invalid JSON at line 1, column 23: the name grpc_method_a is not in double quotes"
+                + " (write \"grpc_method_a\")", e.getMessage());
+    }
+
     private Path write(String name, String content) throws IOException {
         return Files.writeString(dir.resolve(name), content, StandardCharsets.UTF_8);
     }

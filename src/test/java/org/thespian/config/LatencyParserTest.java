@@ -60,6 +60,11 @@ class LatencyParserTest {
     }
 
     private static Latency parse(String latency) throws ConfigException {
-        return LatencyParser.parse(JsonDocument.read(("{'latency': " + latency + "}").replace('\'', '"')).get("latency"));
+        return LatencyParser.parse(document("latency", latency));
+    }
+
+    /** {@code value} under {@code key}, so that error paths start with the key; single quotes stand for double. */
+    private static JsonValue document(String key, String value) throws ConfigException {
+        return JsonDocument.read(("{'" + key + "': " + value + "}").replace('\'', '"')).get(key);
     }
 }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
-import org.thespian.testsupport.ThespianProcess;
+import org.thespian.cli.Settings;
+import org.thespian.testsupport.InProcessThespian;
 
 /** {@code https://} peers are called over TLS, verified against the JDK's CAs or THESPIAN_PEER_CA_FILE. */
 class TlsPeerTest {
@@ -73,7 +74,7 @@ class TlsPeerTest {
     @Test
     void anHttpsPeerTrustedThroughTheCaFileIsCalledOverTls() {
         int before = calls.get();
-        try (ThespianProcess thespian = ThespianProcess.start(Map.of(
+        try (InProcessThespian thespian = InProcessThespian.start(Map.of(
                 "THESPIAN_PEER_CA_FILE", keys.resolve("peer.pem").toString(), "CONFIG_JSON", callPeer("https://127.0.0.1")))) {
             thespian.blockingStub().a(NOTHING);
         }
@@ -86,7 +87,7 @@ class TlsPeerTest {
         for (Map<String, String> env : List.of(
                 Map.of("CONFIG_JSON", callPeer("https://127.0.0.1")),
                 Map.of("CONFIG_JSON", callPeer("http://127.0.0.1")))) {
-            try (ThespianProcess thespian = ThespianProcess.start(env)) {
+            try (InProcessThespian thespian = InProcessThespian.start(env)) {
                 StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
                         () -> thespian.blockingStub().a(NOTHING));
                 assertTrue(error.getStatus().getDescription().contains("(thespian.Thespian/A)"), error.toString());
@@ -96,13 +97,12 @@ class TlsPeerTest {
     }
 
     @Test
-    void aCaFileThatIsNotPemExitsWithCode2() throws Exception {
+    void aCaFileThatIsNotPemIsRefusedByName() throws Exception {
         Path notPem = Files.writeString(keys.resolve("not.pem"), "hello");
-        try (ThespianProcess thespian = ThespianProcess.launch(Map.of("THESPIAN_PEER_CA_FILE", notPem.toString()))) {
-            assertEquals(2, thespian.awaitExit(java.time.Duration.ofSeconds(20)));
-            assertEquals("thespian: THESPIAN_PEER_CA_FILE must be a readable file of PEM certificates, got \""
-                    + notPem + "\"", thespian.stderr());
-        }
+        Settings.InvalidSetting refused = assertThrows(Settings.InvalidSetting.class,
+                () -> Settings.from(Map.of("THESPIAN_PEER_CA_FILE", notPem.toString())));
+        assertEquals("THESPIAN_PEER_CA_FILE must be a readable file of PEM certificates, got \"" + notPem + "\"",
+                refused.getMessage());
     }
 
     private static String callPeer(String address) {

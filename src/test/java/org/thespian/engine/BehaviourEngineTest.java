@@ -28,6 +28,7 @@ import org.thespian.config.Action.Sleep;
 import org.thespian.config.CallPolicy;
 import org.thespian.config.FailureChance;
 import org.thespian.config.FailureCode;
+import org.thespian.config.Latency;
 import org.thespian.config.Function;
 import org.thespian.config.Method;
 import org.thespian.config.Operation;
@@ -51,7 +52,7 @@ class BehaviourEngineTest {
 
     @Test
     void failureCodesAreDrawnByTheirWeightsWithTheChosenMessage() {
-        Sleep flaky = new Sleep("pay", 0, Optional.of(new FailureChance(1, Map.of(FailureCode.UNAVAILABLE, 0.7,
+        Sleep flaky = new Sleep("pay", new Latency.Fixed(0), Optional.of(new FailureChance(1, Map.of(FailureCode.UNAVAILABLE, 0.7,
                 FailureCode.DEADLINE_EXCEEDED, 0.3), Optional.of("payment service down"), false)), Map.of());
         Engine engine = engine(answering());
         Dice dice = Dice.of(OptionalLong.of(7));
@@ -70,7 +71,7 @@ class BehaviourEngineTest {
 
     @Test
     void failAtStartFailsWithoutSleeping() {
-        Sleep early = new Sleep("slow", 2000, Optional.of(new FailureChance(1, Map.of(), Optional.empty(), true)),
+        Sleep early = new Sleep("slow", new Latency.Fixed(2000), Optional.of(new FailureChance(1, Map.of(), Optional.empty(), true)),
                 Map.of());
         long start = System.nanoTime();
         ActionFailure failure = failureOf(engine(answering()).perform(function(early), unseededExecution()));
@@ -136,7 +137,7 @@ class BehaviourEngineTest {
     void aFireAndForgetCallLetsTheCallerGoOnAndIsBounded() {
         CallService outbox = call(new CallPolicy(OptionalLong.empty(), CallPolicy.Retries.NONE,
                 OptionalDouble.empty(), CallPolicy.Repeat.ONCE, false));
-        Engine engine = new Engine(scheduler, holding(), listener, new EngineLimits(1000, 2));
+        Engine engine = new Engine(scheduler, holding(), listener, EngineLimits.DEFAULT.withMaxBackgroundCalls(2));
         for (int i = 0; i < 3; i++) {
             assertNull(engine.perform(function(outbox), unseededExecution()).getNow(null));
         }

@@ -163,7 +163,7 @@ class EngineCorrectnessTest {
     void pastTheActionCapTheRequestFailsNamingTheCap() {
         List<Operation> steps = IntStream.range(0, 10)
                 .mapToObj(i -> (Operation) new Operation.Single(sleep("step " + i, 0))).toList();
-        Engine engine = new Engine(scheduler, unusedPeers(), listener, new EngineLimits(5, 0));
+        Engine engine = new Engine(scheduler, unusedPeers(), listener, EngineLimits.DEFAULT.withMaxActionsPerRequest(5));
         ActionFailure failure = failureOf(engine.perform(new Function("f", steps), unseededExecution()));
         assertEquals(FailureCode.RESOURCE_EXHAUSTED, failure.code());
         assertEquals("f > step 4: this request started more than 5 actions (THESPIAN_MAX_ACTIONS_PER_REQUEST)",

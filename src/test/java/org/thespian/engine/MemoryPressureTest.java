@@ -2,9 +2,9 @@ package org.thespian.engine;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +17,7 @@ import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.thespian.engine.MemoryPressure.BYTES_PER_MEGABYTE;
 
 class MemoryPressureTest {
@@ -104,20 +105,35 @@ class MemoryPressureTest {
 
     /**
      * A hold larger than the heap, with a cap that does not stop it, ends in an empty answer and nothing held, not
-     * an OutOfMemoryError. In a JVM of its own with a small heap, so that filling the heap disturbs no other test.
+     * an OutOfMemoryError; and the heap serves the next hold.
      */
     @Test
     void anAllocationTheHeapCannotSupplyIsRefusedAndLeavesNothingHeld() throws Exception {
+        assertEquals("1024 MiB: refused, held 0 bytes; then 8 MiB: granted\n", probe("-Xmx64m", "beyond-the-heap"));
+    }
+
+    /** Every page is written, so the operating system really backs the memory: resident memory grows by the hold. */
+    @Test
+    void aHoldGrowsResidentMemory() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "resident memory is read from Linux's /proc");
+
+        long grownMiB = Long.parseLong(probe("-Xmx512m", "resident-growth").strip());
+
+        assertTrue(grownMiB >= 60, "resident memory grew by " + grownMiB + " MiB for a 64 MiB hold");
+    }
+
+    /** The output of {@link MemoryPressureProbe} run in a JVM of its own with {@code heap} and {@code mode}. */
+    private static String probe(String heap, String mode) throws Exception {
         Process probe = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
-                "-cp", System.getProperty("java.class.path"), MemoryPressureOomProbe.class.getName())
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap, "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), MemoryPressureProbe.class.getName(), mode)
                 .redirectErrorStream(true)
                 .start();
         try {
             assertTrue(probe.waitFor(60, TimeUnit.SECONDS), "the probe finished");
             String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals("1024 MiB: refused, held 0 bytes; then 8 MiB: granted\n", output);
-            assertEquals(0, probe.exitValue());
+            assertEquals(0, probe.exitValue(), output);
+            return output;
         } finally {
             probe.destroyForcibly();
         }

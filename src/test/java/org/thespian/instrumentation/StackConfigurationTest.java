@@ -146,6 +146,28 @@ class StackConfigurationTest {
     }
 
     @Test
+    void tempoSearchFindsTracesFromSecondsAgo() {
+        // Tempo 3.0 leaves the newest 30 s out of search unless query_end_cutoff says otherwise.
+        Matcher cutoff = Pattern.compile("(\\d+)s").matcher(tempoConfig.at("/query_frontend/query_end_cutoff").asText());
+        assertTrue(cutoff.matches() && Integer.parseInt(cutoff.group(1)) <= 5,
+                "query_end_cutoff is a few seconds: " + tempoConfig.at("/query_frontend/query_end_cutoff"));
+    }
+
+    @Test
+    void prometheusKeepsItsRetentionInItsConfigNotInTheDeprecatedFlag() {
+        assertTrue(prometheus.command().stream().noneMatch(arg -> arg.startsWith("--storage.tsdb.retention")),
+                prometheus.command().toString());
+        JsonNode prometheusConfig = mountedYaml(prometheus, "--config.file");
+        assertFalse(prometheusConfig.at("/storage/tsdb/retention/time").asText().isEmpty(), "storage.tsdb.retention.time");
+    }
+
+    @Test
+    void everyServiceOfTheStackIsAComponent() {
+        assertEquals(Set.of(collector.name(), tempo.name(), loki.name(), prometheus.name(), grafana.name()),
+                stack.services().stream().map(Service::name).collect(Collectors.toSet()));
+    }
+
+    @Test
     void grafanaDatasourcesPointAtTheBackends() {
         assertReaches(stack, datasource("tempo").path("url").asText(), tempo, tempoHttpPort);
         assertReaches(stack, datasource("loki").path("url").asText(), loki, lokiHttpPort);
@@ -165,7 +187,7 @@ class StackConfigurationTest {
                 "traces -> logs match service.name to Loki's service_name label");
         assertEquals(prometheusUid, tempoSettings.at("/serviceMap/datasourceUid").asText(), "service map");
         assertEquals(prometheusUid, tempoSettings.at("/tracesToMetrics/datasourceUid").asText(), "traces -> metrics");
-        assertEquals(lokiUid, tempoSettings.at("/lokiSearch/datasourceUid").asText(), "log search");
+        assertTrue(tempoSettings.path("lokiSearch").isMissingNode(), "lokiSearch is a dead key: traces -> logs is tracesToLogsV2");
         JsonNode exemplars = datasource("prometheus").at("/jsonData/exemplarTraceIdDestinations");
         assertFalse(exemplars.isEmpty(), "metrics -> traces through exemplars");
         exemplars.forEach(destination -> assertEquals(tempoUid, destination.path("datasourceUid").asText()));

@@ -55,7 +55,6 @@ class LoadRunTest {
             assertEquals(Map.of(Status.Code.OK, 300L), report.statuses());
             assertEquals(300, server.calls());
             assertTrue(report.latencyMillis(50) >= 10, "p50 " + report.latencyMillis(50) + " ms under a 10 ms sleep");
-            assertTrue(report.maxMillis() < 1000, "max " + report.maxMillis() + " ms for a 10 ms sleep");
             assertOrdered(report);
         }
     }
@@ -101,11 +100,11 @@ class LoadRunTest {
     @Test
     void aTimeoutEndsCallsTheServerNeverAnswersWithDeadlineExceeded() throws Exception {
         try (ScriptedServer server = new ScriptedServer((number, answer) -> { })) {
-            LoadReport report = run(server.port(), "--concurrency", "4", "--duration", "1s", "--timeout", "200ms");
+            LoadReport report = run(server.port(), "--concurrency", "4", "--duration", "2s", "--timeout", "200ms");
 
             assertEquals(Map.of(Status.Code.DEADLINE_EXCEEDED, report.calls()), report.statuses());
-            // 20 if the machine keeps up; at least two rounds of 4 even on a loaded one
-            assertTrue(report.calls() >= 8, report.calls() + " calls of 200 ms at 4 in flight for 1 s");
+            // 40 if the machine keeps up; at least two rounds of 4 (the loop goes on after a timeout) on a loaded one
+            assertTrue(report.calls() >= 8, report.calls() + " calls of 200 ms at 4 in flight for 2 s");
             assertTrue(report.latencyMillis(1) >= 199, "fastest " + report.latencyMillis(1) + " ms");
         }
     }
@@ -133,6 +132,7 @@ class LoadRunTest {
 
             assertEquals(150, server.calls());
             assertEquals(Map.of(Status.Code.OK, 100L), report.statuses());
+            assertEquals(50, report.warmupCalls());
         }
     }
 

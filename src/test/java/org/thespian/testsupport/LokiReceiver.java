@@ -28,7 +28,7 @@ public final class LokiReceiver implements AutoCloseable {
     private final Inbox<ReceivedLogLine> lines = new Inbox<>("Loki log lines");
     private final HttpServer http;
 
-    private LokiReceiver() throws IOException {
+    private LokiReceiver(int status) throws IOException {
         http = HttpExchanges.start(Map.of("/loki/api/v1/push", HttpExchanges.post((exchange, body) -> {
             if (!HttpExchanges.hasContentType(exchange, "application/json")) {
                 return Reply.text(415, "this receiver reads Loki's JSON push format only");
@@ -38,12 +38,17 @@ public final class LokiReceiver implements AutoCloseable {
             } catch (JsonProcessingException | RuntimeException e) {
                 return Reply.text(400, "not a Loki JSON push: " + e);
             }
-            return Reply.empty(204);
+            return status == 204 ? Reply.empty(204) : Reply.text(status, "refused by the test: status " + status);
         })));
     }
 
     public static LokiReceiver start() throws IOException {
-        return new LokiReceiver();
+        return new LokiReceiver(204);
+    }
+
+    /** A Loki that reads each push (recording its lines) and answers {@code status}, e.g. 400 or 503. */
+    public static LokiReceiver answering(int status) throws IOException {
+        return new LokiReceiver(status);
     }
 
     /** Loki's base address, {@code http://127.0.0.1:<port>}, without the push path. */

@@ -31,7 +31,8 @@ import org.thespian.proto.ThespianGrpc;
  */
 public final class ThespianProcess implements AutoCloseable {
 
-    private static final Duration STARTUP = Duration.ofSeconds(30);
+    /** A JVM starts in a second or two, but far slower on a machine whose cores other work keeps busy. */
+    private static final Duration STARTUP = Duration.ofSeconds(90);
 
     private final Process process;
     private final int port;

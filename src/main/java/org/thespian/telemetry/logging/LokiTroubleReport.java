@@ -16,6 +16,8 @@ final class LokiTroubleReport implements StatusListener {
     private static final Logger LOG = LoggerFactory.getLogger("thespian.telemetry.loki");
 
     private static final String LOKI4J_PACKAGE = "com.github.loki4j.";
+    // How loki4j says that Loki answered with an error status (4xx or 5xx).
+    private static final String LOKI4J_REFUSAL = "non-success status";
 
     private final String pushUrl;
 
@@ -26,7 +28,12 @@ final class LokiTroubleReport implements StatusListener {
     @Override
     public void addStatusEvent(Status status) {
         if (status.getLevel() >= Status.WARN && fromLoki4j(status.getOrigin())) {
-            LOG.warn("pushing logs to Loki at {} failed: {}", pushUrl, describe(status));
+            // Two templates, so that an answer such as 400 or 503 is said even after a timeout was.
+            if (status.getMessage().contains(LOKI4J_REFUSAL)) {
+                LOG.warn("Loki at {} refused the logs: {}", pushUrl, describe(status));
+            } else {
+                LOG.warn("pushing logs to Loki at {} failed: {}", pushUrl, describe(status));
+            }
         }
     }
 

@@ -106,6 +106,74 @@ class LoggingSetupTest {
     }
 
     @Test
+    void jdkLoggingComesOutAsJsonLinesOnStdoutRateLimited() throws Exception {
+        String stdout = captureStdout(() -> {
+            LoggingSetup.configure("checkout", Optional.empty());
+            java.util.logging.Logger grpc = java.util.logging.Logger.getLogger("io.grpc.internal.SerializingExecutor");
+            for (int i = 0; i < 500; i++) {
+                grpc.log(java.util.logging.Level.SEVERE, "Exception while executing runnable",
+                        new IllegalStateException("malformed message " + i));
+            }
+            LoggingSetup.configure("checkout", Optional.empty()); // stops the stdout queue once it is written
+        });
+        List<String> lines = stdout.lines().toList();
+        assertEquals(1, lines.size(), stdout);
+        JsonNode line = JSON.readTree(lines.get(0));
+        assertEquals("ERROR", line.get("level").asText());
+        assertEquals("io.grpc.internal.SerializingExecutor", line.get("logger").asText());
+        assertEquals("Exception while executing runnable", line.get("message").asText());
+        assertTrue(line.get("exception").asText().contains("malformed message 0"), stdout);
+    }
+
+    @Test
+    void thespianLogLevelDebugRaisesThespianLoggersOnly() {
+        LoggingSetup.configure("checkout", Optional.empty());
+        LoggingSetup.setLevel(Level.DEBUG);
+        assertTrue(LoggerFactory.getLogger("thespian.request").isDebugEnabled());
+        assertTrue(LoggerFactory.getLogger("org.thespian.cli.Main").isDebugEnabled());
+        assertFalse(LoggerFactory.getLogger("io.grpc.netty.shaded.io.netty.handler.codec.http2").isDebugEnabled());
+        assertFalse(LoggerFactory.getLogger("io.opentelemetry.sdk").isDebugEnabled());
+        assertFalse(java.util.logging.Logger.getLogger("io.grpc.internal.ManagedChannelImpl")
+                .isLoggable(java.util.logging.Level.FINE), "JDK logging must not go DEBUG either");
+
+        LoggingSetup.setLevel(Level.WARN);
+        assertFalse(LoggerFactory.getLogger("thespian.request").isInfoEnabled());
+        assertFalse(LoggerFactory.getLogger("io.grpc.Server").isInfoEnabled(), "WARN is stricter for everyone");
+    }
+
+    @Test
+    void lokiAddressMayBeGivenWithThePushPath() throws Exception {
+        try (LokiReceiver loki = LokiReceiver.start()) {
+            LoggingSetup.configure("checkout", Optional.of(URI.create(loki.address() + "/loki/api/v1/push")));
+            log.info("through the full push URL");
+            withMessage(loki.awaitLines(received -> !received.isEmpty(), Duration.ofSeconds(10)),
+                    "through the full push URL");
+        }
+    }
+
+    @Test
+    void aLokiAnsweringAnErrorIsReportedOnceNamingItsUrlAndStatus() throws Exception {
+        try (LokiReceiver loki = LokiReceiver.answering(503)) {
+            String stdout = captureStdout(() -> {
+                LoggingSetup.configure("checkout", Optional.of(loki.address()));
+                for (int i = 0; i < 5; i++) {
+                    log.info("push {}", i);
+                    loki.awaitLines(received -> !received.isEmpty(), Duration.ofSeconds(10));
+                    sleep(1_200); // a batch a second: several failed pushes
+                }
+                LoggingSetup.configure("checkout", Optional.empty());
+            });
+            List<String> refusals = stdout.lines().filter(line -> line.contains("thespian.telemetry.loki"))
+                    .filter(line -> line.contains("refused the logs")).toList();
+            assertEquals(1, refusals.size(), stdout);
+            String message = JSON.readTree(refusals.get(0)).get("message").asText();
+            assertTrue(message.startsWith("Loki at " + loki.address() + "/loki/api/v1/push refused the logs: "),
+                    message);
+            assertTrue(message.contains("503"), message);
+        }
+    }
+
+    @Test
     void silencesExporterFailuresInJdkLogging() {
         LoggingSetup.configure("checkout", Optional.empty());
 
@@ -139,6 +207,31 @@ class LoggingSetupTest {
             assertEquals(1_000, console.toString(StandardCharsets.UTF_8).lines().count(), "stdout kept every line");
         } finally {
             System.setOut(realStdout);
+        }
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    private static String captureStdout(Action action) throws Exception {
+        PrintStream realStdout = System.out;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(console, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setOut(realStdout);
+        }
+        return console.toString(StandardCharsets.UTF_8);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 

@@ -13,28 +13,32 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
+import org.thespian.testsupport.InProcessThespian;
 import org.thespian.testsupport.ThespianProcess;
 
-/** Three jar processes with different env vars, client → middle → leaf, called from outside over gRPC. */
-class ChainEndToEndTest {
+/**
+ * Three Thespians with different configs, client → middle → leaf, talking real gRPC on their own ports (in this
+ * JVM: {@code TracesAcrossInstancesIT} runs a chain of jar processes).
+ */
+class ChainTest {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
 
-    private static ThespianProcess leaf;
-    private static ThespianProcess middle;
-    private static ThespianProcess client;
+    private static InProcessThespian leaf;
+    private static InProcessThespian middle;
+    private static InProcessThespian client;
     private static int deadPort;
 
     @BeforeAll
     static void startChain() {
         deadPort = ThespianProcess.freePort();
-        leaf = ThespianProcess.start(Map.of("SERVICE_NAME", "database", "CONFIG_JSON", """
+        leaf = InProcessThespian.start(Map.of("SERVICE_NAME", "database", "CONFIG_JSON", """
                 {"grpc_method_a": {"tracing_name": "query", "operations": [
                     {"Action": {"Sleep": {"tracing_name": "read rows", "duration_ms": 50}}}]},
                  "grpc_method_b": {"tracing_name": "write", "operations": [
                     {"Action": {"Sleep": {"tracing_name": "disk full", "duration_ms": 5, "failure_chance": 1.0}}}]},
                  "grpc_method_c": null}"""));
-        middle = ThespianProcess.start(Map.of("SERVICE_NAME", "backend", "CONFIG_JSON", """
+        middle = InProcessThespian.start(Map.of("SERVICE_NAME", "backend", "CONFIG_JSON", """
                 {"grpc_method_a": {"tracing_name": "handle", "operations": [
                     {"Action": {"Sleep": {"tracing_name": "parse", "duration_ms": 30}}},
                     {"Action": {"CallService": {"tracing_name": "query db", "service_address": "http://127.0.0.1",
@@ -46,7 +50,7 @@ class ChainEndToEndTest {
                     {"Action": {"CallService": {"tracing_name": "call nobody", "service_address": "127.0.0.1",
                         "service_port": "%d", "grpc_method": "A"}}}]}}"""
                 .formatted(leaf.port(), leaf.port(), deadPort)));
-        client = ThespianProcess.start(Map.of("SERVICE_NAME", "frontend", "CONFIG_JSON", """
+        client = InProcessThespian.start(Map.of("SERVICE_NAME", "frontend", "CONFIG_JSON", """
                 {"grpc_method_a": {"tracing_name": "page", "operations": [
                     {"Action": {"CallService": {"tracing_name": "call backend", "service_address": "http://127.0.0.1",
                         "service_port": "%1$d", "grpc_method": "A"}}},
@@ -61,9 +65,9 @@ class ChainEndToEndTest {
 
     @AfterAll
     static void stopChain() {
-        for (ThespianProcess process : new ThespianProcess[] {client, middle, leaf}) {
-            if (process != null) {
-                process.close();
+        for (InProcessThespian thespian : new InProcessThespian[] {client, middle, leaf}) {
+            if (thespian != null) {
+                thespian.close();
             }
         }
     }
@@ -97,13 +101,13 @@ class ChainEndToEndTest {
     @Test
     void aPeerThatStartsLateIsCalledAsSoonAsItIsUp() throws Exception {
         int latePort = ThespianProcess.freePort();
-        try (ThespianProcess caller = ThespianProcess.start(Map.of("CONFIG_JSON", """
+        try (InProcessThespian caller = InProcessThespian.start("""
                 {"grpc_method_a": {"tracing_name": "early", "operations": [
                     {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d, "grpc_method": "A"}}}]}}"""
-                .formatted(latePort)))) {
+                .formatted(latePort))) {
             assertThrows(StatusRuntimeException.class, () -> caller.blockingStub().a(NOTHING));
             Thread.sleep(3000); // the caller's connection attempts back off meanwhile
-            try (ThespianProcess late = ThespianProcess.start(Map.of("PORT", Integer.toString(latePort)))) {
+            try (InProcessThespian late = InProcessThespian.start(Map.of("PORT", Integer.toString(latePort)))) {
                 caller.blockingStub().a(NOTHING);
             }
         }
@@ -117,6 +121,6 @@ class ChainEndToEndTest {
         assertTrue(message.contains("orphan > call nobody: peer http://127.0.0.1:" + deadPort
                 + " (thespian.Thespian/A) is unavailable"), message);
         client.blockingStub().a(NOTHING);
-        assertTrue(middle.isAlive() && client.isAlive());
+        middle.blockingStub().a(NOTHING);
     }
 }

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -30,12 +31,16 @@ import org.junit.jupiter.api.Timeout;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 
-/** The justfile lists its recipes, and its local server and client recipes start thespians that really answer. */
-class JustfileTest {
+/**
+ * Every recipe that needs no Docker, run as users run it: the listing, the local server and client, and the
+ * recipes that call them (grpcurl, or {@code buf curl} when grpcurl is missing). Not run here: build, test and
+ * clean (the Maven build that runs this test), otlp-log (needs the stack's collector) and the Docker recipes.
+ */
+class JustfileIT {
 
     private static final List<String> RECIPES = List.of("default", "build", "test", "image", "instrumentation-up",
             "instrumentation-down", "server", "client", "server-container", "client-container", "demo-up", "demo-down",
-            "ping", "ping-proto", "clean");
+            "ping", "ping-proto", "load", "otlp-log", "clean");
     private static final Duration STARTUP = Duration.ofSeconds(60);
     private static final Path LOGS = RepoFiles.path("target/justfile-test");
 
@@ -43,16 +48,23 @@ class JustfileTest {
 
     @BeforeAll
     static void justIsInstalled() {
-        boolean onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "just")));
-        assumeTrue(onPath, "just is not installed (npm i -g rust-just)");
+        String hint = "just is not installed (npm i -g rust-just)";
+        if (onPath("just").isEmpty() && System.getenv("CI") != null) {
+            throw new AssertionError(hint);
+        }
+        assumeTrue(onPath("just").isPresent(), hint);
+    }
+
+    private static Optional<Path> onPath(String executable) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .map(dir -> Path.of(dir, executable)).filter(Files::isExecutable).findFirst();
     }
 
     @Test
     void listsEveryRecipe() throws Exception {
-        Process list = new ProcessBuilder("just", "--list").directory(RepoFiles.ROOT.toFile()).redirectErrorStream(true).start();
-        String listing = new String(list.getInputStream().readAllBytes());
-        assertEquals(0, list.waitFor(), listing);
+        Run list = just(System.getenv("PATH")); // the default recipe lists them
+        String listing = list.output();
+        assertEquals(0, list.exitCode(), listing);
         for (String recipe : RECIPES) {
             assertTrue(Pattern.compile("(?m)^\\s+" + Pattern.quote(recipe) + "\\b").matcher(listing).find(),
                     () -> recipe + " is missing from\n" + listing);
@@ -78,6 +90,67 @@ class JustfileTest {
         } finally {
             channel.shutdownNow();
         }
+
+        String path = System.getenv("PATH");
+        assertAnswers(just(path, "ping", String.valueOf(clientPort)));
+        assertAnswers(just(path, "ping-proto", String.valueOf(serverPort), "B"));
+        Run load = just(path, "load", "5", String.valueOf(clientPort));
+        assertEquals(0, load.exitCode(), load.output());
+        assertTrue(load.output().contains("5 calls of thespian.Thespian/A on localhost:" + clientPort + ": 5 OK, 0 failed"),
+                load.output());
+
+        // Without grpcurl the recipes use buf; without either they say what to install.
+        Path bufOnly = toolbox("node", "just", "bash", "buf");
+        assertAnswers(just(bufOnly.toString(), "ping", String.valueOf(serverPort), "B"));
+        Run neither = just(toolbox("node", "just", "bash").toString(), "ping", String.valueOf(serverPort));
+        assertEquals(127, neither.exitCode(), neither.output());
+        assertTrue(neither.output().contains("needs grpcurl or buf on the PATH"), neither.output());
+    }
+
+    @Test
+    void callsThatFailExitNonZero() throws Exception {
+        String deadPort = String.valueOf(freePorts(1)[0]);
+        String path = System.getenv("PATH");
+        Run ping = just(path, "ping", deadPort);
+        assertTrue(ping.exitCode() != 0, ping.output());
+        Run load = just(path, "load", "3", deadPort);
+        assertEquals(1, load.exitCode(), load.output());
+        assertTrue(load.output().contains("3 calls of thespian.Thespian/A on localhost:" + deadPort + ": 0 OK, 3 failed"),
+                load.output());
+        assertTrue(load.output().contains("no call succeeded"), load.output());
+        Run badCount = just(path, "load", "many");
+        assertEquals(2, badCount.exitCode(), badCount.output());
+        assertTrue(badCount.output().contains("COUNT must be a whole number of at least 1, got \"many\""), badCount.output());
+    }
+
+    private record Run(int exitCode, String output) {
+    }
+
+    /** Runs a recipe to its end with {@code path} as PATH; stdout and stderr together. */
+    private static Run just(String path, String... recipeAndArgs) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(onPath("just").orElseThrow().toString()));
+        command.addAll(List.of(recipeAndArgs));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(RepoFiles.ROOT.toFile()).redirectErrorStream(true);
+        builder.environment().put("PATH", path);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "just " + String.join(" ", recipeAndArgs) + " hangs: " + output);
+        return new Run(process.exitValue(), output);
+    }
+
+    private static void assertAnswers(Run call) {
+        assertEquals(0, call.exitCode(), call.output());
+        assertEquals("{}", call.output().strip());
+    }
+
+    /** A directory to use as PATH that holds only {@code executables}, linked from the real PATH (npm's need node). */
+    private static Path toolbox(String... executables) throws IOException {
+        Path dir = Files.createTempDirectory(Files.createDirectories(LOGS), "path-");
+        for (String executable : executables) {
+            Path real = onPath(executable).orElseThrow(() -> new AssertionError(executable + " is not on PATH"));
+            Files.createSymbolicLink(dir.resolve(executable), real.toRealPath());
+        }
+        return dir;
     }
 
     @AfterEach

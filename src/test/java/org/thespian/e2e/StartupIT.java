@@ -17,10 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.thespian.proto.Nothing;
+import org.thespian.testsupport.InProcessThespian;
 import org.thespian.testsupport.ThespianProcess;
 
 /** How the jar starts, refuses to start, and stops, seen from outside the process. */
-class StartupTest {
+class StartupIT {
 
     private static final Duration EXIT = Duration.ofSeconds(20);
 
@@ -128,36 +129,8 @@ class StartupTest {
     }
 
     @Test
-    void theSameSeedRepeatsTheSameOutcomesInANewProcess() {
-        Map<String, String> env = Map.of("THESPIAN_SEED", "7", "CONFIG_JSON", """
-                {"grpc_method_a": {"tracing_name": "coin", "operations": [
-                  {"ConcurrentActions": [
-                    {"Sleep": {"tracing_name": "heads", "duration_ms": 1, "failure_chance": 0.5}},
-                    {"Sleep": {"tracing_name": "tails", "duration_ms": 2, "failure_chance": 0.5}}]}]}}""");
-        List<String> first = outcomes(env, 40);
-        assertEquals(first, outcomes(env, 40));
-        assertTrue(first.contains("OK") && first.stream().anyMatch(outcome -> outcome.contains("heads"))
-                && first.stream().anyMatch(outcome -> outcome.contains("tails")), first.toString());
-    }
-
-    private static List<String> outcomes(Map<String, String> env, int calls) {
-        try (ThespianProcess thespian = ThespianProcess.start(env)) {
-            List<String> outcomes = new ArrayList<>();
-            for (int i = 0; i < calls; i++) {
-                try {
-                    thespian.blockingStub().a(Nothing.getDefaultInstance());
-                    outcomes.add("OK");
-                } catch (StatusRuntimeException e) {
-                    outcomes.add(e.getStatus().getDescription());
-                }
-            }
-            return outcomes;
-        }
-    }
-
-    @Test
     void healthcheckSubcommandReportsServingAndFailsWhenNothingListens() throws Exception {
-        try (ThespianProcess thespian = ThespianProcess.start(Map.of())) {
+        try (InProcessThespian thespian = InProcessThespian.start(Map.of())) {
             String port = Integer.toString(thespian.port());
             try (ThespianProcess check = ThespianProcess.launch(Map.of("PORT", port), "healthcheck")) {
                 assertEquals(0, check.awaitExit(EXIT));

@@ -25,7 +25,7 @@ import org.thespian.testsupport.ThespianProcess;
  * Three jar processes (frontend → checkout → inventory) export to a real OTLP receiver and a real Loki push
  * endpoint; one request must come out as one trace whose tree is exactly what the configs say.
  */
-class TracesAcrossInstancesTest {
+class TracesAcrossInstancesIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Nothing NOTHING = Nothing.getDefaultInstance();

@@ -21,7 +21,7 @@ import org.thespian.testsupport.SilentServer;
 import org.thespian.testsupport.ThespianProcess;
 
 /** The standard OTEL_* variables, the console view, and backends that are down or hang. */
-class TelemetryConfigurationTest {
+class TelemetryConfigurationIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
@@ -138,6 +138,12 @@ class TelemetryConfigurationTest {
                 assertTrue(medianMillis(toHangingServers, 20) < 40, "slow after the flood");
                 assertTrue(residentMegabytes(toHangingServers.pid()) < 400, "resident memory grew past 400 MB");
                 assertFalse(toHangingServers.stderr().contains("OutOfMemoryError"), toHangingServers.stderr());
+                for (ThespianProcess thespian : List.of(toClosedPorts, toHangingServers)) {
+                    assertEquals("", thespian.stderr(), "library logging must come out as JSON lines on stdout");
+                }
+                long exportReports = toClosedPorts.stdout().stream()
+                        .filter(line -> line.contains("\"message\":\"exporting traces to ")).count();
+                assertTrue(exportReports <= 1, "a dead backend is said once a minute: " + toClosedPorts.stdout());
             }
         }
     }

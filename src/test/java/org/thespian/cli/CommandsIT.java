@@ -1,0 +1,40 @@
+package org.thespian.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.thespian.testsupport.ThespianProcess;
+
+/** The jar's commands besides serving, with their exit codes and output as a shell sees them. */
+class CommandsIT {
+
+    private static final Duration EXIT = Duration.ofSeconds(30);
+
+    @Test
+    void versionPrintsTheMavenProjectVersion() throws Exception {
+        try (ThespianProcess version = ThespianProcess.launch(Map.of(), "--version")) {
+            assertEquals(0, version.awaitExit(EXIT), version.stderr());
+            assertEquals(List.of("thespian " + System.getProperty("thespian.version")), version.stdout());
+        }
+    }
+
+    @Test
+    void validateExitsZeroWithASummaryOrTwoWithTheError() throws Exception {
+        try (ThespianProcess valid = ThespianProcess.launch(Map.of("CONFIG_JSON", "{\"grpc_method_a\": null}"), "validate")) {
+            assertEquals(0, valid.awaitExit(EXIT), valid.stderr());
+            assertEquals(List.of("thespian: CONFIG_JSON is valid: A: answers OK at once; B: answers OK at once;"
+                    + " C: answers OK at once"), valid.stdout());
+        }
+        try (ThespianProcess invalid = ThespianProcess.launch(Map.of("CONFIG_JSON", "{\"service_name\": \"a\",}"),
+                "validate")) {
+            assertEquals(2, invalid.awaitExit(EXIT));
+            assertEquals("thespian: CONFIG_JSON: invalid JSON at line 1, column 21: trailing comma"
+                    + " (JSON allows no comma after the last member)", invalid.stderr());
+            assertTrue(invalid.stdout().isEmpty(), invalid.stdout().toString());
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package org.thespian.telemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.thespian.config.ConfigParser;
+import org.thespian.engine.Dice;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
+import org.thespian.server.ThespianServer;
+import org.thespian.testsupport.Loopback;
+import org.thespian.testsupport.OtlpReceiver;
+import org.thespian.testsupport.ReceivedMetric;
+import org.thespian.testsupport.SilentServer;
+
+/** The SDK as Thespian sets it up, in-process, against real OTLP receivers and hung or closed ports. */
+class TelemetryTest {
+
+    private static final String NAP = """
+            {"grpc_method_a": {"tracing_name": "nap", "operations": [
+               {"Action": {"Sleep": {"tracing_name": "sleep", "duration_ms": 0}}}]}}""";
+    // System properties are the SDK's other source of OTEL_* settings; the environment cannot be set in-process.
+    private static final List<String> PROPERTIES = List.of("otel.bsp.max.queue.size", "otel.exporter.otlp.traces.endpoint",
+            "otel.metric.export.interval", "otel.traces.exporter");
+
+    @AfterEach
+    void clearProperties() {
+        PROPERTIES.forEach(System::clearProperty);
+    }
+
+    @Test
+    void closeTakesAtMostASecondWhateverTheBackendDoes() throws Exception {
+        try (SilentServer hung = SilentServer.start()) {
+            for (URI backend : List.of(hung.address(), Loopback.closedPort())) {
+                Telemetry telemetry = Telemetry.start("svc", Optional.of(backend), false, Map.of());
+                callA(telemetry, 200);
+                if (backend.equals(hung.address())) {
+                    hung.awaitConnection(Duration.ofSeconds(10));
+                }
+                long started = System.nanoTime();
+                telemetry.close();
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                assertTrue(took.compareTo(Duration.ofSeconds(1)) <= 0, "close() with " + backend + " took " + took);
+            }
+        }
+    }
+
+    @Test
+    void everySpanArrivesWhenTheBackendKeepsUp() throws Exception {
+        try (OtlpReceiver otlp = OtlpReceiver.start()) {
+            Telemetry telemetry = Telemetry.start("svc", Optional.of(URI.create(otlp.grpcEndpoint())), false, Map.of());
+            try {
+                callA(telemetry, 1_000);
+                otlp.awaitSpans(spans -> spans.size() >= 3_000, Duration.ofSeconds(30));
+            } finally {
+                telemetry.close();
+            }
+            assertEquals(3_000, otlp.spans().size());
+        }
+    }
+
+    @Test
+    void dropsBeyondCapacityAreCountedInAMetricAndLoggedWithTheCount() throws Exception {
+        Logger spansLogger = (Logger) LoggerFactory.getLogger("thespian.telemetry.spans");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        spansLogger.addAppender(lines);
+        try (SilentServer hung = SilentServer.start(); OtlpReceiver metrics = OtlpReceiver.start()) {
+            System.setProperty("otel.exporter.otlp.traces.endpoint", hung.address().toString());
+            System.setProperty("otel.bsp.max.queue.size", "100");
+            System.setProperty("otel.metric.export.interval", "500");
+            Telemetry telemetry = Telemetry.start("svc", Optional.of(URI.create(metrics.grpcEndpoint())), false, Map.of());
+            try {
+                callA(telemetry, 1_000); // 3,000 spans; the queue holds 100 and two batches of 100 hang in export
+                List<ReceivedMetric> received = metrics.awaitMetrics(all -> ReceivedMetric.latest(all, "svc",
+                        "thespian.telemetry.spans.dropped").filter(m -> m.points().get(0).value() >= 1_000).isPresent(),
+                        Duration.ofSeconds(20));
+                ReceivedMetric dropped = ReceivedMetric.latest(received, "svc", "thespian.telemetry.spans.dropped")
+                        .orElseThrow();
+                assertTrue(dropped.points().get(0).value() <= 3_000, dropped.toString());
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (lines.list.isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                String report = lines.list.get(0).getFormattedMessage();
+                assertTrue(report.matches("[0-9]+ spans dropped since start: more than could be shipped to "
+                        + java.util.regex.Pattern.quote(hung.address().toString()) + " \\(queue of 100 spans.*"), report);
+            } finally {
+                telemetry.close();
+            }
+        } finally {
+            spansLogger.detachAppender(lines);
+        }
+    }
+
+    @Test
+    void describeSaysWhereTracesMetricsAndLogsGo() throws Exception {
+        Telemetry nowhere = Telemetry.start("svc", Optional.empty(), false, Map.of());
+        nowhere.close();
+        assertEquals("telemetry: traces to nowhere (set OTEL_BACKEND_ADDRESS or OTEL_EXPORTER_OTLP_ENDPOINT);"
+                + " metrics to nowhere (set OTEL_BACKEND_ADDRESS or OTEL_EXPORTER_OTLP_ENDPOINT); logs to stdout",
+                nowhere.describe());
+
+        Telemetry otlp = Telemetry.start("svc", Optional.of(URI.create("http://collector:4317")), true, Map.of());
+        otlp.close();
+        assertEquals("telemetry: traces to OTLP/grpc http://collector:4317 and the console trace view on stderr;"
+                + " metrics to OTLP/grpc http://collector:4317 every 10 s; logs to stdout", otlp.describe());
+
+        System.setProperty("otel.traces.exporter", "console");
+        Telemetry console = Telemetry.start("svc", Optional.empty(), false, Map.of());
+        console.close();
+        assertTrue(console.describe().startsWith("telemetry: traces to the console exporter (JSON log lines on stdout);"),
+                console.describe());
+    }
+
+    @Test
+    void theConsoleExporterWritesEachSpanAsALogLine() throws Exception {
+        Logger exporterLogger = (Logger) LoggerFactory.getLogger("io.opentelemetry.exporter.logging.LoggingSpanExporter");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        exporterLogger.addAppender(lines);
+        System.setProperty("otel.traces.exporter", "console");
+        Telemetry telemetry = Telemetry.start("svc", Optional.empty(), false, Map.of());
+        try {
+            callA(telemetry, 1);
+        } finally {
+            telemetry.close();
+            exporterLogger.detachAppender(lines);
+        }
+        // The SDK's console exporter logs through java.util.logging, which comes out of logback like any other line.
+        List<String> spans = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(3, spans.size(), spans.toString());
+        assertTrue(spans.stream().anyMatch(line -> line.startsWith("'nap' : ")), spans.toString());
+        assertTrue(spans.stream().anyMatch(line -> line.startsWith("'thespian.Thespian/A' : ")), spans.toString());
+    }
+
+    @Test
+    void loggingOtlpIsRefusedInOneLine() {
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(Telemetry.InvalidTelemetrySetting.class,
+                () -> Telemetry.start("svc", Optional.empty(), false, Map.of("OTEL_TRACES_EXPORTER", "logging-otlp")));
+        assertEquals("OTEL_TRACES_EXPORTER=logging-otlp is not available in this build; use otlp, console or none",
+                refused.getMessage());
+    }
+
+    private static void callA(Telemetry telemetry, int calls) throws Exception {
+        ThespianServer server = ThespianServer.start(0, ConfigParser.parse(NAP), Dice.of(OptionalLong.empty()),
+                TlsChannelCredentials.create(), telemetry.instrumentation());
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        try {
+            var stub = ThespianGrpc.newFutureStub(channel);
+            List<com.google.common.util.concurrent.ListenableFuture<Nothing>> pending = new java.util.ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                pending.add(stub.a(Nothing.getDefaultInstance()));
+                if (pending.size() == 200 || i == calls - 1) {
+                    for (var call : pending) {
+                        call.get();
+                    }
+                    pending.clear();
+                }
+            }
+        } finally {
+            channel.shutdownNow();
+            server.stop(Duration.ZERO);
+        }
+    }
+}
