@@ -94,7 +94,7 @@ public sealed interface Action permits Action.Sleep, Action.CallService, Action.
     }
 
     /**
-     * Allocates and touches {@code megabytes} MiB (0 or more) of heap and releases them after {@code holdMs}; with no
+     * Allocates and touches {@code megabytes} MiB (1 or more) of heap and releases them after {@code holdMs}; with no
      * {@code holdMs} ({@code "forever"}) never: a leak, up to the memory cap.
      */
     record Memory(String tracingName, int megabytes, OptionalLong holdMs, Map<String, String> attributes)

@@ -144,7 +144,7 @@ public final class ConfigParser {
         }
         return new Action.Memory(
                 value.get("tracing_name").nonBlankString(),
-                value.get("megabytes").wholeNumber(0, Integer.MAX_VALUE),
+                value.get("megabytes").wholeNumber(1, Integer.MAX_VALUE),
                 forever ? OptionalLong.empty() : OptionalLong.of(hold.nonNegativeLong()),
                 attributes(value));
     }

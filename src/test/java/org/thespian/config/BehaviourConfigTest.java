@@ -134,8 +134,8 @@ class BehaviourConfigTest {
                 Arguments.of(function("'attributes': {}", "[{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 1,"
                         + " 'hold_ms': 'sometimes'}}}]"), A0 + ".Memory.hold_ms: expected a whole number of milliseconds"
                         + " or \"forever\", got \"sometimes\""),
-                Arguments.of(function("'attributes': {}", "[{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': -1,"
-                        + " 'hold_ms': 1}}}]"), A0 + ".Memory.megabytes: expected a whole number from 0 to 2147483647, got -1"),
+                Arguments.of(function("'attributes': {}", "[{'Action': {'Memory': {'tracing_name': 'm', 'megabytes': 0,"
+                        + " 'hold_ms': 1}}}]"), A0 + ".Memory.megabytes: expected a whole number from 1 to 2147483647, got 0"),
                 Arguments.of(call("'wait': 'no'"), A0 + ".CallService.wait: expected true or false, got \"no\""));
     }
 

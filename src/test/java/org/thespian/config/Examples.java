@@ -23,6 +23,15 @@ final class Examples {
         return directory().resolve(name);
     }
 
+    /** Every config below example-configs/, the scenarios in its subfolders included. */
+    static List<Path> allBelow() {
+        try (Stream<Path> files = Files.walk(directory())) {
+            return files.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static List<Path> all() {
         try (Stream<Path> files = Files.list(directory())) {
             return files.filter(Files::isRegularFile).sorted().toList();

@@ -48,11 +48,11 @@ class TracesAcrossInstancesIT {
         checkout = ThespianProcess.start(env("checkout", """
                 {"grpc_method_a": {"tracing_name": "checkout", "operations": [
                    {"ConcurrentActions": [
-                     {"Sleep": {"tracing_name": "validate", "duration_ms": 30}},
+                     {"Sleep": {"tracing_name": "validate", "duration_ms": 150}},
                      {"CallService": {"tracing_name": "ask inventory", "service_address": "http://127.0.0.1",
                                       "service_port": "%1$d", "grpc_method": "A"}},
                      {"Function": {"tracing_name": "pricing", "operations": [
-                        {"Action": {"Sleep": {"tracing_name": "compute", "duration_ms": 10}}}]}}]}]},
+                        {"Action": {"Sleep": {"tracing_name": "compute", "duration_ms": 120}}}]}}]}]},
                  "grpc_method_b": {"tracing_name": "place order", "operations": [
                    {"Action": {"CallService": {"tracing_name": "reserve stock", "service_address": "127.0.0.1",
                                                "service_port": "%1$d", "grpc_method": "B"}}}]}}"""
@@ -111,14 +111,15 @@ class TracesAcrossInstancesIT {
         ReceivedSpan pricing = childOf(trace, checkoutFunction, "pricing", "INTERNAL");
         childOf(trace, pricing, "compute", "INTERNAL");
         assertEquals("Sleep", validate.attributes().get("thespian.action"));
-        assertEquals(30L, validate.attributes().get("thespian.duration_ms"));
+        assertEquals(150L, validate.attributes().get("thespian.duration_ms"));
 
         ReceivedSpan inventoryServer = childOf(trace, askInventory, "thespian.Thespian/A", "SERVER");
         assertEquals("inventory", inventoryServer.serviceName());
         ReceivedSpan lookup = childOf(trace, inventoryServer, "lookup", "INTERNAL");
         childOf(trace, lookup, "read stock", "INTERNAL");
 
-        // Concurrent actions are siblings that overlap in time.
+        // Concurrent actions are siblings that overlap in time (sleeps long enough that a loaded machine
+        // starting the peer call late still overlaps them).
         long latestStart = Math.max(validate.startEpochNanos(), Math.max(askInventory.startEpochNanos(), pricing.startEpochNanos()));
         long earliestEnd = Math.min(validate.endEpochNanos(), Math.min(askInventory.endEpochNanos(), pricing.endEpochNanos()));
         assertTrue(latestStart < earliestEnd, "the concurrent group's spans do not overlap");

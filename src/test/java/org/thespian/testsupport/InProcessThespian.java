@@ -79,10 +79,6 @@ public final class InProcessThespian implements AutoCloseable {
         return ThespianGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
-    public ThespianGrpc.ThespianFutureStub futureStub() {
-        return ThespianGrpc.newFutureStub(channel);
-    }
-
     /** Stops at once (calls in flight are cancelled) and exports what telemetry still holds. */
     @Override
     public void close() {
