@@ -28,7 +28,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class ExportPlan {
 
-    static final int DEFAULT_QUEUE_SPANS = 32_768;
+    static final int MAX_DEFAULT_QUEUE_SPANS = 32_768;
+    private static final int MIN_DEFAULT_QUEUE_SPANS = 2_048;
+    /** A queued span's heap at worst, with its attributes: the default queue takes at most an eighth of the heap. */
+    private static final long HEAP_PER_QUEUED_SPAN = 1_024;
     static final int DEFAULT_BATCH_SPANS = 2_048;
 
     private final List<SpanShipper> shippers = new CopyOnWriteArrayList<>();
@@ -63,7 +66,7 @@ final class ExportPlan {
             SpanExporter exporter = handover.takeOver();
             batch.shutdown();
             SpanShipper shipper = new SpanShipper(exporter, otlpEndpoint(config, "traces"), new SpanShipper.Limits(
-                    positive(config, "otel.bsp.max.queue.size", DEFAULT_QUEUE_SPANS),
+                    positive(config, "otel.bsp.max.queue.size", defaultQueueSpans(Runtime.getRuntime().maxMemory())),
                     positive(config, "otel.bsp.max.export.batch.size", DEFAULT_BATCH_SPANS),
                     config.getDuration("otel.bsp.schedule.delay", Duration.ofSeconds(1)),
                     config.getDuration("otel.bsp.export.timeout", Duration.ofSeconds(30))));
@@ -71,6 +74,15 @@ final class ExportPlan {
             return shipper;
         }
         return processor;
+    }
+
+    /**
+     * 32,768 spans (what 20,000 spans a second need to ride out a slow export), but never more than an eighth of
+     * the heap: 8,192 at -Xmx64m, where a full queue would otherwise push the heap into load shedding.
+     */
+    static int defaultQueueSpans(long maxHeapBytes) {
+        return (int) Math.max(MIN_DEFAULT_QUEUE_SPANS,
+                Math.min(MAX_DEFAULT_QUEUE_SPANS, maxHeapBytes / 8 / HEAP_PER_QUEUED_SPAN));
     }
 
     private static int positive(ConfigProperties config, String key, int fallback) {

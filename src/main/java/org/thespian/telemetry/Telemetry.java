@@ -161,7 +161,8 @@ public final class Telemetry implements AutoCloseable {
         defaults.put("otel.bsp.schedule.delay", "1000");
         defaults.put("otel.metric.export.interval", "10000");
         // Sized for 20,000 spans/s and more to a local collector (docs/telemetry.md, "Under heavy load").
-        defaults.put("otel.bsp.max.queue.size", Integer.toString(ExportPlan.DEFAULT_QUEUE_SPANS));
+        defaults.put("otel.bsp.max.queue.size",
+                Integer.toString(ExportPlan.defaultQueueSpans(Runtime.getRuntime().maxMemory())));
         defaults.put("otel.bsp.max.export.batch.size", Integer.toString(ExportPlan.DEFAULT_BATCH_SPANS));
         otelBackendAddress.ifPresent(address -> {
             defaults.put("otel.exporter.otlp.endpoint", address.toString());

@@ -4,6 +4,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -66,6 +67,7 @@ final class TraceWaterfall {
         if (!Objects.equals(service, parentService)) {
             text.append(" (").append(escape(String.valueOf(service))).append(')');
         }
+        appendNotes(text, span);
         if (span.getStatus().getStatusCode() == StatusCode.ERROR) {
             text.append("  ERROR: ").append(escape(span.getStatus().getDescription()));
         }
@@ -73,6 +75,37 @@ final class TraceWaterfall {
         children.getOrDefault(span.getSpanId(), List.of()).stream()
                 .sorted(Comparator.comparingLong(SpanData::getStartEpochNanos))
                 .forEach(child -> appendTree(text, child, service, children, depth + 1, traceStart, total));
+    }
+
+    /**
+     * What the config's behaviours decided for this span, which the bar alone does not show: the drawn latency,
+     * the attempt of a retried call, a skipped call, the chosen failure code, an injected fault, a link from
+     * the trace that fired this one off.
+     */
+    private static void appendNotes(StringBuilder text, SpanData span) {
+        List<String> notes = new ArrayList<>();
+        Double drawn = span.getAttributes().get(SpanAttributes.LATENCY_MS);
+        if (drawn != null) {
+            notes.add(String.format(Locale.ROOT, "drew %.1f ms", drawn));
+        }
+        Long attempt = span.getAttributes().get(SpanAttributes.ATTEMPT);
+        if (attempt != null && attempt > 1) {
+            notes.add("attempt " + attempt);
+        }
+        if (Boolean.TRUE.equals(span.getAttributes().get(SpanAttributes.SKIPPED))) {
+            notes.add("skipped");
+        }
+        String code = span.getAttributes().get(SpanAttributes.FAILURE_CODE);
+        if (code != null) {
+            notes.add(escape(code));
+        }
+        if (Boolean.TRUE.equals(span.getAttributes().get(RuntimeTelemetry.FAULT_INJECTED))) {
+            notes.add("injected");
+        }
+        span.getLinks().forEach(link -> notes.add("linked from trace " + link.getSpanContext().getTraceId()));
+        if (!notes.isEmpty()) {
+            text.append("  {").append(String.join(", ", notes)).append('}');
+        }
     }
 
     static String bar(long offset, long duration, long total) {

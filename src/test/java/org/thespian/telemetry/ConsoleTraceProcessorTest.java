@@ -90,6 +90,29 @@ class ConsoleTraceProcessorTest {
     }
 
     @Test
+    void whatTheBehavioursDecidedIsShownBesideTheSpan() {
+        Tracer tracer = tracer("payment");
+        Span root = tracer.spanBuilder("charge").setSpanKind(SpanKind.SERVER).startSpan();
+        Context parent = Context.root().with(root);
+        tracer.spanBuilder("bank").setParent(parent).setAttribute(SpanAttributes.LATENCY_MS, 53.24)
+                .setAttribute(SpanAttributes.FAILURE_CODE, "UNAVAILABLE").startSpan().end();
+        tracer.spanBuilder("retry").setParent(parent).setSpanKind(SpanKind.CLIENT)
+                .setAttribute(SpanAttributes.ATTEMPT, 2L).startSpan().end();
+        tracer.spanBuilder("audit").setParent(parent).setSpanKind(SpanKind.CLIENT)
+                .setAttribute(SpanAttributes.SKIPPED, true).startSpan().end();
+        tracer.spanBuilder("injected delay").setParent(parent)
+                .setAttribute(RuntimeTelemetry.FAULT_INJECTED, true).startSpan().end();
+        root.end();
+
+        String text = String.join("\n", awaitTree("injected delay"));
+        assertTrue(text.contains("  bank  {drew 53.2 ms, UNAVAILABLE}"), text);
+        assertTrue(text.contains("  retry [CLIENT]  {attempt 2}"), text);
+        assertTrue(text.contains("  audit [CLIENT]  {skipped}"), text);
+        assertTrue(text.contains("  injected delay  {injected}"), text);
+        assertTrue(text.contains("  charge [SERVER] (payment)\n"), text);
+    }
+
+    @Test
     void controlCharactersInNamesAndMessagesAreEscaped() {
         Span span = tracer("svc").spanBuilder("clear\u001b[2J\nfake line\u202e").startSpan();
         span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "bad\rnews\u0007");

@@ -44,6 +44,13 @@ class TelemetryTest {
     }
 
     @Test
+    void theDefaultSpanQueueTakesAnEighthOfTheHeapAtMost() {
+        assertEquals(8_192, ExportPlan.defaultQueueSpans(64L << 20));
+        assertEquals(2_048, ExportPlan.defaultQueueSpans(8L << 20));
+        assertEquals(32_768, ExportPlan.defaultQueueSpans(4L << 30));
+    }
+
+    @Test
     void closeTakesAtMostASecondWhateverTheBackendDoes() throws Exception {
         try (SilentServer hung = SilentServer.start()) {
             for (URI backend : List.of(hung.address(), Loopback.closedPort())) {
