@@ -2,7 +2,8 @@
 #   docker build -t thespian:local .      (or: just image)
 #   docker run --rm -p 6379:6379 -e CONFIG_JSON='{...}' thespian:local
 # Configuration is all environment: PORT, SERVICE_NAME, CONFIG_JSON or CONFIG_FILE,
-# OTEL_BACKEND_ADDRESS, LOKI_ADDRESS (see docs/instrumentation.md).
+# OTEL_BACKEND_ADDRESS, LOKI_ADDRESS (see docs/instrumentation.md); limits and shutdown (THESPIAN_MAX_IN_FLIGHT,
+# THESPIAN_SHUTDOWN_DELAY_SECONDS, ...) in the README's "Environment variables".
 
 # ---- build: the shaded jar, target/thespian.jar ----
 FROM maven:3.9.16-eclipse-temurin-17 AS build
@@ -24,6 +25,7 @@ EXPOSE 6379
 # The jar asks its own gRPC health service on 127.0.0.1:$PORT; a small, quick-starting JVM for it.
 HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
   CMD ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-jar", "/app/thespian.jar", "healthcheck"]
-# Heap follows the container's memory limit; an OutOfMemoryError ends the container (and restarts it)
-# instead of leaving a half-broken JVM behind. Add flags with JAVA_TOOL_OPTIONS.
+# Heap follows the container's memory limit (and THESPIAN_MAX_IN_FLIGHT's default follows the heap); an
+# OutOfMemoryError ends the container (and restarts it) instead of leaving a half-broken JVM behind.
+# Add flags with JAVA_TOOL_OPTIONS. docker stop sends SIGTERM: NOT_SERVING, the drain, exit 0.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/thespian.jar"]

@@ -72,7 +72,7 @@ client-container port="6379" server="thespian-server" name="thespian-client":
 containers-down server="thespian-server" client="thespian-client":
     docker rm -f {{client}} {{server}}
 
-# Start the stack plus the demo cast: frontend -> checkout -> {payment (flaky), inventory}; frontend on :6379.
+# Start the stack plus the shop cast (instrumentation/demo-compose.yaml, from example-configs/shop.cast.yaml); frontend on :6379.
 demo-up:
     docker compose -f {{demo}} up -d --build
 

@@ -100,6 +100,7 @@ CAPACITY=$(json "$WORK/capacity.json" 'round(r["throughput_per_s"])')
 RATE=$(python3 -c "print(round($CAPACITY * $LOAD_SHARE))")
 echo "capacity: $CAPACITY calls/s at $CAPACITY_INFLIGHT in flight ($(json "$WORK/capacity.json" 'r["errors"]') errors," \
     "p99 $(json "$WORK/capacity.json" 'r["latency_ms"]["p99"]') ms); soaking at $RATE calls/s for $SOAK_MINUTES min"
+echo
 
 # Back to back runs of 30 s each, so that errors and RSS show every 30 s; a run starts within about a second
 # of the last one's end (a JVM start).

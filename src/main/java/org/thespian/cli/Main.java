@@ -2,9 +2,11 @@ package org.thespian.cli;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
@@ -31,12 +33,18 @@ public final class Main {
     static final int EXIT_USAGE = 2;
 
     private static final String USAGE = """
-            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | load | --version | help]
+            Usage: java -jar thespian.jar [serve | healthcheck | validate | schema | load | admin | cast FILE | demo | --version | help]
               serve        act out CONFIG_JSON (or CONFIG_FILE) as gRPC service thespian.Thespian (default)
               healthcheck  exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1 otherwise
               validate     check CONFIG_JSON (or CONFIG_FILE) without serving: exit 0 with a summary, or 2
               schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
               load         drive load at a Thespian and report latency percentiles (load --help)
+              admin        --target host:port get-config | set-config FILE | set-health SERVING|NOT_SERVING | stats
+              cast FILE    run every member of a .cast.yaml/.cast.json in this JVM; with --emit compose|kubernetes
+                           [--out PATH] [--otel-backend-address URL] [--loki-address URL] [--image IMAGE]
+                           write it for Compose or Kubernetes (docs/casts.md)
+              demo         run the built-in shop cast, send it a few requests, print traces and a summary;
+                           demo --serve keeps it running on ports 6379-6383
               --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
@@ -44,6 +52,8 @@ public final class Main {
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
               THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter of the heap),
+              THESPIAN_FAULT_HEADERS (true), THESPIAN_MAX_HOPS (16), THESPIAN_ADMIN, THESPIAN_ADMIN_TOKEN,
+              THESPIAN_WATCH_CONFIG,
               and the standard OTEL_* variables. See README.md.""";
 
     private Main() {
@@ -53,9 +63,12 @@ public final class Main {
         System.exit(run(args, System.getenv()));
     }
 
+    /** The commands that take arguments of their own; the others take none. */
+    private static final Set<String> COMMANDS_WITH_ARGUMENTS = Set.of("load", "admin", "cast", "demo");
+
     static int run(String[] args, Map<String, String> env) {
         String command = args.length == 0 ? "serve" : args[0];
-        if (args.length > 1 && !command.equals("load")) {
+        if (args.length > 1 && !COMMANDS_WITH_ARGUMENTS.contains(command)) {
             return usageError("unexpected argument \"" + args[1] + "\"");
         }
         switch (command) {
@@ -74,6 +87,12 @@ public final class Main {
             case "load":
                 return LoadCommand.run(List.of(args).subList(1, args.length), System.out, System.err,
                         System.console() != null);
+            case "admin":
+                return AdminCommand.run(Arrays.copyOfRange(args, 1, args.length), env);
+            case "cast":
+                return CastCommand.run(List.of(args).subList(1, args.length), env);
+            case "demo":
+                return DemoCommand.run(List.of(args).subList(1, args.length), env);
             case "--version":
                 System.out.println(Version.text());
                 return EXIT_OK;
@@ -109,8 +128,8 @@ public final class Main {
         }
         ThespianServer server;
         try {
-            server = ThespianServer.start(settings.port(), settings.config().config(),
-                    Dice.of(settings.seed()), settings.peerTls(), telemetry.instrumentation(), settings.limits());
+            server = ThespianServer.start(settings.port(), settings.config(), Dice.of(settings.seed()),
+                    settings.peerTls(), telemetry.instrumentation(), settings.limits(), settings.runtime());
         } catch (IOException e) {
             closeWithin(telemetry, TELEMETRY_CLOSE);
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));
@@ -120,6 +139,12 @@ public final class Main {
         log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
                 server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
                 telemetry.describe());
+        if (settings.runtime().admin()) {
+            log.info(settings.runtime().adminToken().isPresent()
+                    ? "Admin service thespian.admin.v1.Admin is on; calls need authorization: Bearer <THESPIAN_ADMIN_TOKEN>"
+                    : "Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
+                            + " can replace this instance's config and flip its health", server.port());
+        }
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");
@@ -171,7 +196,7 @@ public final class Main {
      * Waits for SIGTERM (Kubernetes, docker stop), SIGINT (Ctrl-C) or SIGHUP (a closed terminal, some
      * supervisors), so that each ends in a drain and exit 0; returns the signal's name.
      */
-    private static String awaitStopSignal() {
+    static String awaitStopSignal() {
         CompletableFuture<String> signalled = new CompletableFuture<>();
         for (String name : STOP_SIGNALS) {
             try {
@@ -201,12 +226,12 @@ public final class Main {
         return text.toString().lines().findFirst().orElse("");
     }
 
-    private static int usageError(String message) {
+    static int usageError(String message) {
         System.err.println("thespian: " + message);
         return EXIT_USAGE;
     }
 
-    private static String rootMessage(Throwable error) {
+    static String rootMessage(Throwable error) {
         Throwable cause = error;
         while (cause.getCause() != null) {
             cause = cause.getCause();

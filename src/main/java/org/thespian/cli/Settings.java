@@ -24,6 +24,7 @@ import org.thespian.config.ConfigSource;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.config.InvisibleText;
 import org.thespian.engine.EngineLimits;
+import org.thespian.server.RuntimeOptions;
 import org.thespian.server.ServerLimits;
 
 /**
@@ -43,6 +44,7 @@ public record Settings(
         Duration shutdownGrace,
         Duration shutdownDelay,
         ServerLimits limits,
+        RuntimeOptions runtime,
         Map<String, String> environment) {
 
     static final int DEFAULT_PORT = 6379;
@@ -77,11 +79,13 @@ public record Settings(
                 duration(env, "THESPIAN_PEER_TIMEOUT", ServerLimits.DEFAULT_PEER_TIMEOUT))
                 .withEngine(engineLimits(env));
         OtelSettings.validate(env);
+        RuntimeOptions runtime = runtime(env);
         LoadedConfig config = ConfigSource.load(env);
+        String name = serviceName.or(() -> otelServiceName).or(() -> config.config().serviceName())
+                .orElse(DEFAULT_SERVICE_NAME);
         return new Settings(
                 port,
-                serviceName.or(() -> otelServiceName).or(() -> config.config().serviceName())
-                        .orElse(DEFAULT_SERVICE_NAME),
+                name,
                 config,
                 seed,
                 otelBackendAddress,
@@ -92,6 +96,7 @@ public record Settings(
                 shutdownGrace,
                 shutdownDelay,
                 limits,
+                runtime.withServiceName(name),
                 Map.copyOf(env));
     }
 
@@ -105,6 +110,39 @@ public record Settings(
                         EngineLimits.defaultCpuThreads()),
                 wholeNumber(env, "THESPIAN_MEMORY_CAP_MB", EngineLimits.defaultMemoryCapBytes() / MEGABYTE, 0,
                         Runtime.getRuntime().maxMemory() / MEGABYTE) * MEGABYTE);
+    }
+
+    /** Issue 9's switches (fault headers, admin service, config watch) and the hop limit. */
+    private static RuntimeOptions runtime(Map<String, String> env) throws InvalidSetting {
+        boolean watch = flag(env, "THESPIAN_WATCH_CONFIG");
+        Optional<String> file = value(env, "CONFIG_FILE");
+        if (watch && file.isEmpty()) {
+            throw new InvalidSetting("THESPIAN_WATCH_CONFIG", "false unless CONFIG_FILE names the file to watch",
+                    env.get("THESPIAN_WATCH_CONFIG"));
+        }
+        return new RuntimeOptions(
+                DEFAULT_SERVICE_NAME,
+                flag(env, "THESPIAN_FAULT_HEADERS", true),
+                (int) wholeNumber(env, "THESPIAN_MAX_HOPS", RuntimeOptions.DEFAULT_MAX_HOPS, 1, 1000),
+                flag(env, "THESPIAN_ADMIN"),
+                adminToken(env),
+                watch ? file.map(Path::of) : Optional.empty());
+    }
+
+    /**
+     * A token that is set but blank is refused rather than read as "no token": that mistake would open the
+     * admin service to anyone who can reach the port.
+     */
+    static Optional<String> adminToken(Map<String, String> env) throws InvalidSetting {
+        String token = env.get("THESPIAN_ADMIN_TOKEN");
+        if (token == null) {
+            return Optional.empty();
+        }
+        if (token.isBlank() || !token.chars().allMatch(c -> c > ' ' && c < 127)) {
+            throw new InvalidSetting("THESPIAN_ADMIN_TOKEN", "printable ASCII without spaces (it is sent as"
+                    + " authorization: Bearer <token>)", token.isBlank() ? token : "<hidden>");
+        }
+        return Optional.of(token);
     }
 
     static int port(Map<String, String> env) throws InvalidSetting {
@@ -233,9 +271,13 @@ public record Settings(
     }
 
     private static boolean flag(Map<String, String> env, String name) throws InvalidSetting {
+        return flag(env, name, false);
+    }
+
+    private static boolean flag(Map<String, String> env, String name, boolean fallback) throws InvalidSetting {
         Optional<String> text = value(env, name);
         if (text.isEmpty()) {
-            return false;
+            return fallback;
         }
         return switch (text.get().toLowerCase(Locale.ROOT)) {
             case "true", "1", "yes", "on" -> true;

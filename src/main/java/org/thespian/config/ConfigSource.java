@@ -22,8 +22,9 @@ public final class ConfigSource {
     /**
      * @param origin where the config came from, for logs: {@code CONFIG_JSON}, {@code CONFIG_FILE <path>} or
      *               {@code defaults}
+     * @param text   the document as written (comments included), which the admin service's GetConfig shows
      */
-    public record LoadedConfig(Config config, String origin) {
+    public record LoadedConfig(Config config, String origin, String text) {
     }
 
     private ConfigSource() {
@@ -47,7 +48,7 @@ public final class ConfigSource {
         if (!file.isBlank()) {
             return load(CONFIG_FILE + " " + file, () -> read(Path.of(file)));
         }
-        return new LoadedConfig(Config.empty(), DEFAULTS);
+        return new LoadedConfig(Config.empty(), DEFAULTS, "{}");
     }
 
     /**
@@ -67,7 +68,8 @@ public final class ConfigSource {
 
     private static LoadedConfig load(String origin, Text text) throws ConfigException {
         try {
-            return new LoadedConfig(ConfigParser.parse(text.read()), origin);
+            String document = text.read();
+            return new LoadedConfig(ConfigParser.parse(document), origin, document);
         } catch (ConfigException e) {
             throw e.withOrigin(origin);
         }

@@ -39,15 +39,19 @@ public final class LoadRun {
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
     // Without a timeout, how long calls still in flight at the end may take before they count as unfinished.
     private static final Duration DRAIN_WITHOUT_TIMEOUT = Duration.ofSeconds(10);
-    // With one, a little longer than it, so that expired calls come back as DEADLINE_EXCEEDED first.
-    private static final Duration DRAIN_MARGIN = Duration.ofSeconds(1);
+    // With one, longer than it, so that expired calls come back as DEADLINE_EXCEEDED first even on a busy
+    // machine (the wait ends as soon as every call has).
+    private static final Duration DRAIN_MARGIN = Duration.ofSeconds(5);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final long LONGEST_LATENCY_NANOS = Duration.ofDays(8).toNanos();
 
     private final LoadOptions options;
     private final MethodDescriptor<Nothing, Nothing> method;
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final Metadata headers = new Metadata();
-    private final Recorder latencies = new Recorder(3);
+    // A fixed range keeps recording to one atomic increment (an auto-resizing recorder takes a lock-free
+    // phaser per value too); nothing a run can measure lasts longer than a week and a bit.
+    private final Recorder latencies = new Recorder(LONGEST_LATENCY_NANOS, 3);
     private final StatusCounts statuses = new StatusCounts();
     private final LongAdder sent = new LongAdder();
     private final LongAdder finished = new LongAdder();
@@ -187,7 +191,7 @@ public final class LoadRun {
         public void onClose(Status status, Metadata trailers) {
             long now = System.nanoTime();
             if (due >= measureFrom) {
-                latencies.recordValue(Math.max(0, now - due));
+                latencies.recordValue(Math.min(Math.max(0, now - due), LONGEST_LATENCY_NANOS));
                 statuses.add(status.getCode());
             }
             // The next call counts as sent before this one as finished, so "all sent have finished" is never

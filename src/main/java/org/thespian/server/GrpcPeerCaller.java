@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Method;
 import org.thespian.config.Peer;
@@ -47,6 +48,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
     private final Duration defaultTimeout;
+    private final UnaryOperator<Peer> directory;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     /**
@@ -54,9 +56,19 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
      * @param defaultTimeout the deadline of a call whose request came without one (THESPIAN_PEER_TIMEOUT)
      */
     public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout) {
+        this(tls, interceptors, defaultTimeout, UnaryOperator.identity());
+    }
+
+    /**
+     * @param directory where a configured peer really is, e.g. {@code http://checkout:6379} at a loopback port
+     *                  when the whole cast runs in one process
+     */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
+            UnaryOperator<Peer> directory) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
         this.defaultTimeout = defaultTimeout;
+        this.directory = directory;
     }
 
     @Override
@@ -138,7 +150,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
      * that one attempt, at most {@link #RECONNECT_WAIT_MS}, instead of failing on stale news.
      */
     private CompletableFuture<ManagedChannel> connected(Peer peer) {
-        ManagedChannel channel = channels.computeIfAbsent(peer, this::open);
+        ManagedChannel channel = channel(peer);
         if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
             return CompletableFuture.completedFuture(channel);
         }
@@ -149,6 +161,16 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         return attempted.completeOnTimeout(channel, RECONNECT_WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
+    /** A channel a config change retired a moment ago takes no new calls: such a call opens a fresh one. */
+    private ManagedChannel channel(Peer peer) {
+        ManagedChannel channel = channels.computeIfAbsent(peer, this::open);
+        while (channel.isShutdown()) {
+            channels.remove(peer, channel);
+            channel = channels.computeIfAbsent(peer, this::open);
+        }
+        return channel;
+    }
+
     /**
      * Starts connecting to {@code peers} now, so the first request does not pay for connection setup and
      * class loading inside a concurrent group, where it would delay its siblings' start.
@@ -157,7 +179,22 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         peers.forEach(peer -> channels.computeIfAbsent(peer, this::open).getState(true));
     }
 
-    private ManagedChannel open(Peer peer) {
+    /**
+     * Keeps only the channels of {@code peers} (after a config change). The others stop taking new calls and
+     * close once the calls still on them (from calls that began on the old config) have finished.
+     */
+    void retainOnly(Set<Peer> peers) {
+        for (Peer peer : channels.keySet()) {
+            ManagedChannel retired = peers.contains(peer) ? null : channels.remove(peer);
+            if (retired != null) {
+                retired.shutdown();
+            }
+        }
+        connect(peers);
+    }
+
+    private ManagedChannel open(Peer configured) {
+        Peer peer = directory.apply(configured);
         ChannelCredentials credentials = peer.tls() ? tls : InsecureChannelCredentials.create();
         return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
                 .intercept(interceptors)

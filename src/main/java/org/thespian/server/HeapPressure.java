@@ -9,6 +9,7 @@ import java.lang.management.MemoryUsage;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.management.ListenerNotFoundException;
 import javax.management.Notification;
@@ -20,13 +21,17 @@ import javax.management.openmbean.CompositeData;
  * How full the heap is after each garbage collection. Above {@link #NEARLY_FULL} new calls are refused, so
  * the calls already running can finish instead of all of them failing together when the heap runs out. When
  * several full collections in a row cannot get below {@link #EXHAUSTED}, the JVM would only thrash until an
- * OutOfMemoryError that may land anywhere: it exits instead, through {@link OutOfMemoryExit}.
+ * OutOfMemoryError that may land anywhere: it exits instead, through {@link OutOfMemoryExit}; so it does when
+ * collecting takes most of its time for seconds on end.
  */
 final class HeapPressure implements AutoCloseable {
 
     static final double NEARLY_FULL = 0.85;
     static final double EXHAUSTED = 0.97;
     private static final int EXHAUSTED_FULL_COLLECTIONS = 3;
+    private static final long FRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long THRASH_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final double THRASHING = 0.7;
 
     private final long maxHeapBytes = Runtime.getRuntime().maxMemory();
     private final Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
@@ -35,6 +40,9 @@ final class HeapPressure implements AutoCloseable {
     private final List<NotificationEmitter> collectors;
     private final NotificationListener listener = this::collected;
     private volatile double usedAfterCollection;
+    private volatile long collectedAtNanos;
+    private long windowStartNanos;
+    private long windowStartCollectingMillis;
     private int exhaustedFullCollections;
 
     private HeapPressure(List<NotificationEmitter> collectors) {
@@ -50,8 +58,13 @@ final class HeapPressure implements AutoCloseable {
         return pressure;
     }
 
+    /**
+     * True while the last collection, within {@link #FRESH_NANOS}, left the heap over {@link #NEARLY_FULL}.
+     * Older news does not count: an idle JVM collects nothing, and refusing every call on the word of a
+     * collection long past would keep the heap unmeasured and the server refusing for ever.
+     */
     boolean isNearlyFull() {
-        return usedAfterCollection > NEARLY_FULL;
+        return usedAfterCollection > NEARLY_FULL && System.nanoTime() - collectedAtNanos < FRESH_NANOS;
     }
 
     String describe() {
@@ -71,7 +84,9 @@ final class HeapPressure implements AutoCloseable {
                 used += pool.getValue().getUsed();
             }
         }
+        collectedAtNanos = System.nanoTime();
         usedAfterCollection = (double) used / maxHeapBytes;
+        exitIfThrashing();
         if (info.getGcAction().contains("major")) {
             exhaustedFullCollections = usedAfterCollection > EXHAUSTED ? exhaustedFullCollections + 1 : 0;
             if (exhaustedFullCollections >= EXHAUSTED_FULL_COLLECTIONS) {
@@ -79,6 +94,37 @@ final class HeapPressure implements AutoCloseable {
                         + EXHAUSTED_FULL_COLLECTIONS + " full garbage collections");
             }
         }
+    }
+
+    /**
+     * Over each window of {@link #THRASH_WINDOW_NANOS}: if collecting took most of the time and the heap is
+     * still nearly full, the JVM is past saving (it answers nothing, health checks included) and exits.
+     */
+    private void exitIfThrashing() {
+        long now = System.nanoTime();
+        long collectingMillis = collectingMillis();
+        if (windowStartNanos == 0) {
+            windowStartNanos = now;
+            windowStartCollectingMillis = collectingMillis;
+            return;
+        }
+        long windowNanos = now - windowStartNanos;
+        if (windowNanos < THRASH_WINDOW_NANOS) {
+            return;
+        }
+        double collectingShare = (collectingMillis - windowStartCollectingMillis) * 1e6 / windowNanos;
+        windowStartNanos = now;
+        windowStartCollectingMillis = collectingMillis;
+        if (collectingShare > THRASHING && usedAfterCollection > NEARLY_FULL) {
+            OutOfMemoryExit.exit("the heap is exhausted: garbage collection took " + Math.round(collectingShare * 100)
+                    + "% of the last " + TimeUnit.NANOSECONDS.toSeconds(windowNanos) + " s and left it "
+                    + Math.round(usedAfterCollection * 100) + "% full");
+        }
+    }
+
+    private static long collectingMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime).filter(time -> time > 0).sum();
     }
 
     @Override

@@ -9,9 +9,11 @@ import org.thespian.engine.ActionListener;
 public record Instrumentation(
         List<ServerInterceptor> serverInterceptors,
         List<ClientInterceptor> clientInterceptors,
-        ActionListener actionListener) {
+        ActionListener actionListener,
+        RuntimeEvents runtimeEvents) {
 
-    public static final Instrumentation NONE = new Instrumentation(List.of(), List.of(), ActionListener.NONE);
+    public static final Instrumentation NONE =
+            new Instrumentation(List.of(), List.of(), ActionListener.NONE, RuntimeEvents.NONE);
 
     public Instrumentation {
         serverInterceptors = List.copyOf(serverInterceptors);

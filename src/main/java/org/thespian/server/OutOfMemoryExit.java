@@ -42,7 +42,11 @@ public final class OutOfMemoryExit {
             }
         });
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
-            logback.addTurboFilter(new LoggedOutOfMemory());
+            // First in line: the repeated-warning filter after it may hold back the very line that says OOM.
+            LoggedOutOfMemory filter = new LoggedOutOfMemory();
+            filter.setContext(logback);
+            filter.start();
+            logback.getTurboFilterList().add(0, filter);
         }
         java.util.logging.Logger.getLogger("").addHandler(new JulOutOfMemory());
     }

@@ -5,18 +5,22 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.thespian.config.Config;
+import org.thespian.config.ConfigSource.LoadedConfig;
+import org.thespian.engine.ActionListener;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
 import org.thespian.engine.Scheduler;
@@ -24,7 +28,8 @@ import org.thespian.proto.ThespianGrpc;
 
 /**
  * A running Thespian: the service on all interfaces, with the standard health service and server reflection
- * so grpcurl needs no proto file, behind the limits of {@link ServerLimits}.
+ * so grpcurl needs no proto file, behind the limits of {@link ServerLimits}; and, when asked for, the admin
+ * service and a watch on CONFIG_FILE.
  */
 public final class ThespianServer {
 
@@ -48,21 +53,21 @@ public final class ThespianServer {
     static final int MAX_INBOUND_METADATA_BYTES = 64 << 10;
 
     private final Server server;
-    private final HealthStatusManager health;
+    private final HealthControl health;
     private final Admission admission;
     private final HeapPressure heap;
-    private final GrpcPeerCaller peers;
-    private final Scheduler scheduler;
+    private final Optional<ConfigWatcher> watcher;
+    private final Optional<Backstage> ownBackstage;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private ThespianServer(Server server, HealthStatusManager health, Admission admission, HeapPressure heap,
-            GrpcPeerCaller peers, Scheduler scheduler) {
+    private ThespianServer(Server server, HealthControl health, Admission admission, HeapPressure heap,
+            Optional<ConfigWatcher> watcher, Optional<Backstage> ownBackstage) {
         this.server = server;
         this.health = health;
         this.admission = admission;
         this.heap = heap;
-        this.peers = peers;
-        this.scheduler = scheduler;
+        this.watcher = watcher;
+        this.ownBackstage = ownBackstage;
     }
 
     /** Binds {@code port} and starts serving, with the default limits. */
@@ -71,25 +76,65 @@ public final class ThespianServer {
         return start(port, config, dice, peerTls, instrumentation, ServerLimits.defaults());
     }
 
-    /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
-    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
+    /** Binds {@code port} and starts serving {@code config} with the default {@link RuntimeOptions}. */
     public static ThespianServer start(int port, Config config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits) throws IOException {
-        Scheduler scheduler = Scheduler.start(limits.engine().cpuThreads());
-        GrpcPeerCaller peers = new GrpcPeerCaller(peerTls, instrumentation.clientInterceptors(),
-                limits.peerTimeout());
-        Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits.engine());
-        HealthStatusManager health = new HealthStatusManager();
+        return start(port, new LoadedConfig(config, "in-process", "{}"), dice, peerTls, instrumentation, limits,
+                RuntimeOptions.defaults(config.serviceName().orElse("thespian")));
+    }
+
+    /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
+    public static ThespianServer start(int port, LoadedConfig config, Dice dice, ChannelCredentials peerTls,
+            Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options) throws IOException {
+        Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
+                UnaryOperator.identity());
+        try {
+            return start(port, config, dice, instrumentation, limits, options, backstage, Optional.of(backstage));
+        } catch (IOException e) {
+            backstage.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts one of several servers of this process (a cast's members) that share {@code backstage}; stopping
+     * this server leaves the backstage open for the others.
+     */
+    public static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
+            ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
+        return start(port, config, dice, instrumentation, limits, options, backstage, Optional.empty());
+    }
+
+    @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
+    private static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
+            ServerLimits limits, RuntimeOptions options, Backstage backstage, Optional<Backstage> owned)
+            throws IOException {
+        RuntimeEvents events = instrumentation.runtimeEvents();
+        Scheduler scheduler = backstage.scheduler();
+        GrpcPeerCaller peers = backstage.peers();
+        ActionListener listener = new RequestContextListener(instrumentation.actionListener());
+        Engine engine = new Engine(scheduler, peers, listener, limits.engine());
+        HealthControl health = new HealthControl(events);
         HeapPressure heap = HeapPressure.watch();
         Admission admission = new Admission(limits.maxInFlight(), heap);
-        ThespianService service = new ThespianService(config, engine, dice);
-        // Admission inside telemetry, so refused and cut-off calls are traced and logged like any other.
+        LiveConfig live = new LiveConfig(config, revision -> {
+            peers.retainOnly(revision.config().peers());
+            events.configChanged(revision.number(), revision.origin());
+        });
+        CallStats stats = new CallStats();
+        ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
+        ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
+                new FaultInjector(scheduler, listener, events), events);
+        // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
+        // traced and logged like any other, and counted in the admin service's stats.
         List<ServerInterceptor> interceptors = new ArrayList<>();
+        interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders()));
         interceptors.add(admission);
+        interceptors.add(stats);
         interceptors.addAll(instrumentation.serverInterceptors());
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool.
-        Server server = NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
+        NettyServerBuilder builder = NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
                 .directExecutor()
                 .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
@@ -105,22 +150,38 @@ public final class ThespianServer {
                 .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
                 .addService(ServerInterceptors.intercept(MalformedMessages.refusedIn(service.bindService()),
                         interceptors))
-                .addService(MalformedMessages.refusedIn(health.getHealthService().bindService()))
+                .addService(MalformedMessages.refusedIn(health.manager().getHealthService().bindService()))
                 .addService(MalformedMessages.refusedIn(ProtoReflectionServiceV1.newInstance().bindService()))
-                .addService(MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()))
-                .build();
+                .addService(MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()));
+        if (options.admin()) {
+            builder.addService(adminService(options, live, health, stats, instrumentation));
+        }
+        Server server = builder.build();
+        Optional<ConfigWatcher> watcher = Optional.empty();
         try {
             server.start();
+            if (options.watchedFile().isPresent()) {
+                watcher = Optional.of(ConfigWatcher.start(options.watchedFile().get(), live, events));
+            }
         } catch (IOException e) {
+            server.shutdownNow();
             heap.close();
-            peers.close();
-            scheduler.close();
             throw e;
         }
-        peers.connect(config.peers());
-        health.setStatus("", ServingStatus.SERVING);
-        health.setStatus(ThespianGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new ThespianServer(server, health, admission, heap, peers, scheduler);
+        peers.connect(config.config().peers());
+        health.set(ServingStatus.SERVING);
+        events.configChanged(1, config.origin());
+        return new ThespianServer(server, health, admission, heap, watcher, owned);
+    }
+
+    /** The admin service behind the token check (if there is a token), inside telemetry. */
+    private static ServerServiceDefinition adminService(RuntimeOptions options, LiveConfig live,
+            HealthControl health, CallStats stats, Instrumentation instrumentation) {
+        List<ServerInterceptor> interceptors = new ArrayList<>();
+        options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
+        interceptors.addAll(instrumentation.serverInterceptors());
+        return ServerInterceptors.intercept(MalformedMessages.refusedIn(
+                new AdminService(live, health, stats).bindService()), interceptors);
     }
 
     /**
@@ -145,8 +206,7 @@ public final class ThespianServer {
      * drain refuses any.
      */
     public void reportNotServing() {
-        health.setStatus("", ServingStatus.NOT_SERVING);
-        health.setStatus(ThespianGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+        health.set(ServingStatus.NOT_SERVING);
     }
 
     /**
@@ -159,6 +219,7 @@ public final class ThespianServer {
             return;
         }
         reportNotServing();
+        watcher.ifPresent(ConfigWatcher::close);
         admission.startDraining();
         try {
             if (!admission.awaitNoneInFlight(grace)) {
@@ -173,8 +234,7 @@ public final class ThespianServer {
             }
         } finally {
             heap.close();
-            peers.close();
-            scheduler.close();
+            ownBackstage.ifPresent(Backstage::close);
         }
     }
 }

@@ -7,8 +7,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import org.thespian.config.Config;
 import org.thespian.config.Function;
 import org.thespian.config.Method;
 import org.thespian.engine.ActionFailure;
@@ -18,20 +19,31 @@ import org.thespian.engine.Execution;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 
-/** {@code thespian.Thespian}: each method acts out its configured function and answers OK or the
- * failure's code (INTERNAL unless the config chose another). */
+/**
+ * {@code thespian.Thespian}: each method acts out its function in the config that is running when the call
+ * arrives, after the faults the call's plan injects here, and answers OK or the failure's code (INTERNAL
+ * unless the config or an injected abort chose another).
+ */
 final class ThespianService extends ThespianGrpc.ThespianImplBase {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
 
-    private final Config config;
+    private final LiveConfig config;
     private final Engine engine;
     private final Dice dice;
+    private final String serviceName;
+    private final FaultInjector faults;
+    private final RuntimeEvents events;
 
-    ThespianService(Config config, Engine engine, Dice dice) {
+    /** @param serviceName the name fault plan entries must use to reach this instance */
+    ThespianService(LiveConfig config, Engine engine, Dice dice, String serviceName, FaultInjector faults,
+            RuntimeEvents events) {
         this.config = config;
         this.engine = engine;
         this.dice = dice;
+        this.serviceName = serviceName;
+        this.faults = faults;
+        this.events = events;
     }
 
     @Override
@@ -50,28 +62,55 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
     }
 
     private void act(Method method, StreamObserver<Nothing> responses) {
-        Optional<Function> function = config.function(method);
-        if (function.isEmpty()) {
-            responses.onNext(NOTHING);
-            responses.onCompleted();
+        LiveConfig.Revision revision = config.current();
+        events.requestOnRevision(revision.number());
+        Optional<Function> function = revision.config().function(method);
+        Optional<FaultPlan> plan = RequestMetadata.current().plan().filter(p -> p.appliesTo(serviceName));
+        if (function.isEmpty() && plan.isEmpty()) {
+            answerOk(responses);
             return;
         }
         Execution execution = new Execution(dice.nextRequest(), deadlineNanos(Context.current().getDeadline()));
         ((ServerCallStreamObserver<Nothing>) responses).setOnCancelHandler(execution::cancel);
-        engine.perform(function.get(), execution).whenComplete((ignored, error) -> {
+        FaultPlan.Injection injection = plan.isEmpty()
+                ? FaultPlan.Injection.NONE
+                : plan.get().roll(serviceName, execution::roll);
+        CompletableFuture<Void> outcome = injection.isNone()
+                ? perform(function, execution)
+                : faults.inject(injection, execution, () -> perform(function, execution));
+        outcome.whenComplete((ignored, error) -> {
             if (execution.isCancelled()) {
                 return;
             }
             if (error == null) {
-                responses.onNext(NOTHING);
-                responses.onCompleted();
+                answerOk(responses);
             } else {
-                ActionFailure failure = Engine.failureOf(error, function.get());
-                Status status = Status.fromCode(Status.Code.valueOf(failure.code().name()));
-                responses.onError(status.withDescription(failure.getMessage())
-                        .asRuntimeException(PeerFailures.answeredByThespian()));
+                responses.onError(status(error, function).asRuntimeException(PeerFailures.answeredByThespian()));
             }
         });
+    }
+
+    private CompletableFuture<Void> perform(Optional<Function> function, Execution execution) {
+        return function.isEmpty()
+                ? CompletableFuture.completedFuture(null)
+                : engine.perform(function.get(), execution);
+    }
+
+    private static Status status(Throwable error, Optional<Function> function) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof FaultInjector.InjectedAbort abort) {
+            return abort.status();
+        }
+        if (function.isEmpty()) {
+            return Status.INTERNAL.withDescription(FaultInjector.DELAY_NAME + ": " + cause.getMessage());
+        }
+        ActionFailure failure = Engine.failureOf(cause, function.get());
+        return Status.fromCode(Status.Code.valueOf(failure.code().name())).withDescription(failure.getMessage());
+    }
+
+    private static void answerOk(StreamObserver<Nothing> responses) {
+        responses.onNext(NOTHING);
+        responses.onCompleted();
     }
 
     private static OptionalLong deadlineNanos(Deadline deadline) {

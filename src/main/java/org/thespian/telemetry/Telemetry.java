@@ -49,11 +49,14 @@ public final class Telemetry implements AutoCloseable {
     private final OpenTelemetrySdk sdk;
     private final Instrumentation instrumentation;
     private final String description;
+    private final SharedTracing shared;
 
-    private Telemetry(OpenTelemetrySdk sdk, Instrumentation instrumentation, String description) {
+    private Telemetry(OpenTelemetrySdk sdk, Instrumentation instrumentation, String description,
+            SharedTracing shared) {
         this.sdk = sdk;
         this.instrumentation = instrumentation;
         this.description = description;
+        this.shared = shared;
     }
 
     /**
@@ -65,17 +68,19 @@ public final class Telemetry implements AutoCloseable {
             Map<String, String> env) {
         refuseUnavailableExporters(env);
         ExportPlan plan = new ExportPlan();
+        SharedTracing shared = new SharedTracing();
+        SpanProcessor local = shared.add(traceConsole ? ConsoleTraceProcessor.shared() : new KeepSpansRecording());
         OpenTelemetrySdk sdk;
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
-                    .addResourceCustomizer((resource, config) -> resource.merge(Resource.create(
-                            Attributes.of(AttributeKey.stringKey("service.name"), serviceName))))
+                    .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
+                            SharedTracing.serviceResource(serviceName)))
+                    .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
                     .addSpanExporterCustomizer(plan::reportSpanFailures)
-                    .addSpanProcessorCustomizer(plan::shipBatches)
+                    .addSpanProcessorCustomizer((processor, config) -> shared.add(plan.shipBatches(processor, config)))
                     .addMetricExporterCustomizer(plan::reportMetricFailures)
-                    .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(
-                            traceConsole ? ConsoleTraceProcessor.shared() : new KeepSpansRecording()))
+                    .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(local))
                     .disableShutdownHook()
                     .build()
                     .getOpenTelemetrySdk();
@@ -84,7 +89,26 @@ public final class Telemetry implements AutoCloseable {
         }
         countDrops(sdk, plan.shippers());
         String description = "telemetry: " + plan.describe(traceConsole) + "; logs to " + LoggingSetup.destinations();
-        return new Telemetry(sdk, instrument(sdk), description);
+        return new Telemetry(sdk, instrument(sdk), description, shared);
+    }
+
+    /**
+     * Instrumentation for another service in this process (a member of a cast): its spans carry
+     * {@code serviceName} and go through this SDK's sampler, processors and exporters, so a hundred services
+     * cost no more threads or connections than one. Metrics are this process's.
+     */
+    /** Waits (at most a second) until every span ended so far is printed or handed to the exporters. */
+    public void flushTraces() {
+        sdk.getSdkTracerProvider().forceFlush().join(1, TimeUnit.SECONDS);
+    }
+
+    public Instrumentation instrumentationFor(String serviceName) {
+        OpenTelemetrySdk member = OpenTelemetrySdk.builder()
+                .setTracerProvider(shared.tracerProvider(serviceName))
+                .setMeterProvider(sdk.getSdkMeterProvider())
+                .setPropagators(sdk.getPropagators())
+                .build();
+        return instrument(member);
     }
 
     /** logging-otlp is a standard exporter name, but its module is not published for the SDK version used here. */
@@ -120,7 +144,8 @@ public final class Telemetry implements AutoCloseable {
         return new Instrumentation(
                 List.of(new ServerTracing(propagator, tracer, duration)),
                 List.of(new ClientPropagation(propagator)),
-                new TracingActionListener(tracer, failures));
+                new TracingActionListener(tracer, failures),
+                new RuntimeTelemetry(meter));
     }
 
     /** Defaults under the standard variables: exporters are on only when some endpoint was given. */

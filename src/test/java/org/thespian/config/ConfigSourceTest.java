@@ -47,8 +47,8 @@ class ConfigSourceTest {
 
     @Test
     void withNeitherRunsTheDefaults() throws ConfigException {
-        assertEquals(new ConfigSource.LoadedConfig(Config.empty(), "defaults"), ConfigSource.load(Map.of()));
-        assertEquals(new ConfigSource.LoadedConfig(Config.empty(), "defaults"),
+        assertEquals(new ConfigSource.LoadedConfig(Config.empty(), "defaults", "{}"), ConfigSource.load(Map.of()));
+        assertEquals(new ConfigSource.LoadedConfig(Config.empty(), "defaults", "{}"),
                 ConfigSource.load(Map.of("CONFIG_JSON", "", "CONFIG_FILE", "")));
     }
 

@@ -23,18 +23,19 @@ final class Examples {
         return directory().resolve(name);
     }
 
-    /** Every config below example-configs/, the scenarios in its subfolders included. */
+    /** Every config below example-configs/, the scenarios and cast members in its subfolders included. */
     static List<Path> allBelow() {
         try (Stream<Path> files = Files.walk(directory())) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+            return files.filter(Files::isRegularFile).filter(Examples::isConfig).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** The configs at the top of the folder (casts and their member configs are checked by the cast tests). */
     static List<Path> all() {
         try (Stream<Path> files = Files.list(directory())) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+            return files.filter(Files::isRegularFile).filter(Examples::isConfig).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -46,5 +47,11 @@ final class Examples {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A Thespian config, not a cast file. */
+    private static boolean isConfig(Path file) {
+        String name = file.getFileName().toString();
+        return (name.endsWith(".json") || name.endsWith(".jsonc")) && !name.endsWith(".cast.json");
     }
 }

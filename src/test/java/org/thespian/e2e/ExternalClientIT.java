@@ -5,19 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.thespian.testsupport.BufCurl;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -30,7 +25,7 @@ class ExternalClientIT {
 
     @BeforeAll
     static void start() {
-        bufExecutable(); // skips (or fails under CI) before a jar starts for nothing
+        BufCurl.executable(); // skips (or fails under CI) before a jar starts for nothing
         thespian = ThespianProcess.start(Map.of("SERVICE_NAME", "external", "CONFIG_JSON", """
                 {"grpc_method_a": {"tracing_name": "ok", "operations": [
                    {"Action": {"Sleep": {"tracing_name": "nap", "duration_ms": 10}}}]},
@@ -47,33 +42,33 @@ class ExternalClientIT {
 
     @Test
     void reflectionListsTheServices() throws Exception {
-        Result result = buf("--list-services", url(""));
-        assertEquals(0, result.exitCode, result.toString());
-        List<String> services = result.stdout.lines().toList();
+        BufCurl.Result result = buf("--list-services", url(""));
+        assertEquals(0, result.exitCode(), result.toString());
+        List<String> services = result.stdout().lines().toList();
         assertTrue(services.containsAll(List.of("thespian.Thespian", "grpc.health.v1.Health")), result.toString());
     }
 
     @Test
     void methodAAnswersAnEmptyMessageThroughReflection() throws Exception {
-        Result result = buf(url("thespian.Thespian/A"));
-        assertEquals(0, result.exitCode, result.toString());
-        assertEquals("{}", result.stdout.strip());
+        BufCurl.Result result = buf(url("thespian.Thespian/A"));
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("{}", result.stdout().strip());
     }
 
     @Test
     void theProtoFileAloneIsEnoughToCallEveryMethod() throws Exception {
         String schema = Path.of(System.getProperty("thespian.basedir", "."), "proto", "thespian.proto").toString();
         for (String method : List.of("A", "C")) {
-            Result result = buf("--schema", schema, url("thespian.Thespian/" + method));
-            assertEquals(0, result.exitCode, result.toString());
+            BufCurl.Result result = buf("--schema", schema, url("thespian.Thespian/" + method));
+            assertEquals(0, result.exitCode(), result.toString());
         }
     }
 
     @Test
     void aFailedMethodIsInternalWithThePathOfTheFailure() throws Exception {
-        Result result = buf(url("thespian.Thespian/B"));
-        assertTrue(result.exitCode != 0, result.toString());
-        JsonNode error = new ObjectMapper().readTree(result.stderr);
+        BufCurl.Result result = buf(url("thespian.Thespian/B"));
+        assertTrue(result.exitCode() != 0, result.toString());
+        JsonNode error = new ObjectMapper().readTree(result.stderr());
         assertEquals("internal", error.path("code").asText(), result.toString());
         assertTrue(error.path("message").asText().startsWith(
                 "broken > always fails: failed by chance (failure_chance 1.0, rolled 0."), result.toString());
@@ -81,51 +76,16 @@ class ExternalClientIT {
 
     @Test
     void healthServiceSaysServing() throws Exception {
-        Result result = buf(url("grpc.health.v1.Health/Check"));
-        assertEquals(0, result.exitCode, result.toString());
-        assertTrue(result.stdout.contains("\"status\": \"SERVING\""), result.toString());
+        BufCurl.Result result = buf(url("grpc.health.v1.Health/Check"));
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().contains("\"status\": \"SERVING\""), result.toString());
     }
 
     private static String url(String path) {
         return "http://127.0.0.1:" + thespian.port() + "/" + path;
     }
 
-    private record Result(int exitCode, String stdout, String stderr) {
-    }
-
-    private static Result buf(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(bufExecutable(), "curl", "--protocol", "grpc",
-                "--http2-prior-knowledge"));
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile("buf", ".out");
-        Path err = Files.createTempFile("buf", ".err");
-        try {
-            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("buf curl hung: " + command);
-            }
-            return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
-
-    /** CI installs buf (npm @bufbuild/buf) and requires it; elsewhere these tests skip with a hint. */
-    private static String bufExecutable() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, "buf");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        String hint = "buf is not on PATH: npm install -g @bufbuild/buf";
-        if (System.getenv("CI") != null) {
-            throw new AssertionError(hint);
-        }
-        Assumptions.abort(hint);
-        return null;
+    private static BufCurl.Result buf(String... args) throws IOException, InterruptedException {
+        return BufCurl.run(args);
     }
 }

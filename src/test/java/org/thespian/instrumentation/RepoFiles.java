@@ -2,8 +2,10 @@ package org.thespian.instrumentation;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -18,7 +20,8 @@ final class RepoFiles {
 
     static final Path ROOT = Path.of(System.getProperty("thespian.basedir", ".")).toAbsolutePath().normalize();
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Comments allowed: thespian configs are often .jsonc. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
 
     private RepoFiles() {
     }

@@ -25,9 +25,10 @@ class LoadCommandIT {
 
             assertEquals(1, load.stdout().size(), String.join("\n", load.stdout()));
             JsonNode report = new ObjectMapper().readTree(load.stdout().get(0));
-            assertEquals(50, report.get("calls").asLong());
-            assertEquals(50, report.get("status_codes").get("OK").asLong());
-            assertEquals(50, server.calls());
+            // every call due is counted, finished or (on a starved machine) not
+            assertEquals(50, report.get("calls").asLong() + report.get("unfinished").asLong(), report.toString());
+            assertEquals(report.get("calls").asLong(), report.get("status_codes").get("OK").asLong());
+            assertTrue(server.calls() >= report.get("calls").asLong());
             assertTrue(report.get("latency_ms").get("p99").asDouble() > 0, report.toString());
             assertEquals("", load.stderr(), "no progress lines when stderr is not a terminal");
         }

@@ -139,7 +139,9 @@ class TelemetryConfigurationIT {
                 assertTrue(residentMegabytes(toHangingServers.pid()) < 400, "resident memory grew past 400 MB");
                 assertFalse(toHangingServers.stderr().contains("OutOfMemoryError"), toHangingServers.stderr());
                 for (ThespianProcess thespian : List.of(toClosedPorts, toHangingServers)) {
-                    assertEquals("", thespian.stderr(), "library logging must come out as JSON lines on stdout");
+                    // The JVM's own note about JAVA_TOOL_OPTIONS is the only thing allowed there.
+                    assertEquals("", thespian.stderr().replaceFirst("Picked up JAVA_TOOL_OPTIONS: .*\n?", ""),
+                            "library logging must come out as JSON lines on stdout");
                 }
                 long exportReports = toClosedPorts.stdout().stream()
                         .filter(line -> line.contains("\"message\":\"exporting traces to ")).count();

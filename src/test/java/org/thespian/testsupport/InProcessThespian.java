@@ -3,6 +3,8 @@ package org.thespian.testsupport;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -53,8 +55,8 @@ public final class InProcessThespian implements AutoCloseable {
         Instrumentation instrumentation = telemetry.map(Telemetry::instrumentation).orElse(Instrumentation.NONE);
         try {
             int port = env.containsKey("PORT") ? settings.port() : 0;
-            ThespianServer server = ThespianServer.start(port, settings.config().config(), Dice.of(settings.seed()),
-                    settings.peerTls(), instrumentation, settings.limits());
+            ThespianServer server = ThespianServer.start(port, settings.config(), Dice.of(settings.seed()),
+                    settings.peerTls(), instrumentation, settings.limits(), settings.runtime());
             return new InProcessThespian(server, telemetry);
         } catch (IOException e) {
             telemetry.ifPresent(Telemetry::close);
@@ -77,6 +79,17 @@ public final class InProcessThespian implements AutoCloseable {
 
     public ThespianGrpc.ThespianBlockingStub blockingStub() {
         return ThespianGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** A stub whose calls carry {@code name: value} metadata, as grpcurl's {@code -H} sends it. */
+    public ThespianGrpc.ThespianBlockingStub blockingStubWithHeader(String name, String value) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
+        return blockingStub().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    public ThespianGrpc.ThespianFutureStub futureStub() {
+        return ThespianGrpc.newFutureStub(channel);
     }
 
     /** Stops at once (calls in flight are cancelled) and exports what telemetry still holds. */

@@ -91,9 +91,9 @@ public final class ThespianProcess implements AutoCloseable {
         }
     }
 
-    /** Starts the jar and waits until its health service reports SERVING. */
-    public static ThespianProcess start(Map<String, String> env) {
-        ThespianProcess thespian = launch(env);
+    /** Starts the jar (with {@code args}, e.g. a subcommand) and waits until PORT's health service reports SERVING. */
+    public static ThespianProcess start(Map<String, String> env, String... args) {
+        ThespianProcess thespian = launch(env, args);
         thespian.awaitServing();
         return thespian;
     }

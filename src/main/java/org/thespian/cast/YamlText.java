@@ -1,0 +1,48 @@
+package org.thespian.cast;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+/** Writes generated manifests: block style, quotes only where YAML would read another type, multi-line text as a literal block. */
+final class YamlText {
+
+    private static final YAMLMapper MAPPER = new YAMLMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+            .build());
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private YamlText() {
+    }
+
+    static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    /** An inline config (JSON written by the cast parser) on one line, for an environment variable. */
+    static String compactJson(String json) {
+        try {
+            return JSON.readTree(json).toString();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an inline config is JSON written by the cast parser", e);
+        }
+    }
+
+    static String write(JsonNode document) {
+        try {
+            return MAPPER.writeValueAsString(document);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of plain nodes always serializes", e);
+        }
+    }
+}

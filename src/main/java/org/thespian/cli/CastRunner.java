@@ -1,0 +1,141 @@
+package org.thespian.cli;
+
+import io.grpc.ServerInterceptor;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.thespian.cast.Cast;
+import org.thespian.cast.Cast.Member;
+import org.thespian.cast.CastStage;
+import org.thespian.config.ConfigException;
+import org.thespian.engine.Dice;
+import org.thespian.server.Instrumentation;
+import org.thespian.server.OutOfMemoryExit;
+import org.thespian.telemetry.Telemetry;
+import org.thespian.telemetry.logging.LoggingSetup;
+
+/**
+ * A cast in this JVM, from the environment: the process's variables (telemetry, logging, grace) once, each
+ * member's own (its {@code env} over the process's) checked before anything starts.
+ */
+final class CastRunner {
+
+    /** What the cast sets per member, so the process's values of these mean nothing here. */
+    private static final List<String> PER_MEMBER = List.of("CONFIG_JSON", "CONFIG_FILE", "PORT", "SERVICE_NAME");
+
+    /** The cast with the settings of the process and of each member. */
+    record Checked(Cast cast, Settings process, Map<String, Settings> members) {
+    }
+
+    /** A mistake in the environment of the process or of a member, in one line. */
+    static final class InvalidEnvironment extends Exception {
+        InvalidEnvironment(String message) {
+            super(message);
+        }
+    }
+
+    private CastRunner() {
+    }
+
+    static Checked check(Cast cast, Map<String, String> env) throws InvalidEnvironment {
+        Settings process = settings(env, Map.of(), cast.name(), "");
+        Map<String, Settings> members = new HashMap<>();
+        for (Member member : cast.members()) {
+            members.put(member.name(), settings(env, member.env(), member.name(), "member \"" + member.name() + "\": "));
+        }
+        return new Checked(cast, process, members);
+    }
+
+    private static Settings settings(Map<String, String> env, Map<String, String> own, String serviceName,
+            String where) throws InvalidEnvironment {
+        Map<String, String> merged = new HashMap<>(env);
+        merged.keySet().removeAll(PER_MEMBER);
+        merged.putAll(own);
+        merged.put("SERVICE_NAME", serviceName);
+        try {
+            return Settings.from(merged);
+        } catch (Settings.InvalidSetting | ConfigException e) {
+            throw new InvalidEnvironment(where + e.getMessage());
+        }
+    }
+
+    /** Every member running, with the process's telemetry; {@link #stop} ends both. */
+    record Running(CastStage stage, Telemetry telemetry) {
+        void stop(Duration delay, Duration grace) {
+            stage.stop(delay, grace);
+            telemetry.close();
+        }
+    }
+
+    /**
+     * Starts telemetry and every member, or nothing.
+     *
+     * @param extraInterceptors what else watches each member's calls (the demo's tally)
+     */
+    static Running start(Checked checked, boolean traceConsole,
+            Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
+        Settings process = checked.process();
+        Telemetry telemetry = Telemetry.start(checked.cast().name(), process.otelBackendAddress(), traceConsole,
+                process.environment());
+        try {
+            CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
+                    telemetry.instrumentation().clientInterceptors(), process.limits(), member -> {
+                        Settings own = checked.members().get(member.name());
+                        return new CastStage.Role(
+                                withInterceptors(telemetry.instrumentationFor(member.name()), extraInterceptors.apply(member)),
+                                Dice.of(own.seed()), own.limits(), own.runtime().withServiceName(member.name()));
+                    });
+            return new Running(stage, telemetry);
+        } catch (IOException e) {
+            telemetry.close();
+            throw e;
+        }
+    }
+
+    private static Instrumentation withInterceptors(Instrumentation instrumentation, List<ServerInterceptor> extra) {
+        return new Instrumentation(
+                Stream.concat(instrumentation.serverInterceptors().stream(), extra.stream()).toList(),
+                instrumentation.clientInterceptors(), instrumentation.actionListener(),
+                instrumentation.runtimeEvents());
+    }
+
+    /** {@code cast FILE}: runs until SIGTERM or Ctrl-C, then stops every member gracefully. */
+    static int serveUntilSignalled(Checked checked) {
+        Settings process = checked.process();
+        LoggingSetup.configure(checked.cast().name(), process.lokiAddress());
+        LoggingSetup.setLevel(process.logLevel());
+        OutOfMemoryExit.install();
+        return whileRunning(checked, process.traceConsole(), member -> List.of(), running -> {
+            System.out.println("Ctrl-C stops them all.");
+            System.out.flush();
+            Main.awaitStopSignal();
+            running.stop(process.shutdownDelay(), process.shutdownGrace());
+        });
+    }
+
+    /**
+     * Starts the cast, prints its member table and runs {@code play}, which stops it; a failure to start is
+     * one line on stderr and the exit code.
+     */
+    static int whileRunning(Checked checked, boolean traceConsole,
+            Function<Member, List<ServerInterceptor>> extraInterceptors, Consumer<Running> play) {
+        Running running;
+        try {
+            running = start(checked, traceConsole, extraInterceptors);
+        } catch (IOException e) {
+            System.err.println("thespian: " + e.getMessage() + ": " + Main.rootMessage(e));
+            return Main.EXIT_FAILURE;
+        } catch (Telemetry.InvalidTelemetrySetting e) {
+            return Main.usageError(e.getMessage());
+        }
+        System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
+        play.accept(running);
+        LoggingSetup.flush();
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,36 @@
+package org.thespian.cli;
+
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.thespian.cast.Cast;
+import org.thespian.cast.CastStage;
+import org.thespian.cast.CastStage.Running;
+import org.thespian.config.Peer;
+
+/** The members of a running cast, where they listen and whom they call, as a table for people. */
+final class MemberTable {
+
+    private MemberTable() {
+    }
+
+    static String render(String castName, CastStage stage) {
+        int nameWidth = Math.max("member".length(),
+                stage.members().stream().map(m -> m.member().name().length()).max(Comparator.naturalOrder()).orElse(0));
+        String row = "  %-" + nameWidth + "s  %-21s  %s%n";
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
+                "cast %s: %d members in one JVM%n", castName, stage.members().size()));
+        table.append(String.format(Locale.ROOT, row, "member", "address", "calls"));
+        for (Running running : stage.members()) {
+            String calls = running.member().config().config().peers().stream()
+                    .map(MemberTable::peerName).distinct().collect(Collectors.joining(", "));
+            table.append(String.format(Locale.ROOT, row, running.member().name(), running.address(),
+                    calls.isEmpty() ? "-" : calls));
+        }
+        return table.toString();
+    }
+
+    private static String peerName(Peer peer) {
+        return peer.port() == Cast.MEMBER_PORT ? peer.host() : peer.host() + ":" + peer.port();
+    }
+}

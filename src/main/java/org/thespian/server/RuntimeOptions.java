@@ -1,0 +1,34 @@
+package org.thespian.server;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How a running Thespian may be changed and what it protects itself from.
+ *
+ * @param serviceName  the name {@code thespian-fault} entries use for this instance
+ * @param faultHeaders whether {@code thespian-fault} plans are applied here (they are forwarded either way)
+ * @param maxHops      a call that arrives after this many hops fails with FAILED_PRECONDITION
+ * @param admin        whether the admin service {@code thespian.admin.v1.Admin} is served
+ * @param adminToken   when present, admin calls must send {@code authorization: Bearer <token>}
+ * @param watchedFile  a CONFIG_FILE to load again whenever it changes
+ */
+public record RuntimeOptions(
+        String serviceName,
+        boolean faultHeaders,
+        int maxHops,
+        boolean admin,
+        Optional<String> adminToken,
+        Optional<Path> watchedFile) {
+
+    public static final int DEFAULT_MAX_HOPS = 16;
+
+    public RuntimeOptions withServiceName(String name) {
+        return new RuntimeOptions(name, faultHeaders, maxHops, admin, adminToken, watchedFile);
+    }
+
+    /** Fault headers on, hop limit 16, no admin service, no file watch: what an unconfigured instance runs. */
+    public static RuntimeOptions defaults(String serviceName) {
+        return new RuntimeOptions(serviceName, true, DEFAULT_MAX_HOPS, false, Optional.empty(), Optional.empty());
+    }
+}

@@ -1,0 +1,93 @@
+package org.thespian.cast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.thespian.proto.Nothing;
+import org.thespian.testsupport.ThespianProcess;
+
+/** {@code cast FILE} and {@code demo} as a user runs them: the jar as a process, its output and its exit code. */
+class CastIT {
+
+    private static final Duration EXIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void castRunsEveryMemberInOneProcessPrintsTheTableAndStopsOnSigterm() throws Exception {
+        int front = ThespianProcess.freePort();
+        int back = ThespianProcess.freePort();
+        Files.writeString(dir.resolve("back.json"), """
+                {"grpc_method_b": {"tracing_name": "store", "operations": [
+                   {"Action": {"Sleep": {"tracing_name": "write", "duration_ms": 10}}}]}}""");
+        Path cast = dir.resolve("pair.cast.yaml");
+        Files.writeString(cast, """
+                name: pair
+                members:
+                  - name: front
+                    port: %d
+                    config: {grpc_method_a: {tracing_name: serve, operations: [
+                      {Action: {CallService: {service_address: "http://back", service_port: 6379, grpc_method: B}}}]}}
+                  - name: back
+                    port: %d
+                    config: back.json
+                """.formatted(front, back));
+        try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(front)), "cast",
+                cast.toString())) {
+            process.blockingStub().a(Nothing.getDefaultInstance());
+            process.terminate();
+            assertEquals(0, process.awaitExit(EXIT), process.stderr());
+            String stdout = String.join("\n", process.stdout());
+            assertTrue(stdout.contains("cast pair: 2 members in one JVM"), stdout);
+            assertTrue(stdout.matches("(?s).*\\n  front +127\\.0\\.0\\.1:" + front + " +back\\n.*"), stdout);
+            assertTrue(stdout.matches("(?s).*\\n  back +127\\.0\\.0\\.1:" + back + " +-\\n.*"), stdout);
+        }
+    }
+
+    @Test
+    void aBadCastExitsTwoWithOneLineNamingTheFileTheMemberAndThePath() throws Exception {
+        Path cast = dir.resolve("bad.cast.yaml");
+        Files.writeString(cast, "name: bad\nmembers:\n  - {name: api, port: 0, config: {}}\n");
+        try (ThespianProcess process = ThespianProcess.launch(Map.of(), "cast", cast.toString())) {
+            assertEquals(2, process.awaitExit(EXIT));
+            assertEquals("thespian: " + cast + ": member \"api\": members[0].port: expected a whole number from 1 to"
+                    + " 65535, got 0", process.stderr());
+        }
+        try (ThespianProcess process = ThespianProcess.launch(Map.of("THESPIAN_SEED", "x"), "cast",
+                CastParserTest.SHOP.toString())) {
+            assertEquals(2, process.awaitExit(EXIT));
+            assertEquals("thespian: THESPIAN_SEED must be a whole number, got \"x\"", process.stderr());
+        }
+    }
+
+    @Test
+    void demoRunsTheShopSendsRequestsPrintsTracesAndASummaryAndExitsZero() throws Exception {
+        try (ThespianProcess process = ThespianProcess.launch(Map.of(), "demo")) {
+            assertEquals(0, process.awaitExit(EXIT), process.stderr());
+            List<String> stdout = process.stdout();
+            assertEquals(8, stdout.stream().filter(line -> line.matches("request \\d: (OK|[A-Z_]+: .*) in [\\d.]+ ms"))
+                    .count(), String.join("\n", stdout));
+            int header = stdout.indexOf(stdout.stream().filter(line -> line.startsWith("service ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no summary: " + stdout)));
+            List<String> rows = stdout.subList(header + 1, header + 6);
+            assertEquals(List.of("frontend", "catalog", "checkout", "payment", "inventory"),
+                    rows.stream().map(row -> row.split("\\s+")[0]).toList());
+            assertTrue(rows.get(0).matches("frontend +8 .*"), rows.get(0));
+            for (String service : List.of("frontend", "catalog", "checkout", "payment")) {
+                assertEquals(8, process.stderr().lines()
+                        .filter(line -> line.contains("thespian.Thespian/") && line.contains("[SERVER] (" + service + ")"))
+                        .count(), () -> "each trace shows " + service + ": " + process.stderr());
+            }
+            assertEquals(8, process.stderr().lines().filter(line -> line.contains("|  ") && line.endsWith("validate cart"))
+                    .count(), "checkout's own spans are in each tree: " + process.stderr());
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package org.thespian.cast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.thespian.cast.Cast.Member;
+import org.thespian.config.Method;
+
+class CastParserTest {
+
+    static final Path SHOP = Path.of(System.getProperty("thespian.basedir", "")).toAbsolutePath()
+            .resolve("example-configs/shop.cast.yaml");
+
+    private static final String SLEEPER = """
+            {"grpc_method_a": {"tracing_name": "work", "operations": [
+               {"Action": {"Sleep": {"tracing_name": "nap", "duration_ms": 1}}}]}}""";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theShopCastReadsItsMemberFilesRelativeToTheCast() throws CastException {
+        Cast shop = CastParser.parse(SHOP);
+        assertEquals("shop", shop.name());
+        assertEquals(List.of("frontend", "catalog", "checkout", "payment", "inventory"),
+                shop.members().stream().map(Member::name).toList());
+        assertEquals(List.of(6379, 6380, 6381, 6382, 6383), shop.members().stream().map(Member::port).toList());
+        Member payment = shop.members().get(3);
+        assertEquals(2, payment.replicas());
+        assertEquals(1, shop.members().get(0).replicas());
+        assertEquals(Optional.of(SHOP.getParent().resolve("shop/payment.jsonc")), payment.config().file());
+        assertTrue(payment.config().config().function(Method.B).isPresent());
+        assertTrue(payment.config().text().startsWith("// The flaky dependency"), "the file's text, unchanged");
+    }
+
+    @Test
+    void configsMayBeInlineMappingsAndEnvValuesAnyScalar() throws CastException {
+        Cast cast = CastParser.parse("inline.cast.yaml", """
+                name: tiny
+                members:
+                  - name: solo
+                    port: 7000
+                    env: {THESPIAN_LOG_LEVEL: WARN, THESPIAN_SEED: 42}
+                    config:
+                      grpc_method_a:
+                        tracing_name: work
+                        operations:
+                          - Action: {Sleep: {tracing_name: nap, duration_ms: 5, failure_chance: 0.5}}
+                """, CastParserTest::noFiles);
+        Member solo = cast.members().get(0);
+        assertEquals(Map.of("THESPIAN_LOG_LEVEL", "WARN", "THESPIAN_SEED", "42"), solo.env());
+        assertEquals(Optional.empty(), solo.config().file());
+        assertTrue(solo.config().config().function(Method.A).isPresent());
+        assertTrue(solo.config().text().contains("\"failure_chance\" : 0.5"), solo.config().text());
+    }
+
+    @Test
+    void jsonCastsWork() throws CastException {
+        Cast cast = CastParser.parse("x.cast.json", """
+                {"name": "j", "members": [{"name": "a", "port": 7001, "config": %s}]}""".formatted(SLEEPER),
+                CastParserTest::noFiles);
+        assertEquals("a", cast.members().get(0).name());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            not a mapping        | - a                                               | c.cast.yaml: expected a mapping, got a list
+            unknown key          | {name: s, members: [], extra: 1}                  | c.cast.yaml: extra: unknown key (expected one of: name, members)
+            no members           | {name: s, members: []}                            | c.cast.yaml: members: expected a list of 1 to 1000 members, got a list
+            bad cast name        | {name: Shop, members: [{name: a, port: 1, config: {}}]} | c.cast.yaml: name: expected a name of lowercase letters
+            member name          | {name: s, members: [{name: a_b, port: 1, config: {}}]}  | c.cast.yaml: members[0].name: expected a name of lowercase
+            missing port         | {name: s, members: [{name: a, config: {}}]}       | c.cast.yaml: members[0]: missing required key "port"
+            port range           | {name: s, members: [{name: a, port: 70000, config: {}}]} | c.cast.yaml: member "a": members[0].port: expected a whole number from 1 to 65535, got 70000
+            port text            | {name: s, members: [{name: a, port: "80", config: {}}]}  | c.cast.yaml: member "a": members[0].port: expected a whole number from 1 to 65535, got "80"
+            replicas             | {name: s, members: [{name: a, port: 1, replicas: 0, config: {}}]} | c.cast.yaml: member "a": members[0].replicas: expected a whole number from 1 to 1000, got 0
+            same name            | {name: s, members: [{name: a, port: 1, config: {}}, {name: a, port: 2, config: {}}]} | c.cast.yaml: member "a": members[1].name: another member is already named "a"
+            same port            | {name: s, members: [{name: a, port: 1, config: {}}, {name: b, port: 1, config: {}}]} | c.cast.yaml: member "b": members[1].port: member "a" already listens on 1
+            env not a mapping    | {name: s, members: [{name: a, port: 1, config: {}, env: [X]}]} | c.cast.yaml: member "a": members[0].env: expected a mapping of variable names to values, got a list
+            env set by the cast  | {name: s, members: [{name: a, port: 1, config: {}, env: {PORT: 1}}]} | c.cast.yaml: member "a": members[0].env.PORT: the cast sets PORT, SERVICE_NAME, CONFIG_JSON, CONFIG_FILE itself
+            env bad name         | {name: s, members: [{name: a, port: 1, config: {}, env: {A-B: 1}}]} | c.cast.yaml: member "a": members[0].env.A-B: not an environment variable name
+            env nested value     | {name: s, members: [{name: a, port: 1, config: {}, env: {A: {b: 1}}}]} | c.cast.yaml: member "a": members[0].env.A: expected a string, number or boolean, got a mapping
+            inline config wrong  | {name: s, members: [{name: a, port: 1, config: {grpc_method_a: {tracing_name: t, operations: [{Action: {Sleep: {tracing_name: n, duration_ms: -5}}}]}}}]} | c.cast.yaml: member "a": members[0].config.grpc_method_a.operations[0].Action.Sleep.duration_ms: expected a non-negative integer, got -5
+            config not a path    | {name: s, members: [{name: a, port: 1, config: 5}]} | c.cast.yaml: member "a": members[0].config: expected a path to a .json or .jsonc config
+            config not json file | {name: s, members: [{name: a, port: 1, config: a.yaml}]} | c.cast.yaml: member "a": members[0].config: expected a .json or .jsonc file, got "a.yaml"
+            missing config file  | {name: s, members: [{name: a, port: 1, config: none.jsonc}]} | c.cast.yaml: member "a": members[0].config: none.jsonc: no such file
+            duplicate key        | {name: s, name: t}                                | c.cast.yaml: invalid YAML at line 1, column
+            syntax               | 'name: [unclosed'                                 | c.cast.yaml: invalid YAML at line
+            empty                | ''                                                | c.cast.yaml: the cast is empty
+            """)
+    void badCastsSayOneLineNamingTheFileTheMemberAndThePath(String what, String yaml, String expectedStart) {
+        CastException error = assertThrows(CastException.class,
+                () -> CastParser.parse("c.cast.yaml", yaml, CastParserTest::noFiles));
+        assertTrue(error.getMessage().startsWith(expectedStart), () -> what + ": " + error.getMessage());
+        assertFalse(error.getMessage().contains("\n"), "one line: " + error.getMessage());
+    }
+
+    @Test
+    void aMistakeInAMemberFileNamesTheCastTheMemberTheFileAndThePathInIt() throws IOException {
+        Files.writeString(dir.resolve("bad.jsonc"), """
+                // a member config with a typo
+                {"grpc_method_a": {"tracing_name": "t", "operations": [{"Action": {"Slep": {}}}]}}""");
+        Path cast = dir.resolve("mine.cast.yaml");
+        Files.writeString(cast, "name: m\nmembers:\n  - {name: api, port: 7002, config: bad.jsonc}\n");
+        CastException error = assertThrows(CastException.class, () -> CastParser.parse(cast));
+        assertTrue(error.getMessage().startsWith(cast + ": member \"api\": config bad.jsonc:"
+                + " grpc_method_a.operations[0].Action: unknown action \"Slep\" (expected one of \"Sleep\""),
+                error.getMessage());
+    }
+
+    @Test
+    void castFilesNeedAYamlOrJsonName() throws IOException {
+        Path cast = dir.resolve("cast.txt");
+        Files.writeString(cast, "name: x\n");
+        CastException error = assertThrows(CastException.class, () -> CastParser.parse(cast));
+        assertEquals(cast + ": expected a .cast.yaml or .cast.json file", error.getMessage());
+        assertEquals(dir.resolve("gone.cast.yaml") + ": no such file",
+                assertThrows(CastException.class, () -> CastParser.parse(dir.resolve("gone.cast.yaml"))).getMessage());
+    }
+
+    static CastParser.MemberConfigText noFiles(String relative) throws IOException {
+        throw new java.nio.file.NoSuchFileException(relative);
+    }
+}

@@ -1,0 +1,149 @@
+package org.thespian.cast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.thespian.cast.KubernetesManifests.Manifests;
+
+/**
+ * The shop cast for Kubernetes, checked against the Kubernetes API schemas by kubernetes-models (npm, offline),
+ * and built by kubectl's kustomize as {@code kubectl apply -k} would.
+ */
+class KubernetesManifestsTest {
+
+    private static final Path CHECKOUT = CastParserTest.SHOP.getParent().getParent();
+    private static final Path VALIDATOR = CHECKOUT.resolve(".ci/npm/validate-kubernetes.mjs");
+    private static final URI COLLECTOR = URI.create("http://otel-collector.observability:4317");
+    private static final URI LOKI = URI.create("http://loki.observability:3100");
+
+    private static Cast shop;
+    private static Manifests manifests;
+    private static List<JsonNode> resources;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void render() throws Exception {
+        shop = CastParser.parse(CastParserTest.SHOP);
+        manifests = KubernetesManifests.render(shop, new KubernetesManifests.Target(COLLECTOR, LOKI, "thespian:1.0"));
+        resources = new YAMLMapper().readValues(new YAMLMapper().createParser(manifests.resources()), JsonNode.class)
+                .readAll().stream().map(JsonNode.class::cast).toList();
+    }
+
+    @Test
+    void everyMemberGetsAConfigMapADeploymentAndAServiceOfItsName() throws IOException {
+        Map<String, List<String>> kindsByName = resources.stream().collect(Collectors.groupingBy(
+                resource -> resource.at("/metadata/name").asText(), Collectors.mapping(
+                        resource -> resource.path("kind").asText(), Collectors.toList())));
+        for (Cast.Member member : shop.members()) {
+            assertEquals(List.of("Deployment", "Service"), kindsByName.get(member.name()).stream().sorted().toList());
+            assertEquals(List.of("ConfigMap"), kindsByName.get(member.name() + "-config"));
+            JsonNode configMap = resource("ConfigMap", member.name() + "-config");
+            assertEquals(Files.readString(member.config().file().orElseThrow()),
+                    configMap.at("/data/config.jsonc").asText(), "the config ships unchanged");
+        }
+        assertEquals(3 * shop.members().size(), resources.size());
+        assertEquals("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - shop.yaml\n",
+                manifests.kustomization());
+    }
+
+    @Test
+    void deploymentsProbeHealthDrainGracefullyRunAsNonRootAndReportWhereTheFlagsSay() {
+        JsonNode payment = resource("Deployment", "payment");
+        assertEquals(2, payment.at("/spec/replicas").asInt());
+        JsonNode pod = payment.at("/spec/template/spec");
+        JsonNode container = pod.at("/containers/0");
+        assertEquals("thespian:1.0", container.path("image").asText());
+        assertEquals(6379, container.at("/readinessProbe/grpc/port").asInt());
+        assertEquals(6379, container.at("/livenessProbe/grpc/port").asInt());
+        assertEquals("384Mi", container.at("/resources/limits/memory").asText());
+        assertEquals("256Mi", container.at("/resources/requests/memory").asText());
+        assertTrue(pod.at("/securityContext/runAsNonRoot").asBoolean());
+        assertTrue(container.at("/securityContext/readOnlyRootFilesystem").asBoolean());
+        Map<String, String> env = container.path("env").valueStream()
+                .collect(Collectors.toMap(e -> e.path("name").asText(), e -> e.path("value").asText()));
+        assertEquals(COLLECTOR.toString(), env.get("OTEL_BACKEND_ADDRESS"));
+        assertEquals(LOKI.toString(), env.get("LOKI_ADDRESS"));
+        assertEquals("payment", env.get("SERVICE_NAME"));
+        assertEquals("/etc/thespian/config.jsonc", env.get("CONFIG_FILE"));
+        int delay = Integer.parseInt(env.get("THESPIAN_SHUTDOWN_DELAY_SECONDS"));
+        int grace = Integer.parseInt(env.get("THESPIAN_SHUTDOWN_GRACE_SECONDS"));
+        assertTrue(pod.path("terminationGracePeriodSeconds").asInt() > delay + grace,
+                "Kubernetes waits for the delay and the drain before it kills the pod");
+        JsonNode service = resource("Service", "payment");
+        assertEquals(6379, service.at("/spec/ports/0/port").asInt());
+        assertEquals(payment.at("/spec/selector/matchLabels"), service.at("/spec/selector"));
+    }
+
+    @Test
+    void theKubernetesApiSchemasAcceptEveryResource() throws Exception {
+        Validation valid = validate(resources);
+        assertEquals(0, valid.exitCode(), valid.output());
+        assertEquals(resources.size(), valid.output().lines().filter(line -> line.endsWith(": valid")).count(),
+                valid.output());
+    }
+
+    @Test
+    void theValidatorRejectsWhatTheSchemasForbid() throws Exception {
+        JsonNode broken = resource("Deployment", "frontend").deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) broken.path("spec")).put("replicas", "two");
+        Validation invalid = validate(List.of(broken));
+        assertNotEquals(0, invalid.exitCode(), invalid.output());
+        assertTrue(invalid.output().contains("replicas must be integer"), invalid.output());
+    }
+
+    @Test
+    void kustomizeBuildsTheFolderThatKubectlApplyKTakes() throws Exception {
+        assumeTrue(onPath("kubectl"), "kubectl is not installed (apt-get install kubectl)");
+        Files.writeString(dir.resolve(manifests.resourcesFile()), manifests.resources());
+        Files.writeString(dir.resolve("kustomization.yaml"), manifests.kustomization());
+        Process kustomize = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
+        String output = new String(kustomize.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(kustomize.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, kustomize.exitValue(), output);
+        assertEquals(resources.size(), output.lines().filter(line -> line.startsWith("kind: ")).count(), output);
+    }
+
+    private record Validation(int exitCode, String output) {
+    }
+
+    private static Validation validate(List<JsonNode> documents) throws Exception {
+        assumeTrue(Files.isDirectory(CHECKOUT.resolve(".ci/npm/node_modules/kubernetes-models")) && onPath("node"),
+                "kubernetes-models is not installed: npm ci --prefix .ci/npm (as .ci/run does)");
+        Process node = new ProcessBuilder("node", VALIDATOR.toString()).redirectErrorStream(true).start();
+        node.getOutputStream().write(new ObjectMapper().writeValueAsBytes(documents));
+        node.getOutputStream().close();
+        String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(node.waitFor(60, TimeUnit.SECONDS), "the validator finished");
+        return new Validation(node.exitValue(), output);
+    }
+
+    private static JsonNode resource(String kind, String name) {
+        return resources.stream()
+                .filter(r -> r.path("kind").asText().equals(kind) && r.at("/metadata/name").asText().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+    }
+
+    private static boolean onPath(String command) {
+        return List.of(System.getenv().getOrDefault("PATH", "").split(":")).stream()
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
+    }
+}

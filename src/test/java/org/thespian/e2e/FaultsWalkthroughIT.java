@@ -1,0 +1,163 @@
+package org.thespian.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Metadata;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.thespian.proto.Nothing;
+import org.thespian.testsupport.BufCurl;
+import org.thespian.testsupport.ThespianProcess;
+
+/**
+ * The steps of docs/faults.md against four jar processes (frontend → checkout → {payment, inventory}): a delay
+ * for one request by header, then for every request by SetConfig through the admin command, a replica flipped
+ * to NOT_SERVING, and everything lifted again.
+ */
+class FaultsWalkthroughIT {
+
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+    private static final String TOKEN = "walkthrough-token";
+    private static final String LEAF = """
+            {"grpc_method_a": {"tracing_name": "%s", "operations": [
+                {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 5}}}]}}""";
+    private static final String SLOW_PAYMENT = """
+            {"grpc_method_a": {"tracing_name": "charge", "operations": [
+                {"Action": {"Sleep": {"tracing_name": "slow bank", "duration_ms": 400}}}]}}""";
+
+    private static ThespianProcess payment;
+    private static ThespianProcess inventory;
+    private static ThespianProcess checkout;
+    private static ThespianProcess frontend;
+
+    @BeforeAll
+    static void startCast() {
+        payment = ThespianProcess.start(admin("payment", LEAF.formatted("charge")));
+        inventory = ThespianProcess.start(admin("inventory", LEAF.formatted("reserve")));
+        checkout = ThespianProcess.start(Map.of("SERVICE_NAME", "checkout", "CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "checkout", "operations": [{"ConcurrentActions": [
+                    {"CallService": {"tracing_name": "pay", "service_address": "127.0.0.1",
+                        "service_port": %d, "grpc_method": "A"}},
+                    {"CallService": {"tracing_name": "reserve", "service_address": "127.0.0.1",
+                        "service_port": %d, "grpc_method": "A"}}]}]}}"""
+                .formatted(payment.port(), inventory.port())));
+        frontend = ThespianProcess.start(Map.of("SERVICE_NAME", "frontend", "CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "page", "operations": [
+                    {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d,
+                        "grpc_method": "A"}}}]}}""".formatted(checkout.port())));
+    }
+
+    private static Map<String, String> admin(String name, String config) {
+        return Map.of("SERVICE_NAME", name, "CONFIG_JSON", config, "THESPIAN_ADMIN", "true",
+                "THESPIAN_ADMIN_TOKEN", TOKEN);
+    }
+
+    @AfterAll
+    static void stopCast() {
+        for (ThespianProcess process : new ThespianProcess[] {frontend, checkout, inventory, payment}) {
+            if (process != null) {
+                process.close();
+            }
+        }
+    }
+
+    private static long millis(Runnable call) {
+        long start = System.nanoTime();
+        call.run();
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    private static long pageMillis() {
+        return millis(() -> frontend.blockingStub().a(NOTHING));
+    }
+
+    private static long pageMillisWithFault(String plan) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("thespian-fault", Metadata.ASCII_STRING_MARSHALLER), plan);
+        return millis(() -> frontend.blockingStub()
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).a(NOTHING));
+    }
+
+    /** Runs {@code java -jar thespian.jar admin --target 127.0.0.1:PORT ...} with the token; returns its stdout. */
+    private static String adminCommand(ThespianProcess target, String... command) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("admin", "--target", "127.0.0.1:" + target.port()));
+        args.addAll(List.of(command));
+        try (ThespianProcess cli = ThespianProcess.launch(Map.of("THESPIAN_ADMIN_TOKEN", TOKEN),
+                args.toArray(String[]::new))) {
+            assertEquals(0, cli.awaitExit(Duration.ofSeconds(60)), cli.stderr());
+            return String.join("\n", cli.stdout());
+        }
+    }
+
+    private static ServingStatus health(ThespianProcess process) {
+        return HealthGrpc.newBlockingStub(process.channel()).check(HealthCheckRequest.getDefaultInstance())
+                .getStatus();
+    }
+
+    @Test
+    void theWalkthrough(@TempDir Path dir) throws Exception {
+        pageMillis(); // warm-up: connections along the chain
+        assertTrue(pageMillis() < 300, "the chain answers quickly before any fault");
+
+        // 1. One request slowed at payment, by header; the next one is fast again.
+        assertTrue(pageMillisWithFault("payment:delay=400ms") >= 400, "the header's delay happened");
+        assertTrue(pageMillis() < 300, "only the request that carried the header was slow");
+        assertTrue(payment.stdout().stream().anyMatch(line -> line.contains("injected fault payment:delay=400ms")
+                && line.contains("\"trace_id\"")), "the injection is logged with its trace id");
+
+        // 2. Every request slowed: SetConfig on payment, with the admin command.
+        Path slow = dir.resolve("slow-payment.json");
+        Files.writeString(slow, SLOW_PAYMENT);
+        assertEquals("revision 2", adminCommand(payment, "set-config", slow.toString()).strip());
+        assertTrue(pageMillis() >= 400 && pageMillis() >= 400, "every request is slow now");
+        assertTrue(adminCommand(payment, "get-config").contains("slow bank"));
+        assertTrue(payment.stdout().stream().anyMatch(line -> line.contains("config revision 2 from SetConfig")));
+
+        // 3. A sick replica: inventory reports NOT_SERVING (it still answers calls that reach it).
+        assertEquals("health NOT_SERVING (was SERVING)", adminCommand(inventory, "set-health", "NOT_SERVING").strip());
+        assertEquals(ServingStatus.NOT_SERVING, health(inventory));
+
+        // 4. Lift it all.
+        Path original = dir.resolve("payment.json");
+        Files.writeString(original, LEAF.formatted("charge"));
+        assertEquals("revision 3", adminCommand(payment, "set-config", original.toString()).strip());
+        adminCommand(inventory, "set-health", "SERVING");
+        assertEquals(ServingStatus.SERVING, health(inventory));
+        assertTrue(pageMillis() < 300, "fast again");
+
+        String stats = adminCommand(payment, "stats");
+        assertTrue(stats.startsWith("config revision 3"), stats);
+        assertTrue(stats.lines().anyMatch(line -> line.startsWith("thespian.Thespian/A")), stats);
+    }
+
+    @Test
+    void theAdminServiceIsListedByReflectionOnlyWhereItIsOn() throws Exception {
+        BufCurl.Result withAdmin = BufCurl.run("--list-services", "http://127.0.0.1:" + payment.port());
+        assertTrue(withAdmin.stdout().lines().anyMatch("thespian.admin.v1.Admin"::equals), withAdmin.toString());
+        BufCurl.Result without = BufCurl.run("--list-services", "http://127.0.0.1:" + frontend.port());
+        assertEquals(0, without.exitCode(), without.toString());
+        assertFalse(without.stdout().contains("thespian.admin"), without.toString());
+    }
+
+    @Test
+    void theAdminCommandWithoutTheTokenIsRefused() throws Exception {
+        try (ThespianProcess cli = ThespianProcess.launch(Map.of(), "admin", "--target",
+                "127.0.0.1:" + payment.port(), "get-config")) {
+            assertEquals(1, cli.awaitExit(Duration.ofSeconds(60)));
+            assertTrue(cli.stderr().contains("UNAUTHENTICATED"), cli.stderr());
+        }
+    }
+}

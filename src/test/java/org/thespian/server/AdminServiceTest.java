@@ -1,0 +1,168 @@
+package org.thespian.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.thespian.admin.proto.AdminGrpc;
+import org.thespian.admin.proto.GetConfigRequest;
+import org.thespian.admin.proto.GetConfigResponse;
+import org.thespian.admin.proto.GetStatsRequest;
+import org.thespian.admin.proto.GetStatsResponse;
+import org.thespian.admin.proto.MethodStats;
+import org.thespian.admin.proto.ServingStatus;
+import org.thespian.admin.proto.SetConfigRequest;
+import org.thespian.admin.proto.SetHealthRequest;
+import org.thespian.proto.Nothing;
+import org.thespian.testsupport.InProcessThespian;
+
+/** Issue 9 items 2 and 3: the admin service, served only when asked for, and only to the token's holder. */
+class AdminServiceTest {
+
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+    private static final String TOKEN = "s3cret-token";
+    private static final String FAILING_B = """
+            {"grpc_method_b": {"tracing_name": "broken", "operations": [
+                {"Action": {"Sleep": {"tracing_name": "always fails", "duration_ms": 1, "failure_chance": 1}}}]}}""";
+
+    private static Map<String, String> admin(String config, Optional<String> token) {
+        Map<String, String> env = new HashMap<>(Map.of("CONFIG_JSON", config, "THESPIAN_ADMIN", "true"));
+        token.ifPresent(value -> env.put("THESPIAN_ADMIN_TOKEN", value));
+        return env;
+    }
+
+    private static AdminGrpc.AdminBlockingStub adminStub(InProcessThespian thespian, String authorization) {
+        AdminGrpc.AdminBlockingStub stub = AdminGrpc.newBlockingStub(thespian.channel())
+                .withDeadlineAfter(10, TimeUnit.SECONDS);
+        if (authorization == null) {
+            return stub;
+        }
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), authorization);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    @Test
+    void withoutThespianAdminTheServiceDoesNotExist() {
+        try (InProcessThespian thespian = InProcessThespian.start("{}")) {
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                    () -> adminStub(thespian, null).getConfig(GetConfigRequest.getDefaultInstance()));
+            assertEquals(Status.Code.UNIMPLEMENTED, error.getStatus().getCode());
+        }
+    }
+
+    @Test
+    void aMissingOrWrongTokenIsRefused() {
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.of(TOKEN)))) {
+            for (String authorization : new String[] {null, "Bearer wrong", "Bearer " + TOKEN + "x", TOKEN,
+                    "Basic " + TOKEN}) {
+                StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                        () -> adminStub(thespian, authorization).getConfig(GetConfigRequest.getDefaultInstance()));
+                assertEquals(Status.Code.UNAUTHENTICATED, error.getStatus().getCode(), authorization);
+            }
+            assertEquals(1, adminStub(thespian, "Bearer " + TOKEN)
+                    .getConfig(GetConfigRequest.getDefaultInstance()).getRevision());
+        }
+    }
+
+    @Test
+    void setConfigChangesWhatNewCallsDoAndABadDocumentChangesNothing() {
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.empty()))) {
+            AdminGrpc.AdminBlockingStub admin = adminStub(thespian, null);
+            GetConfigResponse initial = admin.getConfig(GetConfigRequest.getDefaultInstance());
+            assertEquals("{}", initial.getConfigJson());
+            assertEquals(1, initial.getRevision());
+            thespian.blockingStub().b(NOTHING);
+
+            String bad = FAILING_B.replace("\"duration_ms\": 1", "\"duration_ms\": -1");
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                    () -> admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(bad).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+            assertTrue(refused.getStatus().getDescription().startsWith(
+                    "SetConfig: grpc_method_b.operations[0].Action.Sleep.duration_ms: "),
+                    refused.getStatus().getDescription());
+            assertEquals(initial, admin.getConfig(GetConfigRequest.getDefaultInstance()));
+            thespian.blockingStub().b(NOTHING);
+
+            assertEquals(2, admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(FAILING_B).build())
+                    .getRevision());
+            assertEquals(FAILING_B, admin.getConfig(GetConfigRequest.getDefaultInstance()).getConfigJson());
+            StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> thespian.blockingStub().b(NOTHING));
+            assertTrue(failed.getStatus().getDescription().startsWith("broken > always fails: failed by chance"));
+        }
+    }
+
+    @Test
+    void setHealthIsWhatCheckAndWatchReport() throws Exception {
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.empty()))) {
+            LinkedBlockingQueue<HealthCheckResponse.ServingStatus> watched = new LinkedBlockingQueue<>();
+            HealthGrpc.newStub(thespian.channel()).watch(HealthCheckRequest.newBuilder().setService("thespian.Thespian")
+                    .build(), new StreamObserver<>() {
+                        @Override
+                        public void onNext(HealthCheckResponse response) {
+                            watched.add(response.getStatus());
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            assertEquals(HealthCheckResponse.ServingStatus.SERVING, watched.poll(10, TimeUnit.SECONDS));
+
+            AdminGrpc.AdminBlockingStub admin = adminStub(thespian, null);
+            assertEquals(ServingStatus.SERVING, admin.setHealth(SetHealthRequest.newBuilder()
+                    .setStatus(ServingStatus.NOT_SERVING).build()).getPrevious());
+            assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, watched.poll(10, TimeUnit.SECONDS));
+            assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, HealthGrpc.newBlockingStub(thespian.channel())
+                    .check(HealthCheckRequest.getDefaultInstance()).getStatus());
+            thespian.blockingStub().a(NOTHING); // a sick replica still answers: only its health says otherwise
+
+            admin.setHealth(SetHealthRequest.newBuilder().setStatus(ServingStatus.SERVING).build());
+            assertEquals(HealthCheckResponse.ServingStatus.SERVING, watched.poll(10, TimeUnit.SECONDS));
+
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                    () -> admin.setHealth(SetHealthRequest.getDefaultInstance()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+        }
+    }
+
+    @Test
+    void statsCountCallsAndFailuresByCodePerMethod() {
+        try (InProcessThespian thespian = InProcessThespian.start(admin(FAILING_B, Optional.empty()))) {
+            for (int i = 0; i < 3; i++) {
+                thespian.blockingStub().a(NOTHING);
+            }
+            assertThrows(StatusRuntimeException.class, () -> thespian.blockingStub().b(NOTHING));
+            assertThrows(StatusRuntimeException.class,
+                    () -> thespian.blockingStubWithHeader("thespian-fault", "*:abort=UNAVAILABLE").b(NOTHING));
+            GetStatsResponse stats = adminStub(thespian, null).getStats(GetStatsRequest.getDefaultInstance());
+            assertEquals(1, stats.getConfigRevision());
+            Map<String, MethodStats> byMethod = new HashMap<>();
+            stats.getMethodsList().forEach(method -> byMethod.put(method.getMethod(), method));
+            assertEquals(3, byMethod.get("thespian.Thespian/A").getCalls());
+            assertEquals(Map.of(), byMethod.get("thespian.Thespian/A").getFailuresMap());
+            assertEquals(2, byMethod.get("thespian.Thespian/B").getCalls());
+            assertEquals(Map.of("INTERNAL", 1L, "UNAVAILABLE", 1L), byMethod.get("thespian.Thespian/B").getFailuresMap());
+            assertEquals(0, byMethod.get("thespian.Thespian/B").getInFlight());
+            assertEquals(0, byMethod.get("thespian.Thespian/C").getCalls());
+        }
+    }
+}

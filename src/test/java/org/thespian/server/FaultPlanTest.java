@@ -1,0 +1,83 @@
+package org.thespian.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.thespian.config.FailureCode;
+import org.thespian.engine.Dice;
+
+class FaultPlanTest {
+
+    @Test
+    void parsesTheIssuesExample() throws Exception {
+        FaultPlan plan = FaultPlan.parse("payment:delay=300ms@50,payment:abort=UNAVAILABLE@10,*:delay=5ms");
+        assertEquals(List.of(
+                new FaultPlan.Entry("payment:delay=300ms@50", "payment", new FaultPlan.Delay(300), 50),
+                new FaultPlan.Entry("payment:abort=UNAVAILABLE@10", "payment",
+                        new FaultPlan.Abort(FailureCode.UNAVAILABLE), 10),
+                new FaultPlan.Entry("*:delay=5ms", "*", new FaultPlan.Delay(5), 100)), plan.entries());
+        assertTrue(plan.appliesTo("checkout"), "* names every service");
+    }
+
+    @Test
+    void secondsAndFractionalPercentages() throws Exception {
+        FaultPlan plan = FaultPlan.parse("db:delay=2s@0.5");
+        assertEquals(new FaultPlan.Delay(2000), plan.entries().get(0).effect());
+        assertEquals(0.5, plan.entries().get(0).percent());
+        assertFalse(FaultPlan.parse("db:delay=2s").appliesTo("payment"));
+    }
+
+    @Test
+    void aMalformedEntryIsNamedWithItsPositionAndWhatWasExpected() {
+        assertProblem("payment:delay=300ms,payment:abort=UNAVAILBLE", "entry 2 \"payment:abort=UNAVAILBLE\"",
+                "gRPC status code name");
+        assertProblem("payment:delay=300", "entry 1 \"payment:delay=300\"", "duration such as 250ms");
+        assertProblem("payment:delay=5ms@101", "entry 1", "from 0 to 100");
+        assertProblem("payment:slow=5ms", "entry 1", "SERVICE:delay=DURATION[@PERCENT]");
+        assertProblem("payment:delay=5ms,", "entry 2 \"\"", "SERVICE:abort=CODE");
+        assertProblem("payment:abort=OK", "entry 1", "other than OK");
+        assertProblem("x:delay=601s", "entry 1", "at most 600s");
+        assertProblem("a:delay=1ms,".repeat(40), "at most 32 entries", "got 41");
+    }
+
+    private static void assertProblem(String header, String... parts) {
+        FaultPlan.InvalidFaultPlan error = assertThrows(FaultPlan.InvalidFaultPlan.class, () -> FaultPlan.parse(header));
+        for (String part : parts) {
+            assertTrue(error.getMessage().contains(part), error.getMessage() + " should contain " + part);
+        }
+    }
+
+    @Test
+    void rollsAddUpDelaysAndTheFirstAbortWins() throws Exception {
+        FaultPlan plan = FaultPlan.parse("a:delay=10ms,*:delay=5ms,b:delay=1s,a:abort=ABORTED,a:abort=INTERNAL");
+        FaultPlan.Injection injection = plan.roll("a", Dice.of(OptionalLong.empty()).nextRequest());
+        assertEquals(15, injection.delayMillis());
+        assertEquals(Optional.of(plan.entries().get(3)), injection.abort());
+        assertTrue(plan.roll("c", Dice.of(OptionalLong.empty()).nextRequest()).abort().isEmpty());
+    }
+
+    @Test
+    void percentagesComeUpAsOftenAsWrittenAndRepeatWithTheSeed() throws Exception {
+        FaultPlan plan = FaultPlan.parse("a:abort=UNAVAILABLE@30,a:delay=1ms@0");
+        int aborted = 0;
+        StringBuilder first = new StringBuilder();
+        StringBuilder second = new StringBuilder();
+        Dice dice = Dice.of(OptionalLong.of(42));
+        Dice again = Dice.of(OptionalLong.of(42));
+        for (int i = 0; i < 10_000; i++) {
+            FaultPlan.Injection injection = plan.roll("a", dice.nextRequest());
+            aborted += injection.abort().isPresent() ? 1 : 0;
+            assertEquals(0, injection.delayMillis(), "@0 never comes up");
+            first.append(injection.abort().isPresent() ? 'x' : '.');
+            second.append(plan.roll("a", again.nextRequest()).abort().isPresent() ? 'x' : '.');
+        }
+        assertTrue(aborted > 2_800 && aborted < 3_200, aborted + " aborts in 10,000 at 30%");
+        assertEquals(first.toString(), second.toString());
+    }
+}

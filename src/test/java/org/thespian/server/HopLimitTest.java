@@ -1,0 +1,93 @@
+package org.thespian.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.thespian.proto.Nothing;
+import org.thespian.testsupport.InProcessThespian;
+import org.thespian.testsupport.ThespianProcess;
+
+/** Issue 8 item 7: every peer call carries a hop count, and a call cycle ends at THESPIAN_MAX_HOPS. */
+class HopLimitTest {
+
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+
+    private static Map<String, String> maxHops(String name, String config, int hops) {
+        return Map.of("SERVICE_NAME", name, "CONFIG_JSON", config, "THESPIAN_MAX_HOPS", Integer.toString(hops));
+    }
+
+    @Test
+    void aServiceThatCallsItselfFailsFastAndStaysHealthy() {
+        int port = ThespianProcess.freePort();
+        String selfCalling = """
+                {"grpc_method_a": {"tracing_name": "loop", "operations": [
+                    {"Action": {"CallService": {"tracing_name": "call myself", "service_address": "127.0.0.1",
+                        "service_port": %d, "grpc_method": "A"}}}]}}""".formatted(port);
+        try (InProcessThespian thespian = InProcessThespian.start(Map.of("PORT", Integer.toString(port),
+                "CONFIG_JSON", selfCalling))) {
+            long start = System.nanoTime();
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> thespian.blockingStub().a(NOTHING));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals(Status.Code.FAILED_PRECONDITION, error.getStatus().getCode(), "relayed by every hop");
+            String message = error.getStatus().getDescription();
+            assertTrue(message.contains("a call cycle") && message.contains("hit the hop limit")
+                    && message.contains("THESPIAN_MAX_HOPS is 16"), message);
+            assertTrue(took.compareTo(Duration.ofMillis(900)) < 0, "took " + took);
+
+            assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(thespian.channel())
+                    .check(HealthCheckRequest.getDefaultInstance()).getStatus());
+            thespian.blockingStub().b(NOTHING); // still answers
+        }
+    }
+
+    @Test
+    void theHopCountGrowsByOneOnEveryCall() {
+        try (InProcessThespian leaf = InProcessThespian.start(maxHops("leaf", "{}", 2));
+                InProcessThespian middle = InProcessThespian.start(maxHops("middle", calls(leaf.port()), 2));
+                InProcessThespian edge = InProcessThespian.start(maxHops("edge", calls(middle.port()), 2))) {
+            middle.blockingStub().a(NOTHING); // middle (hop 0) → leaf (hop 1): within the limit of 2
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> edge.blockingStub().a(NOTHING));
+            assertTrue(error.getStatus().getDescription().contains("after 2 hops, and THESPIAN_MAX_HOPS is 2"),
+                    error.getStatus().toString());
+        }
+    }
+
+    private static String calls(int port) {
+        return """
+                {"grpc_method_a": {"tracing_name": "forward", "operations": [
+                    {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d,
+                        "grpc_method": "A"}}}]}}""".formatted(port);
+    }
+
+    @Test
+    void aCallAtTheLimitIsRefusedWithFailedPrecondition() {
+        try (InProcessThespian thespian = InProcessThespian.start("{}")) {
+            thespian.blockingStubWithHeader("thespian-hops", "15").a(NOTHING);
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                    () -> thespian.blockingStubWithHeader("thespian-hops", "16").a(NOTHING));
+            assertEquals(Status.Code.FAILED_PRECONDITION, error.getStatus().getCode());
+            assertTrue(error.getStatus().getDescription().contains("THESPIAN_MAX_HOPS is 16"));
+        }
+    }
+
+    @Test
+    void aMalformedHopCountIsRefusedWithInvalidArgument() {
+        try (InProcessThespian thespian = InProcessThespian.start("{}")) {
+            for (String hops : new String[] {"-1", "two", "", "99999999999999"}) {
+                StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                        () -> thespian.blockingStubWithHeader("thespian-hops", hops).a(NOTHING));
+                assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode(), hops);
+                assertTrue(error.getStatus().getDescription().startsWith("thespian-hops must be a whole number"));
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package org.thespian.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.thespian.admin.proto.AdminGrpc;
+import org.thespian.admin.proto.GetStatsRequest;
+import org.thespian.admin.proto.SetConfigRequest;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
+import org.thespian.testsupport.InProcessThespian;
+
+/** Issue 9: a config swapped under calls in flight loses none of them; each finishes on the config it began with. */
+class LiveConfigSwapTest {
+
+    private static final int IN_FLIGHT = 64;
+
+    @Test
+    void callsInFlightFinishOnTheirConfig() throws Exception {
+        int leafPort;
+        try (InProcessThespian leaf = InProcessThespian.start("{}")) {
+            leafPort = leaf.port();
+            // Revision 1 sleeps, then calls the leaf; revision 2 names no peer and fails every call.
+            String slowThenCall = """
+                    {"grpc_method_a": {"tracing_name": "old", "operations": [
+                        {"Action": {"Sleep": {"tracing_name": "wait", "duration_ms": 600}}},
+                        {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d,
+                            "grpc_method": "A"}}}]}}""".formatted(leafPort);
+            String failing = """
+                    {"grpc_method_a": {"tracing_name": "new", "operations": [
+                        {"Action": {"Sleep": {"tracing_name": "fail", "duration_ms": 0, "failure_chance": 1}}}]}}""";
+            try (InProcessThespian thespian = InProcessThespian.start(Map.of("CONFIG_JSON", slowThenCall,
+                    "THESPIAN_ADMIN", "true"))) {
+                ThespianGrpc.ThespianFutureStub stub = ThespianGrpc.newFutureStub(thespian.channel())
+                        .withDeadlineAfter(30, TimeUnit.SECONDS);
+                List<ListenableFuture<Nothing>> calls = new ArrayList<>();
+                for (int i = 0; i < IN_FLIGHT; i++) {
+                    calls.add(stub.a(Nothing.getDefaultInstance()));
+                }
+                AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(thespian.channel());
+                awaitInFlight(admin, IN_FLIGHT);
+                assertEquals(2, admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(failing).build())
+                        .getRevision());
+
+                for (ListenableFuture<Nothing> call : calls) {
+                    assertEquals(Nothing.getDefaultInstance(), call.get(20, TimeUnit.SECONDS));
+                }
+                StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                        () -> thespian.blockingStub().a(Nothing.getDefaultInstance()));
+                assertTrue(error.getStatus().getDescription().startsWith("new > fail"), error.getStatus().toString());
+            }
+        }
+    }
+
+    private static void awaitInFlight(AdminGrpc.AdminBlockingStub admin, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long inFlight = 0;
+        while (System.nanoTime() < deadline) {
+            inFlight = admin.getStats(GetStatsRequest.getDefaultInstance()).getMethods(0).getInFlight();
+            if (inFlight == expected) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError(inFlight + " calls in flight, expected " + expected);
+    }
+}
