@@ -4,6 +4,7 @@ import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ConnectivityState;
+import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -103,7 +104,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         if (!action.policy().waitForAnswer()) {
             headers.put(CallHeaders.FIRE_AND_FORGET, "true");
         }
-        ClientCall<Nothing, Nothing> call = channel.newCall(descriptor(action.method()), options);
+        ClientCall<Nothing, Nothing> call = newCall(channel, action, options);
         CompletableFuture<Void> done = new CompletableFuture<>();
         call.start(new ClientCall.Listener<>() {
             @Override
@@ -121,6 +122,25 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         Runnable unregister = execution.onCancel(() -> call.cancel("the caller went away", null));
         done.whenComplete((ignored, error) -> unregister.run());
         return done;
+    }
+
+    /**
+     * A gRPC call is cancelled with the request context current at its creation, and that context is cancelled
+     * once the incoming request is answered: a call not waited for is created under a fork of it, which the
+     * request's end does not reach, so the callee's work is not cut short as soon as the caller moves on.
+     */
+    private static ClientCall<Nothing, Nothing> newCall(ManagedChannel channel, CallService action,
+            CallOptions options) {
+        if (action.policy().waitForAnswer()) {
+            return channel.newCall(descriptor(action.method()), options);
+        }
+        Context outlivingTheRequest = Context.current().fork();
+        Context previous = outlivingTheRequest.attach();
+        try {
+            return channel.newCall(descriptor(action.method()), options);
+        } finally {
+            outlivingTheRequest.detach(previous);
+        }
     }
 
     /**

@@ -70,6 +70,11 @@ final class RequestContextListener implements ActionListener {
         }
 
         @Override
+        public void drew(double millis) {
+            delegate.drew(millis);
+        }
+
+        @Override
         public void skipped() {
             delegate.skipped();
         }

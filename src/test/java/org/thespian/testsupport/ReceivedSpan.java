@@ -15,6 +15,7 @@ import java.util.Map;
  * @param kind         SERVER, CLIENT, INTERNAL, PRODUCER, CONSUMER or UNSPECIFIED
  * @param statusCode   UNSET, OK or ERROR
  * @param attributes   string, long, double or boolean values
+ * @param links        the spans this one links to, in other traces or its own
  */
 public record ReceivedSpan(
         String serviceName,
@@ -28,10 +29,15 @@ public record ReceivedSpan(
         String statusMessage,
         Map<String, Object> attributes,
         List<Event> events,
+        List<Link> links,
         long startEpochNanos,
         long endEpochNanos) {
 
     public record Event(String name, Map<String, Object> attributes) {
+    }
+
+    /** A link to another span, by its ids (lowercase hex). */
+    public record Link(String traceId, String spanId) {
     }
 
     static List<ReceivedSpan> from(ExportTraceServiceRequest request) {
@@ -53,6 +59,9 @@ public record ReceivedSpan(
                 Otlp.attributes(span.getAttributesList()),
                 span.getEventsList().stream()
                         .map(event -> new Event(event.getName(), Otlp.attributes(event.getAttributesList())))
+                        .toList(),
+                span.getLinksList().stream()
+                        .map(link -> new Link(Otlp.hex(link.getTraceId()), Otlp.hex(link.getSpanId())))
                         .toList(),
                 span.getStartTimeUnixNano(),
                 span.getEndTimeUnixNano());
