@@ -78,14 +78,14 @@ final class TraceWaterfall {
     }
 
     /**
-     * What the config's behaviours decided for this span, which the bar alone does not show: the drawn latency,
-     * the attempt of a retried call, a skipped call, the chosen failure code, an injected fault, a link from
-     * the trace that fired this one off.
+     * What the config's behaviours decided for this span, which the bar alone does not show: the latency drawn
+     * from a distribution, the attempt of a retried call, a skipped call, a failure code other than the default
+     * INTERNAL, an injected fault, a link from the trace that fired this one off.
      */
     private static void appendNotes(StringBuilder text, SpanData span) {
         List<String> notes = new ArrayList<>();
         Double drawn = span.getAttributes().get(SpanAttributes.LATENCY_MS);
-        if (drawn != null) {
+        if (drawn != null && span.getAttributes().get(SpanAttributes.LATENCY) != null) {
             notes.add(String.format(Locale.ROOT, "drew %.1f ms", drawn));
         }
         Long attempt = span.getAttributes().get(SpanAttributes.ATTEMPT);
@@ -96,7 +96,7 @@ final class TraceWaterfall {
             notes.add("skipped");
         }
         String code = span.getAttributes().get(SpanAttributes.FAILURE_CODE);
-        if (code != null) {
+        if (code != null && !code.equals("INTERNAL")) { // INTERNAL is every failure's code unless one was chosen
             notes.add(escape(code));
         }
         if (Boolean.TRUE.equals(span.getAttributes().get(RuntimeTelemetry.FAULT_INJECTED))) {

@@ -94,7 +94,8 @@ class ConsoleTraceProcessorTest {
         Tracer tracer = tracer("payment");
         Span root = tracer.spanBuilder("charge").setSpanKind(SpanKind.SERVER).startSpan();
         Context parent = Context.root().with(root);
-        tracer.spanBuilder("bank").setParent(parent).setAttribute(SpanAttributes.LATENCY_MS, 53.24)
+        tracer.spanBuilder("bank").setParent(parent).setAttribute(SpanAttributes.LATENCY, "lognormal median 50 ms, p99 400 ms")
+                .setAttribute(SpanAttributes.LATENCY_MS, 53.24)
                 .setAttribute(SpanAttributes.FAILURE_CODE, "UNAVAILABLE").startSpan().end();
         tracer.spanBuilder("retry").setParent(parent).setSpanKind(SpanKind.CLIENT)
                 .setAttribute(SpanAttributes.ATTEMPT, 2L).startSpan().end();

@@ -202,7 +202,7 @@ class SeededTraceTreeTest {
         assertTrue(processor.forceFlush().join(5, TimeUnit.SECONDS).isSuccess(), "the console did not flush");
     }
 
-    /** Each tree of {@code output} without its trace id and timing columns, the trees sorted. */
+    /** Each tree of {@code output} without trace ids and timing columns, the trees sorted. */
     private static String withoutTimings(String output, int port) {
         List<String> trees = new ArrayList<>();
         for (String tree : output.split("(?m)^(?=trace )")) {
@@ -210,6 +210,7 @@ class SeededTraceTreeTest {
                 trees.add(tree.lines()
                         .map(line -> line.startsWith("trace ") ? "trace" : line.replaceFirst(TIMING, ""))
                         .map(line -> line.replace(Integer.toString(port), "PORT"))
+                        .map(line -> line.replaceAll("linked from trace [0-9a-f]{32}", "linked from trace ID"))
                         .collect(Collectors.joining("\n", "", "\n")));
             }
         }
