@@ -92,16 +92,16 @@ public final class Telemetry implements AutoCloseable {
         return new Telemetry(sdk, instrument(sdk), description, shared);
     }
 
-    /**
-     * Instrumentation for another service in this process (a member of a cast): its spans carry
-     * {@code serviceName} and go through this SDK's sampler, processors and exporters, so a hundred services
-     * cost no more threads or connections than one. Metrics are this process's.
-     */
     /** Waits (at most a second) until every span ended so far is printed or handed to the exporters. */
     public void flushTraces() {
         sdk.getSdkTracerProvider().forceFlush().join(1, TimeUnit.SECONDS);
     }
 
+    /**
+     * Instrumentation for another service in this process (a member of a cast): its spans carry
+     * {@code serviceName} and go through this SDK's sampler, processors and exporters, so a hundred services
+     * cost no more threads or connections than one. Metrics are this process's.
+     */
     public Instrumentation instrumentationFor(String serviceName) {
         OpenTelemetrySdk member = OpenTelemetrySdk.builder()
                 .setTracerProvider(shared.tracerProvider(serviceName))
