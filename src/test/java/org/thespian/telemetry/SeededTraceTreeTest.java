@@ -55,11 +55,14 @@ class SeededTraceTreeTest {
 
     private static final Path SCENARIOS = Path.of(System.getProperty("thespian.basedir", ""))
             .toAbsolutePath().resolve("example-configs/scenarios");
-    /**
-     * Chosen so that no database draw in retry-storm comes near its 100 ms timeout (all are under 40 ms): whether a
-     * call that takes about as long as its timeout makes it is timing, which no seed can fix.
-     */
     private static final long SEED = 1;
+    /**
+     * Whether a call that takes about as long as its timeout makes it is timing, which no seed can fix: a cold JVM's
+     * first call to a new peer channel can take longer than retry-storm's 100 ms on a busy machine, and the retry it
+     * causes shifts every later request's dice. So each scenario's timeouts are raised far above anything it draws;
+     * the retries then come from the seeded failures alone.
+     */
+    private static final String TIMEOUT = "\"timeout_ms\": \\d+";
     /** The calls made to each scenario, in order: a few each, so the whole test takes seconds. */
     private static final Map<String, String> CALLS = Map.of(
             "slow-dependency.jsonc", "AAAA",
@@ -131,7 +134,8 @@ class SeededTraceTreeTest {
     private static Run run(String scenario) throws Exception {
         int port = freePort();
         String config = Files.readString(SCENARIOS.resolve(scenario))
-                .replace("\"service_port\": 6379", "\"service_port\": " + port);
+                .replace("\"service_port\": 6379", "\"service_port\": " + port)
+                .replaceAll(TIMEOUT, "\"timeout_ms\": 15000");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         ConsoleTraceProcessor processor = new ConsoleTraceProcessor(new PrintStream(console, true, StandardCharsets.UTF_8));
         SpanCollector collector = new SpanCollector();
