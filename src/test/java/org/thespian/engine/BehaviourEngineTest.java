@@ -34,6 +34,7 @@ import org.thespian.config.Method;
 import org.thespian.config.Operation;
 import org.thespian.config.Peer;
 import org.thespian.config.Resource;
+import org.thespian.testsupport.TimingSensitive;
 
 /** Issue 8's behaviours in the engine: chosen codes, fail_at, probability, repeat, retries, fire-and-forget, resources. */
 class BehaviourEngineTest {
@@ -187,6 +188,7 @@ class BehaviourEngineTest {
      * whatever the load, so at 8 in flight a call takes about 20 ms and at 64 about 160 ms.
      */
     @Test
+    @TimingSensitive
     void aSaturatedResourceFollowsLittlesLaw() throws Exception {
         Function pooled = pooled(10, new Resource("db", 4, 1000));
         Engine engine = engine(answering());

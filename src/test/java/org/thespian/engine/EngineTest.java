@@ -22,6 +22,7 @@ import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Sleep;
 import org.thespian.config.Function;
 import org.thespian.config.Operation;
+import org.thespian.testsupport.TimingSensitive;
 
 /** The engine's fidelity: sleeps take what they say, groups overlap, chances hold, cancellation stops work. */
 class EngineTest {
@@ -40,6 +41,7 @@ class EngineTest {
     }
 
     @Test
+    @TimingSensitive
     void aSleepTakesItsDuration() {
         Function function = function("f", single(sleep("wait", 200)));
         long median = medianMillis(7, () -> perform(function, OptionalLong.empty()).join());
@@ -47,6 +49,7 @@ class EngineTest {
     }
 
     @Test
+    @TimingSensitive
     void concurrentSleepsOverlap() {
         Function function = function("f", new Operation.Concurrent(
                 List.of(sleep("one", 100), sleep("two", 100), sleep("three", 100))));
@@ -55,6 +58,7 @@ class EngineTest {
     }
 
     @Test
+    @TimingSensitive
     void sequentialOperationsAddUp() {
         Function function = function("f", single(sleep("one", 60)), single(sleep("two", 60)));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
@@ -103,6 +107,7 @@ class EngineTest {
     }
 
     @Test
+    @TimingSensitive
     void cancellingStopsRemainingWork() throws Exception {
         Function function = function("f", single(sleep("long", 300)), single(call("after the sleep")));
         Execution execution = new Execution(Dice.of(OptionalLong.empty()).nextRequest(), OptionalLong.empty());
@@ -118,6 +123,7 @@ class EngineTest {
     }
 
     @Test
+    @TimingSensitive
     void thousandsOfSleepingRequestsShareAFewThreads() {
         Function function = function("f", single(sleep("wait", 300)));
         int threadsBefore = Thread.activeCount();

@@ -25,6 +25,7 @@ import org.thespian.config.Config;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.RawHttp2;
+import org.thespian.testsupport.TimingSensitive;
 
 /** What a hostile client does to the transport, against a real server on a free port. */
 class HostileConnectionsTest {
@@ -71,6 +72,7 @@ class HostileConnectionsTest {
     }
 
     @Test
+    @TimingSensitive
     void aConnectionThatResetsStreamsRapidlyGetsGoAway() throws IOException {
         start(ServerLimits.defaults());
         try (RawHttp2 connection = RawHttp2.connect(server.port()).handshake(BOUND)) {

@@ -44,6 +44,7 @@ import org.thespian.engine.Dice;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.server.ThespianServer;
+import org.thespian.testsupport.TimingSensitive;
 
 /**
  * Issue 8's "a seeded run of each scenario prints the same trace tree twice": every scenario in
@@ -51,6 +52,7 @@ import org.thespian.server.ThespianServer;
  * calls one after another; the console view's trees must be the same once timings (and the free port) are taken
  * out, and so must every span's attributes (drawn latency, roll, chosen code, attempt, skip flag).
  */
+@TimingSensitive
 class SeededTraceTreeTest {
 
     private static final Path SCENARIOS = Path.of(System.getProperty("thespian.basedir", ""))

@@ -27,6 +27,7 @@ import org.thespian.testsupport.Loopback;
 import org.thespian.testsupport.OtlpReceiver;
 import org.thespian.testsupport.ReceivedMetric;
 import org.thespian.testsupport.SilentServer;
+import org.thespian.testsupport.TimingSensitive;
 
 /** The SDK as Thespian sets it up, in-process, against real OTLP receivers and hung or closed ports. */
 class TelemetryTest {
@@ -51,6 +52,7 @@ class TelemetryTest {
     }
 
     @Test
+    @TimingSensitive
     void closeTakesAtMostASecondWhateverTheBackendDoes() throws Exception {
         try (SilentServer hung = SilentServer.start()) {
             for (URI backend : List.of(hung.address(), Loopback.closedPort())) {

@@ -1,0 +1,95 @@
+package org.thespian.testsupport;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A class-data-sharing archive of the shaded jar (JDK 13+ dynamic AppCDS): the classes a serving Thespian loads,
+ * parsed once and mapped by every later JVM, which halves the CPU a jar process spends starting. Made beside the
+ * jar by the first test that starts one (under a file lock, since test JVMs run in parallel) and remade when the
+ * jar is newer. Without it, for whatever reason, processes start as before: only slower.
+ */
+final class ClassDataArchive {
+
+    private static final long DUMP_TIMEOUT_SECONDS = 90;
+    private static Path archive;
+    private static boolean tried;
+
+    private ClassDataArchive() {
+    }
+
+    /**
+     * The options that map the archive, or none; CDS logging is off so that a stale archive is never a warning in a
+     * process's stdout, which tests read.
+     */
+    static synchronized List<String> jvmOptions(String java, Path jar, List<String> commonOptions) {
+        if (!tried) {
+            tried = true;
+            archive = readyArchive(java, jar, commonOptions);
+        }
+        return archive == null ? List.of()
+                : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    }
+
+    private static Path readyArchive(String java, Path jar, List<String> commonOptions) {
+        Path target = jar.toAbsolutePath().resolveSibling(jar.getFileName() + ".jsa");
+        Path lock = jar.resolveSibling(jar.getFileName() + ".jsa.lock");
+        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = channel.lock()) {
+            if (Files.isRegularFile(target)
+                    && Files.getLastModifiedTime(target).compareTo(Files.getLastModifiedTime(jar)) >= 0) {
+                return target;
+            }
+            Path dumped = Files.createTempFile(target.getParent(), "thespian-", ".jsa");
+            Files.delete(dumped);
+            if (dumpWhileServing(java, jar, commonOptions, dumped)) {
+                Files.move(dumped, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return target;
+            }
+            Files.deleteIfExists(dumped);
+            return null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Starts the jar with its defaults, and once it serves, stops it with SIGTERM: the JVM writes at exit. */
+    private static boolean dumpWhileServing(String java, Path jar, List<String> commonOptions, Path dumped)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(commonOptions);
+        command.addAll(List.of("-XX:ArchiveClassesAtExit=" + dumped, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
+                "-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().put("PORT", Integer.toString(ThespianProcess.freePort()));
+        Process process = builder.start();
+        // Bounded even if the jar hangs without a word: the read below ends when the process does.
+        CompletableFuture.delayedExecutor(DUMP_TIMEOUT_SECONDS, TimeUnit.SECONDS).execute(process::destroyForcibly);
+        try (BufferedReader output = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = output.readLine(); line != null; line = output.readLine()) {
+                if (line.contains("serving thespian.Thespian")) {
+                    process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close this stream
+                }
+            }
+        }
+        process.waitFor();
+        return process.exitValue() == 0 && Files.isRegularFile(dumped);
+    }
+}
