@@ -10,10 +10,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.ThespianProcess;
 
 /** {@code cast FILE} and {@code demo} as a user runs them: the jar as a process, its output and its exit code. */
+@Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class CastIT {
 
     private static final Duration EXIT = Duration.ofSeconds(60);

@@ -7,9 +7,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.testsupport.ThespianProcess;
 
 /** The jar's commands besides serving, with their exit codes and output as a shell sees them. */
+@Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class CommandsIT {
 
     private static final Duration EXIT = Duration.ofSeconds(30);

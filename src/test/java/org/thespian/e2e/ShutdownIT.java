@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.thespian.proto.Nothing;
@@ -21,6 +23,7 @@ import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.ThespianProcess;
 
 /** Signals, as supervisors and terminals send them, to the jar as a separate process. */
+@Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class ShutdownIT {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();

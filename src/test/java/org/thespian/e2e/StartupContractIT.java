@@ -10,11 +10,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.thespian.testsupport.ThespianProcess;
 
 /** Exit code 2 and exactly one line on stderr, for mistakes the SDK or the file system would otherwise hit. */
+@Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class StartupContractIT {
 
     private static final Duration EXIT = Duration.ofSeconds(20);

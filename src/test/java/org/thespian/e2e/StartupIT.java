@@ -4,16 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.thespian.proto.Nothing;
@@ -21,6 +23,7 @@ import org.thespian.testsupport.InProcessThespian;
 import org.thespian.testsupport.ThespianProcess;
 
 /** How the jar starts, refuses to start, and stops, seen from outside the process. */
+@Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class StartupIT {
 
     private static final Duration EXIT = Duration.ofSeconds(20);

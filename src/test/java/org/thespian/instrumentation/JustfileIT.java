@@ -28,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 
@@ -36,6 +38,7 @@ import org.thespian.proto.ThespianGrpc;
  * recipes that call them (grpcurl, or {@code buf curl} when grpcurl is missing). Not run here: build, test and
  * clean (the Maven build that runs this test), otlp-log (needs the stack's collector) and the Docker recipes.
  */
+@Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class JustfileIT {
 
     private static final List<String> RECIPES = List.of("default", "build", "test", "image", "instrumentation-up",

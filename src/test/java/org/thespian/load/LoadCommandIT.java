@@ -8,9 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.testsupport.ThespianProcess;
 
 /** {@code java -jar thespian.jar load} as a separate process: its exit codes and what it prints. */
+@Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class LoadCommandIT {
 
     private static final Duration EXIT = Duration.ofSeconds(60);

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.OtlpReceiver;
 import org.thespian.testsupport.ReceivedSpan;
@@ -21,6 +23,7 @@ import org.thespian.testsupport.SilentServer;
 import org.thespian.testsupport.ThespianProcess;
 
 /** The standard OTEL_* variables, the console view, and backends that are down or hang. */
+@Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class TelemetryConfigurationIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);

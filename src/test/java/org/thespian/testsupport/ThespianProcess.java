@@ -183,7 +183,8 @@ public final class ThespianProcess implements AutoCloseable {
         }
     }
 
-    private void awaitServing() {
+    /** Waits until PORT's health service reports SERVING: after {@link #launch}, to start several jars at once. */
+    public void awaitServing() {
         long deadline = System.nanoTime() + STARTUP.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
