@@ -37,7 +37,7 @@ class TelemetryTest {
                {"Action": {"Sleep": {"tracing_name": "sleep", "duration_ms": 0}}}]}}""";
     // System properties are the SDK's other source of OTEL_* settings; the environment cannot be set in-process.
     private static final List<String> PROPERTIES = List.of("otel.bsp.max.queue.size", "otel.exporter.otlp.traces.endpoint",
-            "otel.metric.export.interval", "otel.traces.exporter");
+            "otel.exporter.otlp.traces.timeout", "otel.metric.export.interval", "otel.traces.exporter");
 
     @AfterEach
     void clearProperties() {
@@ -93,6 +93,8 @@ class TelemetryTest {
             System.setProperty("otel.exporter.otlp.traces.endpoint", hung.address().toString());
             System.setProperty("otel.bsp.max.queue.size", "100");
             System.setProperty("otel.metric.export.interval", "500");
+            // The drops are reported when an export slot frees up: give up on the hung backend after 1 s, not 10 s.
+            System.setProperty("otel.exporter.otlp.traces.timeout", "1000");
             Telemetry telemetry = Telemetry.start("svc", Optional.of(URI.create(metrics.grpcEndpoint())), false, Map.of());
             try {
                 callA(telemetry, 1_000); // 3,000 spans; the queue holds 100 and two batches of 100 hang in export

@@ -24,6 +24,7 @@ public final class RawHttp2 implements AutoCloseable {
     public static final int HEADERS = 0x1;
     public static final int RST_STREAM = 0x3;
     public static final int SETTINGS = 0x4;
+    public static final int PING = 0x6;
     public static final int GOAWAY = 0x7;
     private static final int END_STREAM = 0x1;
     private static final int END_HEADERS = 0x4;
@@ -116,10 +117,26 @@ public final class RawHttp2 implements AutoCloseable {
 
     /** Reads and drops frames until the server closes the connection; false if it is still open after {@code timeout}. */
     public boolean awaitClosedByServer(Duration timeout) throws IOException {
+        return awaitClosedByServer(timeout, false);
+    }
+
+    /**
+     * As {@link #awaitClosedByServer(Duration)}, but acknowledges each PING, as every HTTP/2 stack does for an idle
+     * connection: a graceful close, which waits for the answer to its PING, then need not wait out its timeout.
+     */
+    public boolean awaitClosedByServerAnsweringPings(Duration timeout) throws IOException {
+        return awaitClosedByServer(timeout, true);
+    }
+
+    private boolean awaitClosedByServer(Duration timeout, boolean answerPings) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             while (System.nanoTime() < deadline) {
-                read(Duration.ofNanos(deadline - System.nanoTime()));
+                Frame frame = read(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1)));
+                if (answerPings && frame.type() == PING && (frame.flags() & ACK) == 0) {
+                    frame(PING, ACK, 0, frame.payload());
+                    out.flush();
+                }
             }
             return false;
         } catch (EOFException | java.net.SocketException closed) {

@@ -80,8 +80,7 @@ public final class ThespianProcess implements AutoCloseable {
         Map<String, String> environment = new HashMap<>(env);
         environment.computeIfAbsent("PORT", ignored -> Integer.toString(freePort()));
         List<String> command = new ArrayList<>(List.of(javaExecutable()));
-        command.addAll(QUICK_START);
-        command.addAll(ClassDataArchive.jvmOptions(javaExecutable(), jar(), QUICK_START));
+        command.addAll(quickStartOptions());
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar().toString()));
         command.addAll(List.of(args));
@@ -93,6 +92,16 @@ public final class ThespianProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The JVM options that start the jar on the least CPU (C1 alone, the serial collector, the jar's class-data
+     * archive), for tests that start it by other means, such as the justfile's recipes through JAVA_TOOL_OPTIONS.
+     */
+    public static List<String> quickStartOptions() {
+        List<String> options = new ArrayList<>(QUICK_START);
+        options.addAll(ClassDataArchive.jvmOptions(javaExecutable(), jar(), QUICK_START));
+        return options;
     }
 
     /** Starts the jar (with {@code args}, e.g. a subcommand) and waits until PORT's health service reports SERVING. */
