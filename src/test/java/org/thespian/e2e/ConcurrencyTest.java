@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.InProcessThespian;
-import org.thespian.testsupport.TimingSensitive;
 
 /** Many requests at once on few threads, and abandoned requests that stop their remaining work. */
 class ConcurrencyTest {
@@ -34,7 +33,6 @@ class ConcurrencyTest {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     @Test
-    @TimingSensitive
     void fiveThousandSleepingRequestsRunAtOnceOnAFixedSmallNumberOfThreads() throws Exception {
         try (InProcessThespian thespian = InProcessThespian.start("""
                 {"grpc_method_a": {"tracing_name": "nap", "operations": [

@@ -123,7 +123,6 @@ class EngineTest {
     }
 
     @Test
-    @TimingSensitive
     void thousandsOfSleepingRequestsShareAFewThreads() {
         Function function = function("f", single(sleep("wait", 300)));
         int threadsBefore = Thread.activeCount();
