@@ -116,13 +116,13 @@ public final class ThespianServer {
         Engine engine = new Engine(scheduler, peers, listener, limits.engine());
         HealthControl health = new HealthControl(events);
         HeapPressure heap = HeapPressure.watch();
-        Admission admission = new Admission(limits.maxInFlight(), heap);
         LiveConfig live = new LiveConfig(config, revision -> {
             peers.retainOnly(revision.config().peers());
             events.configChanged(revision.number(), revision.origin());
         });
         CallStats stats = new CallStats();
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
+        Admission admission = new Admission(limits.maxInFlight(), heap, stats);
         ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
                 new FaultInjector(scheduler, listener, events), events);
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
@@ -130,7 +130,6 @@ public final class ThespianServer {
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders()));
         interceptors.add(admission);
-        interceptors.add(stats);
         interceptors.addAll(instrumentation.serverInterceptors());
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool.
