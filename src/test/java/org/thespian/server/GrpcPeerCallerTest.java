@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -138,6 +139,23 @@ class GrpcPeerCallerTest {
                 return;
             }
         }
+    }
+
+    @Test
+    void aConfigChangeRetiresOnlyTheChannelsNoServerOfTheProcessNamesAnyMore() {
+        Peer shared = new Peer("127.0.0.1", peer.port(), false);
+        Peer onlyMine = new Peer("localhost", peer.port(), false);
+        Object member = new Object();
+        Object otherMember = new Object();
+        caller.use(otherMember, Set.of(shared));
+        caller.use(member, Set.of(shared, onlyMine));
+        assertEquals(Set.of(shared, onlyMine), caller.connectedPeers());
+
+        caller.use(member, Set.of());
+
+        assertEquals(Set.of(shared), caller.connectedPeers(), "the other member's channel must stay open");
+        assertEquals(FailureCode.INTERNAL, failureOf(caller.call(call(peer.port(), Method.B), execution(),
+                Runnable::run)).code(), "a call on the kept channel still reaches the peer");
     }
 
     private static CallService call(int port, Method method) {
