@@ -183,7 +183,7 @@ public final class ThespianServer {
         options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
         interceptors.addAll(instrumentation.serverInterceptors());
         return ServerInterceptors.intercept(MalformedMessages.refusedIn(
-                new AdminService(live, health, stats).bindService()), interceptors);
+                new AdminService(live, health, stats, instrumentation.runtimeEvents()).bindService()), interceptors);
     }
 
     /**

@@ -68,7 +68,7 @@ final class RuntimeTelemetry implements RuntimeEvents {
     @Override
     public void configRejected(String origin, String problem) {
         log(Span.current().getSpanContext(),
-                () -> LOG.warn("new config refused, the running one stays: {}", problem));
+                () -> LOG.warn("new config from {} refused, the running one stays: {}", origin, problem));
     }
 
     @Override
