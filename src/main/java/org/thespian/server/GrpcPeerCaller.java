@@ -104,6 +104,9 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         }
         long remaining = deadline.isPresent() ? deadline.getAsLong() - System.nanoTime() : defaultTimeout.toNanos();
         options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
+        String missed = byTimeout ? "within timeout_ms " + timeoutMs.getAsLong()
+                : deadline.isPresent() ? "before the deadline"
+                : "within THESPIAN_PEER_TIMEOUT (" + defaultTimeout.toMillis() + " ms; the request came without a deadline)";
         Metadata headers = new Metadata();
         if (!action.policy().waitForAnswer()) {
             headers.put(CallHeaders.FIRE_AND_FORGET, "true");
@@ -116,7 +119,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
                 if (status.isOk()) {
                     done.complete(null);
                 } else {
-                    done.completeExceptionally(PeerFailures.of(action, status, trailers, byTimeout));
+                    done.completeExceptionally(PeerFailures.of(action, status, trailers, missed));
                 }
             }
         }, headers);

@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.OptionalLong;
@@ -47,7 +48,9 @@ class GrpcPeerCallerTest {
                 {"grpc_method_a": {"tracing_name": "nap", "operations": [
                     {"Action": {"Sleep": {"tracing_name": "short", "duration_ms": 2}}}]},
                  "grpc_method_b": {"tracing_name": "broken", "operations": [
-                    {"Action": {"Sleep": {"tracing_name": "disk full", "duration_ms": 0, "failure_chance": 1}}}]}}
+                    {"Action": {"Sleep": {"tracing_name": "disk full", "duration_ms": 0, "failure_chance": 1}}}]},
+                 "grpc_method_c": {"tracing_name": "slow", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "long", "duration_ms": 3000}}}]}}
                 """), Dice.of(OptionalLong.empty()), InsecureChannelCredentials.create(), Instrumentation.NONE);
     }
 
@@ -55,7 +58,7 @@ class GrpcPeerCallerTest {
     void stop() throws InterruptedException {
         caller.close();
         cancellers.shutdownNow();
-        peer.stop(java.time.Duration.ZERO);
+        peer.stop(Duration.ZERO);
     }
 
     @Test
@@ -138,6 +141,17 @@ class GrpcPeerCallerTest {
             } catch (IOException closed) {
                 return;
             }
+        }
+    }
+
+    @Test
+    void aPeerPastTheDefaultDeadlineIsReportedAgainstThespianPeerTimeout() {
+        try (GrpcPeerCaller impatient = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
+                Duration.ofMillis(200))) {
+            ActionFailure failure = failureOf(impatient.call(call(peer.port(), Method.C), execution(), Runnable::run));
+            assertEquals(FailureCode.DEADLINE_EXCEEDED, failure.code());
+            assertEquals("peer http://127.0.0.1:" + peer.port() + " (thespian.Thespian/C) did not answer within"
+                    + " THESPIAN_PEER_TIMEOUT (200 ms; the request came without a deadline)", failure.reason());
         }
     }
 
