@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Decides whether a call may start: not past {@code THESPIAN_MAX_IN_FLIGHT}, not while the heap is nearly
  * full, not once the server drains. A refused call costs a status and nothing else. Admitted calls are
  * counted until they end, so a drain knows when it is done and can cut off, by name, whatever is left.
+ * Every call, refused or not, is also counted in its method's {@link CallStats}: one wrapper per call does both.
  */
 final class Admission implements ServerInterceptor {
 
@@ -25,25 +26,30 @@ final class Admission implements ServerInterceptor {
 
     private final int maxInFlight;
     private final HeapPressure heap;
+    private final CallStats stats;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Set<AdmittedCall<?, ?>> admitted = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
-    Admission(int maxInFlight, HeapPressure heap) {
+    Admission(int maxInFlight, HeapPressure heap, CallStats stats) {
         this.maxInFlight = maxInFlight;
         this.heap = heap;
+        this.stats = stats;
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
+        CallStats.MethodCounters counters = stats.countersOf(call.getMethodDescriptor().getFullMethodName());
+        counters.started();
         Status refusal = refusal();
         if (refusal != null) {
+            counters.finished(refusal.getCode());
             call.close(refusal, new Metadata());
             return (ServerCall.Listener<Q>) NOTHING_TO_HEAR;
         }
-        AdmittedCall<Q, R> admittedCall = new AdmittedCall<>(call);
+        AdmittedCall<Q, R> admittedCall = new AdmittedCall<>(call, counters);
         admitted.add(admittedCall);
         try {
             return admittedCall.listen(next.startCall(admittedCall, headers));
@@ -95,15 +101,18 @@ final class Admission implements ServerInterceptor {
     }
 
     /**
-     * One admitted call, counted until it ends. It is closed exactly once: after a cut-off, what the service
-     * still sends is dropped instead of failing on a closed call.
+     * One admitted call, counted until it ends. It is closed exactly once, or cancelled: after a cut-off, what the
+     * service still sends is dropped instead of failing on a closed call. Its method's stats see the status it was
+     * closed with, or CANCELLED.
      */
     private final class AdmittedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
+        private final CallStats.MethodCounters counters;
         private final AtomicBoolean closed = new AtomicBoolean();
         private final AtomicBoolean released = new AtomicBoolean();
 
-        AdmittedCall(ServerCall<Q, R> call) {
+        AdmittedCall(ServerCall<Q, R> call, CallStats.MethodCounters counters) {
             super(call);
+            this.counters = counters;
         }
 
         @Override
@@ -123,6 +132,7 @@ final class Admission implements ServerInterceptor {
         @Override
         public void close(Status status, Metadata trailers) {
             if (closed.compareAndSet(false, true)) {
+                counters.finished(status.getCode());
                 super.close(status, trailers);
             }
         }
@@ -142,6 +152,9 @@ final class Admission implements ServerInterceptor {
             return new SimpleForwardingServerCallListener<>(listener) {
                 @Override
                 public void onCancel() {
+                    if (closed.compareAndSet(false, true)) {
+                        counters.finished(Status.Code.CANCELLED);
+                    }
                     try {
                         super.onCancel();
                     } finally {

@@ -1,20 +1,13 @@
 package org.thespian.server;
 
-import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counts, per method, the calls that arrived, those in flight, and those that ended in each non-OK status. */
-final class CallStats implements ServerInterceptor {
+final class CallStats {
 
     /** One method's counters, read by the admin service's GetStats. */
     static final class MethodCounters {
@@ -48,6 +41,11 @@ final class CallStats implements ServerInterceptor {
             return byCode;
         }
 
+        void started() {
+            calls.increment();
+            inFlight.increment();
+        }
+
         void finished(Status.Code code) {
             inFlight.decrement();
             if (code != Status.Code.OK) {
@@ -64,34 +62,12 @@ final class CallStats implements ServerInterceptor {
     }
 
     void track(String fullMethodName) {
-        methods.computeIfAbsent(fullMethodName, name -> new MethodCounters());
+        countersOf(fullMethodName);
     }
 
-    @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-            ServerCallHandler<Q, R> next) {
-        MethodCounters counters = methods.computeIfAbsent(call.getMethodDescriptor().getFullMethodName(),
-                name -> new MethodCounters());
-        counters.calls.increment();
-        counters.inFlight.increment();
-        AtomicBoolean finished = new AtomicBoolean();
-        ServerCall<Q, R> counted = new SimpleForwardingServerCall<>(call) {
-            @Override
-            public void close(Status status, Metadata trailers) {
-                if (finished.compareAndSet(false, true)) {
-                    counters.finished(status.getCode());
-                }
-                super.close(status, trailers);
-            }
-        };
-        return new SimpleForwardingServerCallListener<>(next.startCall(counted, headers)) {
-            @Override
-            public void onCancel() {
-                if (finished.compareAndSet(false, true)) {
-                    counters.finished(Status.Code.CANCELLED);
-                }
-                super.onCancel();
-            }
-        };
+    /** The counters of one method, by full method name; a call is counted by {@link Admission}. */
+    MethodCounters countersOf(String fullMethodName) {
+        MethodCounters counters = methods.get(fullMethodName);
+        return counters != null ? counters : methods.computeIfAbsent(fullMethodName, name -> new MethodCounters());
     }
 }

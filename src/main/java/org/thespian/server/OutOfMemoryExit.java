@@ -1,12 +1,14 @@
 package org.thespian.server;
 
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.TurboFilterList;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import org.slf4j.LoggerFactory;
@@ -42,20 +44,35 @@ public final class OutOfMemoryExit {
             }
         });
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
-            // First in line: the repeated-warning filter after it may hold back the very line that says OOM.
-            LoggedOutOfMemory filter = new LoggedOutOfMemory();
-            filter.setContext(logback);
-            filter.start();
-            logback.getTurboFilterList().add(0, filter);
+            watch(logback, OutOfMemoryExit::exit);
         }
         java.util.logging.Logger.getLogger("").addHandler(new JulOutOfMemory());
     }
 
+    /**
+     * Makes {@code logback}'s only turbo filter one that calls {@code exit} for a line carrying an OutOfMemoryError,
+     * then asks the filters that were there. Logback asks every turbo filter on every level check too (Netty's
+     * HTTP/2 frame logger checks once per frame), and with two or more in its list each ask copies the list. First
+     * in line, since the repeated-warning filter may hold back the very line that says OOM.
+     */
+    static void watch(LoggerContext logback, Consumer<String> exit) {
+        TurboFilterList filters = logback.getTurboFilterList();
+        LoggedOutOfMemory filter = new LoggedOutOfMemory(exit, filters.toArray(new TurboFilter[0]));
+        filter.setContext(logback);
+        filter.start();
+        filters.clear();
+        filters.add(filter);
+    }
+
     /** Ends the process if {@code error}, or anything that caused it, is an OutOfMemoryError. */
     public static void exitIfOutOfMemory(Throwable error) {
+        exitIfOutOfMemory(error, OutOfMemoryExit::exit);
+    }
+
+    private static void exitIfOutOfMemory(Throwable error, Consumer<String> exit) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof OutOfMemoryError) {
-                exit("out of memory (" + cause.getMessage() + ")");
+                exit.accept("out of memory (" + cause.getMessage() + ")");
             }
             if (cause.getCause() == cause) {
                 return;
@@ -79,12 +96,26 @@ public final class OutOfMemoryExit {
     }
 
     private static final class LoggedOutOfMemory extends TurboFilter {
+        private final Consumer<String> exit;
+        private final TurboFilter[] then;
+
+        LoggedOutOfMemory(Consumer<String> exit, TurboFilter[] then) {
+            this.exit = exit;
+            this.then = then;
+        }
+
         @Override
         public FilterReply decide(Marker marker, ch.qos.logback.classic.Logger logger,
                 ch.qos.logback.classic.Level level, String format, Object[] params, Throwable thrown) {
-            exitIfOutOfMemory(thrown);
+            exitIfOutOfMemory(thrown, exit);
             if (params != null && params.length > 0 && params[params.length - 1] instanceof Throwable last) {
-                exitIfOutOfMemory(last);
+                exitIfOutOfMemory(last, exit);
+            }
+            for (TurboFilter next : then) {
+                FilterReply reply = next.decide(marker, logger, level, format, params, thrown);
+                if (reply != FilterReply.NEUTRAL) {
+                    return reply;
+                }
             }
             return FilterReply.NEUTRAL;
         }

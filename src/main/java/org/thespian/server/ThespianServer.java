@@ -116,13 +116,16 @@ public final class ThespianServer {
         Engine engine = new Engine(scheduler, peers, listener, limits.engine());
         HealthControl health = new HealthControl(events);
         HeapPressure heap = HeapPressure.watch();
-        Admission admission = new Admission(limits.maxInFlight(), heap);
+        // This server's key among those sharing the peer channels: a config change retires only channels that
+        // no member of the process still names.
+        Object peerUser = new Object();
         LiveConfig live = new LiveConfig(config, revision -> {
-            peers.retainOnly(revision.config().peers());
+            peers.use(peerUser, revision.config().peers());
             events.configChanged(revision.number(), revision.origin());
         });
         CallStats stats = new CallStats();
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
+        Admission admission = new Admission(limits.maxInFlight(), heap, stats);
         ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
                 new FaultInjector(scheduler, listener, events), events);
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
@@ -130,7 +133,6 @@ public final class ThespianServer {
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders()));
         interceptors.add(admission);
-        interceptors.add(stats);
         interceptors.addAll(instrumentation.serverInterceptors());
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool.
@@ -168,7 +170,7 @@ public final class ThespianServer {
             heap.close();
             throw e;
         }
-        peers.connect(config.config().peers());
+        peers.use(peerUser, config.config().peers());
         health.set(ServingStatus.SERVING);
         events.configChanged(1, config.origin());
         return new ThespianServer(server, health, admission, heap, watcher, owned);
@@ -181,7 +183,7 @@ public final class ThespianServer {
         options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
         interceptors.addAll(instrumentation.serverInterceptors());
         return ServerInterceptors.intercept(MalformedMessages.refusedIn(
-                new AdminService(live, health, stats).bindService()), interceptors);
+                new AdminService(live, health, stats, instrumentation.runtimeEvents()).bindService()), interceptors);
     }
 
     /**
