@@ -21,6 +21,7 @@ import org.thespian.testsupport.OtlpReceiver;
 import org.thespian.testsupport.ReceivedSpan;
 import org.thespian.testsupport.SilentServer;
 import org.thespian.testsupport.ThespianProcess;
+import org.thespian.testsupport.TimingSensitive;
 
 /** The standard OTEL_* variables, the console view, and backends that are down or hang. */
 @Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
@@ -108,6 +109,7 @@ class TelemetryConfigurationIT {
     }
 
     @Test
+    @TimingSensitive // the medians of a 10 ms request
     void deadOrHangingBackendsNeverSlowRequestsAndMemoryStaysBounded() throws Exception {
         try (SilentServer hangingOtlp = SilentServer.start();
                 SilentServer hangingLoki = SilentServer.start()) {
