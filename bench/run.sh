@@ -137,6 +137,9 @@ fi
 
 echo "a. throughput and latency, $INFLIGHT in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured" >&2
 start_sink
+# Whichever client meets a fresh sink loses seconds of its window to the sink's JIT: warm the sink first, unmeasured.
+"$JAVA" -cp "$BENCH_CP" org.thespian.bench.Bench plain --port "${PORT[sink]}" --concurrency "$INFLIGHT" \
+    --warmup-s "$WARMUP_S" --duration-s 1 >/dev/null
 load a "grpc-java floor (sink, no Thespian)" "${PORT[sink]}" --server-pids "${PID[sink]}"
 plain_loop a "the same floor, plain grpc-java async loop" "${PORT[sink]}" --server-pids "${PID[sink]}"
 
