@@ -14,7 +14,9 @@
 # here on a free port and stopped on exit, failure or Ctrl-C. About 5 minutes on 2 cores.
 # Knobs (env): WARMUP_S (20), DURATION_S (10), INFLIGHT (64), BURST_CALLS (5000), BURST_SLEEP_MS (200),
 # BURST_WARMUP_S (20), ACCURACY_RATE (2000), ACCURACY_SLEEP_MS (10), JAVA (java),
-# JAVA25 (the Temurin 25 path below; the burst on it is skipped when it does not exist).
+# JAVA25 (the Temurin 25 path below; the burst on it is skipped when it does not exist),
+# BASELINE_JAR (another build's jar: its null method, 0 ms sleep and burst rows run beside this build's, in the
+# same run, for before/after ratios).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,13 +38,13 @@ source bench/span-delivery.sh
 RESULTS=$WORK/results # lines "table|label|key=value ..."
 declare -A PID=() PORT=()
 
-# start_thespian NAME CONFIG_JSON [VAR=value ...]: a Thespian on a free port (on $SERVER_JAVA if set), its
+# start_thespian NAME CONFIG_JSON [VAR=value ...]: a Thespian on a free port (on $SERVER_JAVA, from $SERVER_JAR if set), its
 # stdout (one JSON line per request) to $SERVER_STDOUT or /dev/null; returns once it answers health checks.
 start_thespian() {
     local name=$1 config=$2
     shift 2
     PORT[$name]=$(free_port)
-    env PORT="${PORT[$name]}" SERVICE_NAME="$name" CONFIG_JSON="$config" "$@" "${SERVER_JAVA:-$JAVA}" -jar "$JAR" \
+    env PORT="${PORT[$name]}" SERVICE_NAME="$name" CONFIG_JSON="$config" "$@" "${SERVER_JAVA:-$JAVA}" -jar "${SERVER_JAR:-$JAR}" \
         >"${SERVER_STDOUT:-/dev/null}" 2>"$WORK/$name.stderr" &
     PID[$name]=$!
     for _ in $(seq 50); do
@@ -142,6 +144,15 @@ start_thespian sleep0 "$SLEEP0"
 load a "one 0 ms sleep" "${PORT[sleep0]}" --server-pids "${PID[sleep0]}"
 stop sleep0
 
+if [[ -n ${BASELINE_JAR:-} ]]; then
+    SERVER_JAR=$BASELINE_JAR start_thespian null "$(config)"
+    load a "null method, baseline jar" "${PORT[null]}" --server-pids "${PID[null]}"
+    stop null
+    SERVER_JAR=$BASELINE_JAR start_thespian sleep0 "$SLEEP0"
+    load a "one 0 ms sleep, baseline jar" "${PORT[sleep0]}" --server-pids "${PID[sleep0]}"
+    stop sleep0
+fi
+
 start_thespian traced "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:${PORT[sink]}"
 load a "0 ms sleep, OTLP to sink" "${PORT[traced]}" --server-pids "${PID[traced]}" --helper-pids "${PID[sink]}"
 stop traced # flushes what is still queued; the sink prints its counts within a second
@@ -174,8 +185,8 @@ server_overshoot() {
             { over[NR] = $1 }
             END { printf " %s_p50_ms=%s %s_p99_ms=%s %s_p99.9_ms=%s %s_max_ms=%s", prefix, at(0.5), prefix, at(0.99), prefix, at(0.999), prefix, at(1) }'
 }
-burst() { # LABEL JAVA
-    SERVER_JAVA=$2 SERVER_STDOUT=$WORK/burst.log start_thespian burst "$(config nap "$(sleep_op "$BURST_SLEEP_MS")")"
+burst() { # LABEL JAVA [JAR]
+    SERVER_JAVA=$2 SERVER_JAR=${3:-$JAR} SERVER_STDOUT=$WORK/burst.log start_thespian burst "$(config nap "$(sleep_op "$BURST_SLEEP_MS")")"
     client b "$1" burst --port "${PORT[burst]}" --calls "$BURST_CALLS" --expect-ms "$BURST_SLEEP_MS" \
         --warmup-s "$BURST_WARMUP_S" --server-pids "${PID[burst]}"
     stop burst
@@ -185,6 +196,9 @@ burst() { # LABEL JAVA
     sed -i "\$ s/\$/$server_side/" "$RESULTS"
 }
 burst "server on $("$JAVA" -version 2>&1 | sed -n 1p)" "$JAVA"
+if [[ -n ${BASELINE_JAR:-} ]]; then
+    burst "baseline jar, server on $("$JAVA" -version 2>&1 | sed -n 1p)" "$JAVA" "$BASELINE_JAR"
+fi
 if [[ -x $JAVA25 ]]; then
     burst "server on $("$JAVA25" -version 2>&1 | sed -n 1p)" "$JAVA25"
 fi

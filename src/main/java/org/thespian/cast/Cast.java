@@ -30,6 +30,11 @@ public record Cast(String name, List<Member> members) {
         public Member {
             env = Map.copyOf(env);
         }
+
+        /** Serves the admin service to anyone who reaches it: THESPIAN_ADMIN=true and no THESPIAN_ADMIN_TOKEN. */
+        public boolean servesOpenAdmin() {
+            return "true".equals(env.get("THESPIAN_ADMIN")) && !env.containsKey("THESPIAN_ADMIN_TOKEN");
+        }
     }
 
     /**

@@ -73,6 +73,8 @@ public final class ComposeFile {
                 .add(relative(target, file) + ":" + CONFIG_DIR + configFileName(file) + ":ro"));
         if (member.replicas() == 1) {
             ObjectNode port = service.putArray("ports").addObject();
+            // Loopback only: a member may serve the admin service, which can replace its config.
+            port.put("host_ip", "127.0.0.1");
             port.put("target", Cast.MEMBER_PORT);
             port.put("published", member.port());
         } else {
@@ -138,7 +140,7 @@ public final class ComposeFile {
                 #   grpcurl -plaintext localhost:%d thespian.Thespian/A
                 #
                 # Every member listens on %d inside the network, where the others call it by name, and is published
-                # on its port from the cast (replicated members are not published).
+                # on its port from the cast on 127.0.0.1 only (replicated members are not published).
                 """, cast.name(), STACK, castFile, castFile, composeFile, composeFile, cast.members().get(0).port(),
                 Cast.MEMBER_PORT);
     }

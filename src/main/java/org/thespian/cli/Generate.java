@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.thespian.cast.Cast;
 import org.thespian.cast.ComposeFile;
@@ -24,6 +25,13 @@ final class Generate {
     }
 
     static int run(Cast cast, CastOptions options) {
+        List<String> openAdmins = cast.members().stream().filter(Cast.Member::servesOpenAdmin)
+                .map(Cast.Member::name).toList();
+        if (!openAdmins.isEmpty()) {
+            System.err.println("thespian: warning: " + String.join(", ", openAdmins) + " serve the admin service"
+                    + " without THESPIAN_ADMIN_TOKEN: whoever reaches their port can replace their config and health."
+                    + " Add THESPIAN_ADMIN_TOKEN to their env in the cast to require it.");
+        }
         try {
             return switch (options.emit().orElseThrow()) {
                 case COMPOSE -> compose(cast, options);

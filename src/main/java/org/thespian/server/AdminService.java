@@ -26,11 +26,13 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     private final LiveConfig config;
     private final HealthControl health;
     private final CallStats stats;
+    private final RuntimeEvents events;
 
-    AdminService(LiveConfig config, HealthControl health, CallStats stats) {
+    AdminService(LiveConfig config, HealthControl health, CallStats stats, RuntimeEvents events) {
         this.config = config;
         this.health = health;
         this.stats = stats;
+        this.events = events;
     }
 
     @Override
@@ -45,16 +47,20 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     @Override
     public void setConfig(SetConfigRequest request, StreamObserver<SetConfigResponse> responses) {
         if (request.getConfigJson().length() > MAX_CONFIG_CHARS) {
-            responses.onError(Status.INVALID_ARGUMENT.withDescription("SetConfig: config_json is longer than "
-                    + MAX_CONFIG_CHARS + " characters").asRuntimeException());
+            refuseConfig(responses, "SetConfig: config_json is longer than " + MAX_CONFIG_CHARS + " characters");
             return;
         }
         try {
             LiveConfig.Revision revision = config.replace(request.getConfigJson(), "SetConfig");
             answer(responses, SetConfigResponse.newBuilder().setRevision(revision.number()).build());
         } catch (ConfigException e) {
-            responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            refuseConfig(responses, e.getMessage());
         }
+    }
+
+    private void refuseConfig(StreamObserver<SetConfigResponse> responses, String problem) {
+        events.configRejected("SetConfig", problem);
+        responses.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
     }
 
     @Override

@@ -13,7 +13,10 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.CallOptions;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +53,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     private final Duration defaultTimeout;
     private final UnaryOperator<Peer> directory;
     private final ConcurrentHashMap<Peer, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<Object, Set<Peer>> namedBy = new HashMap<>();
 
     /**
      * @param tls            the credentials for {@code https://} peers
@@ -100,6 +104,9 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         }
         long remaining = deadline.isPresent() ? deadline.getAsLong() - System.nanoTime() : defaultTimeout.toNanos();
         options = options.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS);
+        String missed = byTimeout ? "within timeout_ms " + timeoutMs.getAsLong()
+                : deadline.isPresent() ? "before the deadline"
+                : "within THESPIAN_PEER_TIMEOUT (" + defaultTimeout.toMillis() + " ms; the request came without a deadline)";
         Metadata headers = new Metadata();
         if (!action.policy().waitForAnswer()) {
             headers.put(CallHeaders.FIRE_AND_FORGET, "true");
@@ -112,7 +119,7 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
                 if (status.isOk()) {
                     done.complete(null);
                 } else {
-                    done.completeExceptionally(PeerFailures.of(action, status, trailers, byTimeout));
+                    done.completeExceptionally(PeerFailures.of(action, status, trailers, missed));
                 }
             }
         }, headers);
@@ -172,25 +179,27 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
     }
 
     /**
-     * Starts connecting to {@code peers} now, so the first request does not pay for connection setup and
-     * class loading inside a concurrent group, where it would delay its siblings' start.
+     * Records that {@code user} (one server of this process: a cast has many) calls {@code peers} from now on.
+     * Connects to them now, so the first request does not pay for connection setup and class loading inside a
+     * concurrent group, where it would delay its siblings' start. Channels that no user names any more (after a
+     * config change) stop taking new calls and close once the calls still on them have finished.
      */
-    void connect(Set<Peer> peers) {
-        peers.forEach(peer -> channels.computeIfAbsent(peer, this::open).getState(true));
-    }
-
-    /**
-     * Keeps only the channels of {@code peers} (after a config change). The others stop taking new calls and
-     * close once the calls still on them (from calls that began on the old config) have finished.
-     */
-    void retainOnly(Set<Peer> peers) {
+    synchronized void use(Object user, Set<Peer> peers) {
+        namedBy.put(user, Set.copyOf(peers));
+        Set<Peer> named = new HashSet<>();
+        namedBy.values().forEach(named::addAll);
         for (Peer peer : channels.keySet()) {
-            ManagedChannel retired = peers.contains(peer) ? null : channels.remove(peer);
+            ManagedChannel retired = named.contains(peer) ? null : channels.remove(peer);
             if (retired != null) {
                 retired.shutdown();
             }
         }
-        connect(peers);
+        peers.forEach(peer -> channels.computeIfAbsent(peer, this::open).getState(true));
+    }
+
+    /** The peers this caller has a channel to. */
+    Set<Peer> connectedPeers() {
+        return Set.copyOf(channels.keySet());
     }
 
     private ManagedChannel open(Peer configured) {

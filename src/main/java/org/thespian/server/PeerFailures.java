@@ -31,8 +31,11 @@ final class PeerFailures {
         return trailers;
     }
 
-    /** @param byTimeout whether the deadline that applied was the action's {@code timeout_ms} */
-    static ActionFailure of(CallService action, Status status, Metadata trailers, boolean byTimeout) {
+    /**
+     * @param missedDeadline the deadline that applied, for a peer that did not answer in time: {@code within
+     *                       timeout_ms 100}, {@code before the deadline} (the caller's), or the default's
+     */
+    static ActionFailure of(CallService action, Status status, Metadata trailers, String missedDeadline) {
         String peer = "peer " + action.peer().display() + " (" + action.method().fullName() + ")";
         String description = status.getDescription() == null ? "" : ": " + status.getDescription();
         if (trailers != null && trailers.containsKey(ANSWERED_BY_THESPIAN)) {
@@ -43,9 +46,8 @@ final class PeerFailures {
         return switch (status.getCode()) {
             case UNAVAILABLE -> ActionFailure.onTheWay(action, FailureCode.INTERNAL, seen,
                     peer + " is unavailable: " + transportProblem(action, status));
-            case DEADLINE_EXCEEDED -> ActionFailure.at(action, FailureCode.DEADLINE_EXCEEDED, peer + (byTimeout
-                    ? " did not answer within timeout_ms " + action.policy().timeoutMs().getAsLong()
-                    : " did not answer before the deadline"));
+            case DEADLINE_EXCEEDED -> ActionFailure.at(action, FailureCode.DEADLINE_EXCEEDED,
+                    peer + " did not answer " + missedDeadline);
             case CANCELLED -> ActionFailure.cancelled(action);
             default -> ActionFailure.onTheWay(action, FailureCode.INTERNAL, seen, peer + " failed the call with "
                     + status.getCode() + description + causeText(status));

@@ -8,39 +8,26 @@ package org.thespian.server;
 public interface RuntimeEvents {
 
     /** A request is being acted out on config revision {@code revision}. */
-    void requestOnRevision(long revision);
+    default void requestOnRevision(long revision) {
+    }
 
     /** A fault plan entry came up for this request: a delay is starting, or the call is aborted. */
-    void faultInjected(FaultPlan.Entry entry);
+    default void faultInjected(FaultPlan.Entry entry) {
+    }
 
     /** Revision {@code revision} of the config, from {@code origin}, is now the one new calls use. */
-    void configChanged(long revision, String origin);
+    default void configChanged(long revision, String origin) {
+    }
 
     /** A new config from {@code origin} was refused; the running one stays. */
-    void configRejected(String origin, String problem);
+    default void configRejected(String origin, String problem) {
+    }
 
     /** The health service reports {@code status} from now on ({@code SERVING} or {@code NOT_SERVING}). */
-    void healthChanged(String status);
+    default void healthChanged(String status) {
+    }
 
+    /** Reports nothing. */
     RuntimeEvents NONE = new RuntimeEvents() {
-        @Override
-        public void requestOnRevision(long revision) {
-        }
-
-        @Override
-        public void faultInjected(FaultPlan.Entry entry) {
-        }
-
-        @Override
-        public void configChanged(long revision, String origin) {
-        }
-
-        @Override
-        public void configRejected(String origin, String problem) {
-        }
-
-        @Override
-        public void healthChanged(String status) {
-        }
     };
 }

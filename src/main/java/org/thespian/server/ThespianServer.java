@@ -116,8 +116,11 @@ public final class ThespianServer {
         Engine engine = new Engine(scheduler, peers, listener, limits.engine());
         HealthControl health = new HealthControl(events);
         HeapPressure heap = HeapPressure.watch();
+        // This server's key among those sharing the peer channels: a config change retires only channels that
+        // no member of the process still names.
+        Object peerUser = new Object();
         LiveConfig live = new LiveConfig(config, revision -> {
-            peers.retainOnly(revision.config().peers());
+            peers.use(peerUser, revision.config().peers());
             events.configChanged(revision.number(), revision.origin());
         });
         CallStats stats = new CallStats();
@@ -167,7 +170,7 @@ public final class ThespianServer {
             heap.close();
             throw e;
         }
-        peers.connect(config.config().peers());
+        peers.use(peerUser, config.config().peers());
         health.set(ServingStatus.SERVING);
         events.configChanged(1, config.origin());
         return new ThespianServer(server, health, admission, heap, watcher, owned);
@@ -180,7 +183,7 @@ public final class ThespianServer {
         options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
         interceptors.addAll(instrumentation.serverInterceptors());
         return ServerInterceptors.intercept(MalformedMessages.refusedIn(
-                new AdminService(live, health, stats).bindService()), interceptors);
+                new AdminService(live, health, stats, instrumentation.runtimeEvents()).bindService()), interceptors);
     }
 
     /**

@@ -29,8 +29,10 @@ final class RuntimeTelemetry implements RuntimeEvents {
     private final LongCounter faults;
     private final AtomicLong revision = new AtomicLong();
     private final AtomicLong serving = new AtomicLong(1);
+    private final SpanLogging logging;
 
-    RuntimeTelemetry(Meter meter) {
+    RuntimeTelemetry(Meter meter, SpanLogging logging) {
+        this.logging = logging;
         this.faults = meter.counterBuilder("thespian.faults.injected")
                 .setDescription("Faults injected by thespian-fault plans, by kind (delay, abort) and code")
                 .build();
@@ -68,7 +70,7 @@ final class RuntimeTelemetry implements RuntimeEvents {
     @Override
     public void configRejected(String origin, String problem) {
         log(Span.current().getSpanContext(),
-                () -> LOG.warn("new config refused, the running one stays: {}", problem));
+                () -> LOG.warn("new config from {} refused, the running one stays: {}", origin, problem));
     }
 
     @Override
@@ -77,9 +79,9 @@ final class RuntimeTelemetry implements RuntimeEvents {
         log(Span.current().getSpanContext(), () -> LOG.warn("health set to {}", status));
     }
 
-    private static void log(SpanContext span, Runnable logCall) {
+    private void log(SpanContext span, Runnable logCall) {
         if (span.isValid()) {
-            SpanLogging.withSpan(span, "runtime", logCall);
+            logging.withSpan(span, "runtime", logCall);
         } else {
             logCall.run();
         }

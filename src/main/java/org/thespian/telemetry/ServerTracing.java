@@ -40,8 +40,10 @@ final class ServerTracing implements ServerInterceptor {
     private final TextMapPropagator propagator;
     private final Tracer tracer;
     private final DoubleHistogram duration;
+    private final SpanLogging logging;
 
-    ServerTracing(TextMapPropagator propagator, Tracer tracer, DoubleHistogram duration) {
+    ServerTracing(TextMapPropagator propagator, Tracer tracer, DoubleHistogram duration, SpanLogging logging) {
+        this.logging = logging;
         this.propagator = propagator;
         this.tracer = tracer;
         this.duration = duration;
@@ -130,7 +132,7 @@ final class ServerTracing implements ServerInterceptor {
             // Concatenation, not String.format: this runs for every request, and a Formatter costs ~1 µs.
             String outcome = method.getFullMethodName() + " answered " + status.getCode() + " in "
                     + Math.round(millis * 10) / 10.0 + " ms";
-            SpanLogging.withSpan(span.getSpanContext(), method.getFullMethodName(), () -> {
+            logging.withSpan(span.getSpanContext(), method.getFullMethodName(), () -> {
                 if (status.isOk()) {
                     LOG.info(outcome);
                 } else {

@@ -2,11 +2,14 @@ package org.thespian.telemetry;
 
 import io.opentelemetry.api.trace.SpanContext;
 import org.slf4j.MDC;
+import org.thespian.telemetry.logging.LoggingSetup;
 
 /**
  * Puts a span's trace and span ids (and the action's name) in the logging context for one log call, so the
  * JSON line and its Loki metadata link to the trace. MDC is per thread, and these callbacks run on shared
- * transport and timer threads, so the ids are set and removed around each call.
+ * transport and timer threads, so the ids are set and removed around each call. A cast member's lines also carry
+ * its own service name, which the process's (the cast's) would otherwise stand in for: Grafana finds a span's
+ * logs by the span's service name.
  */
 final class SpanLogging {
 
@@ -14,13 +17,26 @@ final class SpanLogging {
     static final String SPAN_ID = "span_id";
     static final String ACTION = "action";
 
-    private SpanLogging() {
+    /** For a process that is one service, named on the logging context already. */
+    static final SpanLogging PROCESS = new SpanLogging(null);
+
+    private final String memberName;
+
+    private SpanLogging(String memberName) {
+        this.memberName = memberName;
     }
 
-    static void withSpan(SpanContext span, String action, Runnable logCall) {
+    /** For one member of a cast: its lines carry {@code serviceName}. */
+    static SpanLogging member(String serviceName) {
+        return new SpanLogging(serviceName);
+    }
+
+    void withSpan(SpanContext span, String action, Runnable logCall) {
         try (MDC.MDCCloseable trace = MDC.putCloseable(TRACE_ID, span.getTraceId());
                 MDC.MDCCloseable spanId = MDC.putCloseable(SPAN_ID, span.getSpanId());
-                MDC.MDCCloseable name = MDC.putCloseable(ACTION, action)) {
+                MDC.MDCCloseable name = MDC.putCloseable(ACTION, action);
+                MDC.MDCCloseable service = memberName == null
+                        ? null : MDC.putCloseable(LoggingSetup.SERVICE_NAME, memberName)) {
             logCall.run();
         }
     }

@@ -108,7 +108,7 @@ public final class Telemetry implements AutoCloseable {
                 .setMeterProvider(sdk.getSdkMeterProvider())
                 .setPropagators(sdk.getPropagators())
                 .build();
-        return instrument(member);
+        return instrument(member, SpanLogging.member(serviceName));
     }
 
     /** logging-otlp is a standard exporter name, but its module is not published for the SDK version used here. */
@@ -131,6 +131,10 @@ public final class Telemetry implements AutoCloseable {
     }
 
     static Instrumentation instrument(OpenTelemetry openTelemetry) {
+        return instrument(openTelemetry, SpanLogging.PROCESS);
+    }
+
+    private static Instrumentation instrument(OpenTelemetry openTelemetry, SpanLogging logging) {
         var tracer = openTelemetry.getTracer(SCOPE);
         Meter meter = openTelemetry.getMeter(SCOPE);
         var duration = meter.histogramBuilder("rpc.server.duration")
@@ -142,10 +146,10 @@ public final class Telemetry implements AutoCloseable {
                 .build();
         var propagator = openTelemetry.getPropagators().getTextMapPropagator();
         return new Instrumentation(
-                List.of(new ServerTracing(propagator, tracer, duration)),
+                List.of(new ServerTracing(propagator, tracer, duration, logging)),
                 List.of(new ClientPropagation(propagator)),
-                new TracingActionListener(tracer, failures),
-                new RuntimeTelemetry(meter));
+                new TracingActionListener(tracer, failures, logging),
+                new RuntimeTelemetry(meter, logging));
     }
 
     /** Defaults under the standard variables: exporters are on only when some endpoint was given. */

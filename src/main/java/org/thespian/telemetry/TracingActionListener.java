@@ -56,10 +56,12 @@ final class TracingActionListener implements ActionListener {
 
     private final Tracer tracer;
     private final LongCounter failures;
+    private final SpanLogging logging;
 
-    TracingActionListener(Tracer tracer, LongCounter failures) {
+    TracingActionListener(Tracer tracer, LongCounter failures, SpanLogging logging) {
         this.tracer = tracer;
         this.failures = failures;
+        this.logging = logging;
     }
 
     @Override
@@ -206,7 +208,7 @@ final class TracingActionListener implements ActionListener {
                     EXCEPTION_TYPE, ActionFailure.class.getName(),
                     EXCEPTION_MESSAGE, failure.reason()));
             failures.add(1, Attributes.of(ACTION, kind(action), ACTION_NAME, action.tracingName()));
-            SpanLogging.withSpan(span.getSpanContext(), action.tracingName(),
+            logging.withSpan(span.getSpanContext(), action.tracingName(),
                     () -> LOG.error("{} failed: {}", action.tracingName(), failure.reason()));
         }
     }

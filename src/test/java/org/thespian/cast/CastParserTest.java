@@ -46,6 +46,18 @@ class CastParserTest {
     }
 
     @Test
+    void aMemberServingTheAdminServiceWithoutATokenIsToldApart() throws CastException {
+        Cast cast = CastParser.parse("admins.cast.yaml", """
+                name: admins
+                members:
+                  - {name: open, port: 7000, config: {}, env: {THESPIAN_ADMIN: "true"}}
+                  - {name: guarded, port: 7001, config: {}, env: {THESPIAN_ADMIN: "true", THESPIAN_ADMIN_TOKEN: t0k}}
+                  - {name: none, port: 7002, config: {}}
+                """, CastParserTest::noFiles);
+        assertEquals(List.of(true, false, false), cast.members().stream().map(Member::servesOpenAdmin).toList());
+    }
+
+    @Test
     void configsMayBeInlineMappingsAndEnvValuesAnyScalar() throws CastException {
         Cast cast = CastParser.parse("inline.cast.yaml", """
                 name: tiny

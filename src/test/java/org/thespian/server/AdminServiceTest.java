@@ -13,8 +13,10 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,9 @@ import org.thespian.admin.proto.GetStatsResponse;
 import org.thespian.admin.proto.MethodStats;
 import org.thespian.admin.proto.ServingStatus;
 import org.thespian.admin.proto.SetConfigRequest;
+import org.thespian.admin.proto.SetConfigResponse;
 import org.thespian.admin.proto.SetHealthRequest;
+import org.thespian.config.ConfigSource;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
 
@@ -164,5 +168,43 @@ class AdminServiceTest {
             assertEquals(0, byMethod.get("thespian.Thespian/B").getInFlight());
             assertEquals(0, byMethod.get("thespian.Thespian/C").getCalls());
         }
+    }
+
+    @Test
+    void aRefusedDocumentIsReportedAsARejectedConfig() throws Exception {
+        List<String> rejected = new CopyOnWriteArrayList<>();
+        RuntimeEvents events = new RuntimeEvents() {
+            @Override
+            public void configRejected(String origin, String problem) {
+                rejected.add(origin + ": " + problem);
+            }
+        };
+        LiveConfig live = new LiveConfig(ConfigSource.load(Map.of("CONFIG_JSON", "{}")), revision -> { });
+        AdminService service = new AdminService(live, new HealthControl(events), new CallStats(), events);
+        LinkedBlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
+        StreamObserver<SetConfigResponse> responses = new StreamObserver<>() {
+            @Override
+            public void onNext(SetConfigResponse value) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                errors.add(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+
+        service.setConfig(SetConfigRequest.newBuilder().setConfigJson("{\"grpc_method_a\": 7}").build(), responses);
+        service.setConfig(SetConfigRequest.newBuilder().setConfigJson(" ".repeat(AdminService.MAX_CONFIG_CHARS + 1))
+                .build(), responses);
+
+        assertEquals(2, rejected.size(), rejected.toString());
+        assertTrue(rejected.get(0).startsWith("SetConfig: ") && rejected.get(0).contains("grpc_method_a"), rejected.get(0));
+        assertTrue(rejected.get(1).contains("longer than"), rejected.get(1));
+        assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(errors.take()).getCode());
+        assertEquals(1, live.current().number(), "the running config stays");
     }
 }

@@ -13,7 +13,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -46,7 +48,9 @@ class GrpcPeerCallerTest {
                 {"grpc_method_a": {"tracing_name": "nap", "operations": [
                     {"Action": {"Sleep": {"tracing_name": "short", "duration_ms": 2}}}]},
                  "grpc_method_b": {"tracing_name": "broken", "operations": [
-                    {"Action": {"Sleep": {"tracing_name": "disk full", "duration_ms": 0, "failure_chance": 1}}}]}}
+                    {"Action": {"Sleep": {"tracing_name": "disk full", "duration_ms": 0, "failure_chance": 1}}}]},
+                 "grpc_method_c": {"tracing_name": "slow", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "long", "duration_ms": 3000}}}]}}
                 """), Dice.of(OptionalLong.empty()), InsecureChannelCredentials.create(), Instrumentation.NONE);
     }
 
@@ -54,7 +58,7 @@ class GrpcPeerCallerTest {
     void stop() throws InterruptedException {
         caller.close();
         cancellers.shutdownNow();
-        peer.stop(java.time.Duration.ZERO);
+        peer.stop(Duration.ZERO);
     }
 
     @Test
@@ -138,6 +142,34 @@ class GrpcPeerCallerTest {
                 return;
             }
         }
+    }
+
+    @Test
+    void aPeerPastTheDefaultDeadlineIsReportedAgainstThespianPeerTimeout() {
+        try (GrpcPeerCaller impatient = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
+                Duration.ofMillis(200))) {
+            ActionFailure failure = failureOf(impatient.call(call(peer.port(), Method.C), execution(), Runnable::run));
+            assertEquals(FailureCode.DEADLINE_EXCEEDED, failure.code());
+            assertEquals("peer http://127.0.0.1:" + peer.port() + " (thespian.Thespian/C) did not answer within"
+                    + " THESPIAN_PEER_TIMEOUT (200 ms; the request came without a deadline)", failure.reason());
+        }
+    }
+
+    @Test
+    void aConfigChangeRetiresOnlyTheChannelsNoServerOfTheProcessNamesAnyMore() {
+        Peer shared = new Peer("127.0.0.1", peer.port(), false);
+        Peer onlyMine = new Peer("localhost", peer.port(), false);
+        Object member = new Object();
+        Object otherMember = new Object();
+        caller.use(otherMember, Set.of(shared));
+        caller.use(member, Set.of(shared, onlyMine));
+        assertEquals(Set.of(shared, onlyMine), caller.connectedPeers());
+
+        caller.use(member, Set.of());
+
+        assertEquals(Set.of(shared), caller.connectedPeers(), "the other member's channel must stay open");
+        assertEquals(FailureCode.INTERNAL, failureOf(caller.call(call(peer.port(), Method.B), execution(),
+                Runnable::run)).code(), "a call on the kept channel still reaches the peer");
     }
 
     private static CallService call(int port, Method method) {

@@ -48,7 +48,8 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
             json.writeStringField("message", event.getFormattedMessage());
             json.writeStringField("logger", event.getLoggerName());
             json.writeStringField("thread", event.getThreadName());
-            json.writeStringField("service_name", serviceName);
+            json.writeStringField("service_name",
+                    event.getMDCPropertyMap().getOrDefault(LoggingSetup.SERVICE_NAME, serviceName));
             writeContext(json, event.getMDCPropertyMap(), event.getKeyValuePairs());
             IThrowableProxy thrown = event.getThrowableProxy();
             if (thrown != null) {

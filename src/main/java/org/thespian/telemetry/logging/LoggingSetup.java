@@ -1,25 +1,32 @@
 package org.thespian.telemetry.logging;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.classic.jul.LevelChangePropagator;
+import ch.qos.logback.core.CoreConstants;
+import ch.qos.logback.core.pattern.DynamicConverter;
 import java.net.URI;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** Configures logback in code: JSON lines on stdout at INFO, and optionally the same lines pushed to Loki. */
 public final class LoggingSetup {
 
-    /** Context property holding the service name, for patterns such as Loki's labels. */
-    static final String SERVICE_NAME_PROPERTY = "service_name";
+    /**
+     * The service name: a context property (the process's), and an MDC key on the lines of a cast member (its own),
+     * which {@link ServiceNameConverter} prefers.
+     */
+    public static final String SERVICE_NAME = "service_name";
 
     /** The loggers THESPIAN_LOG_LEVEL applies to: Thespian's own, not grpc's, netty's or the SDK's. */
     static final List<String> OWN_LOGGERS = List.of("thespian", "org.thespian");
@@ -63,7 +70,8 @@ public final class LoggingSetup {
         // Logback and loki4j print their own status unless a listener is installed; this one turns a failed push to
         // Loki into one (rate-limited) log line, and keeps everything else quiet.
         context.getStatusManager().add(new LokiTroubleReport(lokiAddress.map(LokiAppenders::pushUrl).orElse("")));
-        context.putProperty(SERVICE_NAME_PROPERTY, serviceName);
+        context.putProperty(SERVICE_NAME, serviceName);
+        registerServiceNameConverter(context);
 
         context.addTurboFilter(new RepeatedWarningFilter(REPEAT_INTERVAL_NANOS, System::nanoTime));
         routeJdkLogging(context);
@@ -74,6 +82,18 @@ public final class LoggingSetup {
         root.addAppender(stdout(context, serviceName));
         lokiAddress.ifPresent(loki -> root.addAppender(LokiAppenders.start(context, jsonLayout(context, serviceName), loki)));
         destinations = lokiAddress.map(loki -> "stdout and Loki at " + LokiAppenders.pushUrl(loki)).orElse("stdout");
+    }
+
+    /** {@code %serviceName} in the patterns of this context (Loki's labels). */
+    private static void registerServiceNameConverter(LoggerContext context) {
+        @SuppressWarnings("unchecked")
+        Map<String, Supplier<DynamicConverter<?>>> rules =
+                (Map<String, Supplier<DynamicConverter<?>>>) context.getObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS);
+        if (rules == null) {
+            rules = new HashMap<>();
+            context.putObject(CoreConstants.PATTERN_RULE_REGISTRY_FOR_SUPPLIERS, rules);
+        }
+        rules.put(ServiceNameConverter.WORD, ServiceNameConverter::new);
     }
 
     /** Where log lines go, for the startup line: {@code stdout}, or {@code stdout and Loki at <push URL>}. */

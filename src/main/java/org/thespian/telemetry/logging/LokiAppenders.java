@@ -17,7 +17,7 @@ final class LokiAppenders {
     private static final String PUSH_PATH = "/loki/api/v1/push";
 
     // Low-cardinality stream labels only; per-request values belong in structured metadata.
-    private static final String LABELS = "service_name = %property{" + LoggingSetup.SERVICE_NAME_PROPERTY + "}\n"
+    private static final String LABELS = "service_name = %" + ServiceNameConverter.WORD + "\n"
             + "level = %level";
     // A bulk MDC pattern, unlike %X{trace_id}, leaves out keys the MDC lacks instead of sending empty values.
     private static final String STRUCTURED_METADATA = "* = %%mdc{trace_id,span_id}";

@@ -74,6 +74,28 @@ class LoggingSetupTest {
     }
 
     @Test
+    void aCastMembersLinesCarryItsOwnServiceNameInTheLabelAndTheBody() throws Exception {
+        try (LokiReceiver loki = LokiReceiver.start()) {
+            LoggingSetup.configure("shop", Optional.of(loki.address()));
+            MDC.put(LoggingSetup.SERVICE_NAME, "payment");
+            log.info("card charged");
+            MDC.clear();
+            log.info("the cast is up");
+
+            List<ReceivedLogLine> lines = loki.awaitLines(received -> received.size() >= 2, Duration.ofSeconds(10));
+
+            ReceivedLogLine member = withMessage(lines, "card charged");
+            assertEquals(Map.of("service_name", "payment", "level", "INFO"), member.streamLabels());
+            JsonNode memberBody = JSON.readTree(member.line());
+            assertEquals("payment", memberBody.get("service_name").asText());
+            assertEquals(1, memberBody.findValues("service_name").size(), "service_name is written once");
+            ReceivedLogLine process = withMessage(lines, "the cast is up");
+            assertEquals(Map.of("service_name", "shop", "level", "INFO"), process.streamLabels());
+            assertEquals("shop", JSON.readTree(process.line()).get("service_name").asText());
+        }
+    }
+
+    @Test
     void aHungLokiNeverHoldsUpLogging() throws Exception {
         try (SilentServer loki = SilentServer.start()) {
             // Reconfiguring only once a push hangs shows that stopping the appender does not wait for it either.
@@ -102,7 +124,7 @@ class LoggingSetupTest {
         root.iteratorForAppenders().forEachRemaining(appenders::add);
         assertEquals(List.of(async), appenders);
         assertEquals(System.getenv().getOrDefault("SERVICE_NAME", "thespian"),
-                context.getProperty(LoggingSetup.SERVICE_NAME_PROPERTY));
+                context.getProperty(LoggingSetup.SERVICE_NAME));
     }
 
     @Test
