@@ -16,6 +16,7 @@ import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
 import org.thespian.server.Instrumentation;
 import org.thespian.server.OutOfMemoryExit;
+import org.thespian.server.ServerLimits;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
 
@@ -39,6 +40,8 @@ final class CastRunner {
         }
     }
 
+    private static final String MAX_IN_FLIGHT = "THESPIAN_MAX_IN_FLIGHT";
+
     private CastRunner() {
     }
 
@@ -46,9 +49,21 @@ final class CastRunner {
         Settings process = settings(env, Map.of(), cast.name(), "");
         Map<String, Settings> members = new HashMap<>();
         for (Member member : cast.members()) {
-            members.put(member.name(), settings(env, member.env(), member.name(), "member \"" + member.name() + "\": "));
+            Map<String, String> own = new HashMap<>(member.env());
+            if (!env.containsKey(MAX_IN_FLIGHT)) {
+                own.putIfAbsent(MAX_IN_FLIGHT, Integer.toString(memberMaxInFlight(cast.members().size())));
+            }
+            members.put(member.name(), settings(env, own, member.name(), "member \"" + member.name() + "\": "));
         }
         return new Checked(cast, process, members);
+    }
+
+    /**
+     * The members share one heap, so by default each may hold its share of the calls one instance would: a
+     * request through four members is four calls in flight.
+     */
+    private static int memberMaxInFlight(int members) {
+        return ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory(), members);
     }
 
     private static Settings settings(Map<String, String> env, Map<String, String> own, String serviceName,

@@ -50,7 +50,12 @@ public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration hands
 
     /** (max heap − 32 MiB) / 16 KiB, at least 64: 2,048 at -Xmx64m, 14,336 at 256 MiB, 260,096 at 4 GiB. */
     public static int defaultMaxInFlight(long maxHeapBytes) {
-        long calls = (maxHeapBytes - BASE_HEAP_BYTES) / HEAP_PER_CALL_BYTES;
+        return defaultMaxInFlight(maxHeapBytes, 1);
+    }
+
+    /** For one of {@code servers} sharing the heap (a cast's members): its share of the calls, at least 64. */
+    public static int defaultMaxInFlight(long maxHeapBytes, int servers) {
+        long calls = (maxHeapBytes - BASE_HEAP_BYTES) / HEAP_PER_CALL_BYTES / servers;
         return (int) Math.max(MIN_IN_FLIGHT, Math.min(Integer.MAX_VALUE / 2, calls));
     }
 }

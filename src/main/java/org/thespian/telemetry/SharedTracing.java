@@ -35,9 +35,14 @@ final class SharedTracing {
         return processor;
     }
 
+    /** The process's resource, for another service of the process. */
+    Resource resourceOf(String serviceName) {
+        return resource.merge(serviceResource(serviceName));
+    }
+
     SdkTracerProvider tracerProvider(String serviceName) {
         return SdkTracerProvider.builder()
-                .setResource(resource.merge(serviceResource(serviceName)))
+                .setResource(resourceOf(serviceName))
                 .setSampler(sampler)
                 .addSpanProcessor(new Borrowed(SpanProcessor.composite(processors)))
                 .build();

@@ -50,13 +50,15 @@ public final class Telemetry implements AutoCloseable {
     private final Instrumentation instrumentation;
     private final String description;
     private final SharedTracing shared;
+    private final SharedMetrics metrics;
 
     private Telemetry(OpenTelemetrySdk sdk, Instrumentation instrumentation, String description,
-            SharedTracing shared) {
+            SharedTracing shared, SharedMetrics metrics) {
         this.sdk = sdk;
         this.instrumentation = instrumentation;
         this.description = description;
         this.shared = shared;
+        this.metrics = metrics;
     }
 
     /**
@@ -69,6 +71,7 @@ public final class Telemetry implements AutoCloseable {
         refuseUnavailableExporters(env);
         ExportPlan plan = new ExportPlan();
         SharedTracing shared = new SharedTracing();
+        SharedMetrics metrics = new SharedMetrics();
         SpanProcessor local = shared.add(traceConsole ? ConsoleTraceProcessor.shared() : new KeepSpansRecording());
         OpenTelemetrySdk sdk;
         try {
@@ -79,7 +82,9 @@ public final class Telemetry implements AutoCloseable {
                     .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
                     .addSpanExporterCustomizer(plan::reportSpanFailures)
                     .addSpanProcessorCustomizer((processor, config) -> shared.add(plan.shipBatches(processor, config)))
-                    .addMetricExporterCustomizer(plan::reportMetricFailures)
+                    .addMetricExporterCustomizer((exporter, config) ->
+                            metrics.exportingTo(plan.reportMetricFailures(exporter, config)))
+                    .addMeterProviderCustomizer((meterProvider, config) -> meterProvider.registerMetricProducer(metrics))
                     .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(local))
                     .disableShutdownHook()
                     .build()
@@ -89,7 +94,7 @@ public final class Telemetry implements AutoCloseable {
         }
         countDrops(sdk, plan.shippers());
         String description = "telemetry: " + plan.describe(traceConsole) + "; logs to " + LoggingSetup.destinations();
-        return new Telemetry(sdk, instrument(sdk), description, shared);
+        return new Telemetry(sdk, instrument(sdk), description, shared, metrics);
     }
 
     /** Waits (at most a second) until every span ended so far is printed or handed to the exporters. */
@@ -98,14 +103,15 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /**
-     * Instrumentation for another service in this process (a member of a cast): its spans carry
-     * {@code serviceName} and go through this SDK's sampler, processors and exporters, so a hundred services
-     * cost no more threads or connections than one. Metrics are this process's.
+     * Instrumentation for another service in this process (a member of a cast): its spans, metrics and log lines
+     * carry {@code serviceName}, and go through this SDK's sampler, processors, reader and exporters, so a hundred
+     * services cost no more threads or connections than one.
      */
     public Instrumentation instrumentationFor(String serviceName) {
         OpenTelemetrySdk member = OpenTelemetrySdk.builder()
                 .setTracerProvider(shared.tracerProvider(serviceName))
-                .setMeterProvider(sdk.getSdkMeterProvider())
+                .setMeterProvider(metrics.meterProvider(shared.resourceOf(serviceName))
+                        .orElse(sdk.getSdkMeterProvider()))
                 .setPropagators(sdk.getPropagators())
                 .build();
         return instrument(member, SpanLogging.member(serviceName));

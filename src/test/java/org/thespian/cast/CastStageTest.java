@@ -29,6 +29,7 @@ import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.testsupport.OtlpReceiver;
+import org.thespian.testsupport.ReceivedMetric;
 import org.thespian.testsupport.ReceivedSpan;
 import org.thespian.testsupport.ThespianProcess;
 
@@ -39,12 +40,15 @@ import org.thespian.testsupport.ThespianProcess;
 class CastStageTest {
 
     private static final List<String> CHAIN = List.of("edge", "orders", "stock", "ledger");
+    private static final String METRIC_INTERVAL = "otel.metric.export.interval";
 
     @Test
     void oneRequestThroughEveryMemberIsOneTraceOfFourServices() throws Exception {
         Cast cast = chain(CHAIN.stream().map(name -> ThespianProcess.freePort()).toList());
         try (OtlpReceiver otlp = OtlpReceiver.start()) {
+            System.setProperty(METRIC_INTERVAL, "300");
             Telemetry telemetry = Telemetry.start("chain", Optional.of(URI.create(otlp.grpcEndpoint())), false, Map.of());
+            System.clearProperty(METRIC_INTERVAL);
             CastStage stage = start(cast, telemetry);
             ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", cast.members().get(0).port(),
                     InsecureChannelCredentials.create()).build();
@@ -65,6 +69,12 @@ class CastStageTest {
                     assertEquals(CHAIN.get(i - 1), caller.serviceName(), "called by the member before it");
                     assertEquals("http://" + CHAIN.get(i) + ":6379", caller.attributes().get("thespian.peer"),
                             () -> "the span keeps the configured address: " + caller.attributes());
+                }
+                List<ReceivedMetric> metrics = otlp.awaitMetrics(received -> CHAIN.stream().allMatch(member ->
+                        ReceivedMetric.latest(received, member, "rpc.server.duration").isPresent()), Duration.ofSeconds(20));
+                for (String member : CHAIN) {
+                    ReceivedMetric duration = ReceivedMetric.latest(metrics, member, "rpc.server.duration").orElseThrow();
+                    assertEquals(1, duration.points().get(0).count(), member + "'s own requests: " + duration);
                 }
             } finally {
                 channel.shutdownNow();

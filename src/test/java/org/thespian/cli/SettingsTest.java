@@ -97,6 +97,8 @@ class SettingsTest {
         assertEquals(14_336, ServerLimits.defaultMaxInFlight(256L << 20));
         assertEquals(260_096, ServerLimits.defaultMaxInFlight(4L << 30));
         assertEquals(64, ServerLimits.defaultMaxInFlight(32L << 20));
+        assertEquals(3_584, ServerLimits.defaultMaxInFlight(256L << 20, 4), "a cast of four shares the heap");
+        assertEquals(64, ServerLimits.defaultMaxInFlight(64L << 20, 100));
     }
 
     @Test
