@@ -20,7 +20,8 @@
 #     (not the first step's, which still carries JIT and was 10 x the others in a trial) is the cast's own
 #     latency on this machine; the 250 ms floor keeps one GC pause on a very quiet machine from reading as a
 #     backlog, and the 1 s ceiling (half the soak's 2 s timeout) keeps a noisy machine from excusing a real
-#     one. The capacity is the rate of the last step that passed.
+#     one. A failed step is tried again, up to STEP_TRIES (2) in all, as one stall of a shared machine can
+#     fail a step and a real backlog fails every try. The capacity is the rate of the last step that passed.
 #  3. The soak, on a fresh cast (the search ends by overloading the first one: a backlog it still works
 #     through and a grown heap would show in the soak's errors and RSS): ONE load process for all of it
 #     (--rate LOAD_SHARE x capacity, --timeout 2s, --report-every 30s --json, after SOAK_WARMUP_S at that
@@ -31,7 +32,8 @@
 # jar has no cast command, as four separate Thespian processes on the same configs instead (peers addressed
 # by port), and RSS is their sum. Every process is started here on a free port and stopped on exit.
 # Knobs (env): SOAK_MINUTES (10), WARMUP_S (20), CAPACITY_S (10), CAPACITY_INFLIGHT (64), START_SHARE (0.5),
-# STEP_S (10), STEP_WARMUP_S (5), STEP_GROWTH (1.1), MAX_STEPS (40), KEEP_UP (0.97), P99_BOUND_MS (see 2.),
+# STEP_S (10), STEP_WARMUP_S (5), STEP_GROWTH (1.1), MAX_STEPS (40), STEP_TRIES (2), KEEP_UP (0.97),
+# P99_BOUND_MS (see 2.),
 # LOAD_SHARE (0.8), SOAK_WARMUP_S (30), SOAK_PROCESSES, JAVA (java).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +49,7 @@ STEP_S=${STEP_S:-10}
 STEP_WARMUP_S=${STEP_WARMUP_S:-5}
 STEP_GROWTH=${STEP_GROWTH:-1.1}
 MAX_STEPS=${MAX_STEPS:-40}
+STEP_TRIES=${STEP_TRIES:-2}
 KEEP_UP=${KEEP_UP:-0.97}
 P99_BOUND_MS=${P99_BOUND_MS:-}
 LOAD_SHARE=${LOAD_SHARE:-0.8}
@@ -186,7 +189,10 @@ LOWEST_P99=inf
 CAPACITY=
 rate=$(calc "max(1, round($closed_rate * $START_SHARE))")
 for ((n = 1; n <= MAX_STEPS; n++)); do
-    step "$rate"
+    for ((try = 1; try <= STEP_TRIES; try++)); do
+        step "$rate"
+        ((STEP_PASSED)) && break
+    done
     ((STEP_PASSED)) || break
     CAPACITY=$rate
     rate=$(calc "round($rate * $STEP_GROWTH)")
