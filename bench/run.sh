@@ -16,7 +16,8 @@
 # BURST_WARMUP_S (20), ACCURACY_RATE (2000), ACCURACY_SLEEP_MS (10), JAVA (java),
 # JAVA25 (the Temurin 25 path below; the burst on it is skipped when it does not exist),
 # BASELINE_JAR (another build's jar: its null method, 0 ms sleep and burst rows run beside this build's, in the
-# same run, for before/after ratios).
+# same run, for before/after ratios), SECTIONS (acbef: the sections to run, e.g. SECTIONS=ab for a quicker
+# before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -103,6 +104,9 @@ plain_loop() {
         --concurrency "$INFLIGHT" --warmup-s "$WARMUP_S" --duration-s "$DURATION_S"
 }
 
+# section LETTER: whether SECTIONS asks for it.
+section() { [[ ${SECTIONS:-acbef} == *"$1"* ]]; }
+
 # Configs: method A does the work, B and C are null.
 config() { # TRACING_NAME OPERATIONS (a JSON array's contents), or nothing for a null method
     local a=null
@@ -133,6 +137,9 @@ fi
 
 echo "a. throughput and latency, $INFLIGHT in flight, ${WARMUP_S} s warm-up + ${DURATION_S} s measured" >&2
 start_sink
+# Whichever client meets a fresh sink loses seconds of its window to the sink's JIT: warm the sink first, unmeasured.
+"$JAVA" -cp "$BENCH_CP" org.thespian.bench.Bench plain --port "${PORT[sink]}" --concurrency "$INFLIGHT" \
+    --warmup-s "$WARMUP_S" --duration-s 1 >/dev/null
 load a "grpc-java floor (sink, no Thespian)" "${PORT[sink]}" --server-pids "${PID[sink]}"
 plain_loop a "the same floor, plain grpc-java async loop" "${PORT[sink]}" --server-pids "${PID[sink]}"
 
@@ -164,12 +171,14 @@ start_thespian closed "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:$(free_po
 load a "0 ms sleep, OTLP to closed port" "${PORT[closed]}" --server-pids "${PID[closed]}"
 stop closed
 
-echo "c. three-instance chain, 0 ms sleeps" >&2
-start_thespian leaf "$(config leaf "$(sleep_op 0)")"
-start_thespian middle "$(config middle "$(sleep_op 0),$(call_op "${PORT[leaf]}")")"
-load c "chain: client -> middle -> leaf" "${PORT[middle]}" --server-pids "${PID[middle]},${PID[leaf]}"
-stop middle
-stop leaf
+if section c; then
+    echo "c. three-instance chain, 0 ms sleeps" >&2
+    start_thespian leaf "$(config leaf "$(sleep_op 0)")"
+    start_thespian middle "$(config middle "$(sleep_op 0),$(call_op "${PORT[leaf]}")")"
+    load c "chain: client -> middle -> leaf" "${PORT[middle]}" --server-pids "${PID[middle]},${PID[leaf]}"
+    stop middle
+    stop leaf
+fi
 
 echo "b. $BURST_CALLS concurrent ${BURST_SLEEP_MS} ms sleeps" >&2
 # The server's own view: its request log says how long each call took from arrival to answer, so the
@@ -203,16 +212,20 @@ if [[ -x $JAVA25 ]]; then
     burst "server on $("$JAVA25" -version 2>&1 | sed -n 1p)" "$JAVA25"
 fi
 
-echo "e. the load tool's own error: open loop at ${ACCURACY_RATE}/s against a ${ACCURACY_SLEEP_MS} ms sleep" >&2
-SERVER_STDOUT=$WORK/accuracy.log start_thespian accuracy "$(config nap "$(sleep_op "$ACCURACY_SLEEP_MS")")"
-client e "open loop, ${ACCURACY_RATE}/s" measure --server-pids "${PID[accuracy]}" -- "$JAVA" -jar "$JAR" load \
-    --target "127.0.0.1:${PORT[accuracy]}" --rate "${ACCURACY_RATE}/s" --warmup "${WARMUP_S}s" \
-    --duration "${DURATION_S}s" --json
-stop accuracy
-# The measured calls are the last ones the server logged (the warm-up's came first).
-sed -i "\$ s/\$/$(server_overshoot "$WORK/accuracy.log" last server "$(sed -n '$ s/.* ok=\([0-9]*\).*/\1/p' "$RESULTS")" 0)/" "$RESULTS"
+if section e; then
+    echo "e. the load tool's own error: open loop at ${ACCURACY_RATE}/s against a ${ACCURACY_SLEEP_MS} ms sleep" >&2
+    SERVER_STDOUT=$WORK/accuracy.log start_thespian accuracy "$(config nap "$(sleep_op "$ACCURACY_SLEEP_MS")")"
+    client e "open loop, ${ACCURACY_RATE}/s" measure --server-pids "${PID[accuracy]}" -- "$JAVA" -jar "$JAR" load \
+        --target "127.0.0.1:${PORT[accuracy]}" --rate "${ACCURACY_RATE}/s" --warmup "${WARMUP_S}s" \
+        --duration "${DURATION_S}s" --json
+    stop accuracy
+    # The measured calls are the last ones the server logged (the warm-up's came first).
+    sed -i "\$ s/\$/$(server_overshoot "$WORK/accuracy.log" last server "$(sed -n '$ s/.* ok=\([0-9]*\).*/\1/p' "$RESULTS")" 0)/" "$RESULTS"
+fi
 
-span_delivery
+if section f; then
+    span_delivery
+fi
 
 # ---- the report ----
 
@@ -292,6 +305,22 @@ tool_vs_plain() {
         END { if (plain > 0) printf "Load tool ÷ plain grpc-java async loop on the same sink: %d ÷ %d req/s = %.2f (goal: at least 0.90).\n", tool, plain, tool / plain }' "$RESULTS"
 }
 
+# With BASELINE_JAR: this build's rows against the baseline jar's, and both against the grpc-java floor.
+baseline_summary() {
+    awk -F'|' '
+        function rps(text) { match(text, /(^| )rps=[0-9]+/); text = substr(text, RSTART, RLENGTH); sub(/.*=/, "", text); return text }
+        $1 == "a" { r[$2] = rps($3) }
+        END {
+            floor = r["grpc-java floor (sink, no Thespian)"]
+            split("null method|one 0 ms sleep", rows, "|")
+            for (i = 1; i <= 2; i++) {
+                now = r[rows[i]]; before = r[rows[i] ", baseline jar"]
+                if (before > 0 && floor > 0)
+                    printf "%s: this build ÷ baseline jar = %d ÷ %d req/s = %.2f; against the grpc-java floor %.2f (this build) and %.2f (baseline).\n", rows[i], now, before, now / before, now / floor, before / floor
+            }
+        }' "$RESULTS"
+}
+
 # The load tool's percentiles against the server's own (its request log) for the same calls.
 accuracy_report() {
     awk -F'|' '
@@ -320,21 +349,17 @@ $(report a "null method")
 
 $(tool_vs_plain)
 
+$(baseline_summary)
+
 $(sink_summary)
 
-### c. Three-instance chain (ratios against one instance with a 0 ms sleep; server CPU summed over middle and leaf)
-
-$(report c "one 0 ms sleep")
+$(section c && printf '### c. Three-instance chain (ratios against one instance with a 0 ms sleep; server CPU summed over middle and leaf)\n\n%s\n' "$(report c "one 0 ms sleep")")
 
 ### b. $BURST_CALLS concurrent ${BURST_SLEEP_MS} ms sleeps on one instance (overshoot = latency - ${BURST_SLEEP_MS} ms)
 
 $(report b "")
 
-### e. The load tool's own error: open loop at ${ACCURACY_RATE}/s against a ${ACCURACY_SLEEP_MS} ms sleep (latency from each call's intended send time)
+$(section e && printf "### e. The load tool's own error: open loop at %s/s against a %s ms sleep (latency from each call's intended send time)\n\n%s\n" "$ACCURACY_RATE" "$ACCURACY_SLEEP_MS" "$(accuracy_report)")
 
-$(accuracy_report)
-
-### f. Span delivery to a local OTLP receiver (${SPAN_RATE} spans/s asked, open loop, ${SPAN_DURATION_S} s after ${SPAN_WARMUP_S} s warm-up)
-
-$(span_delivery_report)
+$(section f && printf '### f. Span delivery to a local OTLP receiver (%s spans/s asked, open loop, %s s after %s s warm-up)\n\n%s\n' "$SPAN_RATE" "$SPAN_DURATION_S" "$SPAN_WARMUP_S" "$(span_delivery_report)")
 EOF
