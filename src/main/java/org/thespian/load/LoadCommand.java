@@ -3,7 +3,10 @@ package org.thespian.load;
 import java.io.PrintStream;
 import java.util.List;
 
-/** {@code java -jar thespian.jar load ...}: runs the load and prints the report. */
+/**
+ * {@code java -jar thespian.jar load ...}: runs the load and prints the report; with {@code --report-every}, a
+ * report per interval first, each as it ends (with {@code --json}, JSON Lines: one object a line).
+ */
 public final class LoadCommand {
 
     private LoadCommand() {
@@ -26,9 +29,13 @@ public final class LoadCommand {
             return 2;
         }
         Progress.Listener progress = terminal ? second -> err.println(second.line()) : Progress.Listener.NONE;
+        IntervalReport.Listener intervals = interval -> {
+            out.println(options.json() ? interval.toJson().toString() : interval.line());
+            out.flush(); // a reader of a pipe sees each interval as it ends
+        };
         LoadReport report;
         try {
-            report = LoadRun.run(options, progress);
+            report = LoadRun.run(options, progress, intervals);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;

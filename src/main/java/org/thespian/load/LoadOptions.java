@@ -28,12 +28,13 @@ public record LoadOptions(
         Optional<Duration> timeout,
         List<Header> headers,
         int connections,
-        boolean json) {
+        boolean json,
+        Optional<Duration> reportEvery) {
 
     public static final String USAGE = """
             Usage: java -jar thespian.jar load --target HOST:PORT [--method A]
                      [--concurrency N | --rate R/s] [--duration 10s] [--warmup 0s] [--timeout 2s]
-                     [-H key=value]... [--connections 1] [--json]
+                     [-H key=value]... [--connections 1] [--json] [--report-every 30s]
               --target       the Thespian (or any thespian.Thespian server) to call, e.g. 127.0.0.1:6379
               --method       A, B or C (default A)
               --concurrency  closed loop: keep N calls in flight, each answer starts the next (default 16)
@@ -44,12 +45,17 @@ public record LoadOptions(
               --timeout      deadline of each call (default: none)
               -H             request metadata, repeatable, e.g. -H thespian-fault=...
               --connections  HTTP/2 connections to spread the calls over (default 1)
-              --json         print one JSON document instead of the text report""";
+              --json         print one JSON document instead of the text report
+              --report-every also report each interval this long (e.g. 30s) as it ends: the calls due in
+                             it; one line each (with --json a JSON object with "interval" and
+                             "interval_s"), then the report of the whole run""";
 
     static final int DEFAULT_CONCURRENCY = 16;
     private static final int MAX_CONCURRENCY = 100_000;
     private static final double MAX_RATE = 1_000_000;
     private static final int MAX_CONNECTIONS = 64;
+    // Each interval holds a histogram of its own until it is reported: a floor keeps that to a few a second.
+    private static final Duration SHORTEST_REPORT_INTERVAL = Duration.ofMillis(100);
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
     private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)(?:/s)?");
     private static final Pattern TARGET = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[^:\\[\\]\\s]+):(\\d+)");
@@ -112,14 +118,6 @@ public record LoadOptions(
                 : new Pacing.Closed(wholeNumber("--concurrency",
                         concurrency.orElse(Integer.toString(DEFAULT_CONCURRENCY)), 1, MAX_CONCURRENCY));
 
-        Duration timeout = null;
-        if (Flags.single(flags, "--timeout").isPresent()) {
-            timeout = duration("--timeout", Flags.single(flags, "--timeout").get());
-            if (timeout.isZero()) {
-                throw new BadFlag("--timeout must be more than 0, got \"" + Flags.single(flags, "--timeout").get()
-                        + "\"");
-            }
-        }
         Duration duration = duration("--duration", Flags.single(flags, "--duration").orElse("10s"));
         if (duration.isZero()) {
             throw new BadFlag("--duration must be more than 0");
@@ -135,10 +133,24 @@ public record LoadOptions(
                 pacing,
                 duration,
                 duration("--warmup", Flags.single(flags, "--warmup").orElse("0s")),
-                Optional.ofNullable(timeout),
+                optionalDuration(flags, "--timeout", Duration.ofNanos(1), "more than 0"),
                 headers,
                 wholeNumber("--connections", Flags.single(flags, "--connections").orElse("1"), 1, MAX_CONNECTIONS),
-                flags.containsKey("--json"));
+                flags.containsKey("--json"),
+                optionalDuration(flags, "--report-every", SHORTEST_REPORT_INTERVAL, "at least 100ms"));
+    }
+
+    private static Optional<Duration> optionalDuration(Map<String, List<String>> flags, String flag, Duration shortest,
+            String shortestText) throws BadFlag {
+        Optional<String> text = Flags.single(flags, flag);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Duration value = duration(flag, text.get());
+        if (value.compareTo(shortest) < 0) {
+            throw new BadFlag(flag + " must be " + shortestText + ", got \"" + text.get() + "\"");
+        }
+        return Optional.of(value);
     }
 
     private static String method(String name) throws BadFlag {
@@ -217,7 +229,7 @@ public record LoadOptions(
     /** Flag names to their values, in order; repeats allowed only for -H. */
     private static final class Flags {
         private static final List<String> WITH_VALUE = List.of("--target", "--method", "--concurrency", "--rate",
-                "--duration", "--warmup", "--timeout", "-H", "--connections");
+                "--duration", "--warmup", "--timeout", "-H", "--connections", "--report-every");
         private static final List<String> SWITCHES = List.of("--json");
 
         static Map<String, List<String>> read(List<String> args) throws BadFlag {

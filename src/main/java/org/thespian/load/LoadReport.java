@@ -97,20 +97,30 @@ public record LoadReport(LoadOptions options, Instant measuredFrom, Duration ela
                 ? String.format(Locale.ROOT, "open loop at %s calls/s, latency from each call's intended send time",
                         plain(open.perSecond()))
                 : "closed loop, " + ((LoadOptions.Pacing.Closed) options.pacing()).concurrency() + " in flight";
-        StringJoiner codes = new StringJoiner("  ");
-        statuses.entrySet().stream()
-                .sorted(Map.Entry.comparingByKey())
-                .forEach(entry -> codes.add(String.format(Locale.ROOT, "%s %,d", entry.getKey(), entry.getValue())));
-        StringJoiner latency = new StringJoiner("  ");
-        PERCENTILES.forEach((name, percentile) -> latency.add(name + " " + millis(latencyMillis(percentile) * 1e6)));
-        latency.add("max " + millis(maxMillis() * 1e6));
         return String.join("\n",
                 "target      " + options.target() + " thespian.Thespian/" + options.methodName() + ", " + pacing,
                 String.format(Locale.ROOT, "calls       %,d in %.2f s: %,.1f calls/s%s", calls(),
                         elapsed.toNanos() / 1e9, throughput(),
                         unfinished == 0 ? "" : String.format(Locale.ROOT, " (%,d unfinished)", unfinished)),
-                "status      " + (codes.length() == 0 ? "no call finished" : codes.toString()),
-                "latency     " + latency);
+                "status      " + statusText(),
+                "latency     " + latencyText());
+    }
+
+    /** {@code OK 1,234  INTERNAL 5}, or {@code no call finished}. */
+    String statusText() {
+        StringJoiner codes = new StringJoiner("  ");
+        statuses.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(entry -> codes.add(String.format(Locale.ROOT, "%s %,d", entry.getKey(), entry.getValue())));
+        return codes.length() == 0 ? "no call finished" : codes.toString();
+    }
+
+    /** {@code p50 1.234 ms  p90 ...  max ...}. */
+    String latencyText() {
+        StringJoiner latency = new StringJoiner("  ");
+        PERCENTILES.forEach((name, percentile) -> latency.add(name + " " + millis(latencyMillis(percentile) * 1e6)));
+        latency.add("max " + millis(maxMillis() * 1e6));
+        return latency.toString();
     }
 
     /** {@code 1.23 ms}, or {@code -} for {@code NaN}. */
@@ -130,7 +140,7 @@ public record LoadReport(LoadOptions options, Instant measuredFrom, Duration ela
         return Math.round(value * 10) / 10.0;
     }
 
-    private static String plain(double value) {
+    static String plain(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
@@ -43,7 +44,8 @@ public final class LoadRun {
     // machine (the wait ends as soon as every call has).
     private static final Duration DRAIN_MARGIN = Duration.ofSeconds(5);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    private static final long LONGEST_LATENCY_NANOS = Duration.ofDays(8).toNanos();
+    static final long LONGEST_LATENCY_NANOS = Duration.ofDays(8).toNanos();
+    private static final long INTERVAL_CHECK_MILLIS = 20;
 
     private final LoadOptions options;
     private final MethodDescriptor<Nothing, Nothing> method;
@@ -59,6 +61,11 @@ public final class LoadRun {
     private final ExecutorService resend = Executors.newSingleThreadExecutor(daemon("load-resend"));
     private volatile boolean closedLoopRunning = true;
     private long measureFrom = Long.MAX_VALUE; // written before the first call starts
+    private Intervals intervals; // with --report-every only; written before the first call starts
+    // For the intervals: closed-loop calls between reading the clock for their due time and registering
+    // there, and the due time of the next open-loop call, so that no interval is reported too early.
+    private final AtomicInteger closedLoopRegistering = new AtomicInteger();
+    private volatile long openLoopUnsentFrom = Long.MIN_VALUE;
 
     private LoadRun(LoadOptions options) {
         this.options = options;
@@ -72,37 +79,54 @@ public final class LoadRun {
 
     /** Runs the load described by {@code options} and reports it; {@code progress} hears once a second. */
     public static LoadReport run(LoadOptions options, Progress.Listener progress) throws InterruptedException {
+        return run(options, progress, IntervalReport.Listener.NONE);
+    }
+
+    /**
+     * Runs the load and reports it; {@code progress} hears once a second, {@code intervals} each interval of
+     * {@code --report-every} when it is settled, all before this returns.
+     */
+    public static LoadReport run(LoadOptions options, Progress.Listener progress, IntervalReport.Listener intervals)
+            throws InterruptedException {
         LoadRun run = new LoadRun(options);
         try {
-            return run.execute(progress);
+            return run.execute(progress, intervals);
         } finally {
             run.close();
         }
     }
 
-    private LoadReport execute(Progress.Listener listener) throws InterruptedException {
+    private LoadReport execute(Progress.Listener listener, IntervalReport.Listener intervalListener)
+            throws InterruptedException {
         connect();
         long start = System.nanoTime();
         Instant wallStart = Instant.now();
         measureFrom = start + options.warmup().toNanos();
         long end = measureFrom + options.duration().toNanos();
+        Duration drain = options.timeout().map(DRAIN_MARGIN::plus).orElse(DRAIN_WITHOUT_TIMEOUT);
         Histogram total = new Histogram(3);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("load-progress"));
         Progress progress = new Progress(listener, latencies, total, statuses, sent, finished, measureFrom);
         ticker.scheduleAtFixedRate(progress::tick, 1, 1, TimeUnit.SECONDS);
+        options.reportEvery().ifPresent(every -> {
+            intervals = new Intervals(options, every, intervalListener, measureFrom, end,
+                    wallStart.plus(options.warmup()), drain, this::allSentBefore);
+            ticker.scheduleWithFixedDelay(intervals::reportSettled, INTERVAL_CHECK_MILLIS, INTERVAL_CHECK_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        });
 
         if (options.pacing() instanceof LoadOptions.Pacing.Open open) {
             pace(open.perSecond(), start, end);
         } else {
             int concurrency = ((LoadOptions.Pacing.Closed) options.pacing()).concurrency();
             for (int lane = 0; lane < concurrency; lane++) {
-                send(channels.get(lane % channels.size()), System.nanoTime());
+                sent.increment();
+                nextInClosedLoop(channels.get(lane % channels.size())).start();
             }
             sleepUntil(end);
             closedLoopRunning = false;
         }
-        long drainUntil = System.nanoTime() + options.timeout().map(DRAIN_MARGIN::plus)
-                .orElse(DRAIN_WITHOUT_TIMEOUT).toNanos();
+        long drainUntil = System.nanoTime() + drain.toNanos();
         while (finished.sum() < sent.sum() && System.nanoTime() < drainUntil) {
             Thread.sleep(1);
         }
@@ -110,6 +134,9 @@ public final class LoadRun {
         ticker.shutdownNow();
         ticker.awaitTermination(5, TimeUnit.SECONDS);
         progress.collect();
+        if (intervals != null) {
+            intervals.reportTheRest();
+        }
         Map<Status.Code, Long> measured = statuses.snapshot();
         long measuredCalls = measured.values().stream().mapToLong(Long::longValue).sum();
         return new LoadReport(options, wallStart.plus(options.warmup()), Duration.ofNanos(elapsed), measured,
@@ -148,15 +175,45 @@ public final class LoadRun {
             if (early > 0) {
                 LockSupport.parkNanos(early);
             } else {
-                send(channels.get((int) (count % channels.size())), due);
+                sent.increment();
+                new Call(channel(count), due, register(due)).start();
                 count++;
+                openLoopUnsentFrom = start + (long) (count * nanosBetweenCalls);
             }
         }
     }
 
-    private void send(Channel channel, long due) {
-        sent.increment();
-        new Call(channel, due).start();
+    private Channel channel(long count) {
+        return channels.get((int) (count % channels.size()));
+    }
+
+    private Intervals.Interval register(long due) {
+        return intervals == null ? null : intervals.register(due);
+    }
+
+    /** A closed-loop call, due now. */
+    private Call nextInClosedLoop(Channel channel) {
+        if (intervals == null) {
+            return new Call(channel, System.nanoTime(), null);
+        }
+        closedLoopRegistering.incrementAndGet(); // before reading the clock: see allSentBefore
+        long due = System.nanoTime();
+        Call call = new Call(channel, due, intervals.register(due));
+        closedLoopRegistering.decrementAndGet();
+        return call;
+    }
+
+    /**
+     * Given {@code now}, read before this is called, an instant before which every call due has been
+     * registered in its interval. Open loop: the next call's due time. Closed loop: {@code now} when no call is
+     * between reading the clock and registering (one that reads the clock later is due at {@code now} or
+     * after), else nothing yet.
+     */
+    private long allSentBefore(long now) {
+        if (options.pacing() instanceof LoadOptions.Pacing.Open) {
+            return openLoopUnsentFrom;
+        }
+        return closedLoopRegistering.get() == 0 ? now : Long.MIN_VALUE;
     }
 
     private CallOptions callOptions() {
@@ -169,11 +226,13 @@ public final class LoadRun {
     private final class Call extends ClientCall.Listener<Nothing> {
         private final Channel channel;
         private final long due;
+        private final Intervals.Interval interval; // null in a warm-up or without --report-every
         private volatile boolean started;
 
-        Call(Channel channel, long due) {
+        Call(Channel channel, long due, Intervals.Interval interval) {
             this.channel = channel;
             this.due = due;
+            this.interval = interval;
         }
 
         void start() {
@@ -191,8 +250,12 @@ public final class LoadRun {
         public void onClose(Status status, Metadata trailers) {
             long now = System.nanoTime();
             if (due >= measureFrom) {
-                latencies.recordValue(Math.min(Math.max(0, now - due), LONGEST_LATENCY_NANOS));
+                long latency = Math.min(Math.max(0, now - due), LONGEST_LATENCY_NANOS);
+                latencies.recordValue(latency);
                 statuses.add(status.getCode());
+                if (interval != null) {
+                    interval.finished(status.getCode(), latency);
+                }
             }
             // The next call counts as sent before this one as finished, so "all sent have finished" is never
             // seen between the two.
@@ -202,7 +265,7 @@ public final class LoadRun {
             }
             finished.increment();
             if (next) {
-                Call call = new Call(channel, System.nanoTime());
+                Call call = nextInClosedLoop(channel);
                 if (started) {
                     call.start();
                 } else {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
@@ -38,6 +39,37 @@ class LoadCommandIT {
     }
 
     @Test
+    void reportEveryStreamsOneJsonLineAnIntervalThroughThePipeWhileTheRunGoesOn() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> answer.ok());
+                ThespianProcess load = ThespianProcess.launch(Map.of(), "load", "--target",
+                        "127.0.0.1:" + server.port(), "--rate", "100/s", "--duration", "4s", "--report-every", "500ms",
+                        "--timeout", "2s", "--json")) {
+            long deadline = System.nanoTime() + EXIT.toNanos();
+            while (load.stdout().isEmpty() && load.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            // the first interval ends half a second into a 4 s run: its line is out long before the process ends
+            assertTrue(load.isAlive() && !load.stdout().isEmpty(), "no interval line while the run went on: "
+                    + load.stdout());
+            assertEquals(0, load.awaitExit(EXIT), load.stderr());
+
+            List<String> lines = load.stdout();
+            assertEquals(9, lines.size(), String.join("\n", lines));
+            ObjectMapper json = new ObjectMapper();
+            long calls = 0;
+            for (int i = 0; i < 8; i++) {
+                JsonNode interval = json.readTree(lines.get(i));
+                assertEquals(i + 1, interval.get("interval").asLong(), interval.toString());
+                assertEquals(0.5, interval.get("interval_s").asDouble(), interval.toString());
+                calls += interval.get("calls").asLong() + interval.get("unfinished").asLong();
+            }
+            JsonNode whole = json.readTree(lines.get(8));
+            assertEquals(400, whole.get("calls").asLong() + whole.get("unfinished").asLong(), whole.toString());
+            assertEquals(400, calls);
+        }
+    }
+
+    @Test
     void aBadFlagExitsWith2AndOneLineOnStderr() throws Exception {
         try (ThespianProcess load = ThespianProcess.launch(Map.of(), "load", "--target", "127.0.0.1:1",
                 "--rate", "lots")) {
@@ -45,7 +77,7 @@ class LoadCommandIT {
 
             assertEquals("thespian load: --rate must be calls per second from more than 0 to 1000000, such as 500/s,"
                     + " got \"lots\"", load.stderr());
-            assertEquals(java.util.List.of(), load.stdout());
+            assertEquals(List.of(), load.stdout());
         }
     }
 }

@@ -61,6 +61,59 @@ class LoadCommandTest {
         }
     }
 
+    @Test
+    void reportEveryWithJsonPrintsAJsonLineAnIntervalThenTheWholeRunsReport() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> answer.ok())) {
+            assertEquals(0, run("--target", "127.0.0.1:" + server.port(), "--rate", "100/s", "--duration", "1s",
+                    "--report-every", "400ms", "--timeout", "2s", "--json"));
+
+            List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+            assertEquals(4, lines.size(), String.join("\n", lines));
+            ObjectMapper json = new ObjectMapper();
+            List<JsonNode> intervals = new ArrayList<>();
+            for (String line : lines.subList(0, 3)) {
+                intervals.add(json.readTree(line));
+            }
+            JsonNode whole = json.readTree(lines.get(3));
+            assertTrue(whole.get("interval") == null && whole.get("interval_s") == null, whole.toString());
+            assertEquals(100, whole.get("calls").asLong());
+            long calls = 0;
+            for (int i = 0; i < intervals.size(); i++) {
+                JsonNode interval = intervals.get(i);
+                assertEquals(i + 1, interval.get("interval").asLong());
+                assertEquals(i < 2 ? 0.4 : 0.2, interval.get("interval_s").asDouble(), 1e-9);
+                assertEquals(interval.get("interval_s").asDouble(), interval.get("elapsed_s").asDouble(), 1e-9);
+                assertEquals(interval.get("calls").asLong(), interval.get("status_codes").get("OK").asLong());
+                assertTrue(interval.get("latency_ms").get("p99").isNumber(), interval.toString());
+                calls += interval.get("calls").asLong();
+                List<String> fields = new ArrayList<>();
+                interval.fieldNames().forEachRemaining(fields::add);
+                List<String> wholeFields = new ArrayList<>(List.of("interval", "interval_s"));
+                whole.fieldNames().forEachRemaining(wholeFields::add);
+                assertEquals(wholeFields, fields, "the run's fields, after interval and interval_s");
+            }
+            assertEquals(List.of(40L, 40L, 20L), intervals.stream().map(node -> node.get("calls").asLong()).toList());
+            assertEquals(whole.get("calls").asLong(), calls);
+        }
+    }
+
+    @Test
+    void reportEveryWithTextPrintsALineAnIntervalBeforeTheFourLineReport() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> answer.ok())) {
+            assertEquals(0, run("--target", "127.0.0.1:" + server.port(), "--rate", "50/s", "--duration", "1s",
+                    "--report-every", "500ms"));
+
+            List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+            assertEquals(6, lines.size(), String.join("\n", lines));
+            assertTrue(lines.get(0).matches("interval 1  0-0\\.5 s  25 calls  50\\.0 calls/s  OK 25  p50 .* max .* ms"),
+                    lines.get(0));
+            assertTrue(lines.get(1).startsWith("interval 2  0.5-1 s  25 calls  50.0 calls/s  OK 25  p50 "),
+                    lines.get(1));
+            assertTrue(lines.get(2).startsWith("target "), lines.get(2));
+            assertTrue(lines.get(3).startsWith("calls       50 in "), lines.get(3));
+        }
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "--duration 1s | --target HOST:PORT is required, e.g. --target 127.0.0.1:6379",
@@ -79,8 +132,12 @@ class LoadCommandTest {
         "--target h:1 -H trace-bin=AAA | -H trace-bin: binary (-bin) metadata is not supported",
         "--target h:1 --target h:2 | --target given twice",
         "--target h:1 --duration | --duration needs a value",
+        "--target h:1 --report-every 50ms | --report-every must be at least 100ms, got \"50ms\"",
+        "--target h:1 --report-every often | --report-every must be a duration such as 500ms, 30s, 10m or 1h,"
+                + " got \"often\"",
+        "--target h:1 --timeout 0s | --timeout must be more than 0, got \"0s\"",
         "--target h:1 --qps 5 | unknown flag \"--qps\"; the flags are --target, --method, --concurrency, --rate,"
-                + " --duration, --warmup, --timeout, -H, --connections, --json",
+                + " --duration, --warmup, --timeout, -H, --connections, --report-every, --json",
     })
     void aBadFlagExitsWith2AndOneLineNamingIt(String flags, String message) {
         assertEquals(2, run(flags.split(" ")));

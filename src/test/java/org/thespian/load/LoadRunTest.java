@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -146,10 +147,104 @@ class LoadRunTest {
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the run did not end on time");
     }
 
+    @Test
+    void eachIntervalReportsTheCallsDueInItAndTheyAddUpToTheRun() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(after(2))) {
+            List<IntervalReport> intervals = new CopyOnWriteArrayList<>();
+            List<Integer> serverCallsWhenReported = new CopyOnWriteArrayList<>();
+            LoadReport run = run(server.port(), interval -> {
+                intervals.add(interval);
+                serverCallsWhenReported.add(server.calls());
+            }, "--rate", "200/s", "--warmup", "300ms", "--duration", "2200ms", "--report-every", "500ms",
+                    "--timeout", "2s");
+
+            // 500 ms at 200/s is 100 calls due; the last interval is the 200 ms left; the warm-up is in none
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), intervals.stream().map(IntervalReport::number).toList());
+            assertEquals(List.of(100L, 100L, 100L, 100L, 40L), intervals.stream()
+                    .map(interval -> interval.report().calls()).toList());
+            assertEquals(List.of(0.5, 0.5, 0.5, 0.5, 0.2), intervals.stream()
+                    .map(interval -> interval.report().elapsed().toNanos() / 1e9).toList());
+            assertEquals(List.of(0.0, 0.5, 1.0, 1.5, 2.0), intervals.stream()
+                    .map(interval -> interval.from().toNanos() / 1e9).toList());
+            assertEquals(Map.of(Status.Code.OK, 440L), run.statuses());
+            for (IntervalReport interval : intervals) {
+                assertEquals(Map.of(Status.Code.OK, interval.report().calls()), interval.report().statuses());
+                assertEquals(interval.report().calls(), interval.report().latencies().getTotalCount());
+                assertEquals(0, interval.report().unfinished());
+                assertOrdered(interval.report());
+                assertTrue(interval.report().latencyMillis(50) >= 2, "p50 " + interval.report().latencyMillis(50));
+            }
+            assertEquals(run.latencies().getTotalCount(), intervals.stream()
+                    .mapToLong(interval -> interval.report().latencies().getTotalCount()).sum());
+            // reported as the run goes: the first one long before the 500 calls (60 of the warm-up) were all sent
+            assertTrue(serverCallsWhenReported.get(0) < 400, "interval 1 was reported only when the server had seen "
+                    + serverCallsWhenReported.get(0) + " calls");
+        }
+    }
+
+    @Test
+    void aCallCountsInTheIntervalItWasDueInEvenWhenItEndsInALaterOne() throws Exception {
+        // At 100/s call 50 is the last one due in the first 500 ms interval (at 490 ms); it ends 300 ms later.
+        try (ScriptedServer server = new ScriptedServer((number, answer) ->
+                TIMER.schedule(answer::ok, number == 50 ? 300 : 0, TimeUnit.MILLISECONDS))) {
+            List<IntervalReport> intervals = new CopyOnWriteArrayList<>();
+            LoadReport run = run(server.port(), intervals::add, "--rate", "100/s", "--duration", "1s",
+                    "--report-every", "500ms");
+
+            assertEquals(2, intervals.size());
+            assertEquals(50, intervals.get(0).report().calls(), "the first interval waited for its late call");
+            assertTrue(intervals.get(0).report().maxMillis() >= 300, "max " + intervals.get(0).report().maxMillis());
+            assertEquals(50, intervals.get(1).report().calls());
+            assertEquals(100, run.calls());
+        }
+    }
+
+    @Test
+    void aClosedLoopsIntervalsAddUpToItsCalls() throws Exception {
+        try (ScriptedServer server = new ScriptedServer(after(5))) {
+            List<IntervalReport> intervals = new CopyOnWriteArrayList<>();
+            LoadReport run = run(server.port(), intervals::add, "--concurrency", "8", "--duration", "1500ms",
+                    "--report-every", "500ms");
+
+            assertEquals(3, intervals.size());
+            Map<Status.Code, Long> byStatus = new java.util.EnumMap<>(Status.Code.class);
+            for (IntervalReport interval : intervals) {
+                assertTrue(interval.report().calls() > 0, "no call in interval " + interval.number());
+                assertEquals(0, interval.report().unfinished());
+                interval.report().statuses().forEach((code, count) -> byStatus.merge(code, count, Long::sum));
+            }
+            assertEquals(run.statuses(), byStatus);
+            assertEquals(server.calls(), run.calls());
+        }
+    }
+
+    @Test
+    void anIntervalWaitsForItsUnansweredCallsToTimeOutAndCountsThemThere() throws Exception {
+        // Calls 1-10 (the first interval's) are never answered: they end at their deadline, in the second one.
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> {
+            if (number > 10) {
+                answer.ok();
+            }
+        })) {
+            List<IntervalReport> intervals = new CopyOnWriteArrayList<>();
+            LoadReport run = run(server.port(), intervals::add, "--rate", "20/s", "--duration", "1s",
+                    "--report-every", "500ms", "--timeout", "700ms");
+
+            assertEquals(2, intervals.size());
+            assertEquals(Map.of(Status.Code.DEADLINE_EXCEEDED, 10L), intervals.get(0).report().statuses());
+            assertEquals(Map.of(Status.Code.OK, 10L), intervals.get(1).report().statuses());
+            assertEquals(20, run.calls());
+        }
+    }
+
     private static LoadReport run(int port, String... flags) throws Exception {
+        return run(port, IntervalReport.Listener.NONE, flags);
+    }
+
+    private static LoadReport run(int port, IntervalReport.Listener intervals, String... flags) throws Exception {
         List<String> args = new ArrayList<>(List.of("--target", "127.0.0.1:" + port));
         args.addAll(List.of(flags));
-        return LoadRun.run(LoadOptions.parse(args), Progress.Listener.NONE);
+        return LoadRun.run(LoadOptions.parse(args), Progress.Listener.NONE, intervals);
     }
 
     private static ScriptedServer.Behaviour after(long millis) {
