@@ -57,6 +57,7 @@ public final class LoadRun {
     private final StatusCounts statuses = new StatusCounts();
     private final LongAdder sent = new LongAdder();
     private final LongAdder finished = new LongAdder();
+    private final LongAdder warmupFinished = new LongAdder();
     // A call that fails inside start() (e.g. the channel is refusing calls) must not start the next one there.
     private final ExecutorService resend = Executors.newSingleThreadExecutor(daemon("load-resend"));
     private volatile boolean closedLoopRunning = true;
@@ -137,10 +138,13 @@ public final class LoadRun {
         if (intervals != null) {
             intervals.reportTheRest();
         }
+        // The snapshot alone decides what ended: a call that ends after it (a drain that ran out of time) counts
+        // as unfinished, never as neither, so the calls and the unfinished always add up to the calls sent.
         Map<Status.Code, Long> measured = statuses.snapshot();
         long measuredCalls = measured.values().stream().mapToLong(Long::longValue).sum();
+        long warmupCalls = warmupFinished.sum();
         return new LoadReport(options, wallStart.plus(options.warmup()), Duration.ofNanos(elapsed), measured,
-                sent.sum() - finished.sum(), finished.sum() - measuredCalls, total);
+                sent.sum() - warmupCalls - measuredCalls, warmupCalls, total);
     }
 
     /**
@@ -256,6 +260,8 @@ public final class LoadRun {
                 if (interval != null) {
                     interval.finished(status.getCode(), latency);
                 }
+            } else {
+                warmupFinished.increment();
             }
             // The next call counts as sent before this one as finished, so "all sent have finished" is never
             // seen between the two.
