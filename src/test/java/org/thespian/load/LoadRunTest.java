@@ -17,6 +17,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.config.ConfigParser;
 import org.thespian.engine.Dice;
 import org.thespian.server.Instrumentation;
@@ -24,6 +26,7 @@ import org.thespian.server.ThespianServer;
 import org.thespian.testsupport.Loopback;
 
 /** The load tool against real gRPC servers in this JVM, through its API, closed and open loop. */
+@Execution(ExecutionMode.CONCURRENT) // each test runs its own server; most of their time is spent waiting
 class LoadRunTest {
 
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor();

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +20,6 @@ import org.thespian.testsupport.OtlpReceiver;
 import org.thespian.testsupport.ReceivedSpan;
 import org.thespian.testsupport.SilentServer;
 import org.thespian.testsupport.ThespianProcess;
-import org.thespian.testsupport.TimingSensitive;
 
 /** The standard OTEL_* variables, the console view, and backends that are down or hang. */
 @Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
@@ -109,50 +107,73 @@ class TelemetryConfigurationIT {
     }
 
     @Test
-    @TimingSensitive // the medians of a 10 ms request
-    void deadOrHangingBackendsNeverSlowRequestsAndMemoryStaysBounded() throws Exception {
+    void deadOrHangingBackendsNeverSlowRequests() throws Exception {
         try (SilentServer hangingOtlp = SilentServer.start();
-                SilentServer hangingLoki = SilentServer.start()) {
-            Map<String, String> closed = new HashMap<>(Map.of("CONFIG_JSON", NAP,
-                    "OTEL_BACKEND_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort(),
-                    "LOKI_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort()));
-            Map<String, String> hanging = new HashMap<>(Map.of("CONFIG_JSON", NAP,
-                    "OTEL_BACKEND_ADDRESS", hangingOtlp.address().toString(),
-                    "LOKI_ADDRESS", hangingLoki.address().toString(),
-                    "JAVA_TOOL_OPTIONS", "-Xmx64m"));
-            try (ThespianProcess toClosedPorts = ThespianProcess.start(closed);
-                    ThespianProcess toHangingServers = ThespianProcess.start(hanging)) {
-                for (ThespianProcess thespian : List.of(toClosedPorts, toHangingServers)) {
-                    long median = medianMillis(thespian, 40);
-                    assertTrue(median >= 10 && median < 40, "median of a 10 ms request: " + median + " ms");
-                }
-                // 30,000 requests make 90,000 spans and 30,000 log lines: far more than 64 MB could hold if the
-                // export queues were unbounded.
-                var stub = org.thespian.proto.ThespianGrpc.newFutureStub(toHangingServers.channel());
-                List<com.google.common.util.concurrent.ListenableFuture<Nothing>> calls = new java.util.ArrayList<>();
-                for (int i = 0; i < 30_000; i++) {
-                    calls.add(stub.withDeadlineAfter(2, TimeUnit.MINUTES).a(NOTHING));
-                    if (calls.size() == 1000) {
-                        for (var call : calls) {
-                            call.get();
-                        }
-                        calls.clear();
-                    }
-                }
-                assertTrue(toHangingServers.isAlive());
-                assertTrue(medianMillis(toHangingServers, 20) < 40, "slow after the flood");
-                assertTrue(residentMegabytes(toHangingServers.pid()) < 400, "resident memory grew past 400 MB");
-                assertFalse(toHangingServers.stderr().contains("OutOfMemoryError"), toHangingServers.stderr());
-                for (ThespianProcess thespian : List.of(toClosedPorts, toHangingServers)) {
-                    // The JVM's own note about JAVA_TOOL_OPTIONS is the only thing allowed there.
-                    assertEquals("", thespian.stderr().replaceFirst("Picked up JAVA_TOOL_OPTIONS: .*\n?", ""),
-                            "library logging must come out as JSON lines on stdout");
-                }
-                long exportReports = toClosedPorts.stdout().stream()
-                        .filter(line -> line.contains("\"message\":\"exporting traces to ")).count();
-                assertTrue(exportReports <= 1, "a dead backend is said once a minute: " + toClosedPorts.stdout());
+                SilentServer hangingLoki = SilentServer.start();
+                ThespianProcess toNothing = ThespianProcess.start(Map.of("CONFIG_JSON", NAP));
+                ThespianProcess toClosedPorts = ThespianProcess.start(Map.of("CONFIG_JSON", NAP,
+                        "OTEL_BACKEND_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort(),
+                        "LOKI_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort()));
+                ThespianProcess toHangingServers = ThespianProcess.start(hangingBackends(hangingOtlp, hangingLoki))) {
+            // Side by side with a thespian that exports nothing, so a busy machine slows all three alike.
+            long[] baseline = new long[3];
+            long[] closed = new long[3];
+            long[] hanging = new long[3];
+            for (int round = 0; round < 3; round++) {
+                baseline[round] = medianMillis(toNothing, 15);
+                closed[round] = medianMillis(toClosedPorts, 15);
+                hanging[round] = medianMillis(toHangingServers, 15);
             }
+            long usual = median(baseline);
+            for (long[] medians : List.of(closed, hanging)) {
+                long median = median(medians);
+                assertTrue(median >= 10 && median < usual + 15,
+                        "median of a 10 ms request: " + median + " ms, against " + usual + " ms exporting nothing");
+            }
+            for (ThespianProcess thespian : List.of(toClosedPorts, toHangingServers)) {
+                // The JVM's own note about JAVA_TOOL_OPTIONS is the only thing allowed there.
+                assertEquals("", thespian.stderr().replaceFirst("Picked up JAVA_TOOL_OPTIONS: .*\n?", ""),
+                        "library logging must come out as JSON lines on stdout");
+            }
+            long exportReports = toClosedPorts.stdout().stream()
+                    .filter(line -> line.contains("\"message\":\"exporting traces to ")).count();
+            assertTrue(exportReports <= 1, "a dead backend is said once a minute: " + toClosedPorts.stdout());
         }
+    }
+
+    @Test
+    void hangingBackendsKeepMemoryBoundedThroughAFlood() throws Exception {
+        try (SilentServer hangingOtlp = SilentServer.start();
+                SilentServer hangingLoki = SilentServer.start();
+                ThespianProcess toHangingServers = ThespianProcess.start(hangingBackends(hangingOtlp, hangingLoki))) {
+            // 30,000 requests make 90,000 spans and 30,000 log lines: far more than 64 MB could hold if the
+            // export queues were unbounded.
+            var stub = org.thespian.proto.ThespianGrpc.newFutureStub(toHangingServers.channel());
+            List<com.google.common.util.concurrent.ListenableFuture<Nothing>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 30_000; i++) {
+                calls.add(stub.withDeadlineAfter(2, TimeUnit.MINUTES).a(NOTHING));
+                if (calls.size() == 250) {
+                    for (var call : calls) {
+                        call.get();
+                    }
+                    calls.clear();
+                }
+            }
+            assertTrue(toHangingServers.isAlive());
+            assertTrue(residentMegabytes(toHangingServers.pid()) < 400, "resident memory grew past 400 MB");
+            assertFalse(toHangingServers.stderr().contains("OutOfMemoryError"), toHangingServers.stderr());
+        }
+    }
+
+    private static Map<String, String> hangingBackends(SilentServer otlp, SilentServer loki) {
+        return Map.of("CONFIG_JSON", NAP, "OTEL_BACKEND_ADDRESS", otlp.address().toString(),
+                "LOKI_ADDRESS", loki.address().toString(), "JAVA_TOOL_OPTIONS", "-Xmx64m");
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static long medianMillis(ThespianProcess thespian, int calls) {

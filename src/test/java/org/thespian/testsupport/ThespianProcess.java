@@ -18,10 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.thespian.proto.ThespianGrpc;
 
@@ -39,8 +39,9 @@ public final class ThespianProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
-    private final List<String> stdout = new CopyOnWriteArrayList<>();
-    private final List<String> stderr = new CopyOnWriteArrayList<>();
+    /** Appended to by a drain thread, line by line; a copy-on-write list would copy itself per line of a flood. */
+    private final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
     private final List<Thread> drains = new ArrayList<>();
     private ManagedChannel channel;
 
@@ -161,7 +162,7 @@ public final class ThespianProcess implements AutoCloseable {
     }
 
     public String stderr() {
-        return String.join("\n", stderr);
+        return String.join("\n", List.copyOf(stderr));
     }
 
     public boolean isAlive() {
@@ -190,6 +191,26 @@ public final class ThespianProcess implements AutoCloseable {
         if (kill.waitFor() != 0) {
             throw new IOException("kill -s " + name + " " + process.pid() + " failed");
         }
+    }
+
+    /**
+     * Whether the process started with that signal ignored, as a shell's background jobs start with INT: the JVM
+     * keeps such a signal ignored, as POSIX asks, so sending it proves nothing.
+     */
+    public boolean ignores(String signalName) throws IOException {
+        int number = switch (signalName) {
+            case "HUP" -> 1;
+            case "INT" -> 2;
+            case "TERM" -> 15;
+            default -> throw new IllegalArgumentException("no number known for SIG" + signalName);
+        };
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+            if (line.startsWith("SigIgn:")) {
+                long ignored = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+                return (ignored & (1L << (number - 1))) != 0;
+            }
+        }
+        throw new IllegalStateException("no SigIgn in /proc/" + pid() + "/status");
     }
 
     /** Waits until PORT's health service reports SERVING: after {@link #launch}, to start several jars at once. */

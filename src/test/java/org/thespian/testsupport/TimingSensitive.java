@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * A test whose wall-clock bounds are tight enough (a median within milliseconds, a rate within 15%) that tests
- * running beside it on two cores could fail it. The build runs the other tests in parallel JVMs and these after
- * them, one at a time, in a JVM of their own (pom.xml: the executions {@code timing-sensitive} of surefire for
- * {@code *Test} and of failsafe for {@code *IT}).
+ * running beside it on two cores could fail it. The build runs the other {@code *Test} classes in parallel JVMs
+ * and these after them, one at a time, in a JVM of their own (pom.xml: surefire's execution
+ * {@code timing-sensitive}). The {@code *IT} classes all run in parallel: where they time calls, they compare them
+ * with a process measured beside them.
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
