@@ -22,9 +22,10 @@ final class PendingSleep implements Runnable {
     private final ActionScope scope;
     private final Execution execution;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
-    private final Runnable unregister;
     /** Rolled once, up front: unseeded dice give a new number every time they are asked. */
     private final Optional<ActionFailure> verdict;
+    /** Set before the timer starts; a sleep that ends at once never registers for cancellation. */
+    private volatile Runnable unregister = () -> { };
     private volatile ScheduledFuture<?> timeout;
 
     private PendingSleep(Sleep sleep, long key, ActionScope scope, Execution execution) {
@@ -33,7 +34,6 @@ final class PendingSleep implements Runnable {
         this.scope = scope;
         this.execution = execution;
         this.verdict = roll();
-        this.unregister = execution.onCancel(this::cancel);
     }
 
     /** Sleeps for a drawn time; a 0 ms sleep finishes on the calling thread, without a timer. */
@@ -45,6 +45,7 @@ final class PendingSleep implements Runnable {
         if (nanos == 0 || failsFirst && pending.verdict.isPresent()) {
             pending.run();
         } else {
+            pending.unregister = execution.onCancel(pending::cancel);
             pending.timeout = scheduler.schedule(pending, nanos);
             if (pending.done.isDone()) {
                 pending.timeout.cancel(false);
