@@ -3,9 +3,10 @@ package org.thespian.engine;
 import java.util.function.Supplier;
 
 /**
- * One running action as an {@link ActionListener} sees it. The engine reports the outcome exactly once, and
- * starts the action's work through {@link #enter} so that, for example, a span can be current while a peer
- * call is being started.
+ * One running action as an {@link ActionListener} sees it. The engine reports the outcome exactly once. Work
+ * that reads the current context runs through {@link #enter}: a peer call is started (and its answer handled)
+ * there, so its span is current when the call's headers are written. Nothing else needs it, and a sleep or a
+ * function starts without it.
  */
 public interface ActionScope {
 

@@ -68,7 +68,7 @@ public final class Engine {
             Optional<ActionFailure> refused = refusal(action, execution);
             outcome = refused.isPresent()
                     ? CompletableFuture.failedFuture(refused.get())
-                    : scope.enter(() -> action.accept(new Start(key, scope, execution)));
+                    : action.accept(new Start(key, scope, execution));
         } catch (RuntimeException | Error e) {
             outcome = CompletableFuture.failedFuture(e);
         }

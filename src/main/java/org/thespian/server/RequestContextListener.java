@@ -8,8 +8,8 @@ import org.thespian.engine.ActionListener;
 import org.thespian.engine.ActionScope;
 
 /**
- * Keeps each request's gRPC {@link Context} (its hop count and fault header) attached while any of its actions
- * starts, whatever thread the engine continues on: a timer, a peer's answer, or another request's thread that
+ * Keeps each request's gRPC {@link Context} (its hop count and fault header) attached while its peer calls
+ * start, whatever thread the engine continues on: a timer, a peer's answer, or another request's thread that
  * released something it waited for. So a peer call always forwards its own request's metadata.
  */
 final class RequestContextListener implements ActionListener {

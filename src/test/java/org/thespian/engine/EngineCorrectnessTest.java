@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -35,6 +37,7 @@ import org.thespian.config.FailureCode;
 import org.thespian.config.Function;
 import org.thespian.config.Method;
 import org.thespian.config.Operation;
+import org.thespian.config.Resource;
 
 /** The engine under stress it must survive: long and deep configs, throwing parts, cancellation races, caps. */
 class EngineCorrectnessTest {
@@ -98,14 +101,32 @@ class EngineCorrectnessTest {
     }
 
     @Test
-    void aFunctionThatFailsByItselfIsNamedOnce() {
-        Function inner = new Function("g", List.of(new Operation.Single(sleep("s", 0))));
+    void aListenerThatThrowsWhileACallStartsFailsThatCallAndEndsEveryScopeOnce() {
+        Action charge = call("charge");
+        Function outer = new Function("f", List.of(new Operation.Single(
+                new Function("g", List.of(new Operation.Single(charge))))));
+        listener.throwOnEnter = charge;
+        ActionFailure failure = failureOf(engine((call, execution, within) -> {
+            throw new AssertionError("the call started although entering its scope failed");
+        }).perform(outer, unseededExecution()));
+        assertEquals(List.of("f", "g", "charge"), failure.path());
+        assertTrue(failure.getMessage().startsWith("f > g > charge: internal error: java.lang.IllegalStateException:"
+                + " listener failed to enter charge"), failure.getMessage());
+        listener.assertEveryScopeEndedOnce(3);
+    }
+
+    @Test
+    void aFunctionThatFailsByItselfIsNamedOnce() throws Exception {
+        Function inner = new Function("g", List.of(new Operation.Single(sleep("s", 200))),
+                Optional.of(new Resource("db", 1, 0)), Map.of());
         Function outer = new Function("f", List.of(new Operation.Single(inner)));
-        listener.throwOnEnter = inner;
-        ActionFailure failure = failureOf(engine(unusedPeers()).perform(outer, unseededExecution()));
+        Engine engine = engine(unusedPeers());
+        CompletableFuture<Void> holdingThePermit = engine.perform(outer, unseededExecution());
+        ActionFailure failure = failureOf(engine.perform(outer, unseededExecution()));
         assertEquals(List.of("f", "g"), failure.path());
-        assertTrue(failure.getMessage().startsWith("f > g: internal error: "), failure.getMessage());
-        listener.assertEveryScopeEndedOnce(2);
+        assertEquals("f > g: resource \"db\" is full: 1 running and 0 waiting (resources.db)", failure.getMessage());
+        holdingThePermit.get(5, TimeUnit.SECONDS);
+        listener.assertEveryScopeEndedOnce(5);
     }
 
     @Test
