@@ -16,7 +16,8 @@
 # BURST_WARMUP_S (20), ACCURACY_RATE (2000), ACCURACY_SLEEP_MS (10), JAVA (java),
 # JAVA25 (the Temurin 25 path below; the burst on it is skipped when it does not exist),
 # BASELINE_JAR (another build's jar: its null method, 0 ms sleep and burst rows run beside this build's, in the
-# same run, for before/after ratios), SECTIONS (acbef: the sections to run, e.g. SECTIONS=ab for a quicker
+# same run, for before/after ratios), BASELINE_ROUNDS (1: how many times the null-method and 0 ms sleep pairs
+# run, alternating which jar goes first), SECTIONS (acbef: the sections to run, e.g. SECTIONS=ab for a quicker
 # before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -143,22 +144,32 @@ start_sink
 load a "grpc-java floor (sink, no Thespian)" "${PORT[sink]}" --server-pids "${PID[sink]}"
 plain_loop a "the same floor, plain grpc-java async loop" "${PORT[sink]}" --server-pids "${PID[sink]}"
 
-start_thespian null "$(config)"
-load a "null method" "${PORT[null]}" --server-pids "${PID[null]}"
-stop null
-
-start_thespian sleep0 "$SLEEP0"
-load a "one 0 ms sleep" "${PORT[sleep0]}" --server-pids "${PID[sleep0]}"
-stop sleep0
-
-if [[ -n ${BASELINE_JAR:-} ]]; then
-    SERVER_JAR=$BASELINE_JAR start_thespian null "$(config)"
-    load a "null method, baseline jar" "${PORT[null]}" --server-pids "${PID[null]}"
-    stop null
-    SERVER_JAR=$BASELINE_JAR start_thespian sleep0 "$SLEEP0"
-    load a "one 0 ms sleep, baseline jar" "${PORT[sleep0]}" --server-pids "${PID[sleep0]}"
-    stop sleep0
-fi
+# row NAME LABEL CONFIG [SERVER_JAR]: one row of table a from a fresh instance.
+row() {
+    SERVER_JAR=${4:-$JAR} start_thespian "$1" "$3"
+    load a "$2" "${PORT[$1]}" --server-pids "${PID[$1]}"
+    stop "$1"
+}
+# The null method and one 0 ms sleep; with BASELINE_JAR, the baseline jar's rows beside them for BASELINE_ROUNDS
+# rounds, which jar goes first flipping each round: one row on 2 shared cores varies by 15% or more.
+rounds=1
+[[ -n ${BASELINE_JAR:-} ]] && rounds=${BASELINE_ROUNDS:-1}
+for round in $(seq "$rounds"); do
+    suffix=""
+    ((round > 1)) && suffix=", round $round"
+    for kind in null sleep0; do
+        if [[ $kind == null ]]; then label="null method" cfg=$(config); else label="one 0 ms sleep" cfg=$SLEEP0; fi
+        if [[ -z ${BASELINE_JAR:-} ]]; then
+            row "$kind" "$label" "$cfg"
+        elif ((round % 2)); then
+            row "$kind" "$label$suffix" "$cfg"
+            row "$kind" "$label, baseline jar$suffix" "$cfg" "$BASELINE_JAR"
+        else
+            row "$kind" "$label, baseline jar$suffix" "$cfg" "$BASELINE_JAR"
+            row "$kind" "$label$suffix" "$cfg"
+        fi
+    done
+done
 
 start_thespian traced "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:${PORT[sink]}"
 load a "0 ms sleep, OTLP to sink" "${PORT[traced]}" --server-pids "${PID[traced]}" --helper-pids "${PID[sink]}"
@@ -305,18 +316,39 @@ tool_vs_plain() {
         END { if (plain > 0) printf "Load tool ÷ plain grpc-java async loop on the same sink: %d ÷ %d req/s = %.2f (goal: at least 0.90).\n", tool, plain, tool / plain }' "$RESULTS"
 }
 
-# With BASELINE_JAR: this build's rows against the baseline jar's, and both against the grpc-java floor.
+# With BASELINE_JAR: this build's rows against the baseline jar's, round by round, their median, and both against
+# the grpc-java floor.
 baseline_summary() {
     awk -F'|' '
-        function rps(text) { match(text, /(^| )rps=[0-9]+/); text = substr(text, RSTART, RLENGTH); sub(/.*=/, "", text); return text }
-        $1 == "a" { r[$2] = rps($3) }
+        function rps(text) { match(text, /(^| )rps=[0-9]+/); text = substr(text, RSTART, RLENGTH); sub(/.*=/, "", text); return text + 0 }
+        function median(values, n,    i, j, t) {
+            for (i = 2; i <= n; i++) for (j = i; j > 1 && values[j - 1] > values[j]; j--) { t = values[j]; values[j] = values[j - 1]; values[j - 1] = t }
+            return n % 2 ? values[(n + 1) / 2] : (values[n / 2] + values[n / 2 + 1]) / 2
+        }
+        BEGIN { kinds[1] = "null method"; kinds[2] = "one 0 ms sleep" }
+        $1 == "a" && $2 == "grpc-java floor (sink, no Thespian)" { floor = rps($3) }
+        $1 == "a" {
+            for (k = 1; k <= 2; k++) {
+                if (index($2, kinds[k]) != 1) continue
+                rest = substr($2, length(kinds[k]) + 1); round = 1
+                if (match(rest, /, round [0-9]+$/)) { round = substr(rest, RSTART + 8) + 0; rest = substr(rest, 1, RSTART - 1) }
+                if (rest == "") now[k, round] = rps($3)
+                else if (rest == ", baseline jar") before[k, round] = rps($3)
+                if (round > rounds) rounds = round
+            }
+        }
         END {
-            floor = r["grpc-java floor (sink, no Thespian)"]
-            split("null method|one 0 ms sleep", rows, "|")
-            for (i = 1; i <= 2; i++) {
-                now = r[rows[i]]; before = r[rows[i] ", baseline jar"]
-                if (before > 0 && floor > 0)
-                    printf "%s: this build ÷ baseline jar = %d ÷ %d req/s = %.2f; against the grpc-java floor %.2f (this build) and %.2f (baseline).\n", rows[i], now, before, now / before, now / floor, before / floor
+            for (k = 1; k <= 2; k++) {
+                n = 0; list = ""
+                for (r = 1; r <= rounds; r++) {
+                    if (now[k, r] > 0 && before[k, r] > 0) {
+                        n++; ratio[n] = now[k, r] / before[k, r]; a[n] = now[k, r]; b[n] = before[k, r]
+                        list = list (n > 1 ? ", " : "") sprintf("%.2f", ratio[n])
+                    }
+                }
+                if (n == 0 || floor == 0) continue
+                mine = median(a, n); theirs = median(b, n)
+                printf "%s: this build ÷ baseline jar, round by round: %s; median %.2f. Median req/s %d against %d; against the grpc-java floor %.2f (this build) and %.2f (baseline).\n", kinds[k], list, median(ratio, n), mine, theirs, mine / floor, theirs / floor
             }
         }' "$RESULTS"
 }
