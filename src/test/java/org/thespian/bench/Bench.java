@@ -37,6 +37,8 @@ import org.thespian.proto.ThespianGrpc;
  * measure [--server-pids p,q] [--helper-pids h] -- COMMAND...
  *         runs COMMAND (the load tool with --json, or plain), samples CPU from /proc meanwhile, and prints the
  *         command's figures with the CPU used in its measured window.
+ * engine  --config JSON [--rounds 10] [--requests 2000000]
+ *         the engine alone with the tracing listener, method A back to back on one thread; a line per round.
  * </pre>
  *
  * burst and measure print one line {@code RESULT key=value ...} on stdout; the sink prints {@code listening
@@ -53,7 +55,8 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            throw new IllegalArgumentException("usage: sink|plain|burst|measure [--key value]...; see the class comment");
+            throw new IllegalArgumentException(
+                    "usage: sink|plain|burst|measure|engine [--key value]...; see the class comment");
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
@@ -61,6 +64,7 @@ public final class Bench {
             case "plain" -> PlainLoop.run(Options.parse(rest));
             case "burst" -> Burst.run(Options.parse(rest));
             case "measure" -> Measure.run(rest);
+            case "engine" -> EngineLoop.run(Options.parse(rest));
             default -> throw new IllegalArgumentException("unknown mode " + args[0] + "; see the class comment");
         }
     }
