@@ -44,7 +44,7 @@ class EngineTest {
     @TimingSensitive
     void aSleepTakesItsDuration() {
         Function function = function("f", single(sleep("wait", 200)));
-        long median = medianMillis(7, () -> perform(function, OptionalLong.empty()).join());
+        long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
         assertTrue(median >= 200 && median <= 260, "median of a 200 ms sleep was " + median + " ms");
     }
 
@@ -53,7 +53,7 @@ class EngineTest {
     void concurrentSleepsOverlap() {
         Function function = function("f", new Operation.Concurrent(
                 List.of(sleep("one", 100), sleep("two", 100), sleep("three", 100))));
-        long median = medianMillis(7, () -> perform(function, OptionalLong.empty()).join());
+        long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
         assertTrue(median >= 100 && median <= 160, "three concurrent 100 ms sleeps took " + median + " ms");
     }
 
