@@ -13,6 +13,7 @@ public final class Execution {
 
     private final Dice.Rolls rolls;
     private final OptionalLong deadlineNanos;
+    private final RequestContext context;
     private final Set<Runnable> cancelHandlers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger actionsStarted = new AtomicInteger();
     private volatile boolean cancelled;
@@ -21,16 +22,26 @@ public final class Execution {
      * @param deadlineNanos the caller's deadline on the {@link System#nanoTime()} clock, if it set one
      */
     public Execution(Dice.Rolls rolls, OptionalLong deadlineNanos) {
+        this(rolls, deadlineNanos, RequestContext.NONE);
+    }
+
+    /** @param context re-entered while this request's peer calls start and handle their answers */
+    public Execution(Dice.Rolls rolls, OptionalLong deadlineNanos, RequestContext context) {
         this.rolls = rolls;
         this.deadlineNanos = deadlineNanos;
+        this.context = context;
     }
 
     /**
      * A request of its own for work this one starts and does not wait for (a fire-and-forget call): the same
-     * rolls, no deadline, and not cancelled when this one is.
+     * rolls and context, no deadline, and not cancelled when this one is.
      */
     Execution detached() {
-        return new Execution(rolls, OptionalLong.empty());
+        return new Execution(rolls, OptionalLong.empty(), context);
+    }
+
+    RequestContext context() {
+        return context;
     }
 
     public double roll(long actionKey) {

@@ -87,12 +87,13 @@ final class PeerCall {
         if (execution.isCancelled()) {
             return CompletableFuture.failedFuture(ActionFailure.cancelled(call));
         }
-        Executor withinAttempt = work -> attemptScope.enter(() -> {
+        RequestContext request = execution.context();
+        Executor withinAttempt = work -> request.enter(() -> attemptScope.enter(() -> {
             work.run();
             return null;
-        });
+        }));
         try {
-            return attemptScope.enter(() -> peers.call(call, execution, withinAttempt));
+            return request.enter(() -> attemptScope.enter(() -> peers.call(call, execution, withinAttempt)));
         } catch (RuntimeException | Error e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Config;
 import org.thespian.config.ConfigSource.LoadedConfig;
-import org.thespian.engine.ActionListener;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
 import org.thespian.engine.Scheduler;
@@ -112,8 +111,7 @@ public final class ThespianServer {
         RuntimeEvents events = instrumentation.runtimeEvents();
         Scheduler scheduler = backstage.scheduler();
         GrpcPeerCaller peers = backstage.peers();
-        ActionListener listener = new RequestContextListener(instrumentation.actionListener());
-        Engine engine = new Engine(scheduler, peers, listener, limits.engine());
+        Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits.engine());
         HealthControl health = new HealthControl(events);
         HeapPressure heap = HeapPressure.watch();
         // This server's key among those sharing the peer channels: a config change retires only channels that
@@ -127,7 +125,7 @@ public final class ThespianServer {
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
         Admission admission = new Admission(limits.maxInFlight(), heap, stats);
         ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
-                new FaultInjector(scheduler, listener, events), events);
+                new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
         // traced and logged like any other, and counted in the admin service's stats.
         List<ServerInterceptor> interceptors = new ArrayList<>();

@@ -70,7 +70,9 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
             answerOk(responses);
             return;
         }
-        Execution execution = new Execution(dice.nextRequest(), deadlineNanos(Context.current().getDeadline()));
+        Context request = Context.current();
+        Execution execution = new Execution(dice.nextRequest(), deadlineNanos(request.getDeadline()),
+                new GrpcRequestContext(request));
         ((ServerCallStreamObserver<Nothing>) responses).setOnCancelHandler(execution::cancel);
         FaultPlan.Injection injection = plan.isEmpty()
                 ? FaultPlan.Injection.NONE

@@ -61,6 +61,27 @@ class HopLimitTest {
         }
     }
 
+    @Test
+    void aCallStartedAfterASleepStillCarriesItsRequestsHopCount() {
+        // After the sleep the call starts on a timer's continuation thread, not the request's own.
+        try (InProcessThespian leaf = InProcessThespian.start(maxHops("leaf", "{}", 2));
+                InProcessThespian middle = InProcessThespian.start(maxHops("middle", callsAfterASleep(leaf.port()), 2));
+                InProcessThespian edge = InProcessThespian.start(maxHops("edge", callsAfterASleep(middle.port()), 2))) {
+            middle.blockingStub().a(NOTHING);
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> edge.blockingStub().a(NOTHING));
+            assertTrue(error.getStatus().getDescription().contains("after 2 hops, and THESPIAN_MAX_HOPS is 2"),
+                    error.getStatus().toString());
+        }
+    }
+
+    private static String callsAfterASleep(int port) {
+        return """
+                {"grpc_method_a": {"tracing_name": "forward", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "think", "duration_ms": 5}}},
+                    {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d,
+                        "grpc_method": "A"}}}]}}""".formatted(port);
+    }
+
     private static String calls(int port) {
         return """
                 {"grpc_method_a": {"tracing_name": "forward", "operations": [
