@@ -38,8 +38,12 @@ public record EngineLimits(int maxActionsPerRequest, int maxBackgroundCalls, int
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** A quarter of the maximum heap: enough to show pressure, far from an OutOfMemoryError. */
+    /**
+     * A quarter of the maximum heap, in whole megabytes as {@code THESPIAN_MEMORY_CAP_MB} gives it (a heap is not
+     * always a whole number of them): enough to show pressure, far from an OutOfMemoryError.
+     */
     public static long defaultMemoryCapBytes() {
-        return Runtime.getRuntime().maxMemory() / 4;
+        long megabyte = 1024 * 1024;
+        return Runtime.getRuntime().maxMemory() / 4 / megabyte * megabyte;
     }
 }

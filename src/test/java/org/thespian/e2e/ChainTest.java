@@ -108,7 +108,7 @@ class ChainTest {
                     {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d, "grpc_method": "A"}}}]}}"""
                 .formatted(latePort))) {
             assertThrows(StatusRuntimeException.class, () -> caller.blockingStub().a(NOTHING));
-            Thread.sleep(3000); // the caller's connection attempts back off meanwhile
+            Thread.sleep(1500); // past gRPC's first reconnect backoff (1 s): the caller's attempts back off meanwhile
             try (InProcessThespian late = InProcessThespian.start(Map.of("PORT", Integer.toString(latePort)))) {
                 caller.blockingStub().a(NOTHING);
             }

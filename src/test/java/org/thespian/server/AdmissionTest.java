@@ -19,12 +19,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.config.ConfigParser;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.SilentServer;
 
 /** Admission and the drain, on a real server: who gets in, who is refused, and how each is told. */
+@Execution(ExecutionMode.CONCURRENT) // each test runs its own server; most of their time is spent waiting
 class AdmissionTest {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();

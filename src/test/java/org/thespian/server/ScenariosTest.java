@@ -26,6 +26,8 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.config.ConfigParser;
 import org.thespian.engine.Dice;
 import org.thespian.engine.EngineLimits;
@@ -36,6 +38,7 @@ import org.thespian.proto.ThespianGrpc;
  * Every scenario in example-configs/scenarios/ loaded and run on a real port, as its header says to run it
  * (with the port it calls itself on swapped for a free one), and showing what the header says to look for.
  */
+@Execution(ExecutionMode.CONCURRENT) // each test runs its own server; most of their time is spent waiting
 class ScenariosTest {
 
     private static final Path SCENARIOS = Path.of(System.getProperty("thespian.basedir", ""))

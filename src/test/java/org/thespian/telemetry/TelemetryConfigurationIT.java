@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,10 @@ class TelemetryConfigurationIT {
     private static final String NAP = """
             {"grpc_method_a": {"tracing_name": "nap", "operations": [
                {"Action": {"Sleep": {"tracing_name": "sleep", "duration_ms": 10}}}]}}""";
+    /** Nine spans a request: the server's, the function's and seven sleeps'. */
+    private static final String SEVEN_NAPS = """
+            {"grpc_method_a": {"tracing_name": "naps", "operations": [%s]}}""".formatted(String.join(",",
+            Collections.nCopies(7, "{\"Action\": {\"Sleep\": {\"tracing_name\": \"nap\", \"duration_ms\": 1}}}")));
 
     @Test
     void standardOtelVariablesExportOverHttpProtobuf() throws Exception {
@@ -110,11 +115,14 @@ class TelemetryConfigurationIT {
     void deadOrHangingBackendsNeverSlowRequests() throws Exception {
         try (SilentServer hangingOtlp = SilentServer.start();
                 SilentServer hangingLoki = SilentServer.start();
-                ThespianProcess toNothing = ThespianProcess.start(Map.of("CONFIG_JSON", NAP));
-                ThespianProcess toClosedPorts = ThespianProcess.start(Map.of("CONFIG_JSON", NAP,
+                ThespianProcess toNothing = ThespianProcess.launch(Map.of("CONFIG_JSON", NAP));
+                ThespianProcess toClosedPorts = ThespianProcess.launch(Map.of("CONFIG_JSON", NAP,
                         "OTEL_BACKEND_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort(),
                         "LOKI_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort()));
-                ThespianProcess toHangingServers = ThespianProcess.start(hangingBackends(hangingOtlp, hangingLoki))) {
+                ThespianProcess toHangingServers = ThespianProcess.launch(hangingBackends(hangingOtlp, hangingLoki, NAP))) {
+            for (ThespianProcess thespian : List.of(toNothing, toClosedPorts, toHangingServers)) {
+                thespian.awaitServing(); // the three JVMs start side by side
+            }
             // Side by side with a thespian that exports nothing, so a busy machine slows all three alike.
             long[] baseline = new long[3];
             long[] closed = new long[3];
@@ -145,12 +153,13 @@ class TelemetryConfigurationIT {
     void hangingBackendsKeepMemoryBoundedThroughAFlood() throws Exception {
         try (SilentServer hangingOtlp = SilentServer.start();
                 SilentServer hangingLoki = SilentServer.start();
-                ThespianProcess toHangingServers = ThespianProcess.start(hangingBackends(hangingOtlp, hangingLoki))) {
-            // 30,000 requests make 90,000 spans and 30,000 log lines: far more than 64 MB could hold if the
-            // export queues were unbounded.
+                ThespianProcess toHangingServers = ThespianProcess.start(
+                        hangingBackends(hangingOtlp, hangingLoki, SEVEN_NAPS))) {
+            // 10,000 requests make 90,000 spans and 10,000 log lines: far more than 64 MB could hold if the
+            // export queues were unbounded, and many times what the queues take (spans, and Loki's 1.25 MB).
             var stub = org.thespian.proto.ThespianGrpc.newFutureStub(toHangingServers.channel());
             List<com.google.common.util.concurrent.ListenableFuture<Nothing>> calls = new java.util.ArrayList<>();
-            for (int i = 0; i < 30_000; i++) {
+            for (int i = 0; i < 10_000; i++) {
                 calls.add(stub.withDeadlineAfter(2, TimeUnit.MINUTES).a(NOTHING));
                 if (calls.size() == 250) {
                     for (var call : calls) {
@@ -161,13 +170,20 @@ class TelemetryConfigurationIT {
             }
             assertTrue(toHangingServers.isAlive());
             toHangingServers.blockingStub().a(NOTHING); // still answering after the flood
+            long reportBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (toHangingServers.stdout().stream().noneMatch(line -> line.contains("spans dropped since start"))
+                    && System.nanoTime() < reportBy) {
+                Thread.sleep(50);
+            }
+            assertTrue(toHangingServers.stdout().stream().anyMatch(line -> line.contains("spans dropped since start")),
+                    "the flood overflowed the span queue, and the drops are reported");
             assertTrue(residentMegabytes(toHangingServers.pid()) < 400, "resident memory grew past 400 MB");
             assertFalse(toHangingServers.stderr().contains("OutOfMemoryError"), toHangingServers.stderr());
         }
     }
 
-    private static Map<String, String> hangingBackends(SilentServer otlp, SilentServer loki) {
-        return Map.of("CONFIG_JSON", NAP, "OTEL_BACKEND_ADDRESS", otlp.address().toString(),
+    private static Map<String, String> hangingBackends(SilentServer otlp, SilentServer loki, String config) {
+        return Map.of("CONFIG_JSON", config, "OTEL_BACKEND_ADDRESS", otlp.address().toString(),
                 "LOKI_ADDRESS", loki.address().toString(), "JAVA_TOOL_OPTIONS", "-Xmx64m");
     }
 

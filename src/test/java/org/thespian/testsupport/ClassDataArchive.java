@@ -1,5 +1,8 @@
 package org.thespian.testsupport;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,11 +15,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
 
 /**
- * A class-data-sharing archive of the shaded jar (JDK 13+ dynamic AppCDS): the classes a serving Thespian loads,
+ * A class-data-sharing archive of the shaded jar (JDK 13+ dynamic AppCDS): the classes a Thespian loads to serve,
  * parsed once and mapped by every later JVM, which halves the CPU a jar process spends starting. Made beside the
  * jar by the first test that starts one (under a file lock, since test JVMs run in parallel) and remade when the
  * jar is newer. Without it, for whatever reason, processes start as before: only slower.
@@ -24,6 +30,14 @@ import java.util.concurrent.TimeUnit;
 final class ClassDataArchive {
 
     private static final long DUMP_TIMEOUT_SECONDS = 90;
+    /** Method A sleeps, then calls its own method B on the given port, which sleeps. */
+    private static final String SELF_CALL = """
+            {"grpc_method_a": {"tracing_name": "archive", "operations": [
+                {"Action": {"Sleep": {"tracing_name": "nap", "duration_ms": 1}}},
+                {"Action": {"CallService": {"tracing_name": "self", "service_address": "127.0.0.1",
+                    "service_port": %d, "grpc_method": "B"}}}]},
+             "grpc_method_b": {"tracing_name": "leaf", "operations": [
+                {"Action": {"Sleep": {"tracing_name": "nap", "duration_ms": 1}}}]}}""";
     private static Path archive;
     private static boolean tried;
 
@@ -68,7 +82,11 @@ final class ClassDataArchive {
         }
     }
 
-    /** Starts the jar with its defaults, and once it serves, stops it with SIGTERM: the JVM writes at exit. */
+    /**
+     * Starts the jar the way most tests do (exporting to backends, admin service on, a method that sleeps and calls
+     * a peer), makes one call once it serves, then stops it with SIGTERM: the JVM writes the archive at exit. The
+     * classes of the request path and the exporters are then in the archive too, not only those of a bare start.
+     */
     private static boolean dumpWhileServing(String java, Path jar, List<String> commonOptions, Path dumped)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(java));
@@ -76,8 +94,13 @@ final class ClassDataArchive {
         command.addAll(List.of("-XX:ArchiveClassesAtExit=" + dumped, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
                 "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        int port = ThespianProcess.freePort();
         builder.environment().clear();
-        builder.environment().put("PORT", Integer.toString(ThespianProcess.freePort()));
+        builder.environment().putAll(Map.of("PORT", Integer.toString(port),
+                "CONFIG_JSON", SELF_CALL.formatted(port), "THESPIAN_ADMIN", "true",
+                // Nothing listens there: the exporters start, fail and report it, as in most tests.
+                "OTEL_BACKEND_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort(),
+                "LOKI_ADDRESS", "http://127.0.0.1:" + ThespianProcess.freePort()));
         Process process = builder.start();
         // Bounded even if the jar hangs without a word: the read below ends when the process does.
         CompletableFuture.delayedExecutor(DUMP_TIMEOUT_SECONDS, TimeUnit.SECONDS).execute(process::destroyForcibly);
@@ -85,11 +108,25 @@ final class ClassDataArchive {
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = output.readLine(); line != null; line = output.readLine()) {
                 if (line.contains("serving thespian.Thespian")) {
-                    process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close this stream
+                    CompletableFuture.runAsync(() -> callThenStop(process, port));
                 }
             }
         }
         process.waitFor();
         return process.exitValue() == 0 && Files.isRegularFile(dumped);
+    }
+
+    /** One call through the request path, whatever it answers; then SIGTERM (Process.destroy() would close stdout). */
+    private static void callThenStop(Process process, int port) {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            ThespianGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .a(Nothing.getDefaultInstance());
+        } catch (StatusRuntimeException failed) {
+            // the archive only needs the classes the call loaded
+        } finally {
+            channel.shutdownNow();
+            process.toHandle().destroy();
+        }
     }
 }
