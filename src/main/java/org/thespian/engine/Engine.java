@@ -72,6 +72,10 @@ public final class Engine {
         } catch (RuntimeException | Error e) {
             outcome = CompletableFuture.failedFuture(e);
         }
+        if (succeededAlready(outcome)) {
+            scope.succeeded();
+            return outcome;
+        }
         return outcome.handle((ignored, error) -> {
             if (error == null) {
                 scope.succeeded();
@@ -135,6 +139,9 @@ public final class Engine {
                     bulkheads.computeIfAbsent(function.resource().get(),
                             resource -> new Bulkhead(resource, scheduler.continuations())),
                     function, scope, execution, body);
+            if (succeededAlready(outcome)) {
+                return outcome;
+            }
             return outcome.handle((ignored, error) -> {
                 if (error == null) {
                     return null;
@@ -153,6 +160,14 @@ public final class Engine {
             return ConcurrentGroup.run(actions.size(),
                     index -> run(actions.get(index), childKey(operationKey, index), scope, execution));
         }
+    }
+
+    /**
+     * Whether {@code outcome} has already ended well: work that finishes at once (a 0 ms sleep, a function of
+     * them) then goes on in the same frame, without a callback and a future per step.
+     */
+    static boolean succeededAlready(CompletableFuture<?> outcome) {
+        return outcome.isDone() && !outcome.isCompletedExceptionally();
     }
 
     /** Unwraps what CompletableFuture wrapped; anything but an ActionFailure is a bug, reported at the action. */

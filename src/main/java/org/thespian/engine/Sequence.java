@@ -37,15 +37,19 @@ final class Sequence {
             return;
         }
         do {
-            if (failure != null) {
-                done.completeExceptionally(failure);
-                return;
-            }
-            if (next == count) {
-                done.complete(null);
-                return;
-            }
-            startStep(next++).whenComplete((ignored, error) -> {
+            CompletableFuture<Void> step;
+            do {
+                if (failure != null) {
+                    done.completeExceptionally(failure);
+                    return;
+                }
+                if (next == count) {
+                    done.complete(null);
+                    return;
+                }
+                step = startStep(next++);
+            } while (Engine.succeededAlready(step));
+            step.whenComplete((ignored, error) -> {
                 if (error != null) {
                     failure = error;
                 }

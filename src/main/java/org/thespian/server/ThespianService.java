@@ -80,16 +80,23 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
         CompletableFuture<Void> outcome = injection.isNone()
                 ? perform(function, execution)
                 : faults.inject(injection, execution, () -> perform(function, execution));
-        outcome.whenComplete((ignored, error) -> {
-            if (execution.isCancelled()) {
-                return;
-            }
-            if (error == null) {
-                answerOk(responses);
-            } else {
-                responses.onError(status(error, function).asRuntimeException(PeerFailures.answeredByThespian()));
-            }
-        });
+        if (outcome.isDone() && !outcome.isCompletedExceptionally()) {
+            answer(responses, execution, function, null); // it finished at once: no callback to chain
+        } else {
+            outcome.whenComplete((ignored, error) -> answer(responses, execution, function, error));
+        }
+    }
+
+    private static void answer(StreamObserver<Nothing> responses, Execution execution, Optional<Function> function,
+            Throwable error) {
+        if (execution.isCancelled()) {
+            return;
+        }
+        if (error == null) {
+            answerOk(responses);
+        } else {
+            responses.onError(status(error, function).asRuntimeException(PeerFailures.answeredByThespian()));
+        }
     }
 
     private CompletableFuture<Void> perform(Optional<Function> function, Execution execution) {
