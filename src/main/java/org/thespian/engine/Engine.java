@@ -166,7 +166,7 @@ public final class Engine {
      * Whether {@code outcome} has already ended well: work that finishes at once (a 0 ms sleep, a function of
      * them) then goes on in the same frame, without a callback and a future per step.
      */
-    static boolean succeededAlready(CompletableFuture<?> outcome) {
+    public static boolean succeededAlready(CompletableFuture<?> outcome) {
         return outcome.isDone() && !outcome.isCompletedExceptionally();
     }
 

@@ -80,7 +80,7 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
         CompletableFuture<Void> outcome = injection.isNone()
                 ? perform(function, execution)
                 : faults.inject(injection, execution, () -> perform(function, execution));
-        if (outcome.isDone() && !outcome.isCompletedExceptionally()) {
+        if (Engine.succeededAlready(outcome)) {
             answer(responses, execution, function, null); // it finished at once: no callback to chain
         } else {
             outcome.whenComplete((ignored, error) -> answer(responses, execution, function, error));
