@@ -110,11 +110,7 @@ class StartupIT {
     }
 
     private static List<String> awaitLines(ThespianProcess thespian, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + EXIT.toNanos();
-        while (thespian.stdout().size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        return thespian.stdout();
+        return thespian.awaitStdout(lines -> lines.size() >= count, EXIT);
     }
 
     @Test

@@ -44,10 +44,7 @@ class LoadCommandIT {
                 ThespianProcess load = ThespianProcess.launch(Map.of(), "load", "--target",
                         "127.0.0.1:" + server.port(), "--rate", "100/s", "--duration", "4s", "--report-every", "500ms",
                         "--timeout", "2s", "--json")) {
-            long deadline = System.nanoTime() + EXIT.toNanos();
-            while (load.stdout().isEmpty() && load.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            load.awaitStdout(lines -> !lines.isEmpty(), EXIT);
             // the first interval ends half a second into a 4 s run: its line is out long before the process ends
             assertTrue(load.isAlive() && !load.stdout().isEmpty(), "no interval line while the run went on: "
                     + load.stdout());

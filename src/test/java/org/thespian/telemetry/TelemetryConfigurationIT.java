@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -170,12 +171,9 @@ class TelemetryConfigurationIT {
             }
             assertTrue(toHangingServers.isAlive());
             toHangingServers.blockingStub().a(NOTHING); // still answering after the flood
-            long reportBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (toHangingServers.stdout().stream().noneMatch(line -> line.contains("spans dropped since start"))
-                    && System.nanoTime() < reportBy) {
-                Thread.sleep(50);
-            }
-            assertTrue(toHangingServers.stdout().stream().anyMatch(line -> line.contains("spans dropped since start")),
+            Predicate<List<String>> dropsReported =
+                    lines -> lines.stream().anyMatch(line -> line.contains("spans dropped since start"));
+            assertTrue(dropsReported.test(toHangingServers.awaitStdout(dropsReported, Duration.ofSeconds(15))),
                     "the flood overflowed the span queue, and the drops are reported");
             assertTrue(residentMegabytes(toHangingServers.pid()) < 400, "resident memory grew past 400 MB");
             assertFalse(toHangingServers.stderr().contains("OutOfMemoryError"), toHangingServers.stderr());

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.thespian.proto.ThespianGrpc;
 
 /**
@@ -159,6 +160,18 @@ public final class ThespianProcess implements AutoCloseable {
 
     public List<String> stdout() {
         return List.copyOf(stdout);
+    }
+
+    /**
+     * Polls stdout until {@code until} holds for its lines, the process ends or {@code timeout} passes; returns
+     * the lines as they are then, for the caller to assert on.
+     */
+    public List<String> awaitStdout(Predicate<List<String>> until, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!until.test(stdout()) && process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return stdout();
     }
 
     public String stderr() {
