@@ -139,18 +139,22 @@ final class CastRunner {
      */
     static int whileRunning(Checked checked, boolean traceConsole,
             Function<Member, List<ServerInterceptor>> extraInterceptors, Consumer<Running> play) {
-        Running running;
         try {
-            running = start(checked, traceConsole, extraInterceptors);
-        } catch (IOException e) {
-            System.err.println("thespian: " + e.getMessage() + ": " + Main.rootMessage(e));
-            return Main.EXIT_FAILURE;
-        } catch (Telemetry.InvalidTelemetrySetting e) {
-            return Main.usageError(e.getMessage());
+            Running running;
+            try {
+                running = start(checked, traceConsole, extraInterceptors);
+            } catch (IOException e) {
+                System.err.println("thespian: " + e.getMessage() + ": " + Main.rootMessage(e));
+                return Main.EXIT_FAILURE;
+            } catch (Telemetry.InvalidTelemetrySetting e) {
+                return Main.usageError(e.getMessage());
+            }
+            System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
+            play.accept(running);
+            return Main.EXIT_OK;
+        } finally {
+            // Log lines are written in batches: however the cast ends, the last ones must come out.
+            LoggingSetup.flush();
         }
-        System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
-        play.accept(running);
-        LoggingSetup.flush();
-        return Main.EXIT_OK;
     }
 }

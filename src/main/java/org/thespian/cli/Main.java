@@ -115,6 +115,15 @@ public final class Main {
         }
         LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
         LoggingSetup.setLevel(settings.logLevel());
+        try {
+            return serve(settings);
+        } finally {
+            // Log lines are written in batches: however serving ends, the last ones must come out.
+            LoggingSetup.flush();
+        }
+    }
+
+    private static int serve(Settings settings) {
         OutOfMemoryExit.install();
         Telemetry telemetry;
         try {
@@ -157,7 +166,6 @@ public final class Main {
         }
         closeWithin(telemetry, TELEMETRY_CLOSE);
         log.info("Stopped");
-        LoggingSetup.flush();
         return EXIT_OK;
     }
 

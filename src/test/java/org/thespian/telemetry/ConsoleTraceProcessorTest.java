@@ -19,13 +19,11 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -34,6 +32,7 @@ import org.thespian.engine.Dice;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.server.ThespianServer;
+import org.thespian.testsupport.StalledStream;
 
 class ConsoleTraceProcessorTest {
 
@@ -128,26 +127,7 @@ class ConsoleTraceProcessorTest {
 
     @Test
     void anUnreadConsoleDropsTreesWithACountAndNeverBlocks() throws Exception {
-        CountDownLatch reading = new CountDownLatch(1);
-        ByteArrayOutputStream written = new ByteArrayOutputStream();
-        OutputStream stuck = new OutputStream() {
-            @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] bytes, int offset, int length) {
-                try {
-                    reading.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                synchronized (written) {
-                    written.write(bytes, offset, length);
-                }
-            }
-        };
+        StalledStream stuck = new StalledStream();
         ConsoleTraceProcessor blocked = new ConsoleTraceProcessor(new PrintStream(stuck, true, StandardCharsets.UTF_8));
         Tracer tracer = tracer(blocked, "svc");
         int traces = ConsoleTraceProcessor.PRINT_QUEUE_TRACES * 5;
@@ -158,11 +138,11 @@ class ConsoleTraceProcessorTest {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, traces + " traces on a stuck console took " + took);
 
-        reading.countDown();
+        stuck.release();
         await(() -> blocked.forceFlush().join(5, TimeUnit.SECONDS).isSuccess());
         tracer.spanBuilder("after the jam").startSpan().end();
-        await(() -> text(written).contains("after the jam"));
-        String text = text(written);
+        await(() -> stuck.text().contains("after the jam"));
+        String text = stuck.text();
         long printed = text.lines().filter(line -> line.startsWith("trace ")).count();
         long dropped = text.lines().filter(line -> line.endsWith(" dropped: the console was not keeping up)"))
                 .mapToLong(line -> Long.parseLong(line.substring(1, line.indexOf(' ')))).sum();

@@ -1,12 +1,9 @@
 package org.thespian.telemetry.logging;
 
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.jul.LevelChangePropagator;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.pattern.DynamicConverter;
 import java.net.URI;
@@ -48,8 +45,6 @@ public final class LoggingSetup {
             "okhttp3", Level.ERROR);
 
     private static final long REPEAT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
-
-    private static final int STDOUT_QUEUE_LINES = 8192;
 
     private static volatile String destinations = "stdout";
 
@@ -119,19 +114,18 @@ public final class LoggingSetup {
     }
 
     /**
-     * Requests log on the transport and timer threads, so a slow or unread stdout must never stall them: lines
-     * go through a bounded queue to one writer thread, and are dropped when it is full.
+     * Requests log on the transport and timer threads, so a slow or unread stdout must never stall them: lines go
+     * through a bounded queue to one writer thread, and are dropped (and counted) when it is full.
      */
-    private static AsyncAppender stdout(LoggerContext context, String serviceName) {
-        AsyncAppender async = new AsyncAppender();
-        async.setContext(context);
-        async.setName("stdout-async");
-        async.setQueueSize(STDOUT_QUEUE_LINES);
-        async.setDiscardingThreshold(0);
-        async.setNeverBlock(true);
-        async.addAppender(console(context, serviceName));
-        async.start();
-        return async;
+    private static BatchingStdoutAppender stdout(LoggerContext context, String serviceName) {
+        JsonLineEncoder encoder = new JsonLineEncoder();
+        encoder.setContext(context);
+        encoder.setServiceName(serviceName);
+        encoder.start();
+        BatchingStdoutAppender stdout = new BatchingStdoutAppender(encoder, System.out);
+        stdout.setContext(context);
+        stdout.start();
+        return stdout;
     }
 
     /**
@@ -151,19 +145,6 @@ public final class LoggingSetup {
     /** Writes what is still queued (within a second) and stops logging; for the end of the process. */
     public static void flush() {
         ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
-    }
-
-    private static ConsoleAppender<ILoggingEvent> console(LoggerContext context, String serviceName) {
-        JsonLineEncoder encoder = new JsonLineEncoder();
-        encoder.setContext(context);
-        encoder.setServiceName(serviceName);
-        encoder.start();
-        ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-        console.setContext(context);
-        console.setName("stdout");
-        console.setEncoder(encoder);
-        console.start();
-        return console;
     }
 
     private static JsonLineLayout jsonLayout(LoggerContext context, String serviceName) {

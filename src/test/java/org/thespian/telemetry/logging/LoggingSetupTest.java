@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.ConsoleAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -116,13 +114,11 @@ class LoggingSetupTest {
 
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         assertEquals(Level.INFO, root.getLevel());
-        AsyncAppender async = assertInstanceOf(AsyncAppender.class, root.getAppender("stdout-async"));
-        assertTrue(async.isNeverBlock(), "a full stdout queue must drop lines, not block requests");
-        ConsoleAppender<?> stdout = assertInstanceOf(ConsoleAppender.class, async.getAppender("stdout"));
-        assertInstanceOf(JsonLineEncoder.class, stdout.getEncoder());
+        BatchingStdoutAppender stdout = assertInstanceOf(BatchingStdoutAppender.class, root.getAppender("stdout"));
+        assertInstanceOf(JsonLineEncoder.class, stdout.encoder());
         List<Appender<ILoggingEvent>> appenders = new ArrayList<>();
         root.iteratorForAppenders().forEachRemaining(appenders::add);
-        assertEquals(List.of(async), appenders);
+        assertEquals(List.of(stdout), appenders);
         assertEquals(System.getenv().getOrDefault("SERVICE_NAME", "thespian"),
                 context.getProperty(LoggingSetup.SERVICE_NAME));
     }
