@@ -2,7 +2,6 @@ package org.thespian.telemetry.logging;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.encoder.EncoderBase;
-import java.nio.charset.StandardCharsets;
 
 /** Writes each event as one line of JSON (see {@link JsonLineLayout} for the fields). */
 public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
@@ -27,8 +26,8 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
 
     @Override
     public byte[] encode(ILoggingEvent event) {
-        // JSON escapes every newline inside strings, so this is the line's only one.
-        return (layout.doLayout(event) + "\n").getBytes(StandardCharsets.UTF_8);
+        // JSON escapes every newline inside strings, so the line's own is its only one.
+        return layout.toLine(event);
     }
 
     @Override
