@@ -39,6 +39,8 @@ import org.thespian.proto.ThespianGrpc;
  *         command's figures with the CPU used in its measured window.
  * engine  --config JSON [--rounds 10] [--requests 2000000]
  *         the engine alone with the tracing listener, method A back to back on one thread; a line per round.
+ * logline [--rounds 8] [--lines 1000000]
+ *         a request's log line made and encoded as stdout gets it, back to back on one thread; a line per round.
  * </pre>
  *
  * burst and measure print one line {@code RESULT key=value ...} on stdout; the sink prints {@code listening
@@ -56,7 +58,7 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             throw new IllegalArgumentException(
-                    "usage: sink|plain|burst|measure|engine [--key value]...; see the class comment");
+                    "usage: sink|plain|burst|measure|engine|logline [--key value]...; see the class comment");
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
@@ -65,6 +67,7 @@ public final class Bench {
             case "burst" -> Burst.run(Options.parse(rest));
             case "measure" -> Measure.run(rest);
             case "engine" -> EngineLoop.run(Options.parse(rest));
+            case "logline" -> LogLineLoop.run(Options.parse(rest));
             default -> throw new IllegalArgumentException("unknown mode " + args[0] + "; see the class comment");
         }
     }
