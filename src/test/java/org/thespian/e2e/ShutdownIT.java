@@ -11,6 +11,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,8 +52,10 @@ class ShutdownIT {
             thespian.signal(signal);
             inFlight.get(20, TimeUnit.SECONDS);
             assertEquals(0, thespian.awaitExit(Duration.ofSeconds(20)));
-            assertTrue(String.join("\n", thespian.stdout()).contains("SIG" + signal + ": stopping"),
-                    thespian.stdout().toString());
+            List<String> stdout = thespian.stdout();
+            assertTrue(String.join("\n", stdout).contains("SIG" + signal + ": stopping"), stdout.toString());
+            // stdout is written in batches: the queue is written out before the process ends.
+            assertTrue(stdout.get(stdout.size() - 1).contains("\"message\":\"Stopped\""), stdout.toString());
         }
     }
 
