@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 public final class StalledStream extends OutputStream {
 
     private final CountDownLatch released = new CountDownLatch(1);
+    private final CountDownLatch waiting = new CountDownLatch(1);
     private final ByteArrayOutputStream written = new ByteArrayOutputStream();
 
     @Override
@@ -18,6 +19,7 @@ public final class StalledStream extends OutputStream {
 
     @Override
     public void write(byte[] bytes, int offset, int length) {
+        waiting.countDown();
         try {
             released.await();
         } catch (InterruptedException e) {
@@ -26,6 +28,11 @@ public final class StalledStream extends OutputStream {
         synchronized (written) {
             written.write(bytes, offset, length);
         }
+    }
+
+    /** Waits until a writer is stuck in a write. */
+    public void awaitStuckWriter() throws InterruptedException {
+        waiting.await();
     }
 
     /** The reader is back: waiting writes go through, and later ones do not wait. */

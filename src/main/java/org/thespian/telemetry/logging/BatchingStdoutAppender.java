@@ -109,19 +109,37 @@ final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEv
         while (true) {
             // Read before collecting: every line queued before stop() is in this last batch.
             boolean last = !writing;
-            queue.drainTo(batch);
-            batch.forEach(line -> queuedBytes.addAndGet(-line.length));
-            // A report made last round follows the lines that were queued before the drops it counts.
-            takeDropReport().ifPresent(batch::add);
-            write(batch);
-            batch.clear();
-            reportDrops();
+            int queued = 0;
+            try {
+                queued = writeQueued(batch);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // A writer that died would leave every later line to be dropped without a word.
+                batch.clear();
+                addError("writing log lines to stdout failed", e);
+            }
             if (last) {
-                takeDropReport().ifPresent(report -> write(List.of(report)));
                 return;
             }
-            LockSupport.parkNanos(this, COLLECT_INTERVAL_NANOS);
+            // A burst that filled a good part of the queue is collected again at once, before it overflows.
+            if (queued < QUEUE_LINES / 4) {
+                LockSupport.parkNanos(this, COLLECT_INTERVAL_NANOS);
+            }
         }
+    }
+
+    /** Writes what has queued, and the report of drops if one is due; returns how many lines were queued. */
+    private int writeQueued(List<byte[]> batch) {
+        int queued = queue.drainTo(batch);
+        batch.forEach(line -> queuedBytes.addAndGet(-line.length));
+        // A report made last round follows the lines that were queued before the drops it counts.
+        takeDropReport().ifPresent(batch::add);
+        write(batch);
+        batch.clear();
+        reportDrops();
+        if (!writing) {
+            takeDropReport().ifPresent(report -> write(List.of(report)));
+        }
+        return queued;
     }
 
     private void write(List<byte[]> lines) {
