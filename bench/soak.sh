@@ -11,7 +11,7 @@
 #  2. Open-loop capacity: steps at a fixed rate, from START_SHARE (0.5) of the closed-loop figure, each
 #     STEP_GROWTH (1.1) times the last, until one fails. A step is one load run (a fresh JVM of the tool, so
 #     its own STEP_WARMUP_S warm-up at the step's rate, unmeasured, keeps the tool's JIT out of the STEP_S it
-#     measures; the cast stays warm across steps). A step fails on any error or unfinished call, when the
+#     measures; the cast stays warm across steps). A step fails on any error, unfinished or unsent call, when the
 #     cast did not keep up (OK calls per second of the run, the drain of late calls included, below
 #     KEEP_UP (0.97) of the rate asked: a backlog that needs more than 3% of the step to drain), or when its p99
 #     is over the bound: P99_BOUND_MS if set, else 10 x the lowest p99 of the steps so far, kept within
@@ -154,7 +154,7 @@ step() {
     json=$("$JAVA" -jar "$JAR" load --target "$TARGET" --rate "$rate/s" --warmup "${STEP_WARMUP_S}s" \
         --duration "${STEP_S}s" --timeout 2s --json) || fail "the load tool failed"
     IFS=$'\t' read -r achieved errors p50 p99 max < <(report "$json" 'round(r["ok"] / r["elapsed_s"])' \
-        'r["errors"] + r["unfinished"]' 'ms("p50")' 'ms("p99")' 'ms("max")')
+        'r["errors"] + r["unfinished"] + r["not_sent"]' 'ms("p50")' 'ms("p99")' 'ms("max")')
     LOWEST_P99=$(calc "min(float('$LOWEST_P99'), float('$p99'))")
     bound=${P99_BOUND_MS:-$(calc "min(max(10 * float('$LOWEST_P99'), 250), 1000)")}
     STEP_PASSED=$(calc "int($errors == 0 and $achieved >= $KEEP_UP * $rate and float('$p99') <= $bound)")
@@ -233,13 +233,13 @@ while IFS= read -r line; do
     fi
     RSS+=("$(rss_mb)")
     IFS=$'\t' read -r interval calls errors codes p50 p99 max unfinished < <(report "$line" 'r["interval"]' \
-        'r["calls"]' 'r["errors"] + r["unfinished"]' 'codes' 'ms("p50")' 'ms("p99")' 'ms("max")' 'r["unfinished"]')
+        'r["calls"]' 'r["errors"] + r["unfinished"] + r["not_sent"]' 'codes' 'ms("p50")' 'ms("p99")' 'ms("max")' 'r["unfinished"]')
     printf "| %d:%02d | %s | %s | %s | %s | %s | %s | %s | %s |\n" $((interval * REPORT_S / 60)) \
         $((interval * REPORT_S % 60)) "$calls" "$errors" "$codes" "$p50" "$p99" "$max" "$unfinished" "${RSS[-1]}"
 done <"$WORK/reports"
 wait "$LOAD_PID" || fail "the load tool failed: $(cat "$WORK/load.stderr")"
 [[ -n $WHOLE ]] || fail "the load tool printed no report of the whole run"
-IFS=$'\t' read -r calls ERRORS < <(report "$WHOLE" 'r["calls"]' 'r["errors"] + r["unfinished"]')
+IFS=$'\t' read -r calls ERRORS < <(report "$WHOLE" 'r["calls"]' 'r["errors"] + r["unfinished"] + r["not_sent"]')
 
 # Minute 2 is samples 3-4 (at 1:30 and 2:00), the last minute the last two.
 echo

@@ -35,9 +35,8 @@ public record IntervalReport(long number, Duration from, LoadReport report) {
     public String line() {
         return String.format(Locale.ROOT, "interval %d  %s-%s s  %,d calls  %,.1f calls/s%s  %s  %s", number,
                 LoadReport.plain(seconds(from)), LoadReport.plain(seconds(from.plus(report.elapsed()))),
-                report.calls(), report.throughput(),
-                report.unfinished() == 0 ? "" : String.format(Locale.ROOT, " (%,d unfinished)", report.unfinished()),
-                report.statusText(), report.latencyText());
+                report.calls(), report.throughput(), report.shortfallText(), report.statusText(),
+                report.latencyText());
     }
 
     private static double seconds(Duration duration) {

@@ -24,6 +24,7 @@ final class Intervals {
         private final StatusCounts statuses = new StatusCounts();
         private final LongAdder sent = new LongAdder();
         private final LongAdder finished = new LongAdder();
+        private final LongAdder notSent = new LongAdder();
 
         void finished(Status.Code code, long latencyNanos) {
             latencies.recordValue(latencyNanos);
@@ -71,16 +72,28 @@ final class Intervals {
      * the run's report counts them too.
      */
     Interval register(long due) {
+        Interval interval = intervalOf(due);
+        if (interval != null) {
+            interval.sent.increment();
+        }
+        return interval;
+    }
+
+    /** Counts a call due at {@code due} that an open loop did not send (--max-in-flight). */
+    void notSent(long due) {
+        Interval interval = intervalOf(due);
+        if (interval != null) {
+            interval.notSent.increment();
+        }
+    }
+
+    private Interval intervalOf(long due) {
         if (due < measureFrom) {
             return null;
         }
         long index = Math.min((due - measureFrom) / every, count - 1);
         Interval interval = unreported.get(index);
-        if (interval == null) {
-            interval = unreported.computeIfAbsent(index, ignored -> new Interval());
-        }
-        interval.sent.increment();
-        return interval;
+        return interval != null ? interval : unreported.computeIfAbsent(index, ignored -> new Interval());
     }
 
     /** Reports every interval before the last that is over and settled; the last waits for the run's end. */
@@ -115,7 +128,8 @@ final class Intervals {
         long unfinished = interval == null ? 0 : interval.sent.sum() - ended;
         long start = measureFrom + index * every;
         LoadReport report = new LoadReport(options, wallMeasureFrom.plusNanos(start - measureFrom),
-                Duration.ofNanos(endOf(index) - start), statuses, unfinished, 0, latencies);
+                Duration.ofNanos(endOf(index) - start), statuses, unfinished,
+                interval == null ? 0 : interval.notSent.sum(), 0, latencies);
         listener.interval(new IntervalReport(index + 1, Duration.ofNanos(start - measureFrom), report));
     }
 

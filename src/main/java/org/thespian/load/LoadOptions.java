@@ -28,13 +28,15 @@ public record LoadOptions(
         Optional<Duration> timeout,
         List<Header> headers,
         int connections,
+        int maxInFlight,
         boolean json,
         Optional<Duration> reportEvery) {
 
     public static final String USAGE = """
             Usage: java -jar thespian.jar load --target HOST:PORT [--method A]
                      [--concurrency N | --rate R/s] [--duration 10s] [--warmup 0s] [--timeout 2s]
-                     [-H key=value]... [--connections 1] [--json] [--report-every 30s]
+                     [-H key=value]... [--connections 1] [--max-in-flight 10000] [--json]
+                     [--report-every 30s]
               --target       the Thespian (or any thespian.Thespian server) to call, e.g. 127.0.0.1:6379
               --method       A, B or C (default A)
               --concurrency  closed loop: keep N calls in flight, each answer starts the next (default 16)
@@ -45,12 +47,16 @@ public record LoadOptions(
               --timeout      deadline of each call (default: none)
               -H             request metadata, repeatable, e.g. -H thespian-fault=...
               --connections  HTTP/2 connections to spread the calls over (default 1)
+              --max-in-flight  open loop: a call due while this many are unanswered is not sent, and
+                             counted as not sent, so a target slower than --rate cannot pile up calls
+                             in the client without bound (default 10000)
               --json         print one JSON document instead of the text report
               --report-every also report each interval this long (e.g. 30s) as it ends: the calls due in
                              it; one line each (with --json a JSON object with "interval" and
                              "interval_s"), then the report of the whole run""";
 
     static final int DEFAULT_CONCURRENCY = 16;
+    static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
     private static final int MAX_CONCURRENCY = 100_000;
     private static final double MAX_RATE = 1_000_000;
     private static final int MAX_CONNECTIONS = 64;
@@ -118,6 +124,12 @@ public record LoadOptions(
                 : new Pacing.Closed(wholeNumber("--concurrency",
                         concurrency.orElse(Integer.toString(DEFAULT_CONCURRENCY)), 1, MAX_CONCURRENCY));
 
+        Optional<String> maxInFlight = Flags.single(flags, "--max-in-flight");
+        if (maxInFlight.isPresent() && rate.isEmpty()) {
+            throw new BadFlag("--max-in-flight bounds an open loop (--rate); a closed loop keeps --concurrency calls"
+                    + " in flight");
+        }
+
         Duration duration = duration("--duration", Flags.single(flags, "--duration").orElse("10s"));
         if (duration.isZero()) {
             throw new BadFlag("--duration must be more than 0");
@@ -136,6 +148,8 @@ public record LoadOptions(
                 optionalDuration(flags, "--timeout", Duration.ofNanos(1), "more than 0"),
                 headers,
                 wholeNumber("--connections", Flags.single(flags, "--connections").orElse("1"), 1, MAX_CONNECTIONS),
+                wholeNumber("--max-in-flight", maxInFlight.orElse(Integer.toString(DEFAULT_MAX_IN_FLIGHT)), 1,
+                        MAX_CONCURRENCY),
                 flags.containsKey("--json"),
                 optionalDuration(flags, "--report-every", SHORTEST_REPORT_INTERVAL, "at least 100ms"));
     }
@@ -229,7 +243,7 @@ public record LoadOptions(
     /** Flag names to their values, in order; repeats allowed only for -H. */
     private static final class Flags {
         private static final List<String> WITH_VALUE = List.of("--target", "--method", "--concurrency", "--rate",
-                "--duration", "--warmup", "--timeout", "-H", "--connections", "--report-every");
+                "--duration", "--warmup", "--timeout", "-H", "--connections", "--max-in-flight", "--report-every");
         private static final List<String> SWITCHES = List.of("--json");
 
         static Map<String, List<String>> read(List<String> args) throws BadFlag {

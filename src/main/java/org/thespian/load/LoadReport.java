@@ -13,11 +13,12 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What a run measured: every call due from the end of the warm-up to the end of the duration, by status, and
- * the latency of each one that finished (whatever its status), in nanoseconds; and how many calls the
- * warm-up made, unmeasured.
+ * the latency of each one that finished (whatever its status), in nanoseconds; the calls still unanswered at
+ * the end, and those an open loop did not send because {@code --max-in-flight} were unanswered; and how many
+ * calls the warm-up made, unmeasured.
  */
 public record LoadReport(LoadOptions options, Instant measuredFrom, Duration elapsed, Map<Status.Code, Long> statuses,
-        long unfinished, long warmupCalls, Histogram latencies) {
+        long unfinished, long notSent, long warmupCalls, Histogram latencies) {
 
     /** The percentiles reported, by name. */
     public static final Map<String, Double> PERCENTILES = percentiles();
@@ -79,6 +80,7 @@ public record LoadReport(LoadOptions options, Instant measuredFrom, Duration ela
         root.put("ok", ok());
         root.put("errors", calls() - ok());
         root.put("unfinished", unfinished);
+        root.put("not_sent", notSent);
         root.put("warmup_calls", warmupCalls);
         root.put("throughput_per_s", round(throughput()));
         ObjectNode codes = root.putObject("status_codes");
@@ -100,10 +102,25 @@ public record LoadReport(LoadOptions options, Instant measuredFrom, Duration ela
         return String.join("\n",
                 "target      " + options.target() + " thespian.Thespian/" + options.methodName() + ", " + pacing,
                 String.format(Locale.ROOT, "calls       %,d in %.2f s: %,.1f calls/s%s", calls(),
-                        elapsed.toNanos() / 1e9, throughput(),
-                        unfinished == 0 ? "" : String.format(Locale.ROOT, " (%,d unfinished)", unfinished)),
+                        elapsed.toNanos() / 1e9, throughput(), shortfallText()),
                 "status      " + statusText(),
                 "latency     " + latencyText());
+    }
+
+    /**
+     * The calls that did not end, if any: {@code  (12 unfinished)}, {@code  (3,400 not sent: 10,000 were in
+     * flight, --max-in-flight)}, or both.
+     */
+    String shortfallText() {
+        StringJoiner shortfall = new StringJoiner(", ", " (", ")").setEmptyValue("");
+        if (unfinished > 0) {
+            shortfall.add(String.format(Locale.ROOT, "%,d unfinished", unfinished));
+        }
+        if (notSent > 0) {
+            shortfall.add(String.format(Locale.ROOT, "%,d not sent: %,d were in flight, --max-in-flight", notSent,
+                    options.maxInFlight()));
+        }
+        return shortfall.toString();
     }
 
     /** {@code OK 1,234  INTERNAL 5}, or {@code no call finished}. */

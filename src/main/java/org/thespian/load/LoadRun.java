@@ -58,6 +58,7 @@ public final class LoadRun {
     private final LongAdder sent = new LongAdder();
     private final LongAdder finished = new LongAdder();
     private final LongAdder warmupFinished = new LongAdder();
+    private final LongAdder notSent = new LongAdder(); // measured calls an open loop did not send
     // A call that fails inside start() (e.g. the channel is refusing calls) must not start the next one there.
     private final ExecutorService resend = Executors.newSingleThreadExecutor(daemon("load-resend"));
     private volatile boolean closedLoopRunning = true;
@@ -144,7 +145,7 @@ public final class LoadRun {
         long measuredCalls = measured.values().stream().mapToLong(Long::longValue).sum();
         long warmupCalls = warmupFinished.sum();
         return new LoadReport(options, wallStart.plus(options.warmup()), Duration.ofNanos(elapsed), measured,
-                sent.sum() - warmupCalls - measuredCalls, warmupCalls, total);
+                sent.sum() - warmupCalls - measuredCalls, notSent.sum(), warmupCalls, total);
     }
 
     /**
@@ -167,7 +168,11 @@ public final class LoadRun {
         }
     }
 
-    /** Starts calls at {@code perSecond} from {@code start} until {@code end}, each due at its own instant. */
+    /**
+     * Starts calls at {@code perSecond} from {@code start} until {@code end}, each due at its own instant. A call
+     * due while {@code --max-in-flight} are unanswered is counted, not sent: a target slower than the rate must
+     * not pile calls up in this process without bound.
+     */
     private void pace(double perSecond, long start, long end) {
         double nanosBetweenCalls = 1e9 / perSecond;
         for (long count = 0; ; ) {
@@ -179,8 +184,15 @@ public final class LoadRun {
             if (early > 0) {
                 LockSupport.parkNanos(early);
             } else {
-                sent.increment();
-                new Call(channel(count), due, register(due)).start();
+                if (sent.sum() - finished.sum() < options.maxInFlight()) {
+                    sent.increment();
+                    new Call(channel(count), due, register(due)).start();
+                } else if (due >= measureFrom) {
+                    notSent.increment();
+                    if (intervals != null) {
+                        intervals.notSent(due);
+                    }
+                }
                 count++;
                 openLoopUnsentFrom = start + (long) (count * nanosBetweenCalls);
             }

@@ -137,7 +137,11 @@ class LoadCommandTest {
                 + " got \"often\"",
         "--target h:1 --timeout 0s | --timeout must be more than 0, got \"0s\"",
         "--target h:1 --qps 5 | unknown flag \"--qps\"; the flags are --target, --method, --concurrency, --rate,"
-                + " --duration, --warmup, --timeout, -H, --connections, --report-every, --json",
+                + " --duration, --warmup, --timeout, -H, --connections, --max-in-flight, --report-every, --json",
+        "--target h:1 --max-in-flight 10 | --max-in-flight bounds an open loop (--rate); a closed loop keeps"
+                + " --concurrency calls in flight",
+        "--target h:1 --rate 10 --max-in-flight 0 | --max-in-flight must be a whole number from 1 to 100000,"
+                + " got \"0\"",
     })
     void aBadFlagExitsWith2AndOneLineNamingIt(String flags, String message) {
         assertEquals(2, run(flags.split(" ")));

@@ -114,6 +114,23 @@ class LoadRunTest {
     }
 
     @Test
+    void anOpenLoopNeverHasMoreThanMaxInFlightUnansweredAndCountsWhatItDidNotSend() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((number, answer) -> { })) {
+            List<IntervalReport> intervals = new CopyOnWriteArrayList<>();
+            // No call ends within the run (each times out 2 s after it was sent), so exactly 20 go out.
+            LoadReport report = run(server.port(), intervals::add, "--rate", "200/s", "--duration", "1s",
+                    "--max-in-flight", "20", "--timeout", "2s", "--report-every", "500ms");
+
+            assertEquals(20, server.calls());
+            assertEquals(Map.of(Status.Code.DEADLINE_EXCEEDED, 20L), report.statuses());
+            assertEquals(180, report.notSent());
+            assertEquals(List.of(80L, 100L), intervals.stream().map(i -> i.report().notSent()).toList());
+            assertEquals(" (180 not sent: 20 were in flight, --max-in-flight)", report.shortfallText());
+            assertEquals(180, report.toJson().get("not_sent").asLong());
+        }
+    }
+
+    @Test
     void everyCallCarriesTheHeadersGivenWithH() throws Exception {
         try (ScriptedServer server = new ScriptedServer(after(0))) {
             run(server.port(), "--rate", "50/s", "--duration", "500ms",
