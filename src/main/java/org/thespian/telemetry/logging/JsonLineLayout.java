@@ -82,7 +82,7 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
         json.writeEndObject();
     }
 
-    /** Lines come in thousands per millisecond under load: each millisecond is formatted once. */
+    /** Under load tens of lines share a millisecond: each millisecond is formatted once. */
     private static String timestamp(long millis) {
         Timestamp last = lastTimestamp;
         if (last.millis() != millis) {
