@@ -58,7 +58,7 @@ public final class LoadRun {
     private final LongAdder sent = new LongAdder();
     private final LongAdder finished = new LongAdder();
     private final LongAdder warmupFinished = new LongAdder();
-    private final LongAdder notSent = new LongAdder(); // measured calls an open loop did not send
+    private long notSent; // measured calls the open loop did not send; its pacing thread alone counts and reads it
     // A call that fails inside start() (e.g. the channel is refusing calls) must not start the next one there.
     private final ExecutorService resend = Executors.newSingleThreadExecutor(daemon("load-resend"));
     private volatile boolean closedLoopRunning = true;
@@ -145,7 +145,7 @@ public final class LoadRun {
         long measuredCalls = measured.values().stream().mapToLong(Long::longValue).sum();
         long warmupCalls = warmupFinished.sum();
         return new LoadReport(options, wallStart.plus(options.warmup()), Duration.ofNanos(elapsed), measured,
-                sent.sum() - warmupCalls - measuredCalls, notSent.sum(), warmupCalls, total);
+                sent.sum() - warmupCalls - measuredCalls, notSent, warmupCalls, total);
     }
 
     /**
@@ -188,7 +188,7 @@ public final class LoadRun {
                     sent.increment();
                     new Call(channel(count), due, register(due)).start();
                 } else if (due >= measureFrom) {
-                    notSent.increment();
+                    notSent++;
                     if (intervals != null) {
                         intervals.notSent(due);
                     }
