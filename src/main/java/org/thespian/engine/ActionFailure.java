@@ -14,16 +14,18 @@ public final class ActionFailure extends RuntimeException {
 
     private final Action origin;
     private final boolean fromPeer;
+    private final boolean cancellation;
     private final FailureCode code;
     private final FailureCode callStatus;
     private final List<String> path;
     private final String reason;
 
-    private ActionFailure(Action origin, boolean fromPeer, FailureCode code, FailureCode callStatus,
-            List<String> path, String reason) {
+    private ActionFailure(Action origin, boolean fromPeer, boolean cancellation, FailureCode code,
+            FailureCode callStatus, List<String> path, String reason) {
         super(String.join(" > ", path) + ": " + reason, null, false, false);
         this.origin = origin;
         this.fromPeer = fromPeer;
+        this.cancellation = cancellation;
         this.code = code;
         this.callStatus = callStatus;
         this.path = List.copyOf(path);
@@ -37,7 +39,7 @@ public final class ActionFailure extends RuntimeException {
 
     /** A failure of {@code origin}'s own making: a failed roll, an unreachable peer, a cap reached. */
     public static ActionFailure at(Action origin, FailureCode code, String reason) {
-        return new ActionFailure(origin, false, code, code, List.of(origin.tracingName()), reason);
+        return new ActionFailure(origin, false, false, code, code, List.of(origin.tracingName()), reason);
     }
 
     /**
@@ -45,12 +47,18 @@ public final class ActionFailure extends RuntimeException {
      * request answers as {@code code}; retries go by the status the call saw.
      */
     public static ActionFailure onTheWay(Action origin, FailureCode code, FailureCode callStatus, String reason) {
-        return new ActionFailure(origin, false, code, callStatus, List.of(origin.tracingName()), reason);
+        return new ActionFailure(origin, false, false, code, callStatus, List.of(origin.tracingName()), reason);
     }
 
-    /** {@code action} stopped, or never started, because the request was cancelled. */
-    public static ActionFailure cancelled(Action action) {
-        return at(action, FailureCode.CANCELLED, "cancelled: the caller went away or its deadline passed");
+    /**
+     * {@code action} stopped, or never started, because the request ended without it: not a failure of the
+     * action, so it is neither logged nor counted as one.
+     *
+     * @param because who ended the request, e.g. {@code the caller's deadline passed}
+     */
+    public static ActionFailure cancelled(Action action, String because) {
+        return new ActionFailure(action, false, true, FailureCode.CANCELLED, FailureCode.CANCELLED,
+                List.of(action.tracingName()), "cancelled: " + because);
     }
 
     /**
@@ -58,7 +66,7 @@ public final class ActionFailure extends RuntimeException {
      * relayed with the peer's code.
      */
     public static ActionFailure reportedByPeer(Action origin, FailureCode code, String reason) {
-        return new ActionFailure(origin, true, code, code, List.of(origin.tracingName()), reason);
+        return new ActionFailure(origin, true, false, code, code, List.of(origin.tracingName()), reason);
     }
 
     /** The same failure, seen from the enclosing function named {@code functionName}. */
@@ -66,7 +74,7 @@ public final class ActionFailure extends RuntimeException {
         List<String> longer = new ArrayList<>(path.size() + 1);
         longer.add(functionName);
         longer.addAll(path);
-        return new ActionFailure(origin, fromPeer, code, callStatus, longer, reason);
+        return new ActionFailure(origin, fromPeer, cancellation, code, callStatus, longer, reason);
     }
 
     /** The action where the failure happened (compared by identity: two equal actions are still two places). */
@@ -77,6 +85,11 @@ public final class ActionFailure extends RuntimeException {
     /** Whether a called peer reported this failure, rather than something in this process. */
     public boolean fromPeer() {
         return fromPeer;
+    }
+
+    /** Whether the request was cancelled (by its caller, its deadline or a shutdown) rather than failed. */
+    public boolean isCancellation() {
+        return cancellation;
     }
 
     /** The status the request answers with when this failure reaches it. */

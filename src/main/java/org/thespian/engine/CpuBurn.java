@@ -28,7 +28,7 @@ final class CpuBurn {
             if (error == null) {
                 return null;
             }
-            throw Engine.unwrap(error) instanceof CancellationException ? ActionFailure.cancelled(cpu)
+            throw Engine.unwrap(error) instanceof CancellationException ? execution.cancellationOf(cpu)
                     : Engine.failureOf(error, cpu);
         }, scheduler.continuations());
     }

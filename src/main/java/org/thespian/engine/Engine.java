@@ -89,7 +89,7 @@ public final class Engine {
 
     private Optional<ActionFailure> refusal(Action action, Execution execution) {
         if (execution.isCancelled()) {
-            return Optional.of(ActionFailure.cancelled(action));
+            return Optional.of(execution.cancellationOf(action));
         }
         if (execution.startAction() > limits.maxActionsPerRequest()) {
             return Optional.of(ActionFailure.at(action, FailureCode.RESOURCE_EXHAUSTED, "this request started more"

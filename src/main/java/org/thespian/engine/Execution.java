@@ -4,6 +4,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.thespian.config.Action;
 
 /**
  * One request being acted out: its rolls, its deadline, and whether the caller has gone away. Cancelling it
@@ -11,12 +12,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Execution {
 
+    /** The reason when nobody gave one. */
+    public static final String CALLER_WENT_AWAY = "the caller went away";
+
     private final Dice.Rolls rolls;
     private final OptionalLong deadlineNanos;
     private final RequestContext context;
     private final Set<Runnable> cancelHandlers = ConcurrentHashMap.newKeySet();
     private final AtomicInteger actionsStarted = new AtomicInteger();
-    private volatile boolean cancelled;
+    private volatile String cancelledBecause;
 
     /**
      * @param deadlineNanos the caller's deadline on the {@link System#nanoTime()} clock, if it set one
@@ -58,11 +62,34 @@ public final class Execution {
     }
 
     public boolean isCancelled() {
-        return cancelled;
+        return cancelledBecause != null;
     }
 
+    /** Why the request was cancelled, e.g. {@code the caller's deadline passed}; null while it is not. */
+    public String cancelledBecause() {
+        return cancelledBecause;
+    }
+
+    /** {@code action} stops, or never starts, because this request was cancelled. */
+    public ActionFailure cancellationOf(Action action) {
+        return ActionFailure.cancelled(action, cancelledBecause == null ? CALLER_WENT_AWAY : cancelledBecause);
+    }
+
+    /** Cancels for the usual reason: the caller went away. */
     public void cancel() {
-        cancelled = true;
+        cancel(CALLER_WENT_AWAY);
+    }
+
+    /**
+     * Stops every pending sleep, timer and peer call of the request; the first reason given is the one
+     * reported.
+     *
+     * @param because says who ended the request, e.g. {@code the caller cancelled}
+     */
+    public void cancel(String because) {
+        if (cancelledBecause == null) {
+            cancelledBecause = because;
+        }
         cancelHandlers.forEach(this::runOnce);
     }
 
@@ -72,7 +99,7 @@ public final class Execution {
      */
     public Runnable onCancel(Runnable handler) {
         cancelHandlers.add(handler);
-        if (cancelled) {
+        if (cancelledBecause != null) {
             runOnce(handler);
         }
         return () -> cancelHandlers.remove(handler);

@@ -1,7 +1,6 @@
 package org.thespian.engine;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.CallPolicy;
@@ -78,22 +77,18 @@ final class PeerCall {
                     || execution.isCancelled()) {
                 return CompletableFuture.failedFuture(failure);
             }
-            return scheduler.delay(TimeUnit.MILLISECONDS.toNanos(retries.backoffMs()))
+            return scheduler.delay(TimeUnit.MILLISECONDS.toNanos(retries.backoffMs()), execution, call)
                     .thenCompose(ignored -> attempt(execution, repetition, number + 1));
         });
     }
 
     private CompletableFuture<Void> callOnce(Execution execution, ActionScope attemptScope) {
         if (execution.isCancelled()) {
-            return CompletableFuture.failedFuture(ActionFailure.cancelled(call));
+            return CompletableFuture.failedFuture(execution.cancellationOf(call));
         }
         RequestContext request = execution.context();
-        Executor withinAttempt = work -> request.enter(() -> attemptScope.enter(() -> {
-            work.run();
-            return null;
-        }));
         try {
-            return request.enter(() -> attemptScope.enter(() -> peers.call(call, execution, withinAttempt)));
+            return request.enter(() -> attemptScope.enter(() -> peers.call(call, execution)));
         } catch (RuntimeException | Error e) {
             return CompletableFuture.failedFuture(e);
         }

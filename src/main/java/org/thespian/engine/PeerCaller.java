@@ -1,15 +1,14 @@
 package org.thespian.engine;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import org.thespian.config.Action.CallService;
 
-/** Calls another Thespian. The future completes normally on OK and with an {@link ActionFailure} otherwise. */
+/**
+ * Calls another Thespian. The future completes normally on OK and with an {@link ActionFailure} otherwise.
+ * The call starts before {@code call} returns, on the calling thread, so the action's trace context (current
+ * there) travels with it.
+ */
 public interface PeerCaller {
 
-    /**
-     * @param withinAction runs code as part of this action (with its trace context current, say); a call
-     *                     started later, on another thread, must be started through it
-     */
-    CompletableFuture<Void> call(CallService action, Execution execution, Executor withinAction);
+    CompletableFuture<Void> call(CallService action, Execution execution);
 }

@@ -82,7 +82,7 @@ final class PendingSleep implements Runnable {
     }
 
     private void cancel() {
-        done.completeExceptionally(ActionFailure.cancelled(sleep));
+        done.completeExceptionally(execution.cancellationOf(sleep));
         ScheduledFuture<?> scheduled = timeout;
         if (scheduled != null) {
             scheduled.cancel(false);

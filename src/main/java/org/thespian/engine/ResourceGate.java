@@ -36,7 +36,7 @@ final class ResourceGate {
         permit.whenComplete((ignored, error) -> {
             unregister.run();
             if (error != null) {
-                ActionFailure cancelled = ActionFailure.cancelled(function);
+                ActionFailure cancelled = execution.cancellationOf(function);
                 waiting.failed(cancelled);
                 done.completeExceptionally(cancelled);
                 return;

@@ -7,6 +7,7 @@ import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.thespian.config.Action;
 
 /**
  * Where the engine's deferred work runs. One timer thread only fires timers: whatever comes after a sleep
@@ -60,6 +61,25 @@ public final class Scheduler implements AutoCloseable {
     CompletableFuture<Void> delay(long delayNanos) {
         CompletableFuture<Void> elapsed = new CompletableFuture<>();
         schedule(() -> elapsed.complete(null), delayNanos);
+        return elapsed;
+    }
+
+    /**
+     * Completes once {@code delayNanos} have passed, or fails with {@code action}'s cancellation as soon as the
+     * request is cancelled: the timer is then removed, so a long wait (a retry's back-off) keeps nothing of an
+     * abandoned request alive.
+     */
+    public CompletableFuture<Void> delay(long delayNanos, Execution execution, Action action) {
+        CompletableFuture<Void> elapsed = new CompletableFuture<>();
+        Runnable unregister = execution.onCancel(() -> elapsed.completeExceptionally(execution.cancellationOf(action)));
+        if (elapsed.isDone()) {
+            return elapsed;
+        }
+        ScheduledFuture<?> timer = schedule(() -> elapsed.complete(null), delayNanos);
+        elapsed.whenComplete((ignored, error) -> {
+            unregister.run();
+            timer.cancel(false);
+        });
         return elapsed;
     }
 

@@ -30,6 +30,8 @@ final class Admission implements ServerInterceptor {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Set<AdmittedCall<?, ?>> admitted = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
+    /** Set once the drain cuts off what is left: a call admitted after that is cut off as it arrives. */
+    private volatile Status cutOff;
 
     Admission(int maxInFlight, HeapPressure heap, CallStats stats) {
         this.maxInFlight = maxInFlight;
@@ -46,11 +48,16 @@ final class Admission implements ServerInterceptor {
         Status refusal = refusal();
         if (refusal != null) {
             counters.finished(refusal.getCode());
-            call.close(refusal, new Metadata());
+            // Marked, so a Thespian calling this one relays the refusal's code instead of blaming itself.
+            call.close(refusal, PeerFailures.refusedByThespian());
             return (ServerCall.Listener<Q>) NOTHING_TO_HEAR;
         }
         AdmittedCall<Q, R> admittedCall = new AdmittedCall<>(call, counters);
         admitted.add(admittedCall);
+        Status lateForTheDrain = cutOff;
+        if (lateForTheDrain != null) {
+            admittedCall.close(lateForTheDrain, new Metadata());
+        }
         try {
             return admittedCall.listen(next.startCall(admittedCall, headers));
         } catch (RuntimeException | Error e) {
@@ -94,16 +101,21 @@ final class Admission implements ServerInterceptor {
         return inFlight.get() == 0;
     }
 
-    /** Ends every call still running with UNAVAILABLE, saying the server cut it off and why. */
+    /**
+     * Ends every call still running with UNAVAILABLE, saying the server cut it off and why, and every call
+     * admitted from now on (one that passed the drain check a moment before the drain began).
+     */
     void cutOffAll(String why) {
         Status status = Status.UNAVAILABLE.withDescription("cut off by the server: " + why);
-        admitted.forEach(call -> call.cutOff(status));
+        cutOff = status;
+        admitted.forEach(call -> call.close(status, PeerFailures.refusedByThespian()));
     }
 
     /**
      * One admitted call, counted until it ends. It is closed exactly once, or cancelled: after a cut-off, what the
-     * service still sends is dropped instead of failing on a closed call. Its method's stats see the status it was
-     * closed with, or CANCELLED.
+     * service still sends is dropped instead of failing on a closed call. What it sends is serialized, so the
+     * shutdown thread's cut-off never overlaps the request's own answer (a ServerCall is not thread-safe). Its
+     * method's stats see the status it was closed with, or CANCELLED.
      */
     private final class AdmittedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
         private final CallStats.MethodCounters counters;
@@ -116,29 +128,25 @@ final class Admission implements ServerInterceptor {
         }
 
         @Override
-        public void sendHeaders(Metadata headers) {
+        public synchronized void sendHeaders(Metadata headers) {
             if (!closed.get()) {
                 super.sendHeaders(headers);
             }
         }
 
         @Override
-        public void sendMessage(R message) {
+        public synchronized void sendMessage(R message) {
             if (!closed.get()) {
                 super.sendMessage(message);
             }
         }
 
         @Override
-        public void close(Status status, Metadata trailers) {
+        public synchronized void close(Status status, Metadata trailers) {
             if (closed.compareAndSet(false, true)) {
                 counters.finished(status.getCode());
                 super.close(status, trailers);
             }
-        }
-
-        void cutOff(Status status) {
-            close(status, new Metadata());
         }
 
         void release() {

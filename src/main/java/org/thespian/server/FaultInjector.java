@@ -3,7 +3,6 @@ package org.thespian.server;
 import io.grpc.Status;
 import java.util.OptionalDouble;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.thespian.config.Action;
@@ -56,24 +55,18 @@ final class FaultInjector {
     private CompletableFuture<Void> delay(FaultPlan.Injection injection, ActionScope request, Execution execution) {
         Action.Sleep action = new Action.Sleep(DELAY_NAME, injection.delayMillis(), OptionalDouble.empty());
         ActionScope scope = listener.begin(request, action);
-        CompletableFuture<Void> done = new CompletableFuture<>();
         scope.enter(() -> {
             injection.delays().forEach(events::faultInjected);
             return null;
         });
-        Runnable unregister = execution.onCancel(() -> done.completeExceptionally(
-                ActionFailure.at(action, "cancelled: the caller went away or its deadline passed")));
-        ScheduledFuture<?> elapsed = scheduler.schedule(() -> done.complete(null),
-                TimeUnit.MILLISECONDS.toNanos(injection.delayMillis()));
-        return done.whenComplete((ignored, error) -> {
-            unregister.run();
-            elapsed.cancel(false);
-            if (error == null) {
-                scope.succeeded();
-            } else {
-                scope.failed((ActionFailure) error);
-            }
-        });
+        return scheduler.delay(TimeUnit.MILLISECONDS.toNanos(injection.delayMillis()), execution, action)
+                .whenComplete((ignored, error) -> {
+                    if (error == null) {
+                        scope.succeeded();
+                    } else {
+                        scope.failed((ActionFailure) error);
+                    }
+                });
     }
 
     /** The answer of an aborted call: the entry's code, with a message that says it was injected. */

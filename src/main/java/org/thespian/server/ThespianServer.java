@@ -32,7 +32,7 @@ import org.thespian.proto.ThespianGrpc;
  */
 public final class ThespianServer {
 
-    /** Clients may ping this often (peers of ours ping every {@link GrpcPeerCaller#KEEPALIVE}). */
+    /** Clients may ping this often (peers of ours ping every {@link PeerChannels#KEEPALIVE}). */
     static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(5);
     /** Pings a connection that has been quiet this long, to find clients that vanished without closing. */
     static final Duration KEEPALIVE = Duration.ofMinutes(1);
@@ -222,10 +222,9 @@ public final class ThespianServer {
         watcher.ifPresent(ConfigWatcher::close);
         admission.startDraining();
         try {
-            if (!admission.awaitNoneInFlight(grace)) {
-                admission.cutOffAll("the shutdown grace of " + grace.toSeconds()
-                        + " s (THESPIAN_SHUTDOWN_GRACE_SECONDS) ran out");
-            }
+            // Cut off even when none is left: that also ends a call admitted just before the drain began.
+            admission.cutOffAll(admission.awaitNoneInFlight(grace) ? "the server is shutting down"
+                    : "the shutdown grace of " + grace.toSeconds() + " s (THESPIAN_SHUTDOWN_GRACE_SECONDS) ran out");
             health.enterTerminalState();
             server.shutdown();
             if (!server.awaitTermination(1, TimeUnit.SECONDS)) {

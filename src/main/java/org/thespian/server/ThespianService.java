@@ -73,7 +73,8 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
         Context request = Context.current();
         Execution execution = new Execution(dice.nextRequest(), deadlineNanos(request.getDeadline()),
                 new GrpcRequestContext(request));
-        ((ServerCallStreamObserver<Nothing>) responses).setOnCancelHandler(execution::cancel);
+        ((ServerCallStreamObserver<Nothing>) responses).setOnCancelHandler(
+                () -> execution.cancel(Cancellations.why(request)));
         FaultPlan.Injection injection = plan.isEmpty()
                 ? FaultPlan.Injection.NONE
                 : plan.get().roll(serviceName, execution::roll);

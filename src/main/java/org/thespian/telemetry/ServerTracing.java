@@ -1,9 +1,11 @@
 package org.thespian.telemetry;
 
+import static org.thespian.telemetry.SpanAttributes.CANCELLED_BY;
 import static org.thespian.telemetry.SpanAttributes.RPC_GRPC_STATUS_CODE;
 import static org.thespian.telemetry.SpanAttributes.RPC_METHOD;
 import static org.thespian.telemetry.SpanAttributes.RPC_SERVICE;
 import static org.thespian.telemetry.SpanAttributes.RPC_SYSTEM;
+import static org.thespian.telemetry.SpanAttributes.STATUS_MESSAGE;
 
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
@@ -15,6 +17,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
@@ -27,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.server.CallHeaders;
+import org.thespian.server.Cancellations;
 
 /**
  * A SERVER span per incoming RPC, continuing the caller's trace when the call carries W3C trace context,
@@ -40,13 +44,16 @@ final class ServerTracing implements ServerInterceptor {
     private final TextMapPropagator propagator;
     private final Tracer tracer;
     private final DoubleHistogram duration;
+    private final LongCounter cancelled;
     private final SpanLogging logging;
 
-    ServerTracing(TextMapPropagator propagator, Tracer tracer, DoubleHistogram duration, SpanLogging logging) {
+    ServerTracing(TextMapPropagator propagator, Tracer tracer, DoubleHistogram duration, LongCounter cancelled,
+            SpanLogging logging) {
         this.logging = logging;
         this.propagator = propagator;
         this.tracer = tracer;
         this.duration = duration;
+        this.cancelled = cancelled;
     }
 
     @Override
@@ -76,6 +83,7 @@ final class ServerTracing implements ServerInterceptor {
                 super.close(status, trailers);
             }
         };
+        io.grpc.Context grpcContext = io.grpc.Context.current();
         ServerCall.Listener<Q> listener;
         try (Scope ignored = context.makeCurrent()) {
             listener = next.startCall(traced, headers);
@@ -97,7 +105,11 @@ final class ServerTracing implements ServerInterceptor {
 
             @Override
             public void onCancel() {
-                completion.finish(Status.CANCELLED.withDescription("the caller cancelled or its deadline passed"));
+                String why = Cancellations.why(grpcContext);
+                if (completion.finish(Status.CANCELLED.withDescription(why))) {
+                    cancelled.add(1, Attributes.of(RPC_SERVICE, method.getServiceName(),
+                            RPC_METHOD, method.getBareMethodName(), CANCELLED_BY, why));
+                }
                 try (Scope ignored = context.makeCurrent()) {
                     super.onCancel();
                 }
@@ -117,14 +129,18 @@ final class ServerTracing implements ServerInterceptor {
             this.method = method;
         }
 
-        void finish(Status status) {
+        /** @return whether this call finished it (false if it had finished already) */
+        boolean finish(Status status) {
             if (!finished.compareAndSet(false, true)) {
-                return;
+                return false;
             }
             double millis = (System.nanoTime() - startNanos) / 1e6;
             span.setAttribute(RPC_GRPC_STATUS_CODE, (long) status.getCode().value());
-            if (!status.isOk()) {
+            if (isServerError(status.getCode())) {
                 span.setStatus(StatusCode.ERROR, status.getDescription());
+            } else if (!status.isOk() && status.getDescription() != null) {
+                span.setAttribute(status.getCode() == Status.Code.CANCELLED ? CANCELLED_BY : STATUS_MESSAGE,
+                        status.getDescription());
             }
             span.end();
             duration.record(millis, Attributes.of(RPC_SERVICE, method.getServiceName(),
@@ -135,10 +151,24 @@ final class ServerTracing implements ServerInterceptor {
             logging.withSpan(span.getSpanContext(), method.getFullMethodName(), () -> {
                 if (status.isOk()) {
                     LOG.info(outcome);
+                } else if (status.getCode() == Status.Code.CANCELLED) {
+                    LOG.info("{}: {}", outcome, status.getDescription()); // the caller's choice, not a failure
                 } else {
                     LOG.warn("{}: {}", outcome, status.getDescription());
                 }
             });
+            return true;
         }
+    }
+
+    /**
+     * The codes that make a SERVER span an error under OpenTelemetry's RPC conventions; the others (a cancel, a
+     * refused argument, shed load) are the caller's doing or a normal answer, and leave the status unset.
+     */
+    private static boolean isServerError(Status.Code code) {
+        return switch (code) {
+            case UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS -> true;
+            default -> false;
+        };
     }
 }

@@ -28,6 +28,10 @@ final class SpanAttributes {
     static final AttributeKey<Long> MEGABYTES = AttributeKey.longKey("thespian.memory.megabytes");
     static final AttributeKey<String> HOLD = AttributeKey.stringKey("thespian.memory.hold_ms");
 
+    /** Who ended a cancelled request or action: {@code the caller cancelled}, {@code the caller's deadline passed}. */
+    static final AttributeKey<String> CANCELLED_BY = AttributeKey.stringKey("thespian.cancelled");
+    /** A non-OK answer's description on a SERVER span whose status stays unset (a span's own description needs ERROR). */
+    static final AttributeKey<String> STATUS_MESSAGE = AttributeKey.stringKey("thespian.status_message");
     static final AttributeKey<String> EXCEPTION_TYPE = AttributeKey.stringKey("exception.type");
     static final AttributeKey<String> EXCEPTION_MESSAGE = AttributeKey.stringKey("exception.message");
 

@@ -150,9 +150,13 @@ public final class Telemetry implements AutoCloseable {
         var failures = meter.counterBuilder("thespian.action.failures")
                 .setDescription("Failures by the action where they originated")
                 .build();
+        var cancelled = meter.counterBuilder("thespian.requests.cancelled")
+                .setDescription("Requests whose caller cancelled or whose deadline passed before the answer")
+                .setUnit("{request}")
+                .build();
         var propagator = openTelemetry.getPropagators().getTextMapPropagator();
         return new Instrumentation(
-                List.of(new ServerTracing(propagator, tracer, duration, logging)),
+                List.of(new ServerTracing(propagator, tracer, duration, cancelled, logging)),
                 List.of(new ClientPropagation(propagator)),
                 new TracingActionListener(tracer, failures, logging),
                 new RuntimeTelemetry(meter, logging));

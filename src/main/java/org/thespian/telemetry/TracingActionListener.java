@@ -3,6 +3,7 @@ package org.thespian.telemetry;
 import static org.thespian.telemetry.SpanAttributes.ACTION;
 import static org.thespian.telemetry.SpanAttributes.ACTION_NAME;
 import static org.thespian.telemetry.SpanAttributes.ATTEMPT;
+import static org.thespian.telemetry.SpanAttributes.CANCELLED_BY;
 import static org.thespian.telemetry.SpanAttributes.DURATION_MS;
 import static org.thespian.telemetry.SpanAttributes.EXCEPTION_MESSAGE;
 import static org.thespian.telemetry.SpanAttributes.EXCEPTION_TYPE;
@@ -191,7 +192,10 @@ final class TracingActionListener implements ActionListener {
         @Override
         public void failed(ActionFailure failure) {
             Span span = Span.fromContext(context);
-            if (failure.origin() == action) {
+            if (failure.isCancellation()) {
+                // The request ended under the action: not the action's failure, so no error, event, count or log.
+                span.setAttribute(CANCELLED_BY, failure.reason());
+            } else if (failure.origin() == action) {
                 span.setStatus(StatusCode.ERROR, failure.reason());
                 span.setAttribute(FAILURE_CODE, failure.code().name());
                 if (!failure.fromPeer() && reportsOrigin) {

@@ -32,7 +32,7 @@ final class EngineLoop {
         Dice dice = Dice.of(OptionalLong.empty());
         try (Telemetry telemetry = Telemetry.start("engine-loop", Optional.empty(), false, Map.of());
                 Scheduler scheduler = Scheduler.start()) {
-            Engine engine = new Engine(scheduler, (call, execution, within) -> {
+            Engine engine = new Engine(scheduler, (call, execution) -> {
                 throw new IllegalArgumentException("--config must not call peers");
             }, telemetry.instrumentation().actionListener(), EngineLimits.DEFAULT);
             for (int round = 1; round <= rounds; round++) {

@@ -1,6 +1,7 @@
 package org.thespian.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.thespian.engine.EngineFixtures.failureOf;
@@ -116,7 +117,7 @@ class BehaviourEngineTest {
                 new CallPolicy.Retries(3, 10, Set.of(FailureCode.UNAVAILABLE)), OptionalDouble.empty(),
                 CallPolicy.Repeat.ONCE, true);
         CallService flaky = call(retrying);
-        Engine failingTwice = engine((call, execution, within) -> callsMade.incrementAndGet() <= 2
+        Engine failingTwice = engine((call, execution) -> callsMade.incrementAndGet() <= 2
                 ? CompletableFuture.failedFuture(ActionFailure.reportedByPeer(call, FailureCode.UNAVAILABLE, "busy"))
                 : CompletableFuture.completedFuture(null));
         long start = System.nanoTime();
@@ -126,12 +127,29 @@ class BehaviourEngineTest {
 
         callsMade.set(0);
         listener.attempts.clear();
-        Engine aborting = engine((call, execution, within) -> {
+        Engine aborting = engine((call, execution) -> {
             callsMade.incrementAndGet();
             return CompletableFuture.failedFuture(ActionFailure.reportedByPeer(call, FailureCode.ABORTED, "no"));
         });
         assertEquals(FailureCode.ABORTED, failureOf(aborting.perform(function(flaky), unseededExecution())).code());
         assertEquals(1, callsMade.get(), "a code not in retry_on was retried");
+    }
+
+    @Test
+    void aCancelEndsARetrysBackOffAtOnceAsACancellation() {
+        CallService patient = call(new CallPolicy(OptionalLong.empty(),
+                new CallPolicy.Retries(3, 600_000, Set.of(FailureCode.UNAVAILABLE)), OptionalDouble.empty(),
+                CallPolicy.Repeat.ONCE, true));
+        Engine failing = engine((call, execution) -> CompletableFuture.failedFuture(
+                ActionFailure.reportedByPeer(call, FailureCode.UNAVAILABLE, "busy")));
+        Execution execution = unseededExecution();
+        CompletableFuture<Void> outcome = failing.perform(function(patient), execution);
+        assertFalse(outcome.isDone(), "the first attempt failed: the request waits out the back-off");
+        execution.cancel("the caller cancelled");
+        // Before, the ten-minute timer (and the request behind it) stayed until it fired.
+        ActionFailure failure = failureOf(outcome.orTimeout(5, TimeUnit.SECONDS));
+        assertTrue(failure.isCancellation(), failure.getMessage());
+        assertEquals("cancelled: the caller cancelled", failure.reason());
     }
 
     @Test
@@ -256,14 +274,14 @@ class BehaviourEngineTest {
     }
 
     private PeerCaller answering() {
-        return (call, execution, within) -> {
+        return (call, execution) -> {
             callsMade.incrementAndGet();
             return CompletableFuture.completedFuture(null);
         };
     }
 
     private PeerCaller answeringAfter(long millis) {
-        return (call, execution, within) -> {
+        return (call, execution) -> {
             callsMade.incrementAndGet();
             mostCallsInFlight.accumulateAndGet(callsInFlight.incrementAndGet(), Math::max);
             return scheduler.delay(TimeUnit.MILLISECONDS.toNanos(millis))
@@ -273,7 +291,7 @@ class BehaviourEngineTest {
 
     /** Calls that stay pending until the test completes them. */
     private PeerCaller holding() {
-        return (call, execution, within) -> {
+        return (call, execution) -> {
             callsMade.incrementAndGet();
             CompletableFuture<Void> pending = new CompletableFuture<>();
             synchronized (pendingCalls) {

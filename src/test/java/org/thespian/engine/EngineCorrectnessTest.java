@@ -56,7 +56,7 @@ class EngineCorrectnessTest {
     void tenThousandSequentialZeroMillisecondSleepsRun() {
         List<Operation> steps = IntStream.range(0, 10_000)
                 .mapToObj(i -> (Operation) new Operation.Single(sleep("step " + i, 0))).toList();
-        Engine engine = engine((call, execution, within) -> CompletableFuture.completedFuture(null));
+        Engine engine = engine((call, execution) -> CompletableFuture.completedFuture(null));
         assertNull(engine.perform(new Function("long", steps), unseededExecution()).join());
         listener.assertEveryScopeEndedOnce(10_001);
     }
@@ -65,7 +65,7 @@ class EngineCorrectnessTest {
     void tenThousandSequentialCallsCompletingOnAnotherThreadRun() {
         List<Operation> steps = IntStream.range(0, 10_000)
                 .mapToObj(i -> (Operation) new Operation.Single(call("call " + i))).toList();
-        Engine engine = engine((call, execution, within) -> CompletableFuture.runAsync(() -> { }, elsewhere));
+        Engine engine = engine((call, execution) -> CompletableFuture.runAsync(() -> { }, elsewhere));
         assertNull(engine.perform(new Function("long", steps), unseededExecution()).orTimeout(30, TimeUnit.SECONDS).join());
         listener.assertEveryScopeEndedOnce(10_001);
     }
@@ -81,7 +81,7 @@ class EngineCorrectnessTest {
                 break;
             }
         }
-        Engine engine = engine((call, execution, within) -> CompletableFuture.completedFuture(null));
+        Engine engine = engine((call, execution) -> CompletableFuture.completedFuture(null));
         assertNull(engine.perform(deepest, unseededExecution()).join());
         listener.assertEveryScopeEndedOnce(listener.begun.get());
     }
@@ -90,7 +90,7 @@ class EngineCorrectnessTest {
     void aSynchronousThrowEndsEveryScopeAndNamesEachFunctionOnce() {
         Function inner = new Function("g", List.of(new Operation.Single(call("charge"))));
         Function outer = new Function("f", List.of(new Operation.Single(inner)));
-        Engine engine = engine((call, execution, within) -> {
+        Engine engine = engine((call, execution) -> {
             throw new IllegalStateException("broken peer caller");
         });
         ActionFailure failure = failureOf(engine.perform(outer, unseededExecution()));
@@ -106,7 +106,7 @@ class EngineCorrectnessTest {
         Function outer = new Function("f", List.of(new Operation.Single(
                 new Function("g", List.of(new Operation.Single(charge))))));
         listener.throwOnEnter = charge;
-        ActionFailure failure = failureOf(engine((call, execution, within) -> {
+        ActionFailure failure = failureOf(engine((call, execution) -> {
             throw new AssertionError("the call started although entering its scope failed");
         }).perform(outer, unseededExecution()));
         assertEquals(List.of("f", "g", "charge"), failure.path());
@@ -155,7 +155,7 @@ class EngineCorrectnessTest {
     @Test
     void noActionStartsOnACancelledRequest() {
         List<CallService> started = Collections.synchronizedList(new ArrayList<>());
-        Engine engine = engine((call, execution, within) -> {
+        Engine engine = engine((call, execution) -> {
             started.add(call);
             return CompletableFuture.completedFuture(null);
         });
@@ -170,7 +170,7 @@ class EngineCorrectnessTest {
     @Test
     void continuationsAfterASleepLeaveTheTimerThread() {
         AtomicReference<String> callThread = new AtomicReference<>();
-        Engine engine = engine((call, execution, within) -> {
+        Engine engine = engine((call, execution) -> {
             callThread.set(Thread.currentThread().getName());
             return CompletableFuture.completedFuture(null);
         });
@@ -197,7 +197,7 @@ class EngineCorrectnessTest {
     }
 
     private static PeerCaller unusedPeers() {
-        return (call, execution, within) -> {
+        return (call, execution) -> {
             throw new AssertionError("no call expected");
         };
     }

@@ -29,7 +29,7 @@ class EngineTest {
 
     private final Scheduler scheduler = Scheduler.start();
     private final List<CallService> peerCalls = new CopyOnWriteArrayList<>();
-    private final PeerCaller recordingPeers = (call, execution, withinAction) -> {
+    private final PeerCaller recordingPeers = (call, execution) -> {
         peerCalls.add(call);
         return CompletableFuture.completedFuture(null);
     };

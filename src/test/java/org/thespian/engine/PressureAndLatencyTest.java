@@ -107,7 +107,7 @@ class PressureAndLatencyTest {
     }
 
     private static PeerCaller unusedPeers() {
-        return (call, execution, within) -> {
+        return (call, execution) -> {
             throw new AssertionError("no call expected");
         };
     }

@@ -65,7 +65,7 @@ class GrpcPeerCallerTest {
     void aCallOnACancelledRequestFailsAsCancelledWithoutStarting() {
         Execution execution = execution();
         execution.cancel();
-        ActionFailure failure = failureOf(caller.call(call(peer.port(), Method.A), execution, Runnable::run));
+        ActionFailure failure = failureOf(caller.call(call(peer.port(), Method.A), execution));
         assertEquals(FailureCode.CANCELLED, failure.code());
         assertTrue(failure.reason().startsWith("cancelled"), failure.getMessage());
     }
@@ -73,7 +73,7 @@ class GrpcPeerCallerTest {
     @Test
     void aCancelRacingTheStartIsACancellationNeverAnInternalError() throws Exception {
         CallService call = call(peer.port(), Method.A);
-        caller.call(call, execution(), Runnable::run).get(5, TimeUnit.SECONDS); // connected
+        caller.call(call, execution()).get(5, TimeUnit.SECONDS); // connected
         List<CompletableFuture<Void>> outcomes = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             Execution execution = execution();
@@ -82,7 +82,7 @@ class GrpcPeerCallerTest {
                 LockSupport.parkNanos(delayNanos);
                 execution.cancel();
             });
-            outcomes.add(caller.call(call, execution, Runnable::run));
+            outcomes.add(caller.call(call, execution));
         }
         for (CompletableFuture<Void> outcome : outcomes) {
             Throwable error = outcome.handle((ignored, e) -> e).get(5, TimeUnit.SECONDS);
@@ -99,7 +99,7 @@ class GrpcPeerCallerTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = socket.getLocalPort();
         }
-        ActionFailure failure = failureOf(caller.call(call(closed, Method.A), execution(), Runnable::run));
+        ActionFailure failure = failureOf(caller.call(call(closed, Method.A), execution()));
         assertEquals(FailureCode.INTERNAL, failure.code());
         assertFalse(failure.fromPeer());
         assertEquals("peer http://127.0.0.1:" + closed + " (thespian.Thespian/A) is unavailable: connection refused"
@@ -112,8 +112,7 @@ class GrpcPeerCallerTest {
             Thread server = new Thread(() -> answerHttp(http));
             server.setDaemon(true);
             server.start();
-            ActionFailure failure = failureOf(caller.call(call(http.getLocalPort(), Method.A), execution(),
-                    Runnable::run));
+            ActionFailure failure = failureOf(caller.call(call(http.getLocalPort(), Method.A), execution()));
             assertEquals(FailureCode.INTERNAL, failure.code());
             assertFalse(failure.fromPeer(), failure.getMessage());
             assertTrue(failure.reason().startsWith("peer http://127.0.0.1:" + http.getLocalPort()
@@ -123,12 +122,101 @@ class GrpcPeerCallerTest {
 
     @Test
     void aThespianPeersFailureIsRelayedAsItsOwn() {
-        ActionFailure failure = failureOf(caller.call(call(peer.port(), Method.B), execution(), Runnable::run));
+        ActionFailure failure = failureOf(caller.call(call(peer.port(), Method.B), execution()));
         assertTrue(failure.fromPeer());
         assertEquals(FailureCode.INTERNAL, failure.code());
         assertEquals("peer http://127.0.0.1:" + peer.port() + " (thespian.Thespian/B) answered INTERNAL:"
                 + " broken > disk full: failed by chance (failure_chance 1.0, rolled ", failure.reason()
                 .substring(0, failure.reason().lastIndexOf(' ') + 1));
+    }
+
+    @Test
+    void aResetConnectionIsNamedAsAReset() throws Exception {
+        try (ServerSocket resetting = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                while (!resetting.isClosed()) {
+                    try (Socket socket = resetting.accept()) {
+                        socket.setSoLinger(true, 0); // close with RST
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            int port = resetting.getLocalPort();
+            ActionFailure failure = failureOf(caller.call(call(port, Method.A), execution()));
+            assertEquals(FailureCode.INTERNAL, failure.code());
+            assertTrue(failure.reason().matches(".* is unavailable: connection (reset|refused) by 127\\.0\\.0\\.1:"
+                    + port), failure.reason());
+        }
+    }
+
+    @Test
+    void aPeersOwnCancelIsCancelledByThePeerNotACancellationOfOurs() throws Exception {
+        io.grpc.Server cancelling = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forPort(0)
+                .addService(new org.thespian.proto.ThespianGrpc.ThespianImplBase() {
+                    @Override
+                    public void a(org.thespian.proto.Nothing request,
+                            io.grpc.stub.StreamObserver<org.thespian.proto.Nothing> responses) {
+                        responses.onError(io.grpc.Status.CANCELLED.withDescription("gave up").asRuntimeException());
+                    }
+                }).build().start();
+        try {
+            Execution execution = execution();
+            ActionFailure failure = failureOf(caller.call(call(cancelling.getPort(), Method.A), execution));
+            assertFalse(failure.isCancellation(), failure.getMessage());
+            assertFalse(execution.isCancelled());
+            assertEquals(FailureCode.INTERNAL, failure.code());
+            assertEquals(FailureCode.CANCELLED, failure.callStatus());
+            assertEquals("peer http://127.0.0.1:" + cancelling.getPort() + " (thespian.Thespian/A) ended the call:"
+                    + " cancelled by the peer: gave up", failure.reason());
+        } finally {
+            cancelling.shutdownNow();
+        }
+    }
+
+    @Test
+    void theCallersDeadlinePassingEndsTheRequestAsACancellation() {
+        Execution execution = new Execution(Dice.of(OptionalLong.empty()).nextRequest(),
+                OptionalLong.of(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)));
+        ActionFailure failure = failureOf(caller.call(call(peer.port(), Method.C), execution));
+        assertTrue(failure.isCancellation(), failure.getMessage());
+        assertEquals("cancelled: the caller's deadline passed", failure.reason());
+        assertEquals("the caller's deadline passed", execution.cancelledBecause(),
+                "the whole request ends, not just this call");
+    }
+
+    @Test
+    void droppingAPeerUnderLoadFailsNoCallAndClosesItsChannelOnceIdle() throws Exception {
+        Peer target = new Peer("127.0.0.1", peer.port(), false);
+        Object member = new Object();
+        caller.use(member, Set.of(target));
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<List<CompletableFuture<Void>>>> started = new ArrayList<>();
+            for (int thread = 0; thread < 2; thread++) {
+                started.add(callers.submit(() -> {
+                    List<CompletableFuture<Void>> outcomes = new ArrayList<>();
+                    for (int i = 0; i < 300; i++) {
+                        outcomes.add(caller.call(call(peer.port(), Method.A), execution()));
+                    }
+                    return outcomes;
+                }));
+            }
+            for (int round = 0; round < 300; round++) { // SetConfig dropping and re-adding the peer, meanwhile
+                caller.use(member, round % 2 == 0 ? Set.of() : Set.of(target));
+            }
+            for (var outcomes : started) {
+                for (CompletableFuture<Void> outcome : outcomes.get(10, TimeUnit.SECONDS)) {
+                    outcome.get(10, TimeUnit.SECONDS); // fails the test if any call failed
+                }
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        caller.use(member, Set.of());
+        assertEquals(Set.of(), caller.connectedPeers());
     }
 
     /** An HTTP/1.1 server: answers whatever arrives with 400 and closes. */
@@ -148,7 +236,7 @@ class GrpcPeerCallerTest {
     void aPeerPastTheDefaultDeadlineIsReportedAgainstThespianPeerTimeout() {
         try (GrpcPeerCaller impatient = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
                 Duration.ofMillis(200))) {
-            ActionFailure failure = failureOf(impatient.call(call(peer.port(), Method.C), execution(), Runnable::run));
+            ActionFailure failure = failureOf(impatient.call(call(peer.port(), Method.C), execution()));
             assertEquals(FailureCode.DEADLINE_EXCEEDED, failure.code());
             assertEquals("peer http://127.0.0.1:" + peer.port() + " (thespian.Thespian/C) did not answer within"
                     + " THESPIAN_PEER_TIMEOUT (200 ms; the request came without a deadline)", failure.reason());
@@ -168,8 +256,7 @@ class GrpcPeerCallerTest {
         caller.use(member, Set.of());
 
         assertEquals(Set.of(shared), caller.connectedPeers(), "the other member's channel must stay open");
-        assertEquals(FailureCode.INTERNAL, failureOf(caller.call(call(peer.port(), Method.B), execution(),
-                Runnable::run)).code(), "a call on the kept channel still reaches the peer");
+        assertEquals(FailureCode.INTERNAL, failureOf(caller.call(call(peer.port(), Method.B), execution())).code(), "a call on the kept channel still reaches the peer");
     }
 
     private static CallService call(int port, Method method) {

@@ -1,0 +1,180 @@
+package org.thespian.server;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import org.thespian.config.Peer;
+
+/**
+ * One long-lived channel per peer address (the original dialled anew for every call), shared by every server
+ * of the process. A call leases its channel for as long as it runs, so a config change that stops naming a
+ * peer retires the channel without failing the calls still on it: the channel closes when its last lease
+ * ends. A call from an old revision to a peer no revision names any more gets a channel that is retired from
+ * the start, so it closes after that call instead of staying open for good.
+ */
+final class PeerChannels implements AutoCloseable {
+
+    /**
+     * While calls are open, a peer is pinged this often (gRPC's minimum) and given {@link #KEEPALIVE_TIMEOUT}
+     * to answer: a hung peer (SIGSTOPped, a dead host behind a live route) fails its calls within seconds.
+     */
+    static final Duration KEEPALIVE = Duration.ofSeconds(10);
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * A channel that cannot connect fails calls at once and reconnects on gRPC's back-off, which grows to two
+     * minutes: too slow to notice a peer that restarted. While calls keep coming, a channel in that state
+     * retries at least this often, whatever the call rate.
+     */
+    static final Duration MAX_RECONNECT_INTERVAL = Duration.ofSeconds(5);
+
+    private final ChannelCredentials tls;
+    private final List<ClientInterceptor> interceptors;
+    private final UnaryOperator<Peer> directory;
+    private final ConcurrentHashMap<Peer, PeerChannel> named = new ConcurrentHashMap<>();
+    private final Map<Object, Set<Peer>> namedBy = new HashMap<>();
+
+    /**
+     * @param tls       the credentials for {@code https://} peers
+     * @param directory where a configured peer really is, e.g. {@code http://checkout:6379} at a loopback port
+     *                  when the whole cast runs in one process
+     */
+    PeerChannels(ChannelCredentials tls, List<ClientInterceptor> interceptors, UnaryOperator<Peer> directory) {
+        this.tls = tls;
+        this.interceptors = List.copyOf(interceptors);
+        this.directory = directory;
+    }
+
+    /** The channel to {@code peer}, held open until {@link PeerChannel#release()}; release exactly once. */
+    PeerChannel lease(Peer peer) {
+        while (true) {
+            PeerChannel channel = named.get(peer);
+            if (channel == null) {
+                // Not (or no longer) named by any config: a channel for this call alone.
+                PeerChannel unnamed = new PeerChannel(open(peer));
+                unnamed.lease();
+                unnamed.retire();
+                return unnamed;
+            }
+            if (channel.lease()) {
+                channel.nudgeIfFailing();
+                return channel;
+            }
+            named.remove(peer, channel); // retired between the lookup and the lease
+        }
+    }
+
+    /**
+     * Records that {@code user} (one server of this process: a cast has many) calls {@code peers} from now on.
+     * Connects to them now, so the first request does not pay for connection setup and class loading inside a
+     * concurrent group, where it would delay its siblings' start. Channels that no user names any more retire:
+     * they take no new calls and close once the calls still on them have finished.
+     */
+    synchronized void use(Object user, Set<Peer> peers) {
+        namedBy.put(user, Set.copyOf(peers));
+        Set<Peer> stillNamed = new HashSet<>();
+        namedBy.values().forEach(stillNamed::addAll);
+        for (Peer peer : Set.copyOf(named.keySet())) {
+            if (!stillNamed.contains(peer)) {
+                PeerChannel retired = named.remove(peer);
+                if (retired != null) {
+                    retired.retire();
+                }
+            }
+        }
+        peers.forEach(peer -> named.computeIfAbsent(peer, p -> new PeerChannel(open(p))).connect());
+    }
+
+    /** The peers some config of this process names. */
+    Set<Peer> namedPeers() {
+        return Set.copyOf(named.keySet());
+    }
+
+    private ManagedChannel open(Peer configured) {
+        Peer peer = directory.apply(configured);
+        ChannelCredentials credentials = peer.tls() ? tls : InsecureChannelCredentials.create();
+        return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
+                .intercept(interceptors)
+                .directExecutor()
+                .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                .build();
+    }
+
+    @Override
+    public synchronized void close() {
+        named.values().forEach(channel -> channel.channel.shutdownNow());
+        named.clear();
+    }
+
+    /** A channel with the count of calls on it; once retired and unused, it shuts down. */
+    static final class PeerChannel {
+        private final ManagedChannel channel;
+        private final AtomicLong lastNudgeNanos = new AtomicLong(System.nanoTime());
+        private int leases;
+        private boolean retired;
+
+        private PeerChannel(ManagedChannel channel) {
+            this.channel = channel;
+        }
+
+        ManagedChannel channel() {
+            return channel;
+        }
+
+        private synchronized boolean lease() {
+            if (retired && leases == 0) {
+                return false;
+            }
+            leases++;
+            return true;
+        }
+
+        synchronized void release() {
+            leases--;
+            shutDownIfDone();
+        }
+
+        private synchronized void retire() {
+            retired = true;
+            shutDownIfDone();
+        }
+
+        private void shutDownIfDone() {
+            if (retired && leases == 0) {
+                channel.shutdown();
+            }
+        }
+
+        private void connect() {
+            channel.getState(true);
+        }
+
+        /**
+         * A failing channel answers calls at once with its last connect error; this only makes it try again
+         * now if it has not tried for {@link #MAX_RECONNECT_INTERVAL}. No call waits for that attempt.
+         */
+        private void nudgeIfFailing() {
+            if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+                return;
+            }
+            long last = lastNudgeNanos.get();
+            long now = System.nanoTime();
+            if (now - last >= MAX_RECONNECT_INTERVAL.toNanos() && lastNudgeNanos.compareAndSet(last, now)) {
+                channel.resetConnectBackoff();
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package org.thespian.telemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.thespian.config.ConfigParser;
+import org.thespian.engine.Dice;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
+import org.thespian.server.ThespianServer;
+import org.thespian.testsupport.OtlpReceiver;
+import org.thespian.testsupport.ReceivedMetric;
+import org.thespian.testsupport.ReceivedSpan;
+
+/**
+ * A caller that gives up is not a failure: its request's spans say who ended it, nothing is logged as an error,
+ * the failure count stays still and the cancellation count moves. Real gRPC calls, a real OTLP receiver.
+ */
+class CancellationTelemetryTest {
+
+    private static final int CALLS = 5;
+    /** A: a long sleep. B: a call to a failing peer, retried after a ten-minute back-off. */
+    private static final String CONFIG = """
+            {"grpc_method_a": {"tracing_name": "slow order", "operations": [
+               {"Action": {"Sleep": {"tracing_name": "slow work", "duration_ms": 2000}}}]},
+             "grpc_method_b": {"tracing_name": "retrying order", "operations": [
+               {"Action": {"CallService": {"tracing_name": "call failing", "service_address": "127.0.0.1",
+                   "service_port": %d, "grpc_method": "C",
+                   "retries": {"max_attempts": 3, "backoff_ms": 600000, "retry_on": ["UNAVAILABLE"]}}}}]}}""";
+    private static final String FAILING = """
+            {"grpc_method_c": {"tracing_name": "failing", "operations": [
+               {"Action": {"Sleep": {"tracing_name": "down", "duration_ms": 0, "failure_chance": 1,
+                   "failure_codes": {"UNAVAILABLE": 1}}}}]}}""";
+
+    private static void awaitReady(ManagedChannel channel) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (channel.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    @AfterEach
+    void clearProperties() {
+        System.clearProperty("otel.metric.export.interval");
+    }
+
+    @Test
+    void aCallerGivingUpEndsSpansAsCancelledWithoutErrorsOrFailureCounts() throws Exception {
+        List<ILoggingEvent> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ListAppender<ILoggingEvent> appender = new ListAppender<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                lines.add(event);
+            }
+        };
+        appender.start();
+        Logger actions = (Logger) LoggerFactory.getLogger("thespian.action");
+        Logger requests = (Logger) LoggerFactory.getLogger("thespian.request");
+        actions.addAppender(appender);
+        requests.addAppender(appender);
+        System.setProperty("otel.metric.export.interval", "300");
+        try (OtlpReceiver otlp = OtlpReceiver.start()) {
+            Telemetry telemetry = Telemetry.start("svc", Optional.of(URI.create(otlp.grpcEndpoint())), false, Map.of());
+            ThespianServer failing = ThespianServer.start(0, ConfigParser.parse(FAILING), Dice.of(OptionalLong.empty()),
+                    InsecureChannelCredentials.create(), org.thespian.server.Instrumentation.NONE);
+            ThespianServer server = ThespianServer.start(0, ConfigParser.parse(CONFIG.formatted(failing.port())),
+                    Dice.of(OptionalLong.empty()), InsecureChannelCredentials.create(), telemetry.instrumentation());
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+            try {
+                awaitReady(channel); // a call's 150 ms must not include the connection's setup
+                for (int i = 0; i < CALLS; i++) {
+                    StatusRuntimeException a = assertThrows(StatusRuntimeException.class, () -> ThespianGrpc
+                            .newBlockingStub(channel).withDeadlineAfter(150, TimeUnit.MILLISECONDS)
+                            .a(Nothing.getDefaultInstance()));
+                    assertEquals(Status.Code.DEADLINE_EXCEEDED, a.getStatus().getCode());
+                    StatusRuntimeException b = assertThrows(StatusRuntimeException.class, () -> ThespianGrpc
+                            .newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                            .b(Nothing.getDefaultInstance()));
+                    assertEquals(Status.Code.DEADLINE_EXCEEDED, b.getStatus().getCode());
+                }
+                List<ReceivedSpan> spans = otlp.awaitSpans(all -> ReceivedSpan.byName(all, "slow work").size() >= CALLS
+                        && ReceivedSpan.byName(all, "call failing").size() >= CALLS, Duration.ofSeconds(20));
+                for (String name : List.of("slow work", "slow order", "call failing", "retrying order")) {
+                    for (ReceivedSpan span : ReceivedSpan.byName(spans, name)) {
+                        if ("call failing".equals(name) && !span.attributes().containsKey("thespian.cancelled")) {
+                            continue; // the first attempt: the peer's failure, relayed (ERROR, not counted here)
+                        }
+                        assertEquals("UNSET", span.statusCode(), span.toString());
+                        assertEquals("cancelled: the caller's deadline passed", span.attributes().get("thespian.cancelled"),
+                                span.toString());
+                        assertTrue(span.events().isEmpty(), span.toString());
+                    }
+                }
+                List<ReceivedSpan> servers = spans.stream()
+                        .filter(s -> s.name().equals("thespian.Thespian/A") && s.kind().equals("SERVER")).toList();
+                assertEquals(CALLS, servers.size());
+                servers.forEach(span -> {
+                    assertEquals("UNSET", span.statusCode(), span.toString());
+                    assertEquals("the caller's deadline passed", span.attributes().get("thespian.cancelled"));
+                });
+                List<ReceivedMetric> metrics = otlp.awaitMetrics(all -> ReceivedMetric.latest(all, "svc",
+                        "thespian.requests.cancelled").filter(m -> m.points().stream()
+                                .mapToDouble(ReceivedMetric.Point::value).sum() >= 2 * CALLS).isPresent(),
+                        Duration.ofSeconds(20));
+                assertTrue(ReceivedMetric.latest(metrics, "svc", "thespian.action.failures").isEmpty(),
+                        "a peer's answer and a caller giving up are no failure of this service's: " + metrics);
+                for (ILoggingEvent line : lines) {
+                    assertFalse(line.getLevel().isGreaterOrEqual(Level.ERROR),
+                            line.getLoggerName() + " " + line.getLevel() + " " + line.getFormattedMessage());
+                }
+                assertTrue(lines.stream().anyMatch(line -> line.getLevel() == Level.INFO && line.getFormattedMessage()
+                        .matches("thespian.Thespian/A answered CANCELLED in .* ms: the caller's deadline passed")),
+                        lines.toString());
+            } finally {
+                channel.shutdownNow();
+                server.stop(Duration.ZERO);
+                failing.stop(Duration.ZERO);
+                telemetry.close();
+            }
+        } finally {
+            actions.detachAppender(appender);
+            requests.detachAppender(appender);
+        }
+    }
+}
