@@ -1,7 +1,10 @@
 package org.thespian.cast;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntUnaryOperator;
@@ -24,11 +27,11 @@ public record Cast(String name, List<Member> members) {
     /**
      * @param port     where the member listens when the cast runs in one JVM
      * @param replicas instances in Compose and Kubernetes (one JVM runs one)
-     * @param env      extra environment for the member
+     * @param env      extra environment for the member, in the cast's order (generated files list it so, run after run)
      */
     public record Member(String name, int port, MemberConfig config, int replicas, Map<String, String> env) {
         public Member {
-            env = Map.copyOf(env);
+            env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
         }
 
         /** Serves the admin service to anyone who reaches it: THESPIAN_ADMIN=true and no THESPIAN_ADMIN_TOKEN. */
@@ -44,6 +47,13 @@ public record Cast(String name, List<Member> members) {
      * @param file the config file, for configs given by path
      */
     public record MemberConfig(Config config, String text, Optional<Path> file) {
+
+        /** Its name inside a container: CONFIG_FILE takes .json and .jsonc, and a .jsonc file (with comments) stays one. */
+        public String fileName() {
+            boolean jsonc = file.map(path -> path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonc"))
+                    .orElse(false);
+            return jsonc ? "config.jsonc" : "config.json";
+        }
     }
 
     /** This cast with each member listening on another port, e.g. free ones picked for a demo or a test. */
