@@ -19,6 +19,8 @@ public record Cast(String name, List<Member> members) {
 
     /** The port every member listens on inside Compose and Kubernetes, and the one peers call. */
     public static final int MEMBER_PORT = 6379;
+    /** The admin token a member may set in its env; generated files pass it on without writing it into a spec. */
+    public static final String ADMIN_TOKEN = "THESPIAN_ADMIN_TOKEN";
 
     public Cast {
         members = List.copyOf(members);
@@ -36,7 +38,7 @@ public record Cast(String name, List<Member> members) {
 
         /** Serves the admin service to anyone who reaches it: THESPIAN_ADMIN=true and no THESPIAN_ADMIN_TOKEN. */
         public boolean servesOpenAdmin() {
-            return "true".equals(env.get("THESPIAN_ADMIN")) && !env.containsKey("THESPIAN_ADMIN_TOKEN");
+            return "true".equals(env.get("THESPIAN_ADMIN")) && !env.containsKey(ADMIN_TOKEN);
         }
     }
 
@@ -48,7 +50,7 @@ public record Cast(String name, List<Member> members) {
      */
     public record MemberConfig(Config config, String text, Optional<Path> file) {
 
-        /** Its name inside a container: CONFIG_FILE takes .json and .jsonc, and a .jsonc file (with comments) stays one. */
+        /** Its name inside a container: CONFIG_FILE takes .json and .jsonc, and a .jsonc file stays one. */
         public String fileName() {
             boolean jsonc = file.map(path -> path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonc"))
                     .orElse(false);

@@ -34,7 +34,6 @@ public final class ComposeFile {
     static final String MEMORY_LIMIT = "384m";
     /** Compose sets no shutdown variables: a member stops with the server's defaults unless its env says otherwise. */
     static final Shutdown SERVER_DEFAULTS = new Shutdown(0, 10);
-    static final String ADMIN_TOKEN = "THESPIAN_ADMIN_TOKEN";
     private static final String CONFIG_DIR = "/etc/thespian/";
 
     /**
@@ -97,9 +96,9 @@ public final class ComposeFile {
         // Compose substitutes ${VAR} and $VAR in every value, the configs' content included; $$ is its literal $.
         ObjectNode literal = (ObjectNode) literally(compose);
         for (Member member : cast.members()) {
-            if (member.env().containsKey(ADMIN_TOKEN)) {
+            if (member.env().containsKey(Cast.ADMIN_TOKEN)) {
                 ((ObjectNode) literal.at("/services/" + member.name() + "/environment"))
-                        .put(ADMIN_TOKEN, "${" + adminTokenVariable(member) + ":?the admin token of member "
+                        .put(Cast.ADMIN_TOKEN, "${" + adminTokenVariable(member) + ":?the admin token of member "
                                 + member.name() + "}");
             }
         }
@@ -111,7 +110,7 @@ public final class ComposeFile {
      * the file), so the token is never written into the file.
      */
     static String adminTokenVariable(Member member) {
-        return ADMIN_TOKEN + "_" + member.name().toUpperCase(Locale.ROOT).replace('-', '_');
+        return Cast.ADMIN_TOKEN + "_" + member.name().toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
     private static ObjectNode service(Member member, Target target, List<String> callees, Shutdown shutdown) {
@@ -239,7 +238,7 @@ public final class ComposeFile {
     }
 
     private static String adminTokenNote(Cast cast) {
-        List<String> variables = cast.members().stream().filter(member -> member.env().containsKey(ADMIN_TOKEN))
+        List<String> variables = cast.members().stream().filter(member -> member.env().containsKey(Cast.ADMIN_TOKEN))
                 .map(ComposeFile::adminTokenVariable).toList();
         return variables.isEmpty() ? "" : "#\n# Admin tokens are not written here: set " + String.join(", ", variables)
                 + " in the environment or in .env beside this file.\n";

@@ -33,8 +33,6 @@ public final class KubernetesManifests {
      * before the drain refuses anything; then the server's default grace.
      */
     static final Shutdown SHUTDOWN = new Shutdown(10, 10);
-    /** A member's THESPIAN_ADMIN_TOKEN goes into a Secret under this key, never into the Deployment. */
-    static final String ADMIN_TOKEN = "THESPIAN_ADMIN_TOKEN";
     private static final int USER_ID = 10001; // the Dockerfile's unprivileged user
     private static final String CONFIG_DIR = "/etc/thespian";
 
@@ -55,7 +53,7 @@ public final class KubernetesManifests {
         List<ObjectNode> documents = new ArrayList<>();
         for (Member member : cast.members()) {
             documents.add(configMap(cast, member));
-            if (member.env().containsKey(ADMIN_TOKEN)) {
+            if (member.env().containsKey(Cast.ADMIN_TOKEN)) {
                 documents.add(adminTokenSecret(cast, member));
             }
             documents.add(deployment(cast, member, target, Shutdown.of(cast, member, SHUTDOWN)));
@@ -87,7 +85,7 @@ public final class KubernetesManifests {
     private static ObjectNode adminTokenSecret(Cast cast, Member member) {
         ObjectNode secret = resource("v1", "Secret", adminTokenSecretName(member), cast, member);
         secret.put("type", "Opaque");
-        secret.putObject("stringData").put(ADMIN_TOKEN, member.env().get(ADMIN_TOKEN));
+        secret.putObject("stringData").put(Cast.ADMIN_TOKEN, member.env().get(Cast.ADMIN_TOKEN));
         return secret;
     }
 
@@ -168,10 +166,10 @@ public final class KubernetesManifests {
         values.forEach((name, value) -> {
             ObjectNode variable = env.addObject();
             variable.put("name", name);
-            if (name.equals(ADMIN_TOKEN)) {
+            if (name.equals(Cast.ADMIN_TOKEN)) {
                 ObjectNode secretKey = variable.putObject("valueFrom").putObject("secretKeyRef");
                 secretKey.put("name", adminTokenSecretName(member));
-                secretKey.put("key", ADMIN_TOKEN);
+                secretKey.put("key", Cast.ADMIN_TOKEN);
             } else {
                 variable.put("value", value);
             }

@@ -61,7 +61,8 @@ final class Generate {
         try {
             stackServices = ComposeFile.stackServices(checkout);
         } catch (IOException e) {
-            System.err.println("thespian: cannot read the services of " + ComposeFile.STACK + ": " + Main.rootMessage(e));
+            System.err.println("thespian: cannot read the services of " + ComposeFile.STACK + ": "
+                    + Main.rootMessage(e));
             return Main.EXIT_FAILURE;
         }
         String text = ComposeFile.render(cast, new ComposeFile.Target(options.file(), file, checkout,
