@@ -1,7 +1,10 @@
 package org.thespian.cast;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntUnaryOperator;
@@ -16,6 +19,8 @@ public record Cast(String name, List<Member> members) {
 
     /** The port every member listens on inside Compose and Kubernetes, and the one peers call. */
     public static final int MEMBER_PORT = 6379;
+    /** The admin token a member may set in its env; generated files pass it on without writing it into a spec. */
+    public static final String ADMIN_TOKEN = "THESPIAN_ADMIN_TOKEN";
 
     public Cast {
         members = List.copyOf(members);
@@ -24,16 +29,16 @@ public record Cast(String name, List<Member> members) {
     /**
      * @param port     where the member listens when the cast runs in one JVM
      * @param replicas instances in Compose and Kubernetes (one JVM runs one)
-     * @param env      extra environment for the member
+     * @param env      extra environment for the member, in the cast's order (generated files list it so, run after run)
      */
     public record Member(String name, int port, MemberConfig config, int replicas, Map<String, String> env) {
         public Member {
-            env = Map.copyOf(env);
+            env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
         }
 
         /** Serves the admin service to anyone who reaches it: THESPIAN_ADMIN=true and no THESPIAN_ADMIN_TOKEN. */
         public boolean servesOpenAdmin() {
-            return "true".equals(env.get("THESPIAN_ADMIN")) && !env.containsKey("THESPIAN_ADMIN_TOKEN");
+            return "true".equals(env.get("THESPIAN_ADMIN")) && !env.containsKey(ADMIN_TOKEN);
         }
     }
 
@@ -44,6 +49,13 @@ public record Cast(String name, List<Member> members) {
      * @param file the config file, for configs given by path
      */
     public record MemberConfig(Config config, String text, Optional<Path> file) {
+
+        /** Its name inside a container: CONFIG_FILE takes .json and .jsonc, and a .jsonc file stays one. */
+        public String fileName() {
+            boolean jsonc = file.map(path -> path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonc"))
+                    .orElse(false);
+            return jsonc ? "config.jsonc" : "config.json";
+        }
     }
 
     /** This cast with each member listening on another port, e.g. free ones picked for a demo or a test. */

@@ -2,7 +2,6 @@ package org.thespian.cast;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -18,24 +17,14 @@ final class YamlText {
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+            .disable(YAMLGenerator.Feature.SPLIT_LINES) // a folded line is valid YAML, but hard to read and to grep
             .build());
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private YamlText() {
     }
 
     static ObjectNode object() {
         return JsonNodeFactory.instance.objectNode();
-    }
-
-    /** An inline config (JSON written by the cast parser) on one line, for an environment variable. */
-    static String compactJson(String json) {
-        try {
-            return JSON.readTree(json).toString();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("an inline config is JSON written by the cast parser", e);
-        }
     }
 
     static String write(JsonNode document) {

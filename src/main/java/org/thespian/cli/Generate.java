@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.thespian.cast.Cast;
+import org.thespian.cast.CastException;
 import org.thespian.cast.ComposeFile;
 import org.thespian.cast.KubernetesManifests;
 import org.thespian.cast.KubernetesManifests.Manifests;
@@ -24,7 +26,8 @@ final class Generate {
     private Generate() {
     }
 
-    static int run(Cast cast, CastOptions options) {
+    /** @throws CastException when a member cannot be written for the target, e.g. a name the stack already uses */
+    static int run(Cast cast, CastOptions options) throws CastException {
         List<String> openAdmins = cast.members().stream().filter(Cast.Member::servesOpenAdmin)
                 .map(Cast.Member::name).toList();
         if (!openAdmins.isEmpty()) {
@@ -40,10 +43,12 @@ final class Generate {
         } catch (IOException e) {
             System.err.println("thespian: cannot write " + e.getMessage() + ": " + Main.rootMessage(e));
             return Main.EXIT_FAILURE;
+        } catch (CastException e) {
+            throw new CastException(options.file() + ": " + e.getMessage());
         }
     }
 
-    private static int compose(Cast cast, CastOptions options) throws IOException {
+    private static int compose(Cast cast, CastOptions options) throws IOException, CastException {
         Path checkout = Path.of("").toAbsolutePath();
         if (!Files.isRegularFile(checkout.resolve(ComposeFile.STACK)) || !Files.isRegularFile(checkout.resolve("Dockerfile"))) {
             return Main.usageError("--emit compose builds on the stack in " + ComposeFile.STACK + " and the Dockerfile:"
@@ -52,8 +57,16 @@ final class Generate {
         Path file = options.out()
                 .map(out -> isYamlFile(out) ? out : out.resolve(COMPOSE_FILE_NAME))
                 .orElse(Path.of(COMPOSE_FILE_NAME));
+        Set<String> stackServices;
+        try {
+            stackServices = ComposeFile.stackServices(checkout);
+        } catch (IOException e) {
+            System.err.println("thespian: cannot read the services of " + ComposeFile.STACK + ": "
+                    + Main.rootMessage(e));
+            return Main.EXIT_FAILURE;
+        }
         String text = ComposeFile.render(cast, new ComposeFile.Target(options.file(), file, checkout,
-                options.otelBackendAddress(), options.lokiAddress()));
+                options.otelBackendAddress(), options.lokiAddress(), stackServices));
         if (options.out().isEmpty()) {
             System.out.print(text);
         } else {
@@ -62,7 +75,7 @@ final class Generate {
         return Main.EXIT_OK;
     }
 
-    private static int kubernetes(Cast cast, CastOptions options) throws IOException {
+    private static int kubernetes(Cast cast, CastOptions options) throws IOException, CastException {
         Manifests manifests = KubernetesManifests.render(cast, new KubernetesManifests.Target(
                 options.otelBackendAddress(), options.lokiAddress(), options.image()));
         if (options.out().isEmpty()) {

@@ -4,7 +4,11 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import org.thespian.proto.ThespianGrpc;
 
-/** What the standard health service reports, for the whole server and for thespian.Thespian alike. */
+/**
+ * What the standard health service reports: for the whole server and for thespian.Thespian alike, the status
+ * that SetHealth and the shutdown flip (readiness); for {@link ThespianServer#LIVENESS_SERVICE}, SERVING for
+ * as long as the server runs, drain included, so a liveness probe restarts only a process that stopped answering.
+ */
 final class HealthControl {
 
     private final HealthStatusManager health = new HealthStatusManager();
@@ -13,6 +17,7 @@ final class HealthControl {
 
     HealthControl(RuntimeEvents events) {
         this.events = events;
+        health.setStatus(ThespianServer.LIVENESS_SERVICE, ServingStatus.SERVING);
     }
 
     HealthStatusManager manager() {
@@ -31,7 +36,7 @@ final class HealthControl {
         return previous;
     }
 
-    /** Reports NOT_SERVING for good: the server is stopping. */
+    /** Reports NOT_SERVING for good, liveness included: the drain is over and the server is closing. */
     void enterTerminalState() {
         health.enterTerminalState();
     }

@@ -51,6 +51,12 @@ public final class ThespianServer {
     static final int MAX_INBOUND_MESSAGE_BYTES = 1 << 20;
     static final int MAX_INBOUND_METADATA_BYTES = 64 << 10;
 
+    /**
+     * The health service name that only the process's own life changes: a liveness probe asks for it, so a replica
+     * made NOT_SERVING on purpose (SetHealth) or draining is taken out of rotation, not restarted.
+     */
+    public static final String LIVENESS_SERVICE = "thespian.liveness";
+
     private final Server server;
     private final HealthControl health;
     private final Admission admission;

@@ -1,6 +1,7 @@
 package org.thespian.cast;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -69,6 +70,22 @@ class CastIT {
             assertEquals(2, process.awaitExit(EXIT));
             assertEquals("thespian: THESPIAN_SEED must be a whole number, got \"x\"", process.stderr());
         }
+    }
+
+    @Test
+    void aMemberNamedLikeAStackServiceIsRefusedForComposeWithExitTwoAndAHint() throws Exception {
+        Path cast = dir.resolve("logs.cast.yaml");
+        Files.writeString(cast, "name: logs\nmembers:\n  - {name: loki, port: 7100, config: {}}\n");
+        Path out = dir.resolve("compose.yaml");
+        // From the checkout, as --emit compose needs: the stack's names are read from its Compose file.
+        try (ThespianProcess process = ThespianProcess.launch(Map.of(), "cast", cast.toString(), "--emit", "compose",
+                "--out", out.toString())) {
+            assertEquals(2, process.awaitExit(EXIT));
+            assertEquals("thespian: " + cast + ": member \"loki\": members[0].name: the observability stack"
+                    + " (instrumentation/docker-compose.yaml) has a service named \"loki\"; rename the member, e.g."
+                    + " \"logs-loki\"", process.stderr());
+        }
+        assertFalse(Files.exists(out), "nothing is written");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package org.thespian.cast;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +36,9 @@ class KubernetesManifestsTest {
     private static final URI COLLECTOR = URI.create("http://otel-collector.observability:4317");
     private static final URI LOKI = URI.create("http://loki.observability:3100");
 
+    private static final KubernetesManifests.Target TARGET = new KubernetesManifests.Target(COLLECTOR, LOKI,
+            "thespian:1.0");
+
     private static Cast shop;
     private static Manifests manifests;
     private static List<JsonNode> resources;
@@ -43,9 +49,8 @@ class KubernetesManifestsTest {
     @BeforeAll
     static void render() throws Exception {
         shop = CastParser.parse(CastParserTest.SHOP);
-        manifests = KubernetesManifests.render(shop, new KubernetesManifests.Target(COLLECTOR, LOKI, "thespian:1.0"));
-        resources = new YAMLMapper().readValues(new YAMLMapper().createParser(manifests.resources()), JsonNode.class)
-                .readAll().stream().map(JsonNode.class::cast).toList();
+        manifests = KubernetesManifests.render(shop, TARGET);
+        resources = parse(manifests.resources());
     }
 
     @Test
@@ -78,19 +83,92 @@ class KubernetesManifestsTest {
         assertEquals("256Mi", container.at("/resources/requests/memory").asText());
         assertTrue(pod.at("/securityContext/runAsNonRoot").asBoolean());
         assertTrue(container.at("/securityContext/readOnlyRootFilesystem").asBoolean());
-        Map<String, String> env = container.path("env").valueStream()
-                .collect(Collectors.toMap(e -> e.path("name").asText(), e -> e.path("value").asText()));
+        Map<String, String> env = env(container);
         assertEquals(COLLECTOR.toString(), env.get("OTEL_BACKEND_ADDRESS"));
         assertEquals(LOKI.toString(), env.get("LOKI_ADDRESS"));
         assertEquals("payment", env.get("SERVICE_NAME"));
         assertEquals("/etc/thespian/config.jsonc", env.get("CONFIG_FILE"));
         int delay = Integer.parseInt(env.get("THESPIAN_SHUTDOWN_DELAY_SECONDS"));
         int grace = Integer.parseInt(env.get("THESPIAN_SHUTDOWN_GRACE_SECONDS"));
-        assertTrue(pod.path("terminationGracePeriodSeconds").asInt() > delay + grace,
-                "Kubernetes waits for the delay and the drain before it kills the pod");
+        assertEquals(delay + grace + Shutdown.EXIT_MARGIN_SECONDS, pod.path("terminationGracePeriodSeconds").asInt(),
+                "Kubernetes waits for the delay, the drain and the exit before it kills the pod");
         JsonNode service = resource("Service", "payment");
         assertEquals(6379, service.at("/spec/ports/0/port").asInt());
         assertEquals(payment.at("/spec/selector/matchLabels"), service.at("/spec/selector"));
+    }
+
+    @Test
+    void readinessAsksWhatSetHealthFlipsAndLivenessWhatOnlyTheProcesssLifeChanges() {
+        for (Cast.Member member : shop.members()) {
+            JsonNode container = resource("Deployment", member.name()).at("/spec/template/spec/containers/0");
+            JsonNode readiness = container.path("readinessProbe");
+            JsonNode liveness = container.path("livenessProbe");
+            assertEquals("thespian.Thespian", readiness.at("/grpc/service").asText());
+            assertEquals("thespian.liveness", liveness.at("/grpc/service").asText());
+            int delay = Integer.parseInt(env(container).get("THESPIAN_SHUTDOWN_DELAY_SECONDS"));
+            int readinessSeesNotServing = readiness.path("periodSeconds").asInt()
+                    * readiness.path("failureThreshold").asInt() + readiness.path("timeoutSeconds").asInt();
+            assertTrue(delay > readinessSeesNotServing, "the pod keeps taking calls for " + delay + " s, until"
+                    + " readiness has seen NOT_SERVING (" + readinessSeesNotServing + " s), not less");
+        }
+    }
+
+    @Test
+    void aMembersOwnEnvOverridesTheGeneratedOneAndTheGracePeriodFollowsIt() throws Exception {
+        Cast cast = CastParser.parse("slow.cast.yaml", """
+                name: slow
+                members:
+                  - name: ledger
+                    port: 7301
+                    env: {THESPIAN_SHUTDOWN_GRACE_SECONDS: 60, LOKI_ADDRESS: "http://logs:3100"}
+                    config: {}
+                """, CastParserTest::noFiles);
+        List<JsonNode> documents = parse(KubernetesManifests.render(cast, TARGET).resources());
+        JsonNode pod = find(documents, "Deployment", "ledger").at("/spec/template/spec");
+        List<String> names = pod.at("/containers/0/env").valueStream().map(e -> e.path("name").asText()).toList();
+        assertEquals(Set.copyOf(names).size(), names.size(), "one entry per name: " + names);
+        Map<String, String> env = env(pod.at("/containers/0"));
+        assertEquals("60", env.get("THESPIAN_SHUTDOWN_GRACE_SECONDS"));
+        assertEquals("http://logs:3100", env.get("LOKI_ADDRESS"));
+        assertEquals(10 + 60 + 5, pod.path("terminationGracePeriodSeconds").asInt());
+    }
+
+    @Test
+    void aShutdownTimeTheServerWouldRefuseIsACastMistakeNamingTheMember() throws Exception {
+        Cast cast = CastParser.parse("slow.cast.yaml", """
+                name: slow
+                members:
+                  - {name: ledger, port: 7301, config: {}}
+                  - {name: audit, port: 7302, config: {}, env: {THESPIAN_SHUTDOWN_DELAY_SECONDS: soon}}
+                """, CastParserTest::noFiles);
+        CastException wrong = assertThrows(CastException.class, () -> KubernetesManifests.render(cast, TARGET));
+        assertEquals("member \"audit\": members[1].env.THESPIAN_SHUTDOWN_DELAY_SECONDS: expected a whole number from 0"
+                + " to 3600, got \"soon\"", wrong.getMessage());
+    }
+
+    @Test
+    void theAdminTokenIsASecretThePodReferencesAndNotAValueInTheDeployment() throws Exception {
+        Cast cast = CastParser.parse("guarded.cast.yaml", """
+                name: guarded
+                members:
+                  - name: vault
+                    port: 7301
+                    env: {THESPIAN_ADMIN: "true", THESPIAN_ADMIN_TOKEN: "t0ken-$ecret"}
+                    config: {}
+                """, CastParserTest::noFiles);
+        List<JsonNode> documents = parse(KubernetesManifests.render(cast, TARGET).resources());
+        JsonNode secret = find(documents, "Secret", "vault-admin-token");
+        assertEquals("t0ken-$ecret", secret.at("/stringData/THESPIAN_ADMIN_TOKEN").asText());
+        JsonNode deployment = find(documents, "Deployment", "vault");
+        JsonNode token = deployment.at("/spec/template/spec/containers/0/env").valueStream()
+                .filter(e -> e.path("name").asText().equals("THESPIAN_ADMIN_TOKEN")).findFirst().orElseThrow();
+        assertTrue(token.path("value").isMissingNode(), token.toString());
+        assertEquals("vault-admin-token", token.at("/valueFrom/secretKeyRef/name").asText());
+        assertEquals("THESPIAN_ADMIN_TOKEN", token.at("/valueFrom/secretKeyRef/key").asText());
+        assertFalse(deployment.toString().contains("t0ken"), deployment.toString());
+        Validation valid = validate(documents);
+        assertEquals(0, valid.exitCode(), valid.output());
+        assertTrue(valid.output().contains("v1/Secret vault-admin-token: valid"), valid.output());
     }
 
     @Test
@@ -136,8 +214,24 @@ class KubernetesManifestsTest {
         return new Validation(node.exitValue(), output);
     }
 
+    /** Every document of a multi-document YAML, as the API server would read it. */
+    private static List<JsonNode> parse(String yaml) throws IOException {
+        return new YAMLMapper().readValues(new YAMLMapper().createParser(yaml), JsonNode.class).readAll().stream()
+                .map(JsonNode.class::cast).toList();
+    }
+
+    /** A container's env as names to values; Collectors.toMap fails on a name given twice. */
+    private static Map<String, String> env(JsonNode container) {
+        return container.path("env").valueStream()
+                .collect(Collectors.toMap(e -> e.path("name").asText(), e -> e.path("value").asText()));
+    }
+
     private static JsonNode resource(String kind, String name) {
-        return resources.stream()
+        return find(resources, kind, name);
+    }
+
+    private static JsonNode find(List<JsonNode> documents, String kind, String name) {
+        return documents.stream()
                 .filter(r -> r.path("kind").asText().equals(kind) && r.at("/metadata/name").asText().equals(name))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
     }

@@ -149,6 +149,24 @@ class AdminServiceTest {
     }
 
     @Test
+    void setHealthFlipsReadinessButNeverLiveness() {
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.empty()))) {
+            HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(thespian.channel())
+                    .withDeadlineAfter(10, TimeUnit.SECONDS);
+            HealthCheckRequest liveness = HealthCheckRequest.newBuilder()
+                    .setService(ThespianServer.LIVENESS_SERVICE).build();
+            assertEquals(HealthCheckResponse.ServingStatus.SERVING, health.check(liveness).getStatus());
+
+            adminStub(thespian, null).setHealth(SetHealthRequest.newBuilder()
+                    .setStatus(ServingStatus.NOT_SERVING).build());
+            assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, health.check(HealthCheckRequest.newBuilder()
+                    .setService("thespian.Thespian").build()).getStatus());
+            assertEquals(HealthCheckResponse.ServingStatus.SERVING, health.check(liveness).getStatus(),
+                    "a replica made sick on purpose must not be restarted by its liveness probe");
+        }
+    }
+
+    @Test
     void statsCountCallsAndFailuresByCodePerMethod() {
         try (InProcessThespian thespian = InProcessThespian.start(admin(FAILING_B, Optional.empty()))) {
             for (int i = 0; i < 3; i++) {

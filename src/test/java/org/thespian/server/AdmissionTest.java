@@ -79,6 +79,7 @@ class AdmissionTest {
         start(sleeping(0), ServerLimits.of(10, ServerLimits.DEFAULT_PEER_TIMEOUT));
         server.reportNotServing();
         assertEquals(ServingStatus.NOT_SERVING, health());
+        assertEquals(ServingStatus.SERVING, liveness());
         callA();
     }
 
@@ -93,6 +94,7 @@ class AdmissionTest {
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, this::callA);
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
         assertEquals("the server is shutting down", refused.getStatus().getDescription());
+        assertEquals(ServingStatus.SERVING, liveness(), "a liveness probe must not kill a draining pod");
 
         inFlight.get(10, TimeUnit.SECONDS);
         stopped.get(10, TimeUnit.SECONDS);
@@ -147,6 +149,12 @@ class AdmissionTest {
     private ServingStatus health() {
         return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+    }
+
+    private ServingStatus liveness() {
+        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.newBuilder().setService(ThespianServer.LIVENESS_SERVICE).build())
+                .getStatus();
     }
 
     private void awaitInFlight(int count) throws InterruptedException {
