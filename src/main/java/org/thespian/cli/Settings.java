@@ -77,7 +77,9 @@ public record Settings(
                 (int) wholeNumber(env, "THESPIAN_MAX_IN_FLIGHT",
                         ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory()), 1, 100_000_000),
                 duration(env, "THESPIAN_PEER_TIMEOUT", ServerLimits.DEFAULT_PEER_TIMEOUT))
-                .withEngine(engineLimits(env));
+                .withEngine(engineLimits(env))
+                .withOverloadLag(Duration.ofMillis(wholeNumber(env, "THESPIAN_OVERLOAD_LAG_MS",
+                        ServerLimits.DEFAULT_OVERLOAD_LAG.toMillis(), 0, 60_000)));
         OtelSettings.validate(env);
         RuntimeOptions runtime = runtime(env);
         LoadedConfig config = ConfigSource.load(env);

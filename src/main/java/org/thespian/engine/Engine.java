@@ -88,7 +88,7 @@ public final class Engine {
     }
 
     private Optional<ActionFailure> refusal(Action action, Execution execution) {
-        if (execution.isCancelled()) {
+        if (execution.isOver()) {
             return Optional.of(execution.cancellationOf(action));
         }
         if (execution.startAction() > limits.maxActionsPerRequest()) {

@@ -14,6 +14,7 @@ public final class Execution {
 
     /** The reason when nobody gave one. */
     public static final String CALLER_WENT_AWAY = "the caller went away";
+    public static final String DEADLINE_PASSED = "the caller's deadline passed";
 
     private final Dice.Rolls rolls;
     private final OptionalLong deadlineNanos;
@@ -63,6 +64,22 @@ public final class Execution {
 
     public boolean isCancelled() {
         return cancelledBecause != null;
+    }
+
+    /**
+     * Whether the request is over: cancelled, or past its deadline, which cancels it here and now. Work that
+     * waited in a queue (a resource's, the CPU pool's, a retry's back-off) asks this before it starts, so a
+     * caller that gave up while it waited costs nothing more, even when news of the cancel is still on its way.
+     */
+    public boolean isOver() {
+        if (cancelledBecause != null) {
+            return true;
+        }
+        if (deadlineNanos.isPresent() && System.nanoTime() - deadlineNanos.getAsLong() >= 0) {
+            cancel(DEADLINE_PASSED);
+            return true;
+        }
+        return false;
     }
 
     /** Why the request was cancelled, e.g. {@code the caller's deadline passed}; null while it is not. */

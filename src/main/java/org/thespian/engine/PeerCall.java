@@ -74,7 +74,7 @@ final class PeerCall {
             ActionFailure failure = Engine.failureOf(error, call);
             CallPolicy.Retries retries = policy.retries();
             if (number >= retries.maxAttempts() || !retries.retryOn().contains(failure.callStatus())
-                    || execution.isCancelled()) {
+                    || execution.isOver()) {
                 return CompletableFuture.failedFuture(failure);
             }
             return scheduler.delay(TimeUnit.MILLISECONDS.toNanos(retries.backoffMs()), execution, call)
@@ -83,7 +83,7 @@ final class PeerCall {
     }
 
     private CompletableFuture<Void> callOnce(Execution execution, ActionScope attemptScope) {
-        if (execution.isCancelled()) {
+        if (execution.isOver()) {
             return CompletableFuture.failedFuture(execution.cancellationOf(call));
         }
         RequestContext request = execution.context();

@@ -35,7 +35,11 @@ final class ResourceGate {
         CompletableFuture<Void> done = new CompletableFuture<>();
         permit.whenComplete((ignored, error) -> {
             unregister.run();
-            if (error != null) {
+            boolean callerGone = error == null && execution.isOver();
+            if (callerGone) {
+                bulkhead.release(); // to the next in line: nobody waits for this request's answer any more
+            }
+            if (error != null || callerGone) {
                 ActionFailure cancelled = execution.cancellationOf(function);
                 waiting.failed(cancelled);
                 done.completeExceptionally(cancelled);

@@ -25,16 +25,19 @@ final class Admission implements ServerInterceptor {
     };
 
     private final int maxInFlight;
+    private final AdaptiveLimit newWork;
     private final HeapPressure heap;
     private final CallStats stats;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Set<AdmittedCall<?, ?>> admitted = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
+    private volatile Runnable stopFollowing = () -> { };
     /** Set once the drain cuts off what is left: a call admitted after that is cut off as it arrives. */
     private volatile Status cutOff;
 
-    Admission(int maxInFlight, HeapPressure heap, CallStats stats) {
+    Admission(int maxInFlight, AdaptiveLimit newWork, HeapPressure heap, CallStats stats) {
         this.maxInFlight = maxInFlight;
+        this.newWork = newWork;
         this.heap = heap;
         this.stats = stats;
     }
@@ -45,7 +48,9 @@ final class Admission implements ServerInterceptor {
             ServerCallHandler<Q, R> next) {
         CallStats.MethodCounters counters = stats.countersOf(call.getMethodDescriptor().getFullMethodName());
         counters.started();
-        Status refusal = refusal();
+        // A call with a hop count continues a request some Thespian already admitted: finishing it is worth
+        // more than starting new work, so only calls from outside meet the adaptive limit.
+        Status refusal = refusal(!headers.containsKey(RequestMetadata.HOPS_HEADER));
         if (refusal != null) {
             counters.finished(refusal.getCode());
             // Marked, so a Thespian calling this one relays the refusal's code instead of blaming itself.
@@ -66,14 +71,19 @@ final class Admission implements ServerInterceptor {
         }
     }
 
-    private Status refusal() {
+    private Status refusal(boolean isNewWork) {
         if (draining) {
             return Status.UNAVAILABLE.withDescription("the server is shutting down");
         }
-        if (inFlight.incrementAndGet() > maxInFlight) {
+        int before = inFlight.getAndIncrement();
+        if (before >= maxInFlight) {
             inFlight.decrementAndGet();
             return Status.RESOURCE_EXHAUSTED.withDescription(maxInFlight
                     + " calls are in flight, the limit (THESPIAN_MAX_IN_FLIGHT); try again later");
+        }
+        if (isNewWork && !newWork.admits(before)) {
+            inFlight.decrementAndGet();
+            return Status.RESOURCE_EXHAUSTED.withDescription(newWork.describe(before));
         }
         if (heap.isNearlyFull()) {
             inFlight.decrementAndGet();
@@ -85,6 +95,17 @@ final class Admission implements ServerInterceptor {
 
     int inFlight() {
         return inFlight.get();
+    }
+
+    /** Adapts the limit on new work to how far behind {@code lag} says the process runs, until stopped. */
+    void followLag(ProcessLag lag) {
+        if (newWork.isOn()) {
+            stopFollowing = lag.onWindow(worst -> newWork.onWindow(worst, inFlight.get()));
+        }
+    }
+
+    void stopFollowingLag() {
+        stopFollowing.run();
     }
 
     /** Refuses every new call from now on, with UNAVAILABLE. */

@@ -9,18 +9,20 @@ import org.thespian.config.Peer;
 import org.thespian.engine.Scheduler;
 
 /**
- * What the servers of one process share: the scheduler that ends every sleep and runs what follows, and the
- * peer channels. A cast of fifty members thus needs one timer, one continuation pool and one connection per
+ * What the servers of one process share: the scheduler that ends every sleep and runs what follows, the
+ * peer channels, and the measure of how far behind the process runs. A cast of fifty members thus needs one timer, one continuation pool and one connection per
  * peer, not fifty of each.
  */
 public final class Backstage implements AutoCloseable {
 
     private final Scheduler scheduler;
     private final GrpcPeerCaller peers;
+    private final ProcessLag lag;
 
     private Backstage(Scheduler scheduler, GrpcPeerCaller peers) {
         this.scheduler = scheduler;
         this.peers = peers;
+        this.lag = ProcessLag.watch(scheduler);
     }
 
     /**
@@ -45,8 +47,14 @@ public final class Backstage implements AutoCloseable {
         return peers;
     }
 
+    /** How far behind the process runs, for every server's adaptive limit. */
+    ProcessLag lag() {
+        return lag;
+    }
+
     @Override
     public void close() {
+        lag.close();
         peers.close();
         scheduler.close();
     }

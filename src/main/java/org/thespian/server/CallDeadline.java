@@ -16,7 +16,7 @@ record CallDeadline(long nanosFromNow, Source source, String missed) {
 
     enum Source { CALLER, TIMEOUT_MS, PEER_TIMEOUT }
 
-    static final String CALLERS_DEADLINE_PASSED = "the caller's deadline passed";
+    static final String CALLERS_DEADLINE_PASSED = Execution.DEADLINE_PASSED;
 
     static CallDeadline of(CallService action, Execution execution, Duration peerTimeout) {
         long now = System.nanoTime();

@@ -12,11 +12,14 @@ import org.thespian.engine.EngineLimits;
  * @param handshakeTimeout  how long a new connection may take to send the HTTP/2 preface and its SETTINGS
  * @param maxConnectionIdle how long a connection with no call may stay open
  * @param engine            what one request may cause inside the engine
+ * @param overloadLag       how late the process may run before new work is limited (zero: never)
  */
 public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration handshakeTimeout,
-        Duration maxConnectionIdle, EngineLimits engine) {
+        Duration maxConnectionIdle, EngineLimits engine, Duration overloadLag) {
 
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(30);
+    /** Several times what a busy but coping machine shows, and well under a second. */
+    public static final Duration DEFAULT_OVERLOAD_LAG = Duration.ofMillis(50);
     static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_MAX_CONNECTION_IDLE = Duration.ofMinutes(2);
 
@@ -35,12 +38,17 @@ public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration hands
     /** The limits for {@code maxInFlight} calls, everything else as documented. */
     public static ServerLimits of(int maxInFlight, Duration peerTimeout) {
         return new ServerLimits(maxInFlight, peerTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTION_IDLE,
-                EngineLimits.DEFAULT);
+                EngineLimits.DEFAULT, DEFAULT_OVERLOAD_LAG);
     }
 
     /** These limits, with {@code engine} for the work inside each request. */
     public ServerLimits withEngine(EngineLimits engine) {
-        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine);
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, overloadLag);
+    }
+
+    /** These limits, limiting new work once the process runs {@code lag} late (zero: never). */
+    public ServerLimits withOverloadLag(Duration lag) {
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, lag);
     }
 
     /** Every limit at its default, for this JVM's heap. */

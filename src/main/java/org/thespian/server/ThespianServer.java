@@ -129,7 +129,9 @@ public final class ThespianServer {
         });
         CallStats stats = new CallStats();
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
-        Admission admission = new Admission(limits.maxInFlight(), heap, stats);
+        AdaptiveLimit newWork = new AdaptiveLimit(limits.maxInFlight(), limits.overloadLag());
+        Admission admission = new Admission(limits.maxInFlight(), newWork, heap, stats);
+        admission.followLag(backstage.lag());
         ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
                 new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
@@ -171,6 +173,7 @@ public final class ThespianServer {
             }
         } catch (IOException e) {
             server.shutdownNow();
+            admission.stopFollowingLag();
             heap.close();
             throw e;
         }
@@ -238,6 +241,7 @@ public final class ThespianServer {
                 server.awaitTermination(1, TimeUnit.SECONDS);
             }
         } finally {
+            admission.stopFollowingLag();
             heap.close();
             ownBackstage.ifPresent(Backstage::close);
         }

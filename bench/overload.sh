@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Overload: the three-member chain bench/overload.cast.yaml in one JVM, driven past its capacity. Not in CI; the
+# latest result is in docs/benchmarks.md ("Overload").
+#
+#  1. Capacity: a fresh cast, warmed by a closed loop at 64 in flight for WARMUP_S (20), then CAPACITY_S (10)
+#     measured: C calls/s.
+#  2. Overload: an open loop at OVERLOAD (2) x C for 15 s, 1 s timeouts, a report each second. Goal: OK calls
+#     over the 15 s at least 80% of C.
+#  3. Recovery: at once, an open loop at RECOVERY_SHARE (0.5) x C for 5 s, a report each second. Goal: every
+#     call OK from the second second on (served 100% again within 1 s).
+#  4. Cold: a fresh cast driven at COLD_SHARE (0.8) x C from its first second for COLD_S (30) s, a report each
+#     second. Goal: OK calls never below 50% of the calls due in any second.
+#
+# THESPIAN_OVERLOAD_LAG_MS is passed on to the cast (0 turns the adaptive limit off, to compare). Every process is
+# started here on a free port and stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LAG=${THESPIAN_OVERLOAD_LAG_MS:-}
+source bench/common.sh
+
+JAR=target/thespian.jar
+JAVA=${JAVA:-java}
+WARMUP_S=${WARMUP_S:-20}
+CAPACITY_S=${CAPACITY_S:-10}
+OVERLOAD=${OVERLOAD:-2}
+RECOVERY_SHARE=${RECOVERY_SHARE:-0.5}
+COLD_SHARE=${COLD_SHARE:-0.8}
+COLD_S=${COLD_S:-30}
+MEMBERS=(front middle back)
+[[ -f $JAR ]] || fail "build the jar first: mvn -B -q package -DskipTests"
+command -v python3 >/dev/null || fail "python3 is needed for free ports and the reports"
+
+start_cast() {
+    rm -rf "$WORK/overload"
+    cp -r bench/overload "$WORK/overload"
+    cp bench/overload.cast.yaml "$WORK/overload.cast.yaml"
+    local member port
+    for member in "${MEMBERS[@]}"; do
+        port=$(free_port)
+        sed -i "/- name: $member\$/{n;s/port: [0-9]*/port: $port/}" "$WORK/overload.cast.yaml"
+        [[ $member == front ]] && TARGET=127.0.0.1:$port
+    done
+    env ${LAG:+THESPIAN_OVERLOAD_LAG_MS=$LAG} "$JAVA" -jar "$JAR" cast "$WORK/overload.cast.yaml" \
+        >"$WORK/cast.stdout" 2>"$WORK/cast.stderr" &
+    CAST=$!
+    for _ in $(seq 150); do
+        kill -0 "$CAST" 2>/dev/null || fail "the cast exited: $(cat "$WORK/cast.stderr")"
+        PORT=${TARGET#*:} "$JAVA" -jar "$JAR" healthcheck >/dev/null 2>&1 && return
+        sleep 0.2
+    done
+    fail "the cast never became healthy"
+}
+
+stop_cast() {
+    kill "$CAST" 2>/dev/null || true
+    wait "$CAST" 2>/dev/null || true
+}
+
+# Each second's report of a run, as "second ok due codes" lines, then "total ok calls elapsed_s".
+seconds() {
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    codes = ",".join(f"{k}={v}" for k, v in sorted(r["status_codes"].items())) or "-"
+    due = r["calls"] + r.get("not_sent", 0)
+    if "interval" in r:
+        print(r["interval"], r["ok"], due, codes)
+    else:
+        print("total", r["ok"], due, r["elapsed_s"], codes)
+'
+}
+
+echo "overload: bench/overload.cast.yaml in one JVM, THESPIAN_OVERLOAD_LAG_MS=${LAG:-default}," \
+    "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+start_cast
+capacity=$("$JAVA" -jar "$JAR" load --target "$TARGET" --concurrency 64 --warmup "${WARMUP_S}s" \
+    --duration "${CAPACITY_S}s" --json | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["throughput_per_s"]))')
+echo "capacity (closed loop, 64 in flight): $capacity calls/s"
+
+rate=$(python3 -c "print(round($OVERLOAD * $capacity))")
+echo "overload: $rate calls/s for 15 s, 1 s timeouts; per second: ok of due (status codes)"
+"$JAVA" -jar "$JAR" load --target "$TARGET" --rate "$rate/s" --duration 15s --timeout 1s --report-every 1s \
+    --json | seconds >"$WORK/overload.txt"
+awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/overload.txt"
+read -r _ ok _ elapsed _ < <(grep '^total' "$WORK/overload.txt")
+echo "overload goodput: $(python3 -c "print(f'{$ok / 15 / $capacity:.2f}')") of capacity ($ok OK in 15 s; goal >= 0.80)"
+
+recovery=$(python3 -c "print(round($RECOVERY_SHARE * $capacity))")
+echo "recovery: $recovery calls/s for 5 s right after; per second: ok of due"
+"$JAVA" -jar "$JAR" load --target "$TARGET" --rate "$recovery/s" --duration 5s --timeout 1s --report-every 1s \
+    --json | seconds >"$WORK/recovery.txt"
+awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/recovery.txt"
+stop_cast
+
+cold=$(python3 -c "print(round($COLD_SHARE * $capacity))")
+echo "cold: a fresh cast at $cold calls/s from its first second for ${COLD_S} s; per second: ok of due"
+start_cast
+"$JAVA" -jar "$JAR" load --target "$TARGET" --rate "$cold/s" --duration "${COLD_S}s" --timeout 1s \
+    --report-every 1s --json | seconds >"$WORK/cold.txt"
+awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/cold.txt"
+echo "cold: the worst second $(awk '$1 != "total" && $3 > 0 { s = $2 / $3; if (min == "" || s < min) min = s }
+    END { printf "%.2f", min }' "$WORK/cold.txt") of its calls OK (goal >= 0.50)"
+stop_cast

@@ -1,0 +1,59 @@
+package org.thespian.server;
+
+import java.time.Duration;
+
+/**
+ * How many calls of new work (calls from outside, not hops of requests already admitted) a server takes at
+ * once while its process falls behind. Each {@link ProcessLag} window: when the process ran later than the
+ * target, the limit drops to 80% of what was in flight; when it kept up and the limit was nearly reached, the
+ * limit doubles, up to THESPIAN_MAX_IN_FLIGHT. Past it, a call is refused at once with RESOURCE_EXHAUSTED, which
+ * costs a fraction of serving it: under an open-loop load beyond capacity the server keeps answering most of what
+ * it can, instead of working for callers whose deadlines pass while their calls wait in a queue.
+ */
+final class AdaptiveLimit {
+
+    /** A floor that keeps some new work going whatever the lag says (a long GC pause, say). */
+    static final int MIN_LIMIT = 8;
+
+    private final int max;
+    private final long targetLagNanos;
+    private volatile int limit;
+    private volatile long lagNanos;
+
+    /** @param targetLag lateness the process may run at before new work is limited; zero turns the limit off */
+    AdaptiveLimit(int max, Duration targetLag) {
+        this.max = max;
+        this.targetLagNanos = targetLag.toNanos();
+        this.limit = max;
+    }
+
+    boolean isOn() {
+        return targetLagNanos > 0;
+    }
+
+    /** Whether new work may start with {@code inFlight} calls already running. */
+    boolean admits(int inFlight) {
+        return inFlight < limit;
+    }
+
+    void onWindow(long worstLagNanos, int inFlight) {
+        lagNanos = worstLagNanos;
+        int current = limit;
+        if (worstLagNanos > targetLagNanos) {
+            limit = Math.max(MIN_LIMIT, (int) (Math.min(current, inFlight) * 0.8));
+        } else if (current < max && inFlight >= current * 0.8) {
+            limit = (int) Math.min(max, 2L * current);
+        }
+    }
+
+    int limit() {
+        return limit;
+    }
+
+    /** Why a call was refused, for its status. */
+    String describe(int inFlight) {
+        return "overloaded: this process runs " + Math.round(lagNanos / 1e6) + " ms behind (more than "
+                + Math.round(targetLagNanos / 1e6) + " ms, THESPIAN_OVERLOAD_LAG_MS), so new calls are limited to "
+                + limit + " in flight and " + inFlight + " are; try again later";
+    }
+}
