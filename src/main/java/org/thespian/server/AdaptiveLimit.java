@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * How many calls of new work (calls from outside, not hops of requests already admitted) a server takes at
  * once while its process falls behind. Each {@link ProcessLag} window: when the process ran later than the
- * target, the limit drops to 80% of what was in flight; when it kept up and the limit was nearly reached, the
+ * target in this window and the one before (one late window is a GC pause or a neighbour's burst, not
+ * overload), the limit drops to 80% of what was in flight; when it kept up and the limit was nearly reached, the
  * limit doubles, up to THESPIAN_MAX_IN_FLIGHT. Past it, a call is refused at once with RESOURCE_EXHAUSTED, which
  * costs a fraction of serving it: under an open-loop load beyond capacity the server keeps answering most of what
  * it can, instead of working for callers whose deadlines pass while their calls wait in a queue.
@@ -19,6 +20,7 @@ final class AdaptiveLimit {
     private final long targetLagNanos;
     private volatile int limit;
     private volatile long lagNanos;
+    private boolean lateBefore;
 
     /** @param targetLag lateness the process may run at before new work is limited; zero turns the limit off */
     AdaptiveLimit(int max, Duration targetLag) {
@@ -39,9 +41,12 @@ final class AdaptiveLimit {
     void onWindow(long worstLagNanos, int inFlight) {
         lagNanos = worstLagNanos;
         int current = limit;
-        if (worstLagNanos > targetLagNanos) {
+        boolean late = worstLagNanos > targetLagNanos;
+        boolean stillLate = late && lateBefore;
+        lateBefore = late;
+        if (stillLate) {
             limit = Math.max(MIN_LIMIT, (int) (Math.min(current, inFlight) * 0.8));
-        } else if (current < max && inFlight >= current * 0.8) {
+        } else if (!late && current < max && inFlight >= current * 0.8) {
             limit = (int) Math.min(max, 2L * current);
         }
     }

@@ -18,7 +18,10 @@ public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration hands
         Duration maxConnectionIdle, EngineLimits engine, Duration overloadLag) {
 
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(30);
-    /** Several times what a busy but coping machine shows, and well under a second. */
+    /**
+     * THESPIAN_OVERLOAD_LAG_MS's default: several times what a busy but coping machine shows, and well under a
+     * second. Limits built in code ({@link #of}, {@link #defaults()}) leave the adaptive limit off.
+     */
     public static final Duration DEFAULT_OVERLOAD_LAG = Duration.ofMillis(50);
     static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_MAX_CONNECTION_IDLE = Duration.ofMinutes(2);
@@ -38,7 +41,7 @@ public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration hands
     /** The limits for {@code maxInFlight} calls, everything else as documented. */
     public static ServerLimits of(int maxInFlight, Duration peerTimeout) {
         return new ServerLimits(maxInFlight, peerTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTION_IDLE,
-                EngineLimits.DEFAULT, DEFAULT_OVERLOAD_LAG);
+                EngineLimits.DEFAULT, Duration.ZERO);
     }
 
     /** These limits, with {@code engine} for the work inside each request. */

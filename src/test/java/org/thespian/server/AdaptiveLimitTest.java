@@ -28,6 +28,8 @@ class AdaptiveLimitTest {
         AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
         assertEquals(1_000, limit.limit(), "no limit until the process falls behind");
         limit.onWindow(120 * MS, 300);
+        assertEquals(1_000, limit.limit(), "one late window is a pause, not overload");
+        limit.onWindow(120 * MS, 300);
         assertEquals(240, limit.limit());
         assertTrue(limit.admits(239));
         assertFalse(limit.admits(240));

@@ -81,6 +81,8 @@ public final class ThespianProcess implements AutoCloseable {
             String... args) {
         Map<String, String> environment = new HashMap<>(env);
         environment.computeIfAbsent("PORT", ignored -> Integer.toString(freePort()));
+        // The test machine's own load is not the server's: a test that wants the adaptive limit sets it.
+        environment.putIfAbsent("THESPIAN_OVERLOAD_LAG_MS", "0");
         List<String> command = new ArrayList<>(List.of(javaExecutable()));
         command.addAll(quickStartOptions());
         command.addAll(jvmOptions);
