@@ -61,7 +61,9 @@ final class Admission implements ServerInterceptor {
         admitted.add(admittedCall);
         Status lateForTheDrain = cutOff;
         if (lateForTheDrain != null) {
-            admittedCall.close(lateForTheDrain, new Metadata());
+            admittedCall.close(lateForTheDrain, PeerFailures.refusedByThespian());
+            admittedCall.release();
+            return (ServerCall.Listener<Q>) NOTHING_TO_HEAR;
         }
         try {
             return admittedCall.listen(next.startCall(admittedCall, headers));
