@@ -6,26 +6,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
+import org.thespian.engine.ActionsInFlight;
 import org.thespian.engine.Scheduler;
 
 /**
- * What the servers of one process share: the scheduler that ends every sleep and runs what follows, and the
- * peer channels. A cast of fifty members thus needs one timer, one continuation pool and one connection per
+ * What the servers of one process share: the scheduler that ends every sleep and runs what follows, the
+ * peer channels, and the budget of work in flight. A cast of fifty members thus needs one timer, one continuation pool and one connection per
  * peer, not fifty of each.
  */
 public final class Backstage implements AutoCloseable {
 
     private final Scheduler scheduler;
     private final GrpcPeerCaller peers;
+    private final ActionsInFlight actionsInFlight;
 
-    private Backstage(Scheduler scheduler, GrpcPeerCaller peers) {
+    private Backstage(Scheduler scheduler, GrpcPeerCaller peers, ActionsInFlight actionsInFlight) {
         this.scheduler = scheduler;
         this.peers = peers;
+        this.actionsInFlight = actionsInFlight;
     }
 
     /**
      * @param peerTls     the credentials for {@code https://} peers
-     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT) and the engine's CPU threads, for every server
+     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT), the engine's CPU threads and the work in flight
+     *                    (THESPIAN_MAX_ACTIONS_IN_FLIGHT), for every server
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
@@ -34,7 +38,8 @@ public final class Backstage implements AutoCloseable {
         List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
         interceptors.add(new RequestMetadataForwarding());
         return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
-                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory));
+                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory),
+                new ActionsInFlight(limits.engine().maxActionsInFlight()));
     }
 
     Scheduler scheduler() {
@@ -43,6 +48,11 @@ public final class Backstage implements AutoCloseable {
 
     GrpcPeerCaller peers() {
         return peers;
+    }
+
+    /** The work in flight in the whole process: its servers share the heap. */
+    ActionsInFlight actionsInFlight() {
+        return actionsInFlight;
     }
 
     @Override
