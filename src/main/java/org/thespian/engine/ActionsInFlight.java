@@ -36,11 +36,6 @@ public final class ActionsInFlight {
         inFlight.decrementAndGet();
     }
 
-    /** Actions and peer calls in flight now. */
-    public int inFlight() {
-        return inFlight.get();
-    }
-
     /** {@code peers}, with each call holding a place until it ends. */
     PeerCaller counting(PeerCaller peers) {
         return (call, execution, withinAction) -> {

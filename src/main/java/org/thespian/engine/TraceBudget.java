@@ -41,11 +41,6 @@ public final class TraceBudget {
         return this == UNLIMITED || left.getAndDecrement() > 0;
     }
 
-    /** Units left now (never below zero, though concurrent calls may have overspent). */
-    public long left() {
-        return Math.max(0, left.get());
-    }
-
     /** Starts a call: spends its unit and returns what the callee may spend, all that is left. */
     public long lend() {
         return Math.max(0, left.decrementAndGet());
