@@ -6,6 +6,8 @@
 #     which then serves again (PrefaceFloodHostile);
 #   - -Xmx64m with 20,000 concurrent 1 s sleeps, and 20 requests of a 100 x 1,000 fan-out: afterwards the
 #     jar serves, or it has exited non-zero with one line; never alive and deaf (OutOfMemoryHostile);
+#   - -Xmx256m with 30 requests of a 10,000-wide concurrent repeat toward a 3 s peer: the caller refuses what is
+#     past THESPIAN_MAX_ACTIONS_IN_FLIGHT and keeps serving (OutOfMemoryHostile);
 #   - rapid reset: a connection resetting streams as fast as it can gets GOAWAY (HostileConnectionsTest).
 # Prints a Markdown summary on stdout (for docs/benchmarks.md); exits non-zero when a case fails.
 # Needs prlimit (util-linux). About 4 minutes on 2 cores.
@@ -23,7 +25,7 @@ mvn -B -o verify -Dtest='PrefaceFloodHostile,OutOfMemoryHostile,HostileConnectio
 
 echo "| case | result |"
 echo "|---|---|"
-grep -E '^(1100 preface-only|20,000 concurrent|20 requests of|exited with|still serving)' "$LOG" | sed 's/^/| /; s/$/ |/; s/: /| /' || true
+grep -E '^(1100 preface-only|20,000 concurrent|20 requests of|30 requests of|exited with|still serving)' "$LOG" | sed 's/^/| /; s/$/ |/; s/: /| /' || true
 grep -E 'Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+, Time elapsed' "$LOG" \
     | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).* -- in org\.thespian\.[a-z]+\.(.*)/| \4 | \1 tests, \2 failures, \3 errors |/'
 echo

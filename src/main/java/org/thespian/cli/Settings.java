@@ -111,7 +111,12 @@ public record Settings(
                 (int) wholeNumber(env, "THESPIAN_CPU_THREADS", EngineLimits.defaultCpuThreads(), 1,
                         EngineLimits.defaultCpuThreads()),
                 wholeNumber(env, "THESPIAN_MEMORY_CAP_MB", EngineLimits.defaultMemoryCapBytes() / MEGABYTE, 0,
-                        Runtime.getRuntime().maxMemory() / MEGABYTE) * MEGABYTE);
+                        Runtime.getRuntime().maxMemory() / MEGABYTE) * MEGABYTE,
+                (int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_IN_FLIGHT",
+                        EngineLimits.defaultMaxActionsInFlight(Runtime.getRuntime().maxMemory()), 1,
+                        Integer.MAX_VALUE / 2),
+                wholeNumber(env, "THESPIAN_MAX_ACTIONS_PER_TRACE", EngineLimits.DEFAULT_MAX_ACTIONS_PER_TRACE, 1,
+                        1_000_000_000));
     }
 
     /** Issue 9's switches (fault headers, admin service, config watch) and the hop limit. */

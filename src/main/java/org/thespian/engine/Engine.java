@@ -31,14 +31,22 @@ public final class Engine {
     private final EngineLimits limits;
     private final BackgroundCalls background;
     private final MemoryPressure memory;
+    private final ActionsInFlight inFlight;
     /** Permits per resource; a config reloaded with the same resource keeps its queue. */
     private final ConcurrentHashMap<Resource, Bulkhead> bulkheads = new ConcurrentHashMap<>();
 
     public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits) {
+        this(scheduler, peers, listener, limits, new ActionsInFlight(limits.maxActionsInFlight()));
+    }
+
+    /** @param inFlight the process-wide budget of work in flight, shared with the other servers of the process */
+    public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits,
+            ActionsInFlight inFlight) {
         this.scheduler = scheduler;
-        this.peers = peers;
+        this.peers = inFlight.counting(peers);
         this.listener = listener;
         this.limits = limits;
+        this.inFlight = inFlight;
         this.background = new BackgroundCalls(limits.maxBackgroundCalls());
         this.memory = new MemoryPressure(limits.memoryCapBytes());
     }
@@ -64,8 +72,10 @@ public final class Engine {
     private CompletableFuture<Void> run(Action action, long key, ActionScope parent, Execution execution) {
         ActionScope scope = listener.begin(parent, action);
         CompletableFuture<Void> outcome;
+        boolean tookPlace = false; // in THESPIAN_MAX_ACTIONS_IN_FLIGHT, given back when the action ends
         try {
             Optional<ActionFailure> refused = refusal(action, execution);
+            tookPlace = refused.isEmpty();
             outcome = refused.isPresent()
                     ? CompletableFuture.failedFuture(refused.get())
                     : action.accept(new Start(key, scope, execution));
@@ -73,10 +83,15 @@ public final class Engine {
             outcome = CompletableFuture.failedFuture(e);
         }
         if (succeededAlready(outcome)) {
+            inFlight.release();
             scope.succeeded();
             return outcome;
         }
+        boolean holdsPlace = tookPlace;
         return outcome.handle((ignored, error) -> {
+            if (holdsPlace) {
+                inFlight.release();
+            }
             if (error == null) {
                 scope.succeeded();
                 return null;
@@ -95,7 +110,12 @@ public final class Engine {
             return Optional.of(ActionFailure.at(action, FailureCode.RESOURCE_EXHAUSTED, "this request started more"
                     + " than " + limits.maxActionsPerRequest() + " actions (THESPIAN_MAX_ACTIONS_PER_REQUEST)"));
         }
-        return Optional.empty();
+        if (!execution.context().traceBudget(limits.maxActionsPerTrace()).spend()) {
+            return Optional.of(ActionFailure.at(action, FailureCode.RESOURCE_EXHAUSTED, "this trace has spent its"
+                    + " budget of actions and peer calls, shared by every service it reached"
+                    + " (THESPIAN_MAX_ACTIONS_PER_TRACE " + limits.maxActionsPerTrace() + ")"));
+        }
+        return inFlight.tryTake(action);
     }
 
     /** Starts an action's own work, inside its scope. */

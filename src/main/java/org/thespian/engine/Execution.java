@@ -39,10 +39,10 @@ public final class Execution {
 
     /**
      * A request of its own for work this one starts and does not wait for (a fire-and-forget call): the same
-     * rolls and context, no deadline, and not cancelled when this one is.
+     * rolls and context (with a budget of its own), no deadline, and not cancelled when this one is.
      */
     Execution detached() {
-        return new Execution(rolls, OptionalLong.empty(), context);
+        return new Execution(rolls, OptionalLong.empty(), context.forBackground());
     }
 
     RequestContext context() {

@@ -12,6 +12,22 @@ public interface RequestContext {
 
     <T> T enter(Supplier<T> work);
 
+    /**
+     * The budget of the trace this request belongs to: what its caller handed on, or {@code units} when the
+     * request starts a trace. The same budget every time it is asked for.
+     */
+    default TraceBudget traceBudget(long units) {
+        return TraceBudget.UNLIMITED;
+    }
+
+    /**
+     * The context of work this request starts and does not wait for (a fire-and-forget call): the same, with
+     * {@link TraceBudget#split half} of the trace budget left to this request, since it may outlive the request.
+     */
+    default RequestContext forBackground() {
+        return this;
+    }
+
     /** No context of its own: the engine without a server around it. */
     RequestContext NONE = new RequestContext() {
         @Override

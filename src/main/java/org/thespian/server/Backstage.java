@@ -6,11 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
+import org.thespian.engine.ActionsInFlight;
 import org.thespian.engine.Scheduler;
 
 /**
  * What the servers of one process share: the scheduler that ends every sleep and runs what follows, the
- * peer channels, and the measure of how far behind the process runs. A cast of fifty members thus needs one timer, one continuation pool and one connection per
+ * peer channels, the budget of work in flight, and the measure of how far behind the process runs. A cast
+ * of fifty members thus needs one timer, one continuation pool and one connection per
  * peer, not fifty of each.
  */
 public final class Backstage implements AutoCloseable {
@@ -18,16 +20,19 @@ public final class Backstage implements AutoCloseable {
     private final Scheduler scheduler;
     private final GrpcPeerCaller peers;
     private final ProcessLag lag;
+    private final ActionsInFlight actionsInFlight;
 
-    private Backstage(Scheduler scheduler, GrpcPeerCaller peers) {
+    private Backstage(Scheduler scheduler, GrpcPeerCaller peers, ActionsInFlight actionsInFlight) {
         this.scheduler = scheduler;
         this.peers = peers;
+        this.actionsInFlight = actionsInFlight;
         this.lag = ProcessLag.watch(scheduler);
     }
 
     /**
      * @param peerTls     the credentials for {@code https://} peers
-     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT) and the engine's CPU threads, for every server
+     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT), the engine's CPU threads and the work in flight
+     *                    (THESPIAN_MAX_ACTIONS_IN_FLIGHT), for every server
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
@@ -36,7 +41,8 @@ public final class Backstage implements AutoCloseable {
         List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
         interceptors.add(new RequestMetadataForwarding());
         return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
-                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory));
+                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory),
+                new ActionsInFlight(limits.engine().maxActionsInFlight()));
     }
 
     Scheduler scheduler() {
@@ -45,6 +51,11 @@ public final class Backstage implements AutoCloseable {
 
     GrpcPeerCaller peers() {
         return peers;
+    }
+
+    /** The work in flight in the whole process: its servers share the heap. */
+    ActionsInFlight actionsInFlight() {
+        return actionsInFlight;
     }
 
     /** How far behind the process runs, for every server's adaptive limit. */

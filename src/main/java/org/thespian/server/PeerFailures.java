@@ -53,7 +53,7 @@ final class PeerFailures {
             return execution.cancellationOf(action);
         }
         String peer = "peer " + action.peer().display() + " (" + action.method().fullName() + ")";
-        String description = status.getDescription() == null ? "" : ": " + status.getDescription();
+        String description = status.getDescription() == null ? "" : ": " + StatusText.capped(status.getDescription());
         FailureCode seen = FailureCode.valueOf(status.getCode().name());
         String byThespian = trailers == null ? null : trailers.get(ANSWERED_BY_THESPIAN);
         if (byThespian != null) {

@@ -2,26 +2,35 @@ package org.thespian.server;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.Optional;
+import org.thespian.engine.TraceBudget;
 
 /**
- * Reads {@code thespian-hops} and {@code thespian-fault} from an incoming call into its context, and refuses
- * at once a call that has made too many hops (a cycle, most likely) or carries a malformed fault plan.
+ * Reads {@code thespian-hops}, {@code thespian-fault} and {@code thespian-budget} from an incoming call into its
+ * context, and refuses at once a call that has made too many hops (a cycle, most likely), whose trace has no
+ * budget left, or that carries a malformed value. A call from another Thespian is answered with a description
+ * cut to {@link StatusText#MAX_CHARS} and, when it lent a budget, with what was left of it (a trailer).
  */
 final class RequestMetadataInterceptor implements ServerInterceptor {
 
     private final int maxHops;
     private final boolean applyFaults;
+    private final long maxActionsPerTrace;
 
-    /** @param applyFaults whether fault plans are parsed and applied here, or only forwarded */
-    RequestMetadataInterceptor(int maxHops, boolean applyFaults) {
+    /**
+     * @param applyFaults        whether fault plans are parsed and applied here, or only forwarded
+     * @param maxActionsPerTrace the most a call may spend, whatever budget it says it was lent
+     */
+    RequestMetadataInterceptor(int maxHops, boolean applyFaults, long maxActionsPerTrace) {
         this.maxHops = maxHops;
         this.applyFaults = applyFaults;
+        this.maxActionsPerTrace = maxActionsPerTrace;
     }
 
     @Override
@@ -29,18 +38,29 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
             ServerCallHandler<Q, R> next) {
         String hopsText = headers.get(RequestMetadata.HOPS_HEADER);
         String fault = headers.get(RequestMetadata.FAULT_HEADER);
-        if (hopsText == null && fault == null) {
+        String budgetText = headers.get(RequestMetadata.BUDGET_HEADER);
+        if (hopsText == null && fault == null && budgetText == null) {
             return next.startCall(call, headers);
         }
-        int hops = hopsText == null ? 0 : hops(hopsText);
+        int hops = hopsText == null ? 0 : (int) RequestMetadata.wholeNumber(hopsText, 9);
         if (hops < 0) {
             return refuse(call, Status.INVALID_ARGUMENT.withDescription(
                     "thespian-hops must be a whole number from 0, got \"" + abbreviated(hopsText) + "\""));
+        }
+        long budget = budgetText == null ? maxActionsPerTrace : RequestMetadata.wholeNumber(budgetText, 18);
+        if (budget < 0) {
+            return refuse(call, Status.INVALID_ARGUMENT.withDescription(
+                    "thespian-budget must be a whole number from 0, got \"" + abbreviated(budgetText) + "\""));
         }
         if (hops >= maxHops) {
             return refuse(call, Status.FAILED_PRECONDITION.withDescription("hop limit reached: this call arrived"
                     + " after " + hops + " hops, and THESPIAN_MAX_HOPS is " + maxHops + ": a call cycle (a service"
                     + " that calls itself, directly or through others) or a too-deep chain hit the hop limit"));
+        }
+        if (budget == 0) {
+            return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription("trace budget spent: this call arrived"
+                    + " with thespian-budget 0, as its trace had spent THESPIAN_MAX_ACTIONS_PER_TRACE actions and"
+                    + " peer calls: a call cycle that fans out, or a trace too large for the budget"));
         }
         Optional<FaultPlan> plan = Optional.empty();
         if (fault != null && applyFaults) {
@@ -50,15 +70,12 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
                 return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
             }
         }
-        Context context = new RequestMetadata(hops, Optional.ofNullable(fault), plan).attachTo(Context.current());
-        return Contexts.interceptCall(context, call, headers, next);
-    }
-
-    private static int hops(String text) {
-        if (text.isEmpty() || text.length() > 9 || !text.chars().allMatch(Character::isDigit)) {
-            return -1;
-        }
-        return Integer.parseInt(text);
+        Optional<TraceBudget> lent = budgetText == null
+                ? Optional.empty()
+                : Optional.of(new TraceBudget(Math.min(budget, maxActionsPerTrace)));
+        Context context = new RequestMetadata(hops, Optional.ofNullable(fault), plan, lent)
+                .attachTo(Context.current());
+        return Contexts.interceptCall(context, new AnswerToThespian<>(call, lent), headers, next);
     }
 
     private static String abbreviated(String text) {
@@ -67,6 +84,22 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
 
     /** Marked as a Thespian's own answer, so callers up the chain relay its code (a cycle ends as FAILED_PRECONDITION). */
     private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
-        return Refusal.refuse(call, status, PeerFailures.answeredByThespian());
+        return Refusal.refuse(call, StatusText.capped(status), PeerFailures.answeredByThespian());
+    }
+
+    /** The answer to a call from another Thespian: a description that fits in metadata, and what is left of the budget. */
+    private static final class AnswerToThespian<Q, R> extends SimpleForwardingServerCall<Q, R> {
+        private final Optional<TraceBudget> lent;
+
+        AnswerToThespian(ServerCall<Q, R> call, Optional<TraceBudget> lent) {
+            super(call);
+            this.lent = lent;
+        }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+            lent.ifPresent(budget -> trailers.put(RequestMetadata.BUDGET_HEADER, Long.toString(budget.giveBack())));
+            super.close(StatusText.capped(status), trailers);
+        }
     }
 }

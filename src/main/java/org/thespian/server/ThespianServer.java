@@ -117,7 +117,8 @@ public final class ThespianServer {
         RuntimeEvents events = instrumentation.runtimeEvents();
         Scheduler scheduler = backstage.scheduler();
         GrpcPeerCaller peers = backstage.peers();
-        Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits.engine());
+        Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits.engine(),
+                backstage.actionsInFlight());
         HealthControl health = new HealthControl(events);
         HeapPressure heap = HeapPressure.watch();
         // This server's key among those sharing the peer channels: a config change retires only channels that
@@ -137,7 +138,8 @@ public final class ThespianServer {
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
         // traced and logged like any other, and counted in the admin service's stats.
         List<ServerInterceptor> interceptors = new ArrayList<>();
-        interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders()));
+        interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders(),
+                limits.engine().maxActionsPerTrace()));
         interceptors.add(admission);
         interceptors.addAll(instrumentation.serverInterceptors());
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of

@@ -28,7 +28,7 @@ import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
- * Issue 7's out-of-heap cases on a 64 MB heap: afterwards the jar answers health checks and calls, or it has
+ * Out-of-heap cases on a small heap: afterwards the jar answers health checks and calls, or it has
  * exited with one line; it is never alive and deaf. A minute or two each, so not part of {@code mvn verify}
  * (the name matches neither *Test nor *IT): {@code bench/hostile.sh} runs it.
  */
@@ -66,6 +66,24 @@ class OutOfMemoryHostile {
             Map<String, Long> outcomes = callAtOnce(port, 20); // 20 × 100 × 1,000 = 2,000,000 sleeps
             System.out.println("20 requests of a 100 × 1,000 fan-out at -Xmx64m: " + outcomes);
             assertServingOrGone(thespian, outcomes);
+        }
+    }
+
+    /** Before THESPIAN_MAX_ACTIONS_IN_FLIGHT, the caller filled its heap in 6 s and exited with code 3. */
+    @Test
+    void thirtyRequestsOfTenThousandConcurrentCallsToASlowPeerLeaveTheCallerServing() throws Exception {
+        try (ThespianProcess peer = ThespianProcess.start(List.of(), Map.of("CONFIG_JSON", """
+                {"grpc_method_a": {"tracing_name": "slow", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 3000}}}]}}"""));
+                ThespianProcess caller = ThespianProcess.start(List.of("-Xmx256m"), Map.of("CONFIG_JSON", """
+                        {"grpc_method_a": {"tracing_name": "flood", "operations": [
+                          {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d,
+                            "grpc_method": "A", "repeat": {"times": 10000, "concurrent": true}}}}]},
+                         "grpc_method_c": null}""".formatted(peer.port())))) {
+            Map<String, Long> outcomes = callAtOnce(caller.port(), 30);
+            System.out.println("30 requests of 10,000 concurrent calls to a 3 s peer at -Xmx256m: " + outcomes);
+            assertTrue(caller.isAlive(), "the caller exited: " + caller.stderr());
+            assertServingOrGone(caller, outcomes);
         }
     }
 

@@ -11,6 +11,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
@@ -28,12 +29,8 @@ class HopLimitTest {
     @Test
     void aServiceThatCallsItselfFailsFastAndStaysHealthy() {
         int port = ThespianProcess.freePort();
-        String selfCalling = """
-                {"grpc_method_a": {"tracing_name": "loop", "operations": [
-                    {"Action": {"CallService": {"tracing_name": "call myself", "service_address": "127.0.0.1",
-                        "service_port": %d, "grpc_method": "A"}}}]}}""".formatted(port);
         try (InProcessThespian thespian = InProcessThespian.start(Map.of("PORT", Integer.toString(port),
-                "CONFIG_JSON", selfCalling))) {
+                "CONFIG_JSON", callsItself(port)))) {
             long start = System.nanoTime();
             StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> thespian.blockingStub().a(NOTHING));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -45,6 +42,37 @@ class HopLimitTest {
 
             assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(thespian.channel())
                     .check(HealthCheckRequest.getDefaultInstance()).getStatus());
+            thespian.blockingStub().b(NOTHING); // still answers
+        }
+    }
+
+    /** A service whose A calls its own A on {@code port}, and waits for the answer. */
+    static String callsItself(int port) {
+        return """
+                {"grpc_method_a": {"tracing_name": "loop", "operations": [
+                    {"Action": {"CallService": {"tracing_name": "call myself", "service_address": "127.0.0.1",
+                        "service_port": %d, "grpc_method": "A"}}}]}}""".formatted(port);
+    }
+
+    /**
+     * Every hop prefixes the failure it relays with its own path: uncut, the message outgrew gRPC's 8 KiB
+     * metadata limit at about 70 hops and the client saw INTERNAL.
+     */
+    @Test
+    void aThousandHopChainStillAnswersFailedPreconditionWithAMessageCutInTheMiddle() {
+        int port = ThespianProcess.freePort();
+        try (InProcessThespian thespian = InProcessThespian.start(Map.of("PORT", Integer.toString(port),
+                "CONFIG_JSON", callsItself(port), "THESPIAN_MAX_HOPS", "1000"))) {
+            StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                    () -> thespian.blockingStub().withDeadlineAfter(120, TimeUnit.SECONDS).a(NOTHING));
+            assertEquals(Status.Code.FAILED_PRECONDITION, error.getStatus().getCode(), error.getStatus().toString());
+            String message = error.getStatus().getDescription();
+            assertTrue(message.startsWith("loop > call myself: peer http://127.0.0.1:" + port), message); // the head
+            assertTrue(message.contains("characters cut"), message);
+            assertTrue(message.endsWith("a too-deep chain hit the hop limit"), message); // the tail
+            assertTrue(message.contains("after 1000 hops, and THESPIAN_MAX_HOPS is 1000"), message);
+            // The edge's own prefix on a description its callee cut to StatusText.MAX_CHARS.
+            assertTrue(message.length() <= StatusText.MAX_CHARS + 200, message.length() + " characters: " + message);
             thespian.blockingStub().b(NOTHING); // still answers
         }
     }
