@@ -1,6 +1,7 @@
 package org.thespian.telemetry;
 
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -79,18 +80,34 @@ final class TraceWaterfall {
 
     /**
      * What the config's behaviours decided for this span, which the bar alone does not show: the latency drawn
-     * from a distribution, the attempt of a retried call, a skipped call, a failure code other than the default
-     * INTERNAL, an injected fault, a link from the trace that fired this one off.
+     * from a distribution, the failure roll, the attempt of a retried call, a skipped call, a failure code other
+     * than the default INTERNAL, memory held, an injected fault, a cancellation, a link from the trace that fired
+     * this one off, and the attributes the config gave the action ({@code db.system=postgresql}).
      */
     private static void appendNotes(StringBuilder text, SpanData span) {
         List<String> notes = new ArrayList<>();
-        Double drawn = span.getAttributes().get(SpanAttributes.LATENCY_MS);
-        if (drawn != null && span.getAttributes().get(SpanAttributes.LATENCY) != null) {
+        Attributes attributes = span.getAttributes();
+        Double drawn = attributes.get(SpanAttributes.LATENCY_MS);
+        if (drawn != null && attributes.get(SpanAttributes.LATENCY) != null) {
             notes.add(String.format(Locale.ROOT, "drew %.1f ms", drawn));
         }
-        Long attempt = span.getAttributes().get(SpanAttributes.ATTEMPT);
+        Double roll = attributes.get(SpanAttributes.ROLL);
+        Double chance = attributes.get(SpanAttributes.FAILURE_CHANCE);
+        if (roll != null && chance != null) {
+            notes.add(String.format(Locale.ROOT, "rolled %.4f %s %s", roll, roll < chance ? "<" : ">=", chance));
+        }
+        Long attempt = attributes.get(SpanAttributes.ATTEMPT);
         if (attempt != null && attempt > 1) {
             notes.add("attempt " + attempt);
+        }
+        Long megabytes = attributes.get(SpanAttributes.MEGABYTES);
+        if (megabytes != null) {
+            String hold = attributes.get(SpanAttributes.HOLD);
+            notes.add(megabytes + " MB " + ("forever".equals(hold) ? "leaked" : "held " + hold + " ms"));
+        }
+        String cancelled = attributes.get(SpanAttributes.CANCELLED_BY);
+        if (cancelled != null) {
+            notes.add(escape(cancelled.startsWith("cancelled") ? cancelled : "cancelled: " + cancelled));
         }
         if (Boolean.TRUE.equals(span.getAttributes().get(SpanAttributes.SKIPPED))) {
             notes.add("skipped");
@@ -103,9 +120,20 @@ final class TraceWaterfall {
             notes.add("injected");
         }
         span.getLinks().forEach(link -> notes.add("linked from trace " + link.getSpanContext().getTraceId()));
+        attributes.forEach((key, value) -> {
+            if (isFromTheConfig(key.getKey())) {
+                notes.add(escape(key.getKey() + "=" + value));
+            }
+        });
         if (!notes.isEmpty()) {
             text.append("  {").append(String.join(", ", notes)).append('}');
         }
+    }
+
+    /** Thespian's own attributes and the conventions' are shown above or not at all; the rest came from a config. */
+    private static boolean isFromTheConfig(String key) {
+        return !key.startsWith("thespian.") && !key.startsWith("rpc.") && !key.startsWith("server.")
+                && !key.startsWith("exception.");
     }
 
     static String bar(long offset, long duration, long total) {
