@@ -75,6 +75,11 @@ public final class CastStage {
                 throw new IOException("member \"" + member.name() + "\" cannot listen on port " + member.port(), e);
             }
         }
+        try {
+            backstage.connectPeers();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return new CastStage(running, backstage);
     }
 

@@ -2,6 +2,7 @@ package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -61,6 +62,14 @@ public final class Backstage implements AutoCloseable {
     /** How far behind the process runs, for every server's adaptive limit. */
     ProcessLag lag() {
         return lag;
+    }
+
+    /**
+     * Once every server sharing this backstage listens, connects the channels between them (and to any other
+     * peer), at most a second: the first members started tried their peers before those were up.
+     */
+    public void connectPeers() throws InterruptedException {
+        peers.connectAll(Duration.ofSeconds(1));
     }
 
     @Override

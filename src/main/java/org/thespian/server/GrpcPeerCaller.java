@@ -120,6 +120,11 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         channels.use(user, peers);
     }
 
+    /** Connects to every named peer now, waiting at most {@code wait} (see {@link PeerChannels#connectAll}). */
+    void connectAll(Duration wait) throws InterruptedException {
+        channels.connectAll(wait);
+    }
+
     /** The peers some config of this process names. */
     Set<Peer> connectedPeers() {
         return channels.namedPeers();

@@ -36,9 +36,9 @@ final class PeerChannels implements AutoCloseable {
     /**
      * A channel that cannot connect fails calls at once and reconnects on gRPC's back-off, which grows to two
      * minutes: too slow to notice a peer that restarted. While calls keep coming, a channel in that state
-     * retries at least this often, whatever the call rate.
+     * retries at least this often, whatever the call rate: one connect a second costs a refusing peer nothing.
      */
-    static final Duration MAX_RECONNECT_INTERVAL = Duration.ofSeconds(5);
+    static final Duration MAX_RECONNECT_INTERVAL = Duration.ofSeconds(1);
 
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
@@ -97,6 +97,24 @@ final class PeerChannels implements AutoCloseable {
         peers.forEach(peer -> named.computeIfAbsent(peer, p -> new PeerChannel(open(p))).connect());
     }
 
+    /**
+     * Connects every named channel that is not connected yet, trying a failed one again at once, and waits until
+     * each is connected, at most {@code wait} in all (a peer that is really down costs the whole wait, once): for a cast whose members call each other, once
+     * all of them listen (the first members' channels tried before the later ones were up).
+     */
+    void connectAll(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<ManagedChannel> pending = named.values().stream().map(PeerChannel::channel)
+                .filter(channel -> channel.getState(true) != ConnectivityState.READY).toList();
+        pending.forEach(ManagedChannel::resetConnectBackoff);
+        for (ManagedChannel channel : pending) {
+            // A failed channel stays TRANSIENT_FAILURE while it tries again: only READY says it is through.
+            while (channel.getState(true) != ConnectivityState.READY && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        }
+    }
+
     /** The peers some config of this process names. */
     Set<Peer> namedPeers() {
         return Set.copyOf(named.keySet());
@@ -122,7 +140,7 @@ final class PeerChannels implements AutoCloseable {
     /** A channel with the count of calls on it; once retired and unused, it shuts down. */
     static final class PeerChannel {
         private final ManagedChannel channel;
-        private final AtomicLong lastNudgeNanos = new AtomicLong(System.nanoTime());
+        private final AtomicLong lastNudgeNanos = new AtomicLong(System.nanoTime() - MAX_RECONNECT_INTERVAL.toNanos());
         private int leases;
         private boolean retired;
 
