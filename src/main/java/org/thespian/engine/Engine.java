@@ -34,13 +34,21 @@ public final class Engine {
     /** Permits per resource; a config reloaded with the same resource keeps its queue. */
     private final ConcurrentHashMap<Resource, Bulkhead> bulkheads = new ConcurrentHashMap<>();
 
+    /** The only engine of its process: the caps of {@code limits} are all its own. */
     public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits) {
+        this(scheduler, peers, listener, limits,
+                new ProcessBudget(limits, HeapGauge.UNWATCHED).share(limits, () -> { }));
+    }
+
+    /** One of the process's engines, holding memory and starting fire-and-forget calls from {@code share}. */
+    public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits,
+            ProcessBudget.Share share) {
         this.scheduler = scheduler;
         this.peers = peers;
         this.listener = listener;
         this.limits = limits;
-        this.background = new BackgroundCalls(limits.maxBackgroundCalls());
-        this.memory = new MemoryPressure(limits.memoryCapBytes());
+        this.background = share.background;
+        this.memory = share.memory;
     }
 
     /** Fire-and-forget calls dropped so far because THESPIAN_MAX_BACKGROUND_CALLS were in flight. */

@@ -6,26 +6,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
+import org.thespian.engine.ProcessBudget;
 import org.thespian.engine.Scheduler;
 
 /**
- * What the servers of one process share: the scheduler that ends every sleep and runs what follows, and the
- * peer channels. A cast of fifty members thus needs one timer, one continuation pool and one connection per
- * peer, not fifty of each.
+ * What the servers of one process share: the scheduler that ends every sleep and runs what follows (and its CPU
+ * pool), the peer channels, the watch on the heap, and the budget of held memory and fire-and-forget calls. A cast
+ * of fifty members thus needs one timer, one continuation pool and one connection per peer, not fifty of each; and
+ * its members together, not each of them, stay within the caps, since they share one heap.
  */
 public final class Backstage implements AutoCloseable {
 
     private final Scheduler scheduler;
     private final GrpcPeerCaller peers;
+    private final HeapPressure heap;
+    private final ProcessBudget budget;
 
-    private Backstage(Scheduler scheduler, GrpcPeerCaller peers) {
+    private Backstage(Scheduler scheduler, GrpcPeerCaller peers, HeapPressure heap, ProcessBudget budget) {
         this.scheduler = scheduler;
         this.peers = peers;
+        this.heap = heap;
+        this.budget = budget;
     }
 
     /**
      * @param peerTls     the credentials for {@code https://} peers
-     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT) and the engine's CPU threads, for every server
+     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT), the engine's CPU threads, the memory cap and the
+     *                    fire-and-forget cap, for every server
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
@@ -33,8 +40,10 @@ public final class Backstage implements AutoCloseable {
         // Every peer call carries on its request's fault plan and hop count.
         List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
         interceptors.add(new RequestMetadataForwarding());
+        HeapPressure heap = HeapPressure.watch();
         return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
-                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory));
+                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory), heap,
+                new ProcessBudget(limits.engine(), heap));
     }
 
     Scheduler scheduler() {
@@ -45,9 +54,19 @@ public final class Backstage implements AutoCloseable {
         return peers;
     }
 
+    HeapPressure heap() {
+        return heap;
+    }
+
+    /** What every server's engine holds memory and starts fire-and-forget calls from. */
+    public ProcessBudget budget() {
+        return budget;
+    }
+
     @Override
     public void close() {
         peers.close();
         scheduler.close();
+        heap.close();
     }
 }
