@@ -52,7 +52,7 @@ public record EngineLimits(int maxActionsPerRequest, int maxBackgroundCalls, int
     /**
      * The highest memory cap: three quarters of the maximum heap and 32 MiB less than all of it, so that the cap
      * refuses a hold before the heap runs out (with {@code -XX:+ExitOnOutOfMemoryError} an OutOfMemoryError ends
-     * the process, even one a Memory action would have caught): 32 MiB at -Xmx64m, 768 MiB at 1 GiB.
+     * the process, even one a Memory action would have caught): about 30 MiB at -Xmx64m, 768 MiB at 1 GiB.
      */
     public static long maxMemoryCapBytes() {
         long heap = Runtime.getRuntime().maxMemory();

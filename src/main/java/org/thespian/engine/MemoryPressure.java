@@ -124,7 +124,7 @@ public final class MemoryPressure {
             throw new Refused("holding " + megabytes + " MB more would pass this member's memory cap: "
                     + megabytes(own.used()) + " of " + megabytes(own.max()) + " MB held by it (its own"
                     + " THESPIAN_MEMORY_CAP_MB), " + megabytes(pool.held.used()) + " of " + megabytes(pool.held.max())
-                    + " MB by this process's " + pool.members.get() + " members");
+                    + " MB by " + holders());
         }
     }
 
@@ -135,10 +135,13 @@ public final class MemoryPressure {
 
     /** What is held now against the process's cap, and by whom. */
     private String held() {
-        String held = megabytes(pool.held.used()) + " of " + megabytes(pool.held.max()) + " MB held by this process";
+        String held = megabytes(pool.held.used()) + " of " + megabytes(pool.held.max()) + " MB held by " + holders();
+        return pool.members.get() == 1 ? held : held + ", " + megabytes(own.used()) + " of them by this one";
+    }
+
+    private String holders() {
         int members = pool.members.get();
-        return members == 1 ? held
-                : held + "'s " + members + " members, " + megabytes(own.used()) + " of them by this one";
+        return members == 1 ? "this process" : "this process's " + members + " members";
     }
 
     private static long megabytes(long bytes) {
