@@ -28,7 +28,7 @@ public final class ProcessBudget {
     }
 
     /** Bytes held now by the Memory actions of every member. */
-    public long heldBytes() {
+    long heldBytes() {
         return memory.heldBytes();
     }
 

@@ -59,7 +59,7 @@ public final class Backstage implements AutoCloseable {
     }
 
     /** What every server's engine holds memory and starts fire-and-forget calls from. */
-    public ProcessBudget budget() {
+    ProcessBudget budget() {
         return budget;
     }
 
