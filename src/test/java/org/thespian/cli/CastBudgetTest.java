@@ -2,6 +2,7 @@ package org.thespian.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -11,9 +12,10 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -30,8 +32,8 @@ import org.thespian.testsupport.ReceivedMetric;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
- * A cast in this JVM, started as {@code cast FILE} starts it, over real gRPC: its members draw on one memory cap and
- * one fire-and-forget cap, the process's, not one each.
+ * A cast in this JVM, started as {@code cast FILE} starts it, over real gRPC: its members draw on one memory cap, one
+ * fire-and-forget cap and one CPU pool, the process's, not one each.
  */
 class CastBudgetTest {
 
@@ -40,13 +42,15 @@ class CastBudgetTest {
             {grpc_method_a: {tracing_name: leak, operations: [
                {Action: {Memory: {tracing_name: leak, megabytes: 8, hold_ms: forever}}}]},
              grpc_method_b: {tracing_name: notify, operations: [
-               {Action: {CallService: {service_address: "http://sink", service_port: 6379, grpc_method: A, wait: false}}}]}}""";
+               {Action: {CallService: {service_address: "http://sink", service_port: 6379, grpc_method: A, wait: false}}}]},
+             grpc_method_c: {tracing_name: hash, operations: [
+               {Action: {Cpu: {tracing_name: hash, duration_ms: 400}}}]}}""";
     private static final String SINK_CONFIG = """
             {grpc_method_a: {tracing_name: consume, operations: [
                {Action: {Sleep: {tracing_name: slowly, duration_ms: 20000}}}]}}""";
     private static final String METRIC_INTERVAL = "otel.metric.export.interval";
 
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
     private OtlpReceiver otlp;
     private CastRunner.Running running;
     private Cast cast;
@@ -63,7 +67,8 @@ class CastBudgetTest {
         cast = CastParser.parse(Files.writeString(dir.resolve("budget.cast.yaml"), file));
         otlp = OtlpReceiver.start();
         CastRunner.Checked checked = CastRunner.check(cast, Map.of("THESPIAN_MEMORY_CAP_MB", "20",
-                "THESPIAN_MAX_BACKGROUND_CALLS", "2", "OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint()));
+                "THESPIAN_MAX_BACKGROUND_CALLS", "2", "THESPIAN_CPU_THREADS", "1",
+                "OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint()));
         System.setProperty(METRIC_INTERVAL, "300");
         try {
             running = CastRunner.start(checked, false, member -> List.of());
@@ -115,8 +120,21 @@ class CastBudgetTest {
         }
     }
 
+    /** A burn counts CPU time, so on the one thread the second burn ends a whole burn after the first, however busy. */
+    @Test
+    void theMembersBurnOnTheProcesssOneCpuPool() throws Exception {
+        long started = System.nanoTime();
+        CompletableFuture<Void> a = CompletableFuture.runAsync(() -> call("a", BURN));
+        CompletableFuture<Void> b = CompletableFuture.runAsync(() -> call("b", BURN));
+        CompletableFuture.allOf(a, b).get(60, TimeUnit.SECONDS);
+
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertTrue(took.toMillis() >= 800, "two 400 ms burns in two members on THESPIAN_CPU_THREADS=1 took " + took);
+    }
+
     private static final Function<ThespianBlockingStub, ?> LEAK = stub -> stub.a(Nothing.getDefaultInstance());
     private static final Function<ThespianBlockingStub, ?> NOTIFY = stub -> stub.b(Nothing.getDefaultInstance());
+    private static final Function<ThespianBlockingStub, ?> BURN = stub -> stub.c(Nothing.getDefaultInstance());
 
     private void call(String member, Function<ThespianBlockingStub, ?> method) {
         int port = cast.members().stream().filter(m -> m.name().equals(member)).findFirst().orElseThrow().port();
