@@ -25,7 +25,10 @@ EXPOSE 6379
 # The jar asks its own gRPC health service on 127.0.0.1:$PORT; a small, quick-starting JVM for it.
 HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
   CMD ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-jar", "/app/thespian.jar", "healthcheck"]
-# Heap follows the container's memory limit (and THESPIAN_MAX_IN_FLIGHT's default follows the heap); an
-# OutOfMemoryError ends the container (and restarts it) instead of leaving a half-broken JVM behind.
+# Heap follows the container's memory limit (75%, the rest for metaspace, threads and buffers; THESPIAN_MAX_IN_FLIGHT's
+# default follows the heap); an OutOfMemoryError ends the container (and restarts it) instead of leaving a half-broken
+# JVM behind, even one a Memory action would have caught: so the Memory actions' cap (THESPIAN_MEMORY_CAP_MB, a
+# quarter of the heap by default, at most three quarters and 32 MiB less than all of it, for all of a cast's
+# members together) refuses first, and holds are refused while the heap is nearly full (docs/instrumentation.md).
 # Add flags with JAVA_TOOL_OPTIONS. docker stop sends SIGTERM: NOT_SERVING, the drain, exit 0.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/thespian.jar"]

@@ -111,7 +111,9 @@ public record Settings(
                 (int) wholeNumber(env, "THESPIAN_CPU_THREADS", EngineLimits.defaultCpuThreads(), 1,
                         EngineLimits.defaultCpuThreads()),
                 wholeNumber(env, "THESPIAN_MEMORY_CAP_MB", EngineLimits.defaultMemoryCapBytes() / MEGABYTE, 0,
-                        Runtime.getRuntime().maxMemory() / MEGABYTE) * MEGABYTE,
+                        EngineLimits.maxMemoryCapBytes() / MEGABYTE, " (more would leave the "
+                        + Runtime.getRuntime().maxMemory() / MEGABYTE + " MB heap too little room for the rest of"
+                        + " Thespian; give the JVM more heap with -Xmx)") * MEGABYTE,
                 (int) wholeNumber(env, "THESPIAN_MAX_ACTIONS_IN_FLIGHT",
                         EngineLimits.defaultMaxActionsInFlight(Runtime.getRuntime().maxMemory()), 1,
                         Integer.MAX_VALUE / 2),
@@ -173,6 +175,12 @@ public record Settings(
     /** ASCII digits only: no sign, no spaces inside, no other scripts' digits that Long.parseLong accepts. */
     static long wholeNumber(Map<String, String> env, String name, long fallback, long min, long max)
             throws InvalidSetting {
+        return wholeNumber(env, name, fallback, min, max, "");
+    }
+
+    /** As above, with {@code why} the range is what it is, for the error. */
+    private static long wholeNumber(Map<String, String> env, String name, long fallback, long min, long max,
+            String why) throws InvalidSetting {
         Optional<String> text = value(env, name);
         if (text.isEmpty()) {
             return fallback;
@@ -183,7 +191,7 @@ public record Settings(
                 return number;
             }
         }
-        throw new InvalidSetting(name, "a whole number from " + min + " to " + max, text.get());
+        throw new InvalidSetting(name, "a whole number from " + min + " to " + max + why, text.get());
     }
 
     /** {@code 30} (seconds), {@code 30s}, {@code 500ms} or {@code 2m}, from 1 ms to one hour. */

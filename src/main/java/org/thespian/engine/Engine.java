@@ -35,20 +35,27 @@ public final class Engine {
     /** Permits per resource; a config reloaded with the same resource keeps its queue. */
     private final ConcurrentHashMap<Resource, Bulkhead> bulkheads = new ConcurrentHashMap<>();
 
+    /** The only engine of its process: the caps of {@code limits} are all its own. */
     public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits) {
-        this(scheduler, peers, listener, limits, new ActionsInFlight(limits.maxActionsInFlight()));
+        this(scheduler, peers, listener, limits, new ActionsInFlight(limits.maxActionsInFlight()),
+                new ProcessBudget(limits, HeapGauge.UNWATCHED).share(limits, () -> { }));
     }
 
-    /** @param inFlight the process-wide budget of work in flight, shared with the other servers of the process */
+    /**
+     * One of the process's engines.
+     *
+     * @param inFlight the process-wide budget of work in flight, shared with the other servers of the process
+     * @param share    where it holds memory and starts fire-and-forget calls
+     */
     public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits,
-            ActionsInFlight inFlight) {
+            ActionsInFlight inFlight, ProcessBudget.Share share) {
         this.scheduler = scheduler;
         this.peers = inFlight.counting(peers);
         this.listener = listener;
         this.limits = limits;
         this.inFlight = inFlight;
-        this.background = new BackgroundCalls(limits.maxBackgroundCalls());
-        this.memory = new MemoryPressure(limits.memoryCapBytes());
+        this.background = share.background;
+        this.memory = share.memory;
     }
 
     /** Fire-and-forget calls dropped so far because THESPIAN_MAX_BACKGROUND_CALLS were in flight. */

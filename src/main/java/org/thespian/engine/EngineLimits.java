@@ -77,8 +77,25 @@ public record EngineLimits(int maxActionsPerRequest, int maxBackgroundCalls, int
      * always a whole number of them): enough to show pressure, far from an OutOfMemoryError.
      */
     public static long defaultMemoryCapBytes() {
+        return Math.min(wholeMegabytes(Runtime.getRuntime().maxMemory() / 4), maxMemoryCapBytes());
+    }
+
+    /** Heap that the memory cap leaves to the rest of the process (classes, gRPC, calls in flight) at the least. */
+    static final long HEAP_MARGIN_BYTES = 32L << 20;
+
+    /**
+     * The highest memory cap: three quarters of the maximum heap and 32 MiB less than all of it, so that the cap
+     * refuses a hold before the heap runs out (with {@code -XX:+ExitOnOutOfMemoryError} an OutOfMemoryError ends
+     * the process, even one a Memory action would have caught): about 30 MiB at -Xmx64m, 768 MiB at 1 GiB.
+     */
+    public static long maxMemoryCapBytes() {
+        long heap = Runtime.getRuntime().maxMemory();
+        return wholeMegabytes(Math.max(0, Math.min(heap / 4 * 3, heap - HEAP_MARGIN_BYTES)));
+    }
+
+    private static long wholeMegabytes(long bytes) {
         long megabyte = 1024 * 1024;
-        return Runtime.getRuntime().maxMemory() / 4 / megabyte * megabyte;
+        return bytes / megabyte * megabyte;
     }
 
     /**

@@ -15,20 +15,16 @@ final class MemoryHold {
     }
 
     static CompletableFuture<Void> start(Memory memory, MemoryPressure pressure, Scheduler scheduler) {
-        return CompletableFuture.supplyAsync(() -> pressure.hold(memory.megabytes()), scheduler.continuations())
-                .thenApply(held -> {
-                    Runnable release = held.orElseThrow(() -> full(memory, pressure));
-                    if (memory.holdMs().isPresent()) {
-                        scheduler.schedule(release, TimeUnit.MILLISECONDS.toNanos(memory.holdMs().getAsLong()));
-                    }
-                    return null;
-                });
-    }
-
-    private static ActionFailure full(Memory memory, MemoryPressure pressure) {
-        long mb = MemoryPressure.BYTES_PER_MEGABYTE;
-        return ActionFailure.at(memory, FailureCode.RESOURCE_EXHAUSTED, "holding " + memory.megabytes()
-                + " MB more would pass the memory cap: " + pressure.heldBytes() / mb + " of " + pressure.capBytes() / mb
-                + " MB held (THESPIAN_MEMORY_CAP_MB)");
+        return CompletableFuture.runAsync(() -> {
+            Runnable release;
+            try {
+                release = pressure.hold(memory.megabytes());
+            } catch (MemoryPressure.Refused refused) {
+                throw ActionFailure.at(memory, FailureCode.RESOURCE_EXHAUSTED, refused.getMessage());
+            }
+            if (memory.holdMs().isPresent()) {
+                scheduler.schedule(release, TimeUnit.MILLISECONDS.toNanos(memory.holdMs().getAsLong()));
+            }
+        }, scheduler.continuations());
     }
 }

@@ -8,32 +8,39 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
 import org.thespian.engine.ActionsInFlight;
+import org.thespian.engine.ProcessBudget;
 import org.thespian.engine.Scheduler;
 
 /**
- * What the servers of one process share: the scheduler that ends every sleep and runs what follows, the
- * peer channels, the budget of work in flight, and the measure of how far behind the process runs. A cast
- * of fifty members thus needs one timer, one continuation pool and one connection per
- * peer, not fifty of each.
+ * What the servers of one process share: the scheduler that ends every sleep and runs what follows (and its CPU
+ * pool), the peer channels, the watch on the heap, the budget of held memory and fire-and-forget calls, the budget
+ * of work in flight, and the measure of how far behind the process runs. A cast of fifty members thus needs one
+ * timer, one continuation pool and one connection per peer, not fifty of each; and its members together, not each
+ * of them, stay within the caps, since they share one heap.
  */
 public final class Backstage implements AutoCloseable {
 
     private final Scheduler scheduler;
     private final GrpcPeerCaller peers;
-    private final ProcessLag lag;
+    private final HeapPressure heap;
+    private final ProcessBudget budget;
     private final ActionsInFlight actionsInFlight;
+    private final ProcessLag lag;
 
-    private Backstage(Scheduler scheduler, GrpcPeerCaller peers, ActionsInFlight actionsInFlight) {
+    private Backstage(Scheduler scheduler, GrpcPeerCaller peers, HeapPressure heap, ProcessBudget budget,
+            ActionsInFlight actionsInFlight) {
         this.scheduler = scheduler;
         this.peers = peers;
+        this.heap = heap;
+        this.budget = budget;
         this.actionsInFlight = actionsInFlight;
         this.lag = ProcessLag.watch(scheduler);
     }
 
     /**
      * @param peerTls     the credentials for {@code https://} peers
-     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT), the engine's CPU threads and the work in flight
-     *                    (THESPIAN_MAX_ACTIONS_IN_FLIGHT), for every server
+     * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT), the engine's CPU threads, the memory cap, the
+     *                    fire-and-forget cap and the work in flight (THESPIAN_MAX_ACTIONS_IN_FLIGHT), for every server
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
@@ -41,9 +48,10 @@ public final class Backstage implements AutoCloseable {
         // Every peer call carries on its request's fault plan and hop count.
         List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
         interceptors.add(new RequestMetadataForwarding());
+        HeapPressure heap = HeapPressure.watch();
         return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
-                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory),
-                new ActionsInFlight(limits.engine().maxActionsInFlight()));
+                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory), heap,
+                new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()));
     }
 
     Scheduler scheduler() {
@@ -52,6 +60,15 @@ public final class Backstage implements AutoCloseable {
 
     GrpcPeerCaller peers() {
         return peers;
+    }
+
+    HeapPressure heap() {
+        return heap;
+    }
+
+    /** What every server's engine holds memory and starts fire-and-forget calls from. */
+    ProcessBudget budget() {
+        return budget;
     }
 
     /** The work in flight in the whole process: its servers share the heap. */
@@ -77,5 +94,6 @@ public final class Backstage implements AutoCloseable {
         lag.close();
         peers.close();
         scheduler.close();
+        heap.close();
     }
 }

@@ -8,6 +8,7 @@ import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -16,15 +17,17 @@ import javax.management.Notification;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
+import org.thespian.engine.HeapGauge;
 
 /**
  * How full the heap is after each garbage collection. Above {@link #NEARLY_FULL} new calls are refused, so
  * the calls already running can finish instead of all of them failing together when the heap runs out. When
  * several full collections in a row cannot get below {@link #EXHAUSTED}, the JVM would only thrash until an
  * OutOfMemoryError that may land anywhere: it exits instead, through {@link OutOfMemoryExit}; so it does when
- * collecting takes most of its time for seconds on end.
+ * collecting takes most of its time for seconds on end. One per process ({@link Backstage}), whatever number of
+ * servers it runs: they share one heap.
  */
-final class HeapPressure implements AutoCloseable {
+final class HeapPressure implements HeapGauge, AutoCloseable {
 
     static final double NEARLY_FULL = 0.85;
     static final double EXHAUSTED = 0.97;
@@ -65,6 +68,11 @@ final class HeapPressure implements AutoCloseable {
      */
     boolean isNearlyFull() {
         return usedAfterCollection > NEARLY_FULL && System.nanoTime() - collectedAtNanos < FRESH_NANOS;
+    }
+
+    @Override
+    public Optional<String> nearlyFull() {
+        return isNearlyFull() ? Optional.of(describe()) : Optional.empty();
     }
 
     String describe() {

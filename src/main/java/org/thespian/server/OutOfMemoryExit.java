@@ -8,6 +8,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -28,12 +29,19 @@ public final class OutOfMemoryExit {
     private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
     private static final byte[] FALLBACK_LINE =
             "thespian: out of memory, exiting\n".getBytes(StandardCharsets.UTF_8);
+    private static final AtomicBoolean INSTALLED = new AtomicBoolean();
 
     private OutOfMemoryExit() {
     }
 
-    /** Watches uncaught throws, logback and java.util.logging for an OutOfMemoryError, for the whole JVM. */
+    /**
+     * Watches uncaught throws, logback and java.util.logging for an OutOfMemoryError, for the whole JVM: once,
+     * however many servers it runs or times it is asked.
+     */
     public static void install() {
+        if (!INSTALLED.compareAndSet(false, true)) {
+            return;
+        }
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
             exitIfOutOfMemory(error);

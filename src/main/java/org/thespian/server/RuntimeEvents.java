@@ -27,6 +27,10 @@ public interface RuntimeEvents {
     default void healthChanged(String status) {
     }
 
+    /** A fire-and-forget call was dropped: THESPIAN_MAX_BACKGROUND_CALLS of them were in flight. */
+    default void backgroundCallDropped() {
+    }
+
     /** Reports nothing. */
     RuntimeEvents NONE = new RuntimeEvents() {
     };

@@ -60,17 +60,15 @@ public final class ThespianServer {
     private final Server server;
     private final HealthControl health;
     private final Admission admission;
-    private final HeapPressure heap;
     private final Optional<ConfigWatcher> watcher;
     private final Optional<Backstage> ownBackstage;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private ThespianServer(Server server, HealthControl health, Admission admission, HeapPressure heap,
+    private ThespianServer(Server server, HealthControl health, Admission admission,
             Optional<ConfigWatcher> watcher, Optional<Backstage> ownBackstage) {
         this.server = server;
         this.health = health;
         this.admission = admission;
-        this.heap = heap;
         this.watcher = watcher;
         this.ownBackstage = ownBackstage;
     }
@@ -118,9 +116,8 @@ public final class ThespianServer {
         Scheduler scheduler = backstage.scheduler();
         GrpcPeerCaller peers = backstage.peers();
         Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits.engine(),
-                backstage.actionsInFlight());
+                backstage.actionsInFlight(), backstage.budget().share(limits.engine(), events::backgroundCallDropped));
         HealthControl health = new HealthControl(events);
-        HeapPressure heap = HeapPressure.watch();
         // This server's key among those sharing the peer channels: a config change retires only channels that
         // no member of the process still names.
         Object peerUser = new Object();
@@ -131,7 +128,7 @@ public final class ThespianServer {
         CallStats stats = new CallStats();
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
         AdaptiveLimit newWork = new AdaptiveLimit(limits.maxInFlight(), limits.overloadLag());
-        Admission admission = new Admission(limits.maxInFlight(), newWork, heap, stats);
+        Admission admission = new Admission(limits.maxInFlight(), newWork, backstage.heap(), stats);
         admission.followLag(backstage.lag());
         ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
                 new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
@@ -176,13 +173,12 @@ public final class ThespianServer {
         } catch (IOException e) {
             server.shutdownNow();
             admission.stopFollowingLag();
-            heap.close();
             throw e;
         }
         peers.use(peerUser, config.config().peers());
         health.set(ServingStatus.SERVING);
         events.configChanged(1, config.origin());
-        return new ThespianServer(server, health, admission, heap, watcher, owned);
+        return new ThespianServer(server, health, admission, watcher, owned);
     }
 
     /** The admin service behind the token check (if there is a token), inside telemetry. */
@@ -244,7 +240,6 @@ public final class ThespianServer {
             }
         } finally {
             admission.stopFollowingLag();
-            heap.close();
             ownBackstage.ifPresent(Backstage::close);
         }
     }

@@ -27,6 +27,7 @@ final class RuntimeTelemetry implements RuntimeEvents {
     private static final Logger LOG = LoggerFactory.getLogger("thespian.runtime");
 
     private final LongCounter faults;
+    private final LongCounter droppedBackgroundCalls;
     private final AtomicLong revision = new AtomicLong();
     private final AtomicLong serving = new AtomicLong(1);
     private final SpanLogging logging;
@@ -35,6 +36,10 @@ final class RuntimeTelemetry implements RuntimeEvents {
         this.logging = logging;
         this.faults = meter.counterBuilder("thespian.faults.injected")
                 .setDescription("Faults injected by thespian-fault plans, by kind (delay, abort) and code")
+                .build();
+        this.droppedBackgroundCalls = meter.counterBuilder("thespian.background.dropped")
+                .setDescription("Fire-and-forget calls dropped because THESPIAN_MAX_BACKGROUND_CALLS were in flight")
+                .setUnit("{call}")
                 .build();
         meter.gaugeBuilder("thespian.config.revision").ofLongs()
                 .setDescription("The revision of the running config: 1 at startup, one more per change")
@@ -59,6 +64,11 @@ final class RuntimeTelemetry implements RuntimeEvents {
                 : Attributes.of(KIND, "delay");
         faults.add(1, attributes);
         log(span.getSpanContext(), () -> LOG.info("injected fault {}", entry.text()));
+    }
+
+    @Override
+    public void backgroundCallDropped() {
+        droppedBackgroundCalls.add(1);
     }
 
     @Override

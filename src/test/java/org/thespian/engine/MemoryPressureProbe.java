@@ -24,18 +24,30 @@ final class MemoryPressureProbe {
     /** A hold larger than the heap, with a cap that does not stop it. */
     private static void askForMoreThanTheHeap() {
         MemoryPressure memory = new MemoryPressure(Long.MAX_VALUE);
-        boolean hugeGranted = memory.hold(1024).isPresent();
+        String huge = outcome(memory, 1024);
         long heldAfterRefusal = memory.heldBytes();
-        boolean smallGranted = memory.hold(8).isPresent();
-        System.out.print("1024 MiB: " + (hugeGranted ? "granted" : "refused") + ", held " + heldAfterRefusal
-                + " bytes; then 8 MiB: " + (smallGranted ? "granted" : "refused") + "\n");
+        System.out.print("1024 MiB: " + huge + ", held " + heldAfterRefusal + " bytes; then 8 MiB: "
+                + outcome(memory, 8) + "\n");
+    }
+
+    private static String outcome(MemoryPressure memory, int megabytes) {
+        try {
+            memory.hold(megabytes);
+            return "granted";
+        } catch (MemoryPressure.Refused refused) {
+            return "refused (" + refused.getMessage().replaceAll("[0-9]+", "N") + ")";
+        }
     }
 
     /** How much the process's resident memory grew by holding 64 MiB. */
     private static void measureResidentGrowth() throws IOException {
         MemoryPressure memory = new MemoryPressure(64 * MemoryPressure.BYTES_PER_MEGABYTE);
         long before = residentKibibytes();
-        memory.hold(64).orElseThrow();
+        try {
+            memory.hold(64);
+        } catch (MemoryPressure.Refused refused) {
+            throw new AssertionError(refused.getMessage());
+        }
         System.out.print((residentKibibytes() - before) / 1024 + "\n");
     }
 

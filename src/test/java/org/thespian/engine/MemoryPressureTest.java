@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.thespian.engine.MemoryPressure.BYTES_PER_MEGABYTE;
@@ -23,9 +24,9 @@ import static org.thespian.engine.MemoryPressure.BYTES_PER_MEGABYTE;
 class MemoryPressureTest {
 
     @Test
-    void aHoldIsAccountedUntilReleasedAndReleasingTwiceChangesNothing() {
+    void aHoldIsAccountedUntilReleasedAndReleasingTwiceChangesNothing() throws Exception {
         MemoryPressure memory = new MemoryPressure(64 * BYTES_PER_MEGABYTE);
-        Runnable release = memory.hold(16).orElseThrow();
+        Runnable release = memory.hold(16);
         assertEquals(16 * BYTES_PER_MEGABYTE, memory.heldBytes());
 
         release.run();
@@ -36,16 +37,18 @@ class MemoryPressureTest {
     }
 
     @Test
-    void refusesAHoldThatWouldPassTheCap() {
+    void refusesAHoldThatWouldPassTheCap() throws Exception {
         MemoryPressure memory = new MemoryPressure(10 * BYTES_PER_MEGABYTE);
-        assertEquals(Optional.empty(), memory.hold(11));
+        assertThrows(MemoryPressure.Refused.class, () -> memory.hold(11));
         assertEquals(0, memory.heldBytes(), "a refused hold takes nothing");
 
-        Runnable all = memory.hold(10).orElseThrow();
-        assertEquals(Optional.empty(), memory.hold(1), "full");
+        Runnable all = memory.hold(10);
+        MemoryPressure.Refused full = assertThrows(MemoryPressure.Refused.class, () -> memory.hold(1));
+        assertEquals("holding 1 MB more would pass the memory cap: 10 of 10 MB held by this process"
+                + " (THESPIAN_MEMORY_CAP_MB)", full.getMessage());
 
         all.run();
-        assertTrue(memory.hold(1).isPresent(), "released memory can be held again");
+        memory.hold(1); // released memory can be held again
     }
 
     @Test
@@ -58,7 +61,11 @@ class MemoryPressureTest {
             List<Future<Optional<Runnable>>> holds = IntStream.range(0, holders)
                     .mapToObj(i -> threads.submit(() -> {
                         start.await();
-                        return memory.hold(8);
+                        try {
+                            return Optional.of(memory.hold(8));
+                        } catch (MemoryPressure.Refused refused) {
+                            return Optional.<Runnable>empty();
+                        }
                     }))
                     .toList();
             start.countDown();
@@ -80,11 +87,11 @@ class MemoryPressureTest {
     }
 
     @Test
-    void heldMemoryIsRealHeapThatStaysReachableUntilReleased() {
+    void heldMemoryIsRealHeapThatStaysReachableUntilReleased() throws Exception {
         MemoryPressure memory = new MemoryPressure(256 * BYTES_PER_MEGABYTE);
         long before = heapUsedAfterGc();
 
-        memory.hold(128).orElseThrow(); // the handle is dropped at once: a leak, as "hold_ms": "forever" makes
+        memory.hold(128); // the handle is dropped at once: a leak, as "hold_ms": "forever" makes
         long holding = heapUsedAfterGc();
 
         assertTrue(holding - before >= 120 * BYTES_PER_MEGABYTE,
@@ -92,11 +99,11 @@ class MemoryPressureTest {
     }
 
     @Test
-    void releasedMemoryIsCollected() {
+    void releasedMemoryIsCollected() throws Exception {
         MemoryPressure memory = new MemoryPressure(256 * BYTES_PER_MEGABYTE);
         long before = heapUsedAfterGc();
 
-        memory.hold(128).orElseThrow().run();
+        memory.hold(128).run();
 
         long after = heapUsedAfterGc();
         assertTrue(after - before < 64 * BYTES_PER_MEGABYTE,
@@ -109,7 +116,9 @@ class MemoryPressureTest {
      */
     @Test
     void anAllocationTheHeapCannotSupplyIsRefusedAndLeavesNothingHeld() throws Exception {
-        assertEquals("1024 MiB: refused, held 0 bytes; then 8 MiB: granted\n", probe("-Xmx64m", "beyond-the-heap"));
+        assertEquals("1024 MiB: refused (the heap could not supply N MB more, though the memory cap allows it: N of N MB"
+                + " held by this process (THESPIAN_MEMORY_CAP_MB), the rest of the N MB heap is in other use), held 0 bytes;"
+                + " then 8 MiB: granted\n", probe("-Xmx64m", "beyond-the-heap"));
     }
 
     /** Every page is written, so the operating system really backs the memory: resident memory grows by the hold. */

@@ -60,7 +60,7 @@ class PressureAndLatencyTest {
         ActionFailure full = failureOf(engine.perform(brief, unseededExecution()));
         assertEquals(FailureCode.RESOURCE_EXHAUSTED, full.code());
         assertEquals("f > cache fill: holding 6 MB more would pass the memory cap: 6 of 10 MB held"
-                + " (THESPIAN_MEMORY_CAP_MB)", full.getMessage());
+                + " by this process (THESPIAN_MEMORY_CAP_MB)", full.getMessage());
         Thread.sleep(300);
         assertNull(engine.perform(brief, unseededExecution()).join(), "the hold was not released after hold_ms");
 
