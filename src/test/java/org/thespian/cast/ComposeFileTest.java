@@ -76,4 +76,19 @@ class ComposeFileTest {
         assertTrue(ping.path("volumes").isMissingNode());
         assertEquals("..", ping.at("/build/context").asText());
     }
+
+    @Test
+    void envValuesThatYamlCouldReadAsAnotherTypeAreQuotedSoComposeAndKubernetesGetTheText() throws Exception {
+        Cast cast = CastParser.parse("env.cast.yaml", """
+                name: env
+                members:
+                  - {name: solo, port: 7000, config: {}, env: {A: yes, B: off, C: 0777, D: 0x1F, E: 0o17, F: "1:30"}}
+                """, CastParserTest::noFiles);
+        String compose = ComposeFile.render(cast, new ComposeFile.Target(CHECKOUT.resolve("env.cast.yaml"),
+                CHECKOUT.resolve("out/compose.yaml"), CHECKOUT, COLLECTOR, LOKI));
+        for (String line : List.of("A: \"yes\"", "B: \"off\"", "C: \"0777\"", "D: \"0x1F\"", "E: \"0o17\"",
+                "F: \"1:30\"")) {
+            assertTrue(compose.contains("      " + line + "\n"), () -> line + " in " + compose);
+        }
+    }
 }
