@@ -88,7 +88,7 @@ public final class CastParser {
         }
         YamlTree.Document document = tree(origin, text, json);
         JsonNode root = document.root();
-        if (root == null || root.isMissingNode()) {
+        if (root.isMissingNode()) {
             throw new CastException(origin + ": the cast is empty (expected a mapping with name and members)");
         }
         if (document.alias().isPresent()) {
