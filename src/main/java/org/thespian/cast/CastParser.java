@@ -1,18 +1,15 @@
 package org.thespian.cast;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -24,12 +21,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.thespian.cast.Cast.Member;
 import org.thespian.cast.Cast.MemberConfig;
 import org.thespian.config.Config;
 import org.thespian.config.ConfigException;
 import org.thespian.config.ConfigParser;
+import org.thespian.config.TextFile;
 
 /**
  * Reads a cast file ({@code .cast.yaml} or {@code .cast.json}, see docs/casts.md) and every member config it names,
@@ -46,11 +45,11 @@ public final class CastParser {
     public record MemberConfigText(String text, Optional<Path> file) {
     }
 
-    private static final int MAX_FILE_BYTES = 4 << 20;
     private static final int MAX_MEMBERS = 1000;
     private static final int MAX_REPLICAS = 1000;
     /** Member names are host names in Compose and Service names in Kubernetes: RFC 1035 labels. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern MEMBER_PATH = Pattern.compile("members\\[(\\d+)\\]");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /** The cast sets these for each member; a member's own value would contradict the cast. */
     private static final List<String> SET_BY_THE_CAST = List.of("PORT", "SERVICE_NAME", "CONFIG_JSON", "CONFIG_FILE");
@@ -58,8 +57,6 @@ public final class CastParser {
     private static final List<String> MEMBER_KEYS = List.of("name", "port", "config", "replicas", "env");
     private static final List<String> MEMBER_REQUIRED = List.of("name", "port", "config");
 
-    private static final ObjectMapper YAML = YAMLMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
@@ -71,14 +68,14 @@ public final class CastParser {
         String origin = file.toString();
         String text;
         try {
-            text = read(file);
-        } catch (IOException e) {
-            throw new CastException(origin + ": " + ioProblem(e));
+            text = TextFile.read(file);
+        } catch (TextFile.Unreadable e) {
+            throw new CastException(origin + ": " + e.getMessage());
         }
         Path folder = file.toAbsolutePath().getParent();
         return parse(origin, text, relative -> {
             Path config = folder.resolve(relative).normalize();
-            return new MemberConfigText(read(config), Optional.of(config));
+            return new MemberConfigText(TextFile.read(config), Optional.of(config));
         });
     }
 
@@ -89,18 +86,21 @@ public final class CastParser {
         if (!json && !lower.endsWith(".yaml") && !lower.endsWith(".yml")) {
             throw new CastException(origin + ": expected a .cast.yaml or .cast.json file");
         }
-        JsonNode root = tree(origin, text, json ? JSON : YAML);
-        return new Reading(origin, configs).cast(root);
+        YamlTree.Document document = tree(origin, text, json);
+        JsonNode root = document.root();
+        if (root.isMissingNode()) {
+            throw new CastException(origin + ": the cast is empty (expected a mapping with name and members)");
+        }
+        if (document.alias().isPresent()) {
+            throw aliasIn(origin, root, document.alias().get());
+        }
+        return new Reading(origin, configs, document).cast(root);
     }
 
-    private static JsonNode tree(String origin, String text, ObjectMapper mapper) throws CastException {
-        String format = mapper == JSON ? "JSON" : "YAML";
-        try (JsonParser parser = mapper.createParser(text)) {
-            JsonNode root = mapper.readTree(parser);
-            if (root == null || root.isMissingNode()) {
-                throw new CastException(origin + ": the cast is empty (expected a mapping with name and members)");
-            }
-            return root;
+    private static YamlTree.Document tree(String origin, String text, boolean json) throws CastException {
+        String format = json ? "JSON" : "YAML";
+        try {
+            return json ? new YamlTree.Document(JSON.readTree(text), Map.of(), Optional.empty()) : YamlTree.read(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
@@ -110,8 +110,17 @@ public final class CastParser {
         }
     }
 
+    /** An alias is refused where it stands, with the member it is in when that member has a name. */
+    private static CastException aliasIn(String origin, JsonNode root, YamlTree.Alias alias) {
+        Matcher member = MEMBER_PATH.matcher(alias.path());
+        JsonNode name = member.lookingAt()
+                ? root.path("members").path(Integer.parseInt(member.group(1))).path("name") : MissingNode.getInstance();
+        return new Place(origin, name.isTextual() ? name.asText() : "", alias.path(), MissingNode.getInstance())
+                .problem("*" + alias.name() + " is a YAML alias, which a cast does not resolve: write the value itself");
+    }
+
     /** One pass over the tree, with the cast's origin and config folder for messages and paths. */
-    private record Reading(String origin, ConfigFiles configs) {
+    private record Reading(String origin, ConfigFiles configs, YamlTree.Document document) {
 
         Cast cast(JsonNode root) throws CastException {
             Place top = new Place(origin, "", root);
@@ -182,7 +191,8 @@ public final class CastParser {
             }
         }
 
-        private static Map<String, String> env(Place place) throws CastException {
+        /** Values are taken as the text written: {@code yes} stays yes and {@code 0777} stays 0777. */
+        private Map<String, String> env(Place place) throws CastException {
             if (place.isAbsent()) {
                 return Map.of();
             }
@@ -201,7 +211,7 @@ public final class CastParser {
                 if (!entry.getValue().isValueNode() || entry.getValue().isNull()) {
                     throw value.expected("a string, number or boolean");
                 }
-                env.put(entry.getKey(), entry.getValue().asText());
+                env.put(entry.getKey(), document.textAt(value.path, entry.getValue()));
             }
             return env;
         }
@@ -276,14 +286,6 @@ public final class CastParser {
         }
     }
 
-    private static String read(Path file) throws IOException {
-        if (Files.size(file) > MAX_FILE_BYTES) {
-            throw new IOException("larger than " + (MAX_FILE_BYTES >> 20) + " MB");
-        }
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        return text.startsWith("\uFEFF") ? text.substring(1) : text;
-    }
-
     /** Reads a bundled file of the classpath, for the built-in demo. */
     public static String resource(String name) throws IOException {
         try (InputStream in = CastParser.class.getResourceAsStream(name)) {
@@ -298,8 +300,8 @@ public final class CastParser {
         if (e instanceof NoSuchFileException) {
             return "no such file";
         }
-        if (e instanceof CharacterCodingException) {
-            return "the file is not UTF-8 text";
+        if (e instanceof TextFile.Unreadable) {
+            return e.getMessage();
         }
         return "cannot read: " + oneLine(String.valueOf(e.getMessage()));
     }

@@ -7,11 +7,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +21,8 @@ import org.thespian.admin.proto.MethodStats;
 import org.thespian.admin.proto.ServingStatus;
 import org.thespian.admin.proto.SetConfigRequest;
 import org.thespian.admin.proto.SetHealthRequest;
+import org.thespian.config.TextFile;
+import org.thespian.server.ThespianServer;
 
 /**
  * {@code java -jar thespian.jar admin --target host:port COMMAND}: the admin service from a shell, with the
@@ -61,7 +58,10 @@ final class AdminCommand {
                 throw new UsageError("--target must be host:port, such as localhost:6379, got \"" + target + "\"");
             }
             Optional<String> token = Settings.adminToken(env);
-            channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+            // GetConfig answers with whatever SetConfig took, up to the size of a config file.
+            channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+                    .maxInboundMessageSize(ThespianServer.MAX_ADMIN_MESSAGE_BYTES)
+                    .build();
             AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
             if (token.isPresent()) {
@@ -117,11 +117,12 @@ final class AdminCommand {
         };
     }
 
+    /** Bounded and checked as CONFIG_FILE is: a FIFO or a link to /dev/zero is refused at once. */
     private static String read(String file) throws UsageError {
         try {
-            return Files.readString(Path.of(file), StandardCharsets.UTF_8);
-        } catch (IOException | InvalidPathException e) {
-            throw new UsageError("cannot read config file \"" + file + "\": " + e.getMessage());
+            return TextFile.read(file);
+        } catch (TextFile.Unreadable e) {
+            throw new UsageError("set-config " + file + ": " + e.getMessage());
         }
     }
 

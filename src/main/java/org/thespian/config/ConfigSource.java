@@ -1,12 +1,5 @@
 package org.thespian.config;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -17,7 +10,6 @@ public final class ConfigSource {
     static final String CONFIG_JSON = "CONFIG_JSON";
     static final String CONFIG_FILE = "CONFIG_FILE";
     static final String DEFAULTS = "defaults";
-    static final int MAX_FILE_BYTES = 64 << 20;
 
     /**
      * @param origin where the config came from, for logs: {@code CONFIG_JSON}, {@code CONFIG_FILE <path>} or
@@ -81,34 +73,9 @@ public final class ConfigSource {
             throw new ConfigException("", "expected a .json or .jsonc file");
         }
         try {
-            // A FIFO would block the read and a link to /dev/zero would never end: only regular files, bounded.
-            if (!Files.isRegularFile(file)) {
-                throw new ConfigException("", Files.exists(file)
-                        ? "not a regular file (a FIFO, device or directory cannot be a config)" : "no such file");
-            }
-            String text = decode(readAtMost(file, MAX_FILE_BYTES));
-            // Some editors save UTF-8 with a byte-order mark, which is not JSON.
-            return text.startsWith("\uFEFF") ? text.substring(1) : text;
-        } catch (NoSuchFileException e) {
-            throw new ConfigException("", "no such file");
-        } catch (CharacterCodingException e) {
-            throw new ConfigException("", "the file is not UTF-8 text");
-        } catch (IOException e) {
-            throw new ConfigException("", "cannot read the file: " + e);
+            return TextFile.read(file);
+        } catch (TextFile.Unreadable e) {
+            throw new ConfigException("", e.getMessage());
         }
-    }
-
-    private static byte[] readAtMost(Path file, int limit) throws IOException, ConfigException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] bytes = in.readNBytes(limit + 1);
-            if (bytes.length > limit) {
-                throw new ConfigException("", "the file is larger than the limit of " + (limit >> 20) + " MB");
-            }
-            return bytes;
-        }
-    }
-
-    private static String decode(byte[] bytes) throws CharacterCodingException {
-        return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
     }
 }

@@ -16,12 +16,10 @@ import org.thespian.admin.proto.SetConfigResponse;
 import org.thespian.admin.proto.SetHealthRequest;
 import org.thespian.admin.proto.SetHealthResponse;
 import org.thespian.config.ConfigException;
+import org.thespian.config.TextFile;
 
 /** {@code thespian.admin.v1.Admin}: the running config, health and counters, read and changed live. */
 final class AdminService extends AdminGrpc.AdminImplBase {
-
-    /** A config document larger than this is refused before parsing; gRPC's own limit is 4 MiB. */
-    static final int MAX_CONFIG_CHARS = 1 << 20;
 
     private final LiveConfig config;
     private final HealthControl health;
@@ -46,8 +44,10 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
     @Override
     public void setConfig(SetConfigRequest request, StreamObserver<SetConfigResponse> responses) {
-        if (request.getConfigJson().length() > MAX_CONFIG_CHARS) {
-            refuseConfig(responses, "SetConfig: config_json is longer than " + MAX_CONFIG_CHARS + " characters");
+        // The same cap as a CONFIG_FILE at startup, counted the same way: in UTF-8 bytes.
+        if (request.getConfigJsonBytes().size() > TextFile.MAX_BYTES) {
+            refuseConfig(responses, "SetConfig: config_json is larger than the limit of " + (TextFile.MAX_BYTES >> 20)
+                    + " MB, as CONFIG_FILE is");
             return;
         }
         try {

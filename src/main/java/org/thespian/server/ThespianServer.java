@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.thespian.config.Config;
 import org.thespian.config.ConfigSource.LoadedConfig;
+import org.thespian.config.TextFile;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Engine;
 import org.thespian.engine.Scheduler;
@@ -50,6 +51,11 @@ public final class ThespianServer {
     /** Every request of ours is a few bytes; reflection's answers are the largest messages and go out. */
     static final int MAX_INBOUND_MESSAGE_BYTES = 1 << 20;
     static final int MAX_INBOUND_METADATA_BYTES = 64 << 10;
+    /**
+     * With the admin service, a message may carry a whole config (SetConfig, GetConfig): up to the size of a config
+     * file, and room for the rest of the message. Both ends of an admin call allow this much.
+     */
+    public static final int MAX_ADMIN_MESSAGE_BYTES = TextFile.MAX_BYTES + (64 << 10);
 
     /**
      * The health service name that only the process's own life changes: a liveness probe asks for it, so a replica
@@ -121,7 +127,7 @@ public final class ThespianServer {
         // This server's key among those sharing the peer channels: a config change retires only channels that
         // no member of the process still names.
         Object peerUser = new Object();
-        LiveConfig live = new LiveConfig(config, revision -> {
+        LiveConfig live = new LiveConfig(config, options.serviceName(), revision -> {
             peers.use(peerUser, revision.config().peers());
             events.configChanged(revision.number(), revision.origin());
         });
@@ -153,7 +159,7 @@ public final class ThespianServer {
                 .permitKeepAliveWithoutCalls(false)
                 .maxConcurrentCallsPerConnection(maxCallsPerConnection(limits))
                 .maxRstFramesPerWindow(MAX_RESETS_PER_WINDOW, RESET_WINDOW_SECONDS)
-                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .maxInboundMessageSize(options.admin() ? MAX_ADMIN_MESSAGE_BYTES : MAX_INBOUND_MESSAGE_BYTES)
                 .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
                 .addService(ServerInterceptors.intercept(MalformedMessages.refusedIn(service.bindService()),
                         interceptors))

@@ -86,6 +86,66 @@ class CastParserTest {
         assertEquals("a", cast.members().get(0).name());
     }
 
+    @Test
+    void envValuesAreTheTextWrittenNotWhatYaml11MakesOfIt() throws CastException {
+        Cast cast = CastParser.parse("env.cast.yaml", """
+                name: env
+                members:
+                  - name: solo
+                    port: 7000
+                    config: {}
+                    env: {A_YES: yes, A_OFF: off, A_OCTAL: 0777, A_HEX: 0x1F, A_TRUE: True, A_FLOAT: 1e3, A_TEXT: "007"}
+                """, CastParserTest::noFiles);
+        assertEquals(Map.of("A_YES", "yes", "A_OFF", "off", "A_OCTAL", "0777", "A_HEX", "0x1F", "A_TRUE", "True",
+                "A_FLOAT", "1e3", "A_TEXT", "007"), cast.members().get(0).env());
+    }
+
+    @Test
+    void otherScalarsFollowYaml12NotYaml11() throws CastException {
+        Cast cast = CastParser.parse("core.cast.yaml", """
+                name: core
+                members:
+                  - name: solo
+                    port: 07000
+                    replicas: 0x0A
+                    config:
+                      grpc_method_a:
+                        tracing_name: no
+                        operations: []
+                """, CastParserTest::noFiles);
+        Member solo = cast.members().get(0);
+        assertEquals(7000, solo.port(), "a leading zero does not make a number octal");
+        assertEquals(10, solo.replicas());
+        assertTrue(solo.config().text().contains("\"tracing_name\" : \"no\""), solo.config().text());
+    }
+
+    @Test
+    void anAliasIsRefusedWhereItStandsAndNeverReadAsItsAnchorsName() {
+        CastException error = assertThrows(CastException.class, () -> CastParser.parse("alias.cast.yaml", """
+                name: alias
+                members:
+                  - name: first
+                    port: 7000
+                    config: {}
+                    env: {THESPIAN_ADMIN_TOKEN: &tok s3cret}
+                  - name: second
+                    port: 7001
+                    config: {}
+                    env: {THESPIAN_ADMIN: "true", THESPIAN_ADMIN_TOKEN: *tok}
+                """, CastParserTest::noFiles));
+        assertEquals("alias.cast.yaml: member \"second\": members[1].env.THESPIAN_ADMIN_TOKEN: *tok is a YAML alias,"
+                + " which a cast does not resolve: write the value itself", error.getMessage());
+
+        CastException shared = assertThrows(CastException.class, () -> CastParser.parse("alias.cast.yaml", """
+                name: alias
+                members:
+                  - {name: first, port: 7000, config: &shared {}}
+                  - {config: *shared, name: second, port: 7001}
+                """, CastParserTest::noFiles));
+        assertTrue(shared.getMessage().startsWith("alias.cast.yaml: member \"second\": members[1].config: *shared is a"
+                + " YAML alias"), shared.getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             not a mapping        | - a                                               | c.cast.yaml: expected a mapping, got a list

@@ -226,4 +226,18 @@ class ComposeFileTest {
         }
         node.forEach(ComposeFileTest::assertEscaped);
     }
+
+    @Test
+    void envValuesThatYamlCouldReadAsAnotherTypeAreQuotedSoComposeAndKubernetesGetTheText() throws Exception {
+        Cast cast = CastParser.parse("env.cast.yaml", """
+                name: env
+                members:
+                  - {name: solo, port: 7000, config: {}, env: {A: yes, B: off, C: 0777, D: 0x1F, E: 0o17, F: "1:30"}}
+                """, CastParserTest::noFiles);
+        String compose = render(cast);
+        for (String line : List.of("A: \"yes\"", "B: \"off\"", "C: \"0777\"", "D: \"0x1F\"", "E: \"0o17\"",
+                "F: \"1:30\"")) {
+            assertTrue(compose.contains("      " + line + "\n"), () -> line + " in " + compose);
+        }
+    }
 }

@@ -31,6 +31,7 @@ import org.thespian.admin.proto.SetConfigRequest;
 import org.thespian.admin.proto.SetConfigResponse;
 import org.thespian.admin.proto.SetHealthRequest;
 import org.thespian.config.ConfigSource;
+import org.thespian.config.TextFile;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
 
@@ -107,6 +108,55 @@ class AdminServiceTest {
             assertEquals(FAILING_B, admin.getConfig(GetConfigRequest.getDefaultInstance()).getConfigJson());
             StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> thespian.blockingStub().b(NOTHING));
             assertTrue(failed.getStatus().getDescription().startsWith("broken > always fails: failed by chance"));
+        }
+    }
+
+    @Test
+    void setConfigTakesADocumentAsLargeAsStartupWouldAndGetConfigReadsItBack() {
+        // Larger than the 1 MiB SetConfig took before and than gRPC's default 4 MiB for messages.
+        String large = "// " + "padding ".repeat(5 << 17) + "\n" + FAILING_B;
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.empty()))) {
+            AdminGrpc.AdminBlockingStub admin = adminStub(thespian, null)
+                    .withMaxInboundMessageSize(ThespianServer.MAX_ADMIN_MESSAGE_BYTES)
+                    .withMaxOutboundMessageSize(ThespianServer.MAX_ADMIN_MESSAGE_BYTES);
+            assertEquals(2, admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(large).build()).getRevision());
+            assertEquals(large, admin.getConfig(GetConfigRequest.getDefaultInstance()).getConfigJson());
+        }
+    }
+
+    @Test
+    void aDocumentNamingAnotherServiceIsRefusedNamingBothNames() {
+        String checkout = "{\"service_name\": \"checkout\"}";
+        try (InProcessThespian thespian = InProcessThespian.start(admin(checkout, Optional.empty()))) {
+            AdminGrpc.AdminBlockingStub admin = adminStub(thespian, null);
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> admin.setConfig(
+                    SetConfigRequest.newBuilder().setConfigJson("{\"service_name\": \"payment\"}").build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+            assertEquals("SetConfig: service_name: \"payment\" is not this instance's name \"checkout\", which is"
+                    + " fixed at startup: restart it to rename it, or leave service_name out",
+                    refused.getStatus().getDescription());
+            assertEquals(1, admin.getConfig(GetConfigRequest.getDefaultInstance()).getRevision());
+
+            assertEquals(2, admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(checkout).build()).getRevision());
+            assertEquals(3, admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(FAILING_B).build())
+                    .getRevision(), "a document without service_name keeps the name");
+        }
+    }
+
+    @Test
+    void aServiceNameTheEnvironmentOverrodeAtStartupMayBeRepeated() {
+        Map<String, String> env = admin("{\"service_name\": \"from-config\"}", Optional.empty());
+        env.put("SERVICE_NAME", "from-env");
+        try (InProcessThespian thespian = InProcessThespian.start(env)) {
+            AdminGrpc.AdminBlockingStub admin = adminStub(thespian, null);
+            assertEquals(2, admin.setConfig(SetConfigRequest.newBuilder()
+                    .setConfigJson("{\"service_name\": \"from-config\"}").build()).getRevision());
+            assertEquals(3, admin.setConfig(SetConfigRequest.newBuilder()
+                    .setConfigJson("{\"service_name\": \"from-env\"}").build()).getRevision());
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> admin.setConfig(
+                    SetConfigRequest.newBuilder().setConfigJson("{\"service_name\": \"third\"}").build()));
+            assertTrue(refused.getStatus().getDescription().contains("\"third\" is not this instance's name"
+                    + " \"from-env\""), refused.getStatus().getDescription());
         }
     }
 
@@ -197,7 +247,7 @@ class AdminServiceTest {
                 rejected.add(origin + ": " + problem);
             }
         };
-        LiveConfig live = new LiveConfig(ConfigSource.load(Map.of("CONFIG_JSON", "{}")), revision -> { });
+        LiveConfig live = new LiveConfig(ConfigSource.load(Map.of("CONFIG_JSON", "{}")), "thespian", revision -> { });
         AdminService service = new AdminService(live, new HealthControl(events), new CallStats(), events);
         LinkedBlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
         StreamObserver<SetConfigResponse> responses = new StreamObserver<>() {
@@ -216,12 +266,12 @@ class AdminServiceTest {
         };
 
         service.setConfig(SetConfigRequest.newBuilder().setConfigJson("{\"grpc_method_a\": 7}").build(), responses);
-        service.setConfig(SetConfigRequest.newBuilder().setConfigJson(" ".repeat(AdminService.MAX_CONFIG_CHARS + 1))
+        service.setConfig(SetConfigRequest.newBuilder().setConfigJson(" ".repeat(TextFile.MAX_BYTES + 1))
                 .build(), responses);
 
         assertEquals(2, rejected.size(), rejected.toString());
         assertTrue(rejected.get(0).startsWith("SetConfig: ") && rejected.get(0).contains("grpc_method_a"), rejected.get(0));
-        assertTrue(rejected.get(1).contains("longer than"), rejected.get(1));
+        assertTrue(rejected.get(1).contains("larger than the limit of 64 MB"), rejected.get(1));
         assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(errors.take()).getCode());
         assertEquals(1, live.current().number(), "the running config stays");
     }
