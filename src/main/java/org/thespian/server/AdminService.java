@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
+import java.util.Optional;
 import org.thespian.admin.proto.AdminGrpc;
 import org.thespian.admin.proto.GetConfigRequest;
 import org.thespian.admin.proto.GetConfigResponse;
@@ -75,10 +76,17 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                     "SetHealth: status must be SERVING or NOT_SERVING").asRuntimeException());
             return;
         }
-        ServingStatus previous = health.set(next) == HealthCheckResponse.ServingStatus.SERVING
-                ? ServingStatus.SERVING
-                : ServingStatus.NOT_SERVING;
-        answer(responses, SetHealthResponse.newBuilder().setPrevious(previous).build());
+        Optional<HealthCheckResponse.ServingStatus> previous = health.setUnlessShuttingDown(next);
+        if (previous.isEmpty()) {
+            responses.onError(Status.FAILED_PRECONDITION.withDescription(
+                    "SetHealth: shutting down: health stays NOT_SERVING while calls are refused").asRuntimeException());
+            return;
+        }
+        answer(responses, SetHealthResponse.newBuilder()
+                .setPrevious(previous.get() == HealthCheckResponse.ServingStatus.SERVING
+                        ? ServingStatus.SERVING
+                        : ServingStatus.NOT_SERVING)
+                .build());
     }
 
     @Override

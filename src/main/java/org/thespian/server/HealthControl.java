@@ -2,6 +2,7 @@ package org.thespian.server;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import java.util.Optional;
 import org.thespian.proto.ThespianGrpc;
 
 /** What the standard health service reports, for the whole server and for thespian.Thespian alike. */
@@ -10,6 +11,7 @@ final class HealthControl {
     private final HealthStatusManager health = new HealthStatusManager();
     private final RuntimeEvents events;
     private ServingStatus status = ServingStatus.UNKNOWN;
+    private boolean shuttingDown;
 
     HealthControl(RuntimeEvents events) {
         this.events = events;
@@ -29,6 +31,21 @@ final class HealthControl {
             events.healthChanged(next.name());
         }
         return previous;
+    }
+
+    /**
+     * For SetHealth: once the shutdown has begun, SERVING would tell probes to send calls that are refused.
+     *
+     * @return the status reported until now; empty, and nothing changed, for SERVING during the shutdown
+     */
+    synchronized Optional<ServingStatus> setUnlessShuttingDown(ServingStatus next) {
+        return shuttingDown && next == ServingStatus.SERVING ? Optional.empty() : Optional.of(set(next));
+    }
+
+    /** The shutdown's first step: NOT_SERVING from now on, whatever SetHealth asks for. */
+    synchronized void startShutdown() {
+        shuttingDown = true;
+        set(ServingStatus.NOT_SERVING);
     }
 
     /** Reports NOT_SERVING for good: the server is stopping. */
