@@ -17,12 +17,15 @@ import org.thespian.admin.proto.SetConfigResponse;
 import org.thespian.admin.proto.SetHealthRequest;
 import org.thespian.admin.proto.SetHealthResponse;
 import org.thespian.config.ConfigException;
+import org.thespian.config.Excerpt;
 
 /** {@code thespian.admin.v1.Admin}: the running config, health and counters, read and changed live. */
 final class AdminService extends AdminGrpc.AdminImplBase {
 
     /** A config document larger than this is refused before parsing; gRPC's own limit is 4 MiB. */
     static final int MAX_CONFIG_CHARS = 1 << 20;
+    /** A problem quotes the document's keys, which may be any length: the answer and the log keep this much. */
+    static final int MAX_PROBLEM_CHARS = 1000;
 
     private final LiveConfig config;
     private final HealthControl health;
@@ -60,8 +63,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     }
 
     private void refuseConfig(StreamObserver<SetConfigResponse> responses, String problem) {
-        events.configRejected("SetConfig", problem);
-        responses.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
+        String shown = Excerpt.of(problem, MAX_PROBLEM_CHARS);
+        events.configRejected("SetConfig", shown);
+        responses.onError(Status.INVALID_ARGUMENT.withDescription(shown).asRuntimeException());
     }
 
     @Override

@@ -8,10 +8,12 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.Optional;
+import org.thespian.config.Excerpt;
 
 /**
  * Reads {@code thespian-hops} and {@code thespian-fault} from an incoming call into its context, and refuses
- * at once a call that has made too many hops (a cycle, most likely) or carries a malformed fault plan.
+ * at once a call that has made too many hops (a cycle, most likely) or carries a malformed fault plan (or,
+ * where plans are only forwarded, one too long to forward).
  */
 final class RequestMetadataInterceptor implements ServerInterceptor {
 
@@ -35,7 +37,7 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
         int hops = hopsText == null ? 0 : hops(hopsText);
         if (hops < 0) {
             return refuse(call, Status.INVALID_ARGUMENT.withDescription(
-                    "thespian-hops must be a whole number from 0, got \"" + abbreviated(hopsText) + "\""));
+                    "thespian-hops must be a whole number from 0, got \"" + Excerpt.of(hopsText, 40) + "\""));
         }
         if (hops >= maxHops) {
             return refuse(call, Status.FAILED_PRECONDITION.withDescription("hop limit reached: this call arrived"
@@ -43,9 +45,13 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
                     + " that calls itself, directly or through others) or a too-deep chain hit the hop limit"));
         }
         Optional<FaultPlan> plan = Optional.empty();
-        if (fault != null && applyFaults) {
+        if (fault != null) {
             try {
-                plan = Optional.of(FaultPlan.parse(fault));
+                if (applyFaults) {
+                    plan = Optional.of(FaultPlan.parse(fault));
+                } else {
+                    FaultPlan.checkSize(fault);
+                }
             } catch (FaultPlan.InvalidFaultPlan e) {
                 return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
             }
@@ -59,10 +65,6 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
             return -1;
         }
         return Integer.parseInt(text);
-    }
-
-    private static String abbreviated(String text) {
-        return text.length() > 40 ? text.substring(0, 40) + "..." : text;
     }
 
     /** Marked as a Thespian's own answer, so callers up the chain relay its code (a cycle ends as FAILED_PRECONDITION). */
