@@ -154,6 +154,7 @@ public final class Main {
                     : "Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
                             + " can replace this instance's config and flip its health", server.port());
         }
+        settings.adminTokenWarning().ifPresent(log::warn);
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");
