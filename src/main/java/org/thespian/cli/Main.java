@@ -85,6 +85,7 @@ public final class Main {
             case "schema":
                 return SchemaCommand.run(System.out);
             case "load":
+                LoadCommand.silenceGrpcLogging();
                 return LoadCommand.run(List.of(args).subList(1, args.length), System.out, System.err,
                         System.console() != null);
             case "admin":
