@@ -12,9 +12,9 @@ public final class Excerpt {
     }
 
     /**
-     * {@code text} itself if it has at most {@code maxChars} characters, else its first {@code maxChars} (never
-     * half a surrogate pair) and {@code … (1,234 more characters)}; {@code null} stays {@code null}, so that a
-     * status without a description can be passed as it is.
+     * {@code text} itself if it has at most {@code maxChars} (at least 1) characters, else its first
+     * {@code maxChars} (never half a surrogate pair) and {@code … (1,234 more characters)}; {@code null} stays
+     * {@code null}, so that a status without a description can be passed as it is.
      */
     public static String of(String text, int maxChars) {
         if (text == null || text.length() <= maxChars) {
