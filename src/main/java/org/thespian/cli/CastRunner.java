@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 import org.thespian.cast.Cast;
 import org.thespian.cast.Cast.Member;
 import org.thespian.cast.CastStage;
@@ -149,6 +150,9 @@ final class CastRunner {
             } catch (Telemetry.InvalidTelemetrySetting e) {
                 return Main.usageError(e.getMessage());
             }
+            checked.cast().members().forEach(member -> checked.members().get(member.name()).adminTokenWarning()
+                    .ifPresent(warning -> LoggerFactory.getLogger(CastRunner.class)
+                            .warn("member \"{}\": {}", member.name(), warning)));
             System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
             play.accept(running);
             return Main.EXIT_OK;

@@ -86,6 +86,7 @@ public final class Main {
             case "schema":
                 return SchemaCommand.run(System.out);
             case "load":
+                LoadCommand.silenceGrpcLogging();
                 return LoadCommand.run(List.of(args).subList(1, args.length), System.out, System.err,
                         System.console() != null);
             case "admin":
@@ -155,6 +156,7 @@ public final class Main {
                     : "Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
                             + " can replace this instance's config and flip its health", server.port());
         }
+        settings.adminTokenWarning().ifPresent(log::warn);
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");

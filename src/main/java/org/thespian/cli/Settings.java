@@ -52,6 +52,7 @@ public record Settings(
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,12})(ms|s|m|)");
     private static final long MEGABYTE = 1024 * 1024;
+    static final int MIN_ADMIN_TOKEN_CHARS = 16;
 
     /** A user mistake in the environment. */
     public static final class InvalidSetting extends Exception {
@@ -140,7 +141,7 @@ public record Settings(
 
     /**
      * A token that is set but blank is refused rather than read as "no token": that mistake would open the
-     * admin service to anyone who can reach the port.
+     * admin service to anyone who can reach the port. A short one would open it to anyone who guesses.
      */
     static Optional<String> adminToken(Map<String, String> env) throws InvalidSetting {
         String token = env.get("THESPIAN_ADMIN_TOKEN");
@@ -151,7 +152,19 @@ public record Settings(
             throw new InvalidSetting("THESPIAN_ADMIN_TOKEN", "printable ASCII without spaces (it is sent as"
                     + " authorization: Bearer <token>)", token.isBlank() ? token : "<hidden>");
         }
+        if (token.length() < MIN_ADMIN_TOKEN_CHARS) {
+            throw new InvalidSetting("THESPIAN_ADMIN_TOKEN", "at least " + MIN_ADMIN_TOKEN_CHARS
+                    + " characters (e.g. openssl rand -hex 16)", "<hidden, length " + token.length() + ">");
+        }
         return Optional.of(token);
+    }
+
+    /** A token while the admin service is off protects nothing: most likely THESPIAN_ADMIN=true was forgotten. */
+    public Optional<String> adminTokenWarning() {
+        return runtime.adminToken().isPresent() && !runtime.admin()
+                ? Optional.of("THESPIAN_ADMIN_TOKEN is set but THESPIAN_ADMIN is not true: the admin service is off"
+                        + " and the token is not used")
+                : Optional.empty();
     }
 
     static int port(Map<String, String> env) throws InvalidSetting {

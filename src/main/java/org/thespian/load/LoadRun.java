@@ -1,7 +1,6 @@
 package org.thespian.load;
 
 import io.grpc.CallOptions;
-import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
@@ -10,20 +9,26 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.thespian.proto.Nothing;
@@ -44,12 +49,21 @@ public final class LoadRun {
     // machine (the wait ends as soon as every call has).
     private static final Duration DRAIN_MARGIN = Duration.ofSeconds(5);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a probe call may take to say why a channel did not connect. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    // A closed-loop lane whose target went away waits before its next call, doubling up to the longest wait,
+    // instead of failing calls as fast as the client can make them.
+    private static final long FIRST_BACKOFF_MILLIS = 10;
+    private static final long LONGEST_BACKOFF_MILLIS = 1_000;
     static final long LONGEST_LATENCY_NANOS = Duration.ofDays(8).toNanos();
     private static final long INTERVAL_CHECK_MILLIS = 20;
 
     private final LoadOptions options;
     private final MethodDescriptor<Nothing, Nothing> method;
     private final List<ManagedChannel> channels = new ArrayList<>();
+    private final Consumer<String> notices;
+    private final AtomicBoolean targetAway = new AtomicBoolean();
+    private long runStart; // written before the first call starts
     private final Metadata headers = new Metadata();
     // A fixed range keeps recording to one atomic increment (an auto-resizing recorder takes a lock-free
     // phaser per value too); nothing a run can measure lasts longer than a week and a bit.
@@ -59,8 +73,9 @@ public final class LoadRun {
     private final LongAdder finished = new LongAdder();
     private final LongAdder warmupFinished = new LongAdder();
     private long notSent; // measured calls the open loop did not send; its pacing thread alone counts and reads it
-    // A call that fails inside start() (e.g. the channel is refusing calls) must not start the next one there.
-    private final ExecutorService resend = Executors.newSingleThreadExecutor(daemon("load-resend"));
+    // A call that fails inside start() (e.g. the channel is refusing calls) must not start the next one there;
+    // a lane backing off starts its next call from here too.
+    private final ScheduledExecutorService resend = Executors.newSingleThreadScheduledExecutor(daemon("load-resend"));
     private volatile boolean closedLoopRunning = true;
     private long measureFrom = Long.MAX_VALUE; // written before the first call starts
     private Intervals intervals; // with --report-every only; written before the first call starts
@@ -69,8 +84,9 @@ public final class LoadRun {
     private final AtomicInteger closedLoopRegistering = new AtomicInteger();
     private volatile long openLoopUnsentFrom = Long.MIN_VALUE;
 
-    private LoadRun(LoadOptions options) {
+    private LoadRun(LoadOptions options, Consumer<String> notices) {
         this.options = options;
+        this.notices = notices;
         this.method = options.method();
         options.headers().forEach(header -> headers.put(header.key(), header.value()));
         for (int i = 0; i < options.connections(); i++) {
@@ -79,18 +95,27 @@ public final class LoadRun {
         }
     }
 
+    /** The target refused the connection, did not resolve or did not connect in time: no run was made. */
+    public static final class Unreachable extends Exception {
+        Unreachable(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** Runs the load described by {@code options} and reports it; {@code progress} hears once a second. */
-    public static LoadReport run(LoadOptions options, Progress.Listener progress) throws InterruptedException {
-        return run(options, progress, IntervalReport.Listener.NONE);
+    public static LoadReport run(LoadOptions options, Progress.Listener progress)
+            throws InterruptedException, Unreachable {
+        return run(options, progress, IntervalReport.Listener.NONE, notice -> { });
     }
 
     /**
      * Runs the load and reports it; {@code progress} hears once a second, {@code intervals} each interval of
-     * {@code --report-every} when it is settled, all before this returns.
+     * {@code --report-every} when it is settled, all before this returns; {@code notices} hears one line when
+     * the target goes away during the run and one when it answers again.
      */
-    public static LoadReport run(LoadOptions options, Progress.Listener progress, IntervalReport.Listener intervals)
-            throws InterruptedException {
-        LoadRun run = new LoadRun(options);
+    public static LoadReport run(LoadOptions options, Progress.Listener progress, IntervalReport.Listener intervals,
+            Consumer<String> notices) throws InterruptedException, Unreachable {
+        LoadRun run = new LoadRun(options, notices);
         try {
             return run.execute(progress, intervals);
         } finally {
@@ -99,9 +124,10 @@ public final class LoadRun {
     }
 
     private LoadReport execute(Progress.Listener listener, IntervalReport.Listener intervalListener)
-            throws InterruptedException {
+            throws InterruptedException, Unreachable {
         connect();
         long start = System.nanoTime();
+        runStart = start;
         Instant wallStart = Instant.now();
         measureFrom = start + options.warmup().toNanos();
         long end = measureFrom + options.duration().toNanos();
@@ -110,6 +136,8 @@ public final class LoadRun {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("load-progress"));
         Progress progress = new Progress(listener, latencies, total, statuses, sent, finished, measureFrom);
         ticker.scheduleAtFixedRate(progress::tick, 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(this::reconnectWhileAway, LONGEST_BACKOFF_MILLIS, LONGEST_BACKOFF_MILLIS,
+                TimeUnit.MILLISECONDS);
         options.reportEvery().ifPresent(every -> {
             intervals = new Intervals(options, every, intervalListener, measureFrom, end,
                     wallStart.plus(options.warmup()), drain, this::allSentBefore);
@@ -123,7 +151,7 @@ public final class LoadRun {
             int concurrency = ((LoadOptions.Pacing.Closed) options.pacing()).concurrency();
             for (int lane = 0; lane < concurrency; lane++) {
                 sent.increment();
-                nextInClosedLoop(channels.get(lane % channels.size())).start();
+                nextInClosedLoop(channels.get(lane % channels.size()), 0).start();
             }
             sleepUntil(end);
             closedLoopRunning = false;
@@ -149,15 +177,60 @@ public final class LoadRun {
     }
 
     /**
-     * Opens the connections first, so that the first calls do not measure the handshake. A target that cannot
-     * be reached is not an error here: its calls will fail and be counted as such.
+     * Opens the connections first, so that the first calls do not measure the handshake, and so that a target
+     * that cannot be reached ends the tool with one line rather than with a report of failed calls.
      */
-    private void connect() throws InterruptedException {
+    private void connect() throws InterruptedException, Unreachable {
         CountDownLatch settled = new CountDownLatch(channels.size());
         for (ManagedChannel channel : channels) {
             awaitSettled(channel, channel.getState(true), settled);
         }
         settled.await(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        for (ManagedChannel channel : channels) {
+            if (channel.getState(false) != ConnectivityState.READY) {
+                probe(channel);
+            }
+        }
+    }
+
+    /**
+     * One call on a channel that is not ready: it fails at once with the connection's error if the target is
+     * unreachable. Any answer from the target (whatever its status) means the run can go ahead.
+     */
+    private void probe(ManagedChannel channel) throws Unreachable {
+        try {
+            ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT.withDeadlineAfter(
+                    PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), NOTHING);
+        } catch (StatusRuntimeException failed) {
+            Status status = failed.getStatus();
+            if (status.getCode() == Status.Code.UNAVAILABLE) {
+                throw new Unreachable("cannot reach " + options.target() + ": " + reason(status));
+            }
+            if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                throw new Unreachable("cannot reach " + options.target() + ": no connection within "
+                        + CONNECT_TIMEOUT.plus(PROBE_TIMEOUT).toSeconds() + " s");
+            }
+        }
+    }
+
+    /**
+     * Why a call failed to reach its target, in a few words: the connection's error ({@code Connection
+     * refused}), an unknown host, or else the status's description.
+     */
+    static String reason(Status status) {
+        Throwable root = status.getCause();
+        while (root != null && root.getCause() != null) {
+            root = root.getCause();
+        }
+        if (root instanceof ConnectException && root.getMessage() != null) {
+            // netty's epoll transport says "finishConnect(..) failed with error(-111): Connection refused"
+            String message = root.getMessage();
+            return message.substring(message.lastIndexOf(": ") + 1).strip();
+        }
+        if (root instanceof UnknownHostException) {
+            return "unknown host (" + root.getMessage() + ")";
+        }
+        return status.getDescription() == null ? status.getCode().toString() : status.getDescription();
     }
 
     private static void awaitSettled(ManagedChannel channel, ConnectivityState state, CountDownLatch settled) {
@@ -186,7 +259,7 @@ public final class LoadRun {
             } else {
                 if (sent.sum() - finished.sum() < options.maxInFlight()) {
                     sent.increment();
-                    new Call(channel(count), due, register(due)).start();
+                    new Call(channel(count), due, register(due), 0).start();
                 } else if (due >= measureFrom) {
                     notSent++;
                     if (intervals != null) {
@@ -199,7 +272,7 @@ public final class LoadRun {
         }
     }
 
-    private Channel channel(long count) {
+    private ManagedChannel channel(long count) {
         return channels.get((int) (count % channels.size()));
     }
 
@@ -207,14 +280,14 @@ public final class LoadRun {
         return intervals == null ? null : intervals.register(due);
     }
 
-    /** A closed-loop call, due now. */
-    private Call nextInClosedLoop(Channel channel) {
+    /** A closed-loop call, due now, after its lane waited {@code backoffMillis} (0 when it did not). */
+    private Call nextInClosedLoop(ManagedChannel channel, long backoffMillis) {
         if (intervals == null) {
-            return new Call(channel, System.nanoTime(), null);
+            return new Call(channel, System.nanoTime(), null, backoffMillis);
         }
         closedLoopRegistering.incrementAndGet(); // before reading the clock: see allSentBefore
         long due = System.nanoTime();
-        Call call = new Call(channel, due, intervals.register(due));
+        Call call = new Call(channel, due, intervals.register(due), backoffMillis);
         closedLoopRegistering.decrementAndGet();
         return call;
     }
@@ -240,15 +313,17 @@ public final class LoadRun {
 
     /** One unary call, measured from {@code due}: when it was sent (closed loop) or meant to be (open loop). */
     private final class Call extends ClientCall.Listener<Nothing> {
-        private final Channel channel;
+        private final ManagedChannel channel;
         private final long due;
         private final Intervals.Interval interval; // null in a warm-up or without --report-every
+        private final long backoffMillis;
         private volatile boolean started;
 
-        Call(Channel channel, long due, Intervals.Interval interval) {
+        Call(ManagedChannel channel, long due, Intervals.Interval interval, long backoffMillis) {
             this.channel = channel;
             this.due = due;
             this.interval = interval;
+            this.backoffMillis = backoffMillis;
         }
 
         void start() {
@@ -275,6 +350,10 @@ public final class LoadRun {
             } else {
                 warmupFinished.increment();
             }
+            // Not connected: the call never reached the target (an answer of its own comes on a ready channel).
+            boolean away = status.getCode() == Status.Code.UNAVAILABLE
+                    && channel.getState(false) != ConnectivityState.READY;
+            noticeTarget(away, status, now);
             // The next call counts as sent before this one as finished, so "all sent have finished" is never
             // seen between the two.
             boolean next = closedLoopRunning && options.pacing() instanceof LoadOptions.Pacing.Closed;
@@ -282,14 +361,53 @@ public final class LoadRun {
                 sent.increment();
             }
             finished.increment();
-            if (next) {
-                Call call = nextInClosedLoop(channel);
+            if (next && away) {
+                long wait = Math.min(Math.max(2 * backoffMillis, FIRST_BACKOFF_MILLIS), LONGEST_BACKOFF_MILLIS);
+                resend.schedule(() -> resumeClosedLoop(channel, wait), wait, TimeUnit.MILLISECONDS);
+            } else if (next) {
+                Call call = nextInClosedLoop(channel, 0);
                 if (started) {
                     call.start();
                 } else {
                     resend.execute(call::start);
                 }
             }
+        }
+    }
+
+    /** A lane's next call after its wait; none if the run ended meanwhile (it was counted as sent: uncount it). */
+    private void resumeClosedLoop(ManagedChannel channel, long backoffMillis) {
+        if (closedLoopRunning) {
+            nextInClosedLoop(channel, backoffMillis).start();
+        } else {
+            sent.decrement();
+        }
+    }
+
+    /**
+     * grpc waits longer and longer between attempts to reconnect, up to two minutes; a run must see within a
+     * second that its target is back.
+     */
+    private void reconnectWhileAway() {
+        if (targetAway.get()) {
+            channels.forEach(ManagedChannel::resetConnectBackoff);
+        }
+    }
+
+    /** One line when the target goes away during the run, and one when it answers again. */
+    private void noticeTarget(boolean away, Status status, long now) {
+        if (away == targetAway.get() || !targetAway.compareAndSet(!away, away)) {
+            return;
+        }
+        String when = String.format(Locale.ROOT, "%.1f s into the run", (now - runStart) / 1e9);
+        if (away) {
+            notices.accept("thespian load: " + options.target() + " went away " + when + " (" + reason(status) + "): "
+                    + (options.pacing() instanceof LoadOptions.Pacing.Closed
+                            ? "each of the loop's calls waits, up to " + LONGEST_BACKOFF_MILLIS / 1000
+                                    + " s, before the next, until it answers again"
+                            : "the calls due meanwhile fail with UNAVAILABLE"));
+        } else {
+            notices.accept("thespian load: " + options.target() + " answers again " + when);
         }
     }
 

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
+import java.util.Optional;
 import org.thespian.admin.proto.AdminGrpc;
 import org.thespian.admin.proto.GetConfigRequest;
 import org.thespian.admin.proto.GetConfigResponse;
@@ -17,9 +18,13 @@ import org.thespian.admin.proto.SetHealthRequest;
 import org.thespian.admin.proto.SetHealthResponse;
 import org.thespian.config.ConfigException;
 import org.thespian.config.TextFile;
+import org.thespian.config.Excerpt;
 
 /** {@code thespian.admin.v1.Admin}: the running config, health and counters, read and changed live. */
 final class AdminService extends AdminGrpc.AdminImplBase {
+
+    /** A problem quotes the document's keys, which may be any length: the answer and the log keep this much. */
+    static final int MAX_PROBLEM_CHARS = 1000;
 
     private final LiveConfig config;
     private final HealthControl health;
@@ -59,8 +64,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     }
 
     private void refuseConfig(StreamObserver<SetConfigResponse> responses, String problem) {
-        events.configRejected("SetConfig", problem);
-        responses.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
+        String shown = Excerpt.of(problem, MAX_PROBLEM_CHARS);
+        events.configRejected("SetConfig", shown);
+        responses.onError(Status.INVALID_ARGUMENT.withDescription(shown).asRuntimeException());
     }
 
     @Override
@@ -75,10 +81,17 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                     "SetHealth: status must be SERVING or NOT_SERVING").asRuntimeException());
             return;
         }
-        ServingStatus previous = health.set(next) == HealthCheckResponse.ServingStatus.SERVING
-                ? ServingStatus.SERVING
-                : ServingStatus.NOT_SERVING;
-        answer(responses, SetHealthResponse.newBuilder().setPrevious(previous).build());
+        Optional<HealthCheckResponse.ServingStatus> previous = health.setUnlessShuttingDown(next);
+        if (previous.isEmpty()) {
+            responses.onError(Status.FAILED_PRECONDITION.withDescription(
+                    "SetHealth: shutting down: health stays NOT_SERVING while calls are refused").asRuntimeException());
+            return;
+        }
+        answer(responses, SetHealthResponse.newBuilder()
+                .setPrevious(previous.get() == HealthCheckResponse.ServingStatus.SERVING
+                        ? ServingStatus.SERVING
+                        : ServingStatus.NOT_SERVING)
+                .build());
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.thespian.config.Excerpt;
 import org.thespian.config.FailureCode;
 import org.thespian.engine.Dice;
 
@@ -16,13 +17,21 @@ import org.thespian.engine.Dice;
  */
 public record FaultPlan(List<Entry> entries) {
 
-    /** A header is metadata a hostile caller controls: long plans cost parsing on every hop. */
+    /**
+     * A header is metadata a hostile caller controls, forwarded on every hop and quoted in messages and logs:
+     * long plans cost parsing, forwarding and log volume everywhere they go.
+     */
+    static final int MAX_PLAN_CHARS = 4096;
     static final int MAX_ENTRIES = 32;
     static final long MAX_DELAY_MS = 600_000;
+    /** How much of an entry (or of a value in it) a message quotes. */
+    private static final int SHOWN_CHARS = 80;
 
     private static final Pattern ENTRY = Pattern.compile(
-            "([^:\\s]+):(delay|abort)=([^@\\s]+)(?:@([0-9]+(?:\\.[0-9]+)?))?");
+            "([^:\\s]+):(delay|abort)=([^@\\s]+)(?:@([^@\\s]+))?");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s)");
+    /** Nine digits at most, as for durations: 0 to 100 with up to six decimals. */
+    private static final Pattern PERCENT = Pattern.compile("[0-9]{1,3}(?:\\.[0-9]{1,6})?");
     /** Mixed into the action keys of the request's dice, so fault rolls never reuse an action's roll. */
     private static final long ROLL_KEY = 0xFA_17_FA_17_FA_17L;
 
@@ -64,6 +73,7 @@ public record FaultPlan(List<Entry> entries) {
     }
 
     public static FaultPlan parse(String header) throws InvalidFaultPlan {
+        checkSize(header);
         String[] texts = header.split(",", -1);
         if (texts.length > MAX_ENTRIES) {
             throw new InvalidFaultPlan("thespian-fault: at most " + MAX_ENTRIES + " entries, got " + texts.length);
@@ -75,6 +85,22 @@ public record FaultPlan(List<Entry> entries) {
         return new FaultPlan(entries);
     }
 
+    /**
+     * Refuses a plan longer than {@link #MAX_PLAN_CHARS}, naming the first entry that does not fit; an instance
+     * that only forwards plans checks this much, so that none goes further.
+     */
+    static void checkSize(String header) throws InvalidFaultPlan {
+        if (header.length() <= MAX_PLAN_CHARS) {
+            return;
+        }
+        int start = header.lastIndexOf(',', MAX_PLAN_CHARS) + 1;
+        int index = (int) header.chars().limit(start).filter(c -> c == ',').count();
+        int end = header.indexOf(',', start);
+        String entry = header.substring(start, end < 0 ? header.length() : end).strip();
+        throw invalid(entry, index, String.format(Locale.ROOT, "the plan is %,d characters long, at most %,d",
+                header.length(), MAX_PLAN_CHARS));
+    }
+
     private static Entry entry(String text, int index) throws InvalidFaultPlan {
         Matcher matcher = ENTRY.matcher(text);
         if (!matcher.matches()) {
@@ -84,11 +110,18 @@ public record FaultPlan(List<Entry> entries) {
         Effect effect = matcher.group(2).equals("delay")
                 ? delay(text, index, matcher.group(3))
                 : abort(text, index, matcher.group(3));
-        double percent = matcher.group(4) == null ? 100 : Double.parseDouble(matcher.group(4));
-        if (percent > 100) {
-            throw invalid(text, index, "the percentage must be from 0 to 100, got " + matcher.group(4));
+        return new Entry(text, matcher.group(1), effect, percent(text, index, matcher.group(4)));
+    }
+
+    private static double percent(String text, int index, String percent) throws InvalidFaultPlan {
+        if (percent == null) {
+            return 100;
         }
-        return new Entry(text, matcher.group(1), effect, percent);
+        if (PERCENT.matcher(percent).matches() && Double.parseDouble(percent) <= 100) {
+            return Double.parseDouble(percent);
+        }
+        throw invalid(text, index, "the percentage must be from 0 to 100 with at most 6 decimals, got \""
+                + Excerpt.of(percent, SHOWN_CHARS) + "\"");
     }
 
     private static Delay delay(String text, int index, String duration) throws InvalidFaultPlan {
@@ -101,7 +134,7 @@ public record FaultPlan(List<Entry> entries) {
             }
         }
         throw invalid(text, index, "expected a duration such as 250ms or 2s, at most " + MAX_DELAY_MS / 1000
-                + "s, got \"" + duration + "\"");
+                + "s, got \"" + Excerpt.of(duration, SHOWN_CHARS) + "\"");
     }
 
     private static Abort abort(String text, int index, String code) throws InvalidFaultPlan {
@@ -109,14 +142,13 @@ public record FaultPlan(List<Entry> entries) {
             return new Abort(FailureCode.valueOf(code));
         } catch (IllegalArgumentException e) {
             throw invalid(text, index, "expected a gRPC status code name other than OK ("
-                    + String.join(", ", FailureCode.names()) + "), got \"" + code + "\"");
+                    + String.join(", ", FailureCode.names()) + "), got \"" + Excerpt.of(code, SHOWN_CHARS) + "\"");
         }
     }
 
     private static InvalidFaultPlan invalid(String text, int index, String problem) {
-        String shown = text.length() > 80 ? text.substring(0, 80) + "..." : text;
         return new InvalidFaultPlan(String.format(Locale.ROOT, "thespian-fault entry %d \"%s\": %s", index + 1,
-                shown, problem));
+                Excerpt.of(text, SHOWN_CHARS), problem));
     }
 
     /** Whether any entry names {@code serviceName} (or {@code *}); if none does, no dice are rolled. */

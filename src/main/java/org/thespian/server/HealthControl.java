@@ -2,6 +2,7 @@ package org.thespian.server;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import java.util.Optional;
 import org.thespian.proto.ThespianGrpc;
 
 /**
@@ -14,6 +15,7 @@ final class HealthControl {
     private final HealthStatusManager health = new HealthStatusManager();
     private final RuntimeEvents events;
     private ServingStatus status = ServingStatus.UNKNOWN;
+    private boolean shuttingDown;
 
     HealthControl(RuntimeEvents events) {
         this.events = events;
@@ -34,6 +36,21 @@ final class HealthControl {
             events.healthChanged(next.name());
         }
         return previous;
+    }
+
+    /**
+     * For SetHealth: once the shutdown has begun, SERVING would tell probes to send calls that are refused.
+     *
+     * @return the status reported until now; empty, and nothing changed, for SERVING during the shutdown
+     */
+    synchronized Optional<ServingStatus> setUnlessShuttingDown(ServingStatus next) {
+        return shuttingDown && next == ServingStatus.SERVING ? Optional.empty() : Optional.of(set(next));
+    }
+
+    /** The shutdown's first step: NOT_SERVING from now on, whatever SetHealth asks for. */
+    synchronized void startShutdown() {
+        shuttingDown = true;
+        set(ServingStatus.NOT_SERVING);
     }
 
     /** Reports NOT_SERVING for good, liveness included: the drain is over and the server is closing. */

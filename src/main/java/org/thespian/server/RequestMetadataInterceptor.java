@@ -9,13 +9,15 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.Optional;
+import org.thespian.config.Excerpt;
 import org.thespian.engine.TraceBudget;
 
 /**
  * Reads {@code thespian-hops}, {@code thespian-fault} and {@code thespian-budget} from an incoming call into its
  * context, and refuses at once a call that has made too many hops (a cycle, most likely), whose trace has no
- * budget left, or that carries a malformed value. A call from another Thespian is answered with a description
- * cut to {@link StatusText#MAX_CHARS} and, when it lent a budget, with what was left of it (a trailer).
+ * budget left, or that carries a malformed value (or, where plans are only forwarded, a plan too long to
+ * forward). A call from another Thespian is answered with a description cut to {@link StatusText#MAX_CHARS} and,
+ * when it lent a budget, with what was left of it (a trailer).
  */
 final class RequestMetadataInterceptor implements ServerInterceptor {
 
@@ -45,12 +47,12 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
         int hops = hopsText == null ? 0 : (int) RequestMetadata.wholeNumber(hopsText, 9);
         if (hops < 0) {
             return refuse(call, Status.INVALID_ARGUMENT.withDescription(
-                    "thespian-hops must be a whole number from 0, got \"" + abbreviated(hopsText) + "\""));
+                    "thespian-hops must be a whole number from 0, got \"" + Excerpt.of(hopsText, 40) + "\""));
         }
         long budget = budgetText == null ? maxActionsPerTrace : RequestMetadata.wholeNumber(budgetText, 18);
         if (budget < 0) {
             return refuse(call, Status.INVALID_ARGUMENT.withDescription(
-                    "thespian-budget must be a whole number from 0, got \"" + abbreviated(budgetText) + "\""));
+                    "thespian-budget must be a whole number from 0, got \"" + Excerpt.of(budgetText, 40) + "\""));
         }
         if (hops >= maxHops) {
             return refuse(call, Status.FAILED_PRECONDITION.withDescription("hop limit reached: this call arrived"
@@ -63,9 +65,13 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
                     + " peer calls: a call cycle that fans out, or a trace too large for the budget"));
         }
         Optional<FaultPlan> plan = Optional.empty();
-        if (fault != null && applyFaults) {
+        if (fault != null) {
             try {
-                plan = Optional.of(FaultPlan.parse(fault));
+                if (applyFaults) {
+                    plan = Optional.of(FaultPlan.parse(fault));
+                } else {
+                    FaultPlan.checkSize(fault);
+                }
             } catch (FaultPlan.InvalidFaultPlan e) {
                 return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
             }
@@ -76,10 +82,6 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
         Context context = new RequestMetadata(hops, Optional.ofNullable(fault), plan, lent)
                 .attachTo(Context.current());
         return Contexts.interceptCall(context, new AnswerToThespian<>(call, lent), headers, next);
-    }
-
-    private static String abbreviated(String text) {
-        return text.length() > 40 ? text.substring(0, 40) + "..." : text;
     }
 
     /** Marked as a Thespian's own answer, so callers up the chain relay its code (a cycle ends as FAILED_PRECONDITION). */

@@ -215,11 +215,11 @@ public final class ThespianServer {
     }
 
     /**
-     * Reports NOT_SERVING while still taking calls, so that readiness probes steer traffic away before the
-     * drain refuses any.
+     * Begins the shutdown: reports NOT_SERVING while still taking calls, so that readiness probes steer traffic
+     * away before the drain refuses any; from now on SetHealth cannot report SERVING again.
      */
     public void reportNotServing() {
-        health.set(ServingStatus.NOT_SERVING);
+        health.startShutdown();
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.thespian.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,20 @@ class CastRunnerTest {
         CastRunner.Checked given = CastRunner.check(cast, Map.of("THESPIAN_MAX_IN_FLIGHT", "500"));
         assertEquals(500, maxInFlight(given, "a"), "the process's cap applies to each member");
         assertEquals(10, maxInFlight(given, "c"));
+    }
+
+    @Test
+    void aMemberWithAShortAdminTokenIsRefusedByName(@TempDir Path dir) throws Exception {
+        Cast cast = CastParser.parse(Files.writeString(dir.resolve("guarded.cast.yaml"), """
+                name: guarded
+                members:
+                  - {name: open, port: 7000, config: {}}
+                  - {name: payment, port: 7001, config: {}, env: {THESPIAN_ADMIN: "true", THESPIAN_ADMIN_TOKEN: t0k}}
+                """));
+        CastRunner.InvalidEnvironment refused = assertThrows(CastRunner.InvalidEnvironment.class,
+                () -> CastRunner.check(cast, Map.of()));
+        assertEquals("member \"payment\": THESPIAN_ADMIN_TOKEN must be at least 16 characters (e.g. openssl rand"
+                + " -hex 16), got \"<hidden, length 3>\"", refused.getMessage());
     }
 
     private static int maxInFlight(CastRunner.Checked checked, String member) {

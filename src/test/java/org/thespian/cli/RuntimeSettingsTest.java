@@ -22,11 +22,11 @@ class RuntimeSettingsTest {
     @Test
     void everyVariableIsRead() throws Exception {
         RuntimeOptions runtime = Settings.from(Map.of("THESPIAN_FAULT_HEADERS", "false", "THESPIAN_MAX_HOPS", "3",
-                "THESPIAN_ADMIN", "true", "THESPIAN_ADMIN_TOKEN", "t0ken")).runtime();
+                "THESPIAN_ADMIN", "true", "THESPIAN_ADMIN_TOKEN", "t0ken-of-16-char")).runtime();
         assertFalse(runtime.faultHeaders());
         assertEquals(3, runtime.maxHops());
         assertTrue(runtime.admin());
-        assertEquals(Optional.of("t0ken"), runtime.adminToken());
+        assertEquals(Optional.of("t0ken-of-16-char"), runtime.adminToken());
     }
 
     @Test
@@ -37,6 +37,27 @@ class RuntimeSettingsTest {
         assertProblem(Map.of("THESPIAN_ADMIN_TOKEN", " "), "THESPIAN_ADMIN_TOKEN must be printable ASCII");
         assertProblem(Map.of("THESPIAN_ADMIN_TOKEN", "two words"), "got \"<hidden>\"");
         assertProblem(Map.of("THESPIAN_WATCH_CONFIG", "true"), "THESPIAN_WATCH_CONFIG must be false unless CONFIG_FILE");
+    }
+
+    @Test
+    void anAdminTokenHasAtLeast16CharactersAndIsNeverShown() throws Exception {
+        assertProblem(Map.of("THESPIAN_ADMIN", "true", "THESPIAN_ADMIN_TOKEN", "x"),
+                "THESPIAN_ADMIN_TOKEN must be at least 16 characters (e.g. openssl rand -hex 16), got"
+                        + " \"<hidden, length 1>\"");
+        assertProblem(Map.of("THESPIAN_ADMIN_TOKEN", "fifteen-chars-x"), "got \"<hidden, length 15>\"");
+        assertEquals(Optional.of("sixteen-chars-xy"), Settings.from(Map.of("THESPIAN_ADMIN_TOKEN", "sixteen-chars-xy"))
+                .runtime().adminToken());
+    }
+
+    @Test
+    void aTokenWithoutTheAdminServiceIsWarnedAbout() throws Exception {
+        String token = "0123456789abcdef";
+        assertTrue(Settings.from(Map.of("THESPIAN_ADMIN_TOKEN", token)).adminTokenWarning().orElseThrow()
+                .startsWith("THESPIAN_ADMIN_TOKEN is set but THESPIAN_ADMIN is not true"));
+        assertEquals(Optional.empty(), Settings.from(Map.of("THESPIAN_ADMIN_TOKEN", token, "THESPIAN_ADMIN", "true"))
+                .adminTokenWarning());
+        assertEquals(Optional.empty(), Settings.from(Map.of("THESPIAN_ADMIN", "true")).adminTokenWarning());
+        assertEquals(Optional.empty(), Settings.from(Map.of()).adminTokenWarning());
     }
 
     private static void assertProblem(Map<String, String> env, String expected) {

@@ -58,6 +58,8 @@ class StartupIT {
         "THESPIAN_LOG_LEVEL, loud, 'thespian: THESPIAN_LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got \"loud\"'",
         "LOKI_ADDRESS, localhost:3100, 'thespian: LOKI_ADDRESS must be an http:// or https:// URL with a host,"
                 + " such as http://localhost:3100, got \"localhost:3100\"'",
+        "THESPIAN_ADMIN_TOKEN, s3cret, 'thespian: THESPIAN_ADMIN_TOKEN must be at least 16 characters (e.g. openssl"
+                + " rand -hex 16), got \"<hidden, length 6>\"'",
     })
     void aBadVariableExitsWithCode2AndNamesIt(String variable, String value, String message) throws Exception {
         try (ThespianProcess thespian = ThespianProcess.launch(Map.of(variable, value))) {
@@ -88,6 +90,18 @@ class StartupIT {
             String logs = String.join("\n", thespian.stdout());
             assertTrue(logs.contains("serving thespian.Thespian on port " + thespian.port()), logs);
             assertTrue(logs.contains("Set CONFIG_JSON"), logs);
+        }
+    }
+
+    @Test
+    void aTokenWithoutTheAdminServiceIsAStartupWarning() throws InterruptedException {
+        try (ThespianProcess thespian = ThespianProcess.start(Map.of("THESPIAN_ADMIN_TOKEN", "0123456789abcdef"))) {
+            List<String> lines = thespian.awaitStdout(all -> all.stream().anyMatch(line -> line.contains(
+                    "THESPIAN_ADMIN_TOKEN is set but THESPIAN_ADMIN is not true")), EXIT);
+            String warning = lines.stream().filter(line -> line.contains("THESPIAN_ADMIN_TOKEN is set")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no warning in " + lines));
+            assertTrue(warning.contains("\"level\":\"WARN\""), warning);
+            assertFalse(warning.contains("0123456789abcdef"), "the token was logged: " + warning);
         }
     }
 

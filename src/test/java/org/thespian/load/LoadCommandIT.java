@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.thespian.testsupport.Loopback;
 import org.thespian.testsupport.ThespianProcess;
 
 /** {@code java -jar thespian.jar load} as a separate process: its exit codes and what it prints. */
@@ -63,6 +64,30 @@ class LoadCommandIT {
             JsonNode whole = json.readTree(lines.get(8));
             assertEquals(400, whole.get("calls").asLong() + whole.get("unfinished").asLong(), whole.toString());
             assertEquals(400, calls);
+        }
+    }
+
+    @Test
+    void aTargetThatRefusesConnectionsIsOneLineOnStderrAndExit1() throws Exception {
+        int port = Loopback.closedPort().getPort();
+        try (ThespianProcess load = ThespianProcess.launch(Map.of(), "load", "--target", "127.0.0.1:" + port,
+                "--duration", "30s", "--json")) {
+            assertEquals(1, load.awaitExit(EXIT));
+
+            assertEquals("thespian load: cannot reach 127.0.0.1:" + port + ": Connection refused", load.stderr());
+            assertEquals(List.of(), load.stdout(), "no report, no log lines");
+        }
+    }
+
+    @Test
+    void aTargetThatDoesNotResolveIsOneLineOnStderrAndExit1() throws Exception {
+        try (ThespianProcess load = ThespianProcess.launch(Map.of(), "load", "--target", "no-such-host.invalid:6379",
+                "--duration", "30s", "--report-every", "1s", "--json")) {
+            assertEquals(1, load.awaitExit(EXIT));
+
+            assertTrue(load.stderr().matches("thespian load: cannot reach no-such-host\\.invalid:6379: unknown host"
+                    + " \\([^\n]*\\)"), load.stderr());
+            assertEquals(List.of(), load.stdout(), "no report and no grpc log line with a stack trace");
         }
     }
 

@@ -1,16 +1,19 @@
 package org.thespian.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -158,13 +161,70 @@ class LoadRunTest {
     }
 
     @Test
-    void aTargetWhereNothingListensEndsOnTimeWithUnavailableCounted() throws Exception {
+    void aTargetWhereNothingListensIsOneLineAndNoRun() throws Exception {
         long start = System.nanoTime();
-        LoadReport report = run(Loopback.closedPort().getPort(), "--concurrency", "2", "--duration", "500ms");
+        int port = Loopback.closedPort().getPort();
+        LoadRun.Unreachable refused = assertThrows(LoadRun.Unreachable.class,
+                () -> run(port, "--concurrency", "2", "--duration", "30s"));
 
-        assertTrue(report.calls() > 0);
-        assertEquals(Map.of(Status.Code.UNAVAILABLE, report.calls()), report.statuses());
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the run did not end on time");
+        assertEquals("cannot reach 127.0.0.1:" + port + ": Connection refused", refused.getMessage());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "the check took its time");
+    }
+
+    @Test
+    void aTargetThatDoesNotResolveIsOneLineAndNoRun() {
+        LoadRun.Unreachable refused = assertThrows(LoadRun.Unreachable.class, () -> LoadRun.run(LoadOptions.parse(
+                List.of("--target", "no-such-host.invalid:6379", "--rate", "10/s", "--duration", "30s")),
+                Progress.Listener.NONE));
+
+        assertTrue(refused.getMessage().startsWith("cannot reach no-such-host.invalid:6379: unknown host"),
+                refused.getMessage());
+    }
+
+    @Test
+    void aClosedLoopWhoseTargetGoesAwayBacksOffUntilItAnswersAgain() throws Exception {
+        List<ScriptedServer> servers = new CopyOnWriteArrayList<>();
+        // The 100th call takes the server away for 1.5 s, then another one takes its port (off TIMER: it sleeps).
+        servers.add(new ScriptedServer((number, answer) -> {
+            answer.ok();
+            if (number == 100) {
+                CompletableFuture.runAsync(() -> replaceAfter(servers, Duration.ofMillis(1500)));
+            }
+        }));
+        int port = servers.get(0).port();
+        List<String> notices = new CopyOnWriteArrayList<>();
+        try {
+            LoadReport report = LoadRun.run(LoadOptions.parse(List.of("--target", "127.0.0.1:" + port,
+                    "--concurrency", "4", "--duration", "6s")), Progress.Listener.NONE, IntervalReport.Listener.NONE,
+                    notices::add);
+
+            assertEquals(2, notices.size(), notices.toString());
+            assertTrue(notices.get(0).matches("thespian load: 127\\.0\\.0\\.1:" + port + " went away [0-9.]+ s into"
+                    + " the run \\(.+\\): each of the loop's calls waits, up to 1 s, before the next, until it answers"
+                    + " again"), notices.get(0));
+            assertTrue(notices.get(1).matches("thespian load: 127\\.0\\.0\\.1:" + port + " answers again [0-9.]+ s"
+                    + " into the run"), notices.get(1));
+            // Away about 1.5 s: 4 lanes waiting 10, 20, ... up to 1,000 ms make a few dozen calls, not the
+            // hundreds of thousands of a loop that fails as fast as it can.
+            long unavailable = report.statuses().getOrDefault(Status.Code.UNAVAILABLE, 0L);
+            assertTrue(unavailable > 0 && unavailable < 400, report.statuses().toString());
+            assertTrue(servers.get(1).calls() > 0, "the loop went back to work");
+        } finally {
+            for (ScriptedServer server : servers) {
+                server.close();
+            }
+        }
+    }
+
+    private static void replaceAfter(List<ScriptedServer> servers, Duration away) {
+        try {
+            int port = servers.get(0).port();
+            servers.get(0).close();
+            Thread.sleep(away.toMillis());
+            servers.add(new ScriptedServer(port, after(1)));
+        } catch (InterruptedException | IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -264,7 +324,7 @@ class LoadRunTest {
     private static LoadReport run(int port, IntervalReport.Listener intervals, String... flags) throws Exception {
         List<String> args = new ArrayList<>(List.of("--target", "127.0.0.1:" + port));
         args.addAll(List.of(flags));
-        return LoadRun.run(LoadOptions.parse(args), Progress.Listener.NONE, intervals);
+        return LoadRun.run(LoadOptions.parse(args), Progress.Listener.NONE, intervals, notice -> { });
     }
 
     private static ScriptedServer.Behaviour after(long millis) {

@@ -54,6 +54,11 @@ final class ScriptedServer implements AutoCloseable {
     private final Server server;
 
     ScriptedServer(Behaviour behaviour) throws IOException {
+        this(0, behaviour);
+    }
+
+    /** On {@code port}, or on a free one for 0. */
+    ScriptedServer(int port, Behaviour behaviour) throws IOException {
         ThespianGrpc.ThespianImplBase service = new ThespianGrpc.ThespianImplBase() {
             @Override
             public void a(Nothing request, StreamObserver<Nothing> responses) {
@@ -69,7 +74,7 @@ final class ScriptedServer implements AutoCloseable {
                 return next.startCall(call, metadata);
             }
         };
-        server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
                 .directExecutor()
                 .addService(ServerInterceptors.intercept(service, keepHeaders))
                 .build()

@@ -39,7 +39,7 @@ import org.thespian.testsupport.InProcessThespian;
 class AdminServiceTest {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
-    private static final String TOKEN = "s3cret-token";
+    private static final String TOKEN = "s3cret-admin-token";
     private static final String FAILING_B = """
             {"grpc_method_b": {"tracing_name": "broken", "operations": [
                 {"Action": {"Sleep": {"tracing_name": "always fails", "duration_ms": 1, "failure_chance": 1}}}]}}""";
@@ -157,6 +157,20 @@ class AdminServiceTest {
                     SetConfigRequest.newBuilder().setConfigJson("{\"service_name\": \"third\"}").build()));
             assertTrue(refused.getStatus().getDescription().contains("\"third\" is not this instance's name"
                     + " \"from-env\""), refused.getStatus().getDescription());
+        }
+    }
+
+    @Test
+    void aRefusedDocumentIsQuotedOnlyInPart() {
+        try (InProcessThespian thespian = InProcessThespian.start(admin("{}", Optional.empty()))) {
+            String hugeKey = "{\"" + "x".repeat(50_000) + "\": 1}";
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> adminStub(thespian, null)
+                    .setConfig(SetConfigRequest.newBuilder().setConfigJson(hugeKey).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+            String description = refused.getStatus().getDescription();
+            assertTrue(description.startsWith("SetConfig: unknown key \"xxx"), description);
+            assertTrue(description.length() < AdminService.MAX_PROBLEM_CHARS + 40, description.length() + " characters");
+            assertTrue(description.endsWith(" more characters)"), description);
         }
     }
 

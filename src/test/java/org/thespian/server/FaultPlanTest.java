@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -44,6 +45,47 @@ class FaultPlanTest {
         assertProblem("payment:abort=OK", "entry 1", "other than OK");
         assertProblem("x:delay=601s", "entry 1", "at most 600s");
         assertProblem("a:delay=1ms,".repeat(40), "at most 32 entries", "got 41");
+    }
+
+    @Test
+    void eachNumberHasAFewDigitsAtMost() throws Exception {
+        assertEquals(99.999999, FaultPlan.parse("a:delay=1ms@99.999999").entries().get(0).percent());
+        assertProblem("a:delay=1ms@0.0000001", "entry 1", "at most 6 decimals", "got \"0.0000001\"");
+        assertProblem("a:delay=1ms@0050", "entry 1", "from 0 to 100");
+        assertProblem("a:delay=1ms@" + "1".repeat(200), "entry 1", "from 0 to 100", "(120 more characters)");
+        assertProblem("a:delay=1000000000ms", "entry 1", "duration such as 250ms");
+    }
+
+    @Test
+    void aPlanOf4KiBIsTakenAndALongerOneRefusedNamingTheFirstEntryThatDoesNotFit() throws Exception {
+        String last = "s".repeat(56) + ":delay=1ms";
+        String fits = String.join(",", Collections.nCopies(31, "s".repeat(119) + ":delay=1ms")) + "," + last;
+        assertEquals(4096, fits.length());
+        assertEquals(32, FaultPlan.parse(fits).entries().size());
+
+        FaultPlan.InvalidFaultPlan refused = assertThrows(FaultPlan.InvalidFaultPlan.class,
+                () -> FaultPlan.parse("s" + fits));
+        assertEquals("thespian-fault entry 32 \"" + last + "\": the plan is 4,097 characters long, at most 4,096",
+                refused.getMessage());
+        refused = assertThrows(FaultPlan.InvalidFaultPlan.class, () -> FaultPlan.parse(fits + ",x:delay=1ms"));
+        assertTrue(refused.getMessage().startsWith("thespian-fault entry 33 \"x:delay=1ms\""), refused.getMessage());
+    }
+
+    @Test
+    void aSixtyThousandDigitPercentIsRefusedWithAShortMessage() {
+        String plan = "payment:delay=5ms@0." + "0".repeat(60_000) + "1";
+        for (ThrowingCheck check : new ThrowingCheck[] {FaultPlan::parse, FaultPlan::checkSize}) {
+            FaultPlan.InvalidFaultPlan refused = assertThrows(FaultPlan.InvalidFaultPlan.class,
+                    () -> check.run(plan));
+            assertTrue(refused.getMessage().startsWith("thespian-fault entry 1 \"payment:delay=5ms@0.000"),
+                    refused.getMessage());
+            assertTrue(refused.getMessage().contains("(59,941 more characters)"), refused.getMessage());
+            assertTrue(refused.getMessage().length() < 200, refused.getMessage());
+        }
+    }
+
+    private interface ThrowingCheck {
+        void run(String header) throws FaultPlan.InvalidFaultPlan;
     }
 
     private static void assertProblem(String header, String... parts) {
