@@ -78,6 +78,15 @@ class BehaviourEngineTest {
         ActionFailure failure = failureOf(engine(answering()).perform(function(early), unseededExecution()));
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1000, "fail_at start still slept");
         assertEquals(FailureCode.INTERNAL, failure.code());
+        assertEquals(List.of(), listener.draws(), "a sleep that never happened reported a drawn time");
+    }
+
+    @Test
+    void failAtStartDrawsItsTimeOnlyWhenItSleeps() {
+        Sleep never = new Sleep("slow", new Latency.Fixed(5), Optional.of(new FailureChance(0, Map.of(), Optional.empty(), true)),
+                Map.of());
+        assertNull(engine(answering()).perform(function(never), unseededExecution()).join());
+        assertEquals(List.of(5.0), listener.draws());
     }
 
     @Test
@@ -307,6 +316,11 @@ class BehaviourEngineTest {
         final AtomicInteger skipped = new AtomicInteger();
         final ConcurrentLinkedQueue<String> attempts = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> waits = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Double> draws = new ConcurrentLinkedQueue<>();
+
+        List<Double> draws() {
+            return List.copyOf(draws);
+        }
 
         List<String> attempts() {
             return List.copyOf(attempts);
@@ -355,6 +369,11 @@ class BehaviourEngineTest {
             @Override
             public void skipped() {
                 skipped.incrementAndGet();
+            }
+
+            @Override
+            public void drew(double millis) {
+                draws.add(millis);
             }
 
             @Override
