@@ -37,7 +37,8 @@ class TelemetryTest {
                {"Action": {"Sleep": {"tracing_name": "sleep", "duration_ms": 0}}}]}}""";
     // System properties are the SDK's other source of OTEL_* settings; the environment cannot be set in-process.
     private static final List<String> PROPERTIES = List.of("otel.bsp.max.queue.size", "otel.exporter.otlp.traces.endpoint",
-            "otel.exporter.otlp.traces.timeout", "otel.metric.export.interval", "otel.traces.exporter");
+            "otel.exporter.otlp.traces.timeout", "otel.metric.export.interval", "otel.traces.exporter",
+            "otel.java.exporter.otlp.retry.disabled");
 
     @AfterEach
     void clearProperties() {
@@ -109,8 +110,44 @@ class TelemetryTest {
                     Thread.sleep(50);
                 }
                 String report = lines.list.get(0).getFormattedMessage();
-                assertTrue(report.matches("[0-9]+ spans dropped since start: more than could be shipped to "
+                assertTrue(report.matches("[0-9]+ spans dropped since start: [0-9]+ more than could be shipped to "
                         + java.util.regex.Pattern.quote(hung.address().toString()) + " \\(queue of 100 spans.*"), report);
+            } finally {
+                telemetry.close();
+            }
+        } finally {
+            spansLogger.detachAppender(lines);
+        }
+    }
+
+    @Test
+    void spansOfFailedExportsAreCountedInTheMetricAndTheReport() throws Exception {
+        Logger spansLogger = (Logger) LoggerFactory.getLogger("thespian.telemetry.spans");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        spansLogger.addAppender(lines);
+        URI closed = Loopback.closedPort();
+        try (OtlpReceiver metrics = OtlpReceiver.start()) {
+            System.setProperty("otel.exporter.otlp.traces.endpoint", closed.toString());
+            System.setProperty("otel.metric.export.interval", "500");
+            // Each failed export is final at once, rather than after the exporter's own retries (seconds).
+            System.setProperty("otel.java.exporter.otlp.retry.disabled", "true");
+            Telemetry telemetry = Telemetry.start("svc", Optional.of(URI.create(metrics.grpcEndpoint())), false, Map.of());
+            try {
+                callA(telemetry, 10); // 30 spans, far fewer than the queue holds: every loss is a failed export
+                List<ReceivedMetric> received = metrics.awaitMetrics(all -> ReceivedMetric.latest(all, "svc",
+                        "thespian.telemetry.spans.dropped").filter(m -> m.points().get(0).value() >= 30).isPresent(),
+                        Duration.ofSeconds(20));
+                assertEquals(30, ReceivedMetric.latest(received, "svc", "thespian.telemetry.spans.dropped")
+                        .orElseThrow().points().get(0).value());
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (lines.list.isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertEquals("30 spans dropped since start: 0 more than could be shipped to " + closed
+                        + " (queue of " + ExportPlan.defaultQueueSpans(Runtime.getRuntime().maxMemory())
+                        + " spans, batches of 2048, 2 exports at a time), 30 in exports that failed;"
+                        + " see docs/telemetry.md", lines.list.get(0).getFormattedMessage());
             } finally {
                 telemetry.close();
             }
