@@ -103,7 +103,8 @@ final class CastRunner {
                         Settings own = checked.members().get(member.name());
                         return new CastStage.Role(
                                 withInterceptors(telemetry.instrumentationFor(member.name()), extraInterceptors.apply(member)),
-                                Dice.of(own.seed()), own.limits(), own.runtime().withServiceName(member.name()));
+                                Dice.of(own.seed(), member.name()), own.limits(),
+                                own.runtime().withServiceName(member.name()));
                     });
             return new Running(stage, telemetry);
         } catch (IOException e) {

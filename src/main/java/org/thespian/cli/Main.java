@@ -137,7 +137,8 @@ public final class Main {
         }
         ThespianServer server;
         try {
-            server = ThespianServer.start(settings.port(), settings.config(), Dice.of(settings.seed()),
+            server = ThespianServer.start(settings.port(), settings.config(),
+                    Dice.of(settings.seed(), settings.serviceName()),
                     settings.peerTls(), telemetry.instrumentation(), settings.limits(), settings.runtime());
         } catch (IOException e) {
             closeWithin(telemetry, TELEMETRY_CLOSE);
