@@ -192,6 +192,39 @@ class BehaviourEngineTest {
         engine.perform(query, unseededExecution()).orTimeout(2, TimeUnit.SECONDS).join();
     }
 
+    @Test
+    void permitsOfAResourceNoLongerDeclaredAreReleasedOnceIdleAndOldCallsStillShareThem() throws Exception {
+        Resource old = new Resource("db", 1, 5);
+        Function oldQuery = new Function("query", List.of(new Operation.Single(call(repeat(1, false)))),
+                Optional.of(old), Map.of());
+        Engine engine = engine(holding());
+        engine.declareResources(List.of(old));
+        List<CompletableFuture<Void>> oldCalls = new ArrayList<>(List.of(engine.perform(oldQuery, unseededExecution()),
+                engine.perform(oldQuery, unseededExecution())));
+        engine.declareResources(List.of(new Resource("db", 4, 5))); // a new revision resizes db
+        oldCalls.add(engine.perform(oldQuery, unseededExecution()));
+        assertEquals(1, callsMade.get(), "calls of the old revision no longer wait for the old revision's permit");
+        assertEquals(1, engine.resourcesHeld(), "a busy bulkhead was released");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!oldCalls.stream().allMatch(CompletableFuture::isDone) && System.nanoTime() < deadline) {
+            synchronized (pendingCalls) {
+                pendingCalls.forEach(pending -> pending.complete(null));
+            }
+            Thread.sleep(5);
+        }
+        oldCalls.forEach(call -> assertNull(call.getNow(null)));
+        assertEquals(3, callsMade.get());
+        assertEquals(0, engine.resourcesHeld(), "the idle bulkhead of the old revision is still held");
+
+        for (int revision = 2; revision < 100; revision++) {
+            Resource resized = new Resource("db", revision, 5);
+            engine.declareResources(List.of(resized));
+            assertNull(engine.perform(pooled(0, resized), unseededExecution()).get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(1, engine.resourcesHeld(), "bulkheads of old revisions pile up");
+    }
+
     /**
      * Little's law, L = λW: a resource of 4 permits in front of a 10 ms sleep serves about 400 calls a second
      * whatever the load, so at 8 in flight a call takes about 20 ms and at 64 about 160 ms.
