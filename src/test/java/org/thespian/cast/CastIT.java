@@ -64,6 +64,21 @@ class CastIT {
             assertEquals("thespian: " + cast + ": member \"api\": members[0].port: expected a whole number from 1 to"
                     + " 65535, got 0", process.stderr());
         }
+        Path typo = dir.resolve("typo.cast.yaml");
+        Files.writeString(typo, """
+                name: typo
+                members:
+                  - {name: front, port: 7000, config: {grpc_method_a: {tracing_name: t, operations: [
+                      {Action: {CallService: {service_address: "http://bak", service_port: 6379, grpc_method: B}}}]}}}
+                  - {name: back, port: 7001, config: {}}
+                """);
+        try (ThespianProcess process = ThespianProcess.launch(Map.of(), "cast", typo.toString())) {
+            assertEquals(2, process.awaitExit(EXIT));
+            assertEquals("thespian: " + typo + ": member \"front\": members[0].config.grpc_method_a.operations[0].Action"
+                    + ".CallService.service_address: http://bak:6379 names no member of the cast (did you mean"
+                    + " \"back\"?); a host outside the cast needs a dot, an IP address, localhost or a service_port"
+                    + " other than 6379", process.stderr());
+        }
         try (ThespianProcess process = ThespianProcess.launch(Map.of("THESPIAN_SEED", "x"), "cast",
                 CastParserTest.SHOP.toString())) {
             assertEquals(2, process.awaitExit(EXIT));
