@@ -127,6 +127,7 @@ final class CastRunner {
         LoggingSetup.setLevel(process.logLevel());
         OutOfMemoryExit.install();
         return whileRunning(checked, process.traceConsole(), member -> List.of(), running -> {
+            CastAnnouncement.log(checked, running);
             System.out.println("Ctrl-C stops them all.");
             System.out.flush();
             Main.awaitStopSignal();

@@ -149,11 +149,11 @@ public final class Main {
         log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
                 server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
                 telemetry.describe());
-        if (settings.runtime().admin()) {
-            log.info(settings.runtime().adminToken().isPresent()
-                    ? "Admin service thespian.admin.v1.Admin is on; calls need authorization: Bearer <THESPIAN_ADMIN_TOKEN>"
-                    : "Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
-                            + " can replace this instance's config and flip its health", server.port());
+        if (settings.runtime().admin() && settings.runtime().adminToken().isPresent()) {
+            log.info("Admin service thespian.admin.v1.Admin is on; calls need authorization: Bearer <THESPIAN_ADMIN_TOKEN>");
+        } else if (settings.runtime().admin()) {
+            log.warn("Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
+                    + " can replace this instance's config and flip its health", server.port());
         }
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."

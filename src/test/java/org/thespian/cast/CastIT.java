@@ -56,6 +56,33 @@ class CastIT {
     }
 
     @Test
+    void aCastLogsWhereTelemetryGoesAndWarnsOfAdminServicesWithoutAToken() throws Exception {
+        int open = ThespianProcess.freePort();
+        int guarded = ThespianProcess.freePort();
+        Path cast = dir.resolve("admins.cast.yaml");
+        Files.writeString(cast, """
+                name: admins
+                members:
+                  - {name: open, port: %d, config: {}, env: {THESPIAN_ADMIN: true}}
+                  - {name: guarded, port: %d, config: {}, env: {THESPIAN_ADMIN: true, THESPIAN_ADMIN_TOKEN: s3cret}}
+                  - {name: plain, port: %d, config: {}}
+                """.formatted(open, guarded, ThespianProcess.freePort()));
+        try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(open)), "cast",
+                cast.toString())) {
+            List<String> lines = process.awaitStdout(all -> all.stream().anyMatch(line -> line.contains("WITHOUT")),
+                    EXIT);
+            String stdout = String.join("\n", lines);
+            assertTrue(stdout.contains("serving 3 members in one JVM; telemetry: traces to nowhere"), stdout);
+            assertTrue(lines.stream().anyMatch(line -> line.contains("\"level\":\"WARN\"") && line.contains(
+                    "Admin service thespian.admin.v1.Admin is on WITHOUT a token in open (port " + open + "): anyone")),
+                    stdout);
+            assertTrue(stdout.contains("Admin service thespian.admin.v1.Admin is on in guarded (port " + guarded
+                    + "); calls need authorization"), stdout);
+            assertTrue(lines.stream().noneMatch(line -> line.contains("plain (port")), stdout);
+        }
+    }
+
+    @Test
     void aBadCastExitsTwoWithOneLineNamingTheFileTheMemberAndThePath() throws Exception {
         Path cast = dir.resolve("bad.cast.yaml");
         Files.writeString(cast, "name: bad\nmembers:\n  - {name: api, port: 0, config: {}}\n");
