@@ -34,10 +34,11 @@ final class Bulkheads {
         while (true) {
             Bulkhead bulkhead = byResource.computeIfAbsent(resource, r -> new Bulkhead(r, wakeUps, this::idle));
             Optional<CompletableFuture<Void>> permit = bulkhead.acquire();
-            // A bulkhead released between the lookup and the acquire refuses: the resource gets a fresh one.
             if (permit.isPresent() || !bulkhead.isReleased()) {
                 return new Turn(bulkhead, permit);
             }
+            // Released between the lookup and the acquire: out with it (its releaser may not have got to that yet).
+            byResource.remove(resource, bulkhead);
         }
     }
 
