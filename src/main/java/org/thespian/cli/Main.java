@@ -150,7 +150,8 @@ public final class Main {
                 server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
                 telemetry.describe());
         if (settings.runtime().admin() && settings.runtime().adminToken().isPresent()) {
-            log.info("Admin service thespian.admin.v1.Admin is on; calls need authorization: Bearer <THESPIAN_ADMIN_TOKEN>");
+            log.info("Admin service thespian.admin.v1.Admin is on; calls need authorization:"
+                    + " Bearer <THESPIAN_ADMIN_TOKEN>");
         } else if (settings.runtime().admin()) {
             log.warn("Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
                     + " can replace this instance's config and flip its health", server.port());

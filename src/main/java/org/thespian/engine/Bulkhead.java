@@ -56,15 +56,15 @@ final class Bulkhead {
     /** Hands the released permit to the first waiter still waiting, or frees it. */
     void release() {
         CompletableFuture<Void> next;
-        boolean idle;
+        boolean idle = false;
         synchronized (this) {
             do {
                 next = waiting.poll();
             } while (next != null && next.isDone());
             if (next == null) {
                 holders--;
+                idle = holders == 0;
             }
-            idle = holders == 0;
         }
         if (next == null) {
             if (idle) {

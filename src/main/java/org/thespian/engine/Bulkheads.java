@@ -22,7 +22,7 @@ final class Bulkheads {
 
     private final Executor wakeUps;
     private final ConcurrentHashMap<Resource, Bulkhead> byResource = new ConcurrentHashMap<>();
-    /** The running config's resources; empty until a config is declared, and then every resource is kept. */
+    /** The running config's resources; until one is declared, every bulkhead is kept. */
     private volatile Optional<Set<Resource>> declared = Optional.empty();
 
     Bulkheads(Executor wakeUps) {
