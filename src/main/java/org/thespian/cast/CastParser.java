@@ -145,6 +145,14 @@ public final class CastParser {
                 }
                 list.add(member);
             }
+            List<String> memberNames = list.stream().map(Member::name).toList();
+            for (int i = 0; i < list.size(); i++) {
+                Optional<String> unknown = MemberAddresses.unknownMember(list.get(i).config().config(), memberNames);
+                if (unknown.isPresent()) {
+                    Place config = members.element(i).inMember(list.get(i).name()).get("config");
+                    throw new CastException(config.memberPrefix() + inConfig(config) + unknown.get());
+                }
+            }
             return new Cast(name, list);
         }
 
@@ -162,7 +170,7 @@ public final class CastParser {
         private MemberConfig config(Place place) throws CastException {
             if (place.node.isObject()) {
                 String json = place.node.toPrettyString();
-                return new MemberConfig(parseConfig(json, place, place.path + "."), json, Optional.empty());
+                return new MemberConfig(parseConfig(json, place, inConfig(place)), json, Optional.empty());
             }
             if (!place.node.isTextual() || place.node.asText().isBlank()) {
                 throw place.expected("a path to a .json or .jsonc config, relative to the cast file, or the config"
@@ -179,8 +187,12 @@ public final class CastParser {
             } catch (IOException | InvalidPathException e) {
                 throw place.problem(relative + ": " + ioProblem(e));
             }
-            return new MemberConfig(parseConfig(text.text(), place, "config " + relative + ": "), text.text(),
-                    text.file());
+            return new MemberConfig(parseConfig(text.text(), place, inConfig(place)), text.text(), text.file());
+        }
+
+        /** What goes before a JSON path inside a member's config: its place in the cast, or its file. */
+        private static String inConfig(Place config) {
+            return config.node.isObject() ? config.path + "." : "config " + config.node.asText() + ": ";
         }
 
         private static Config parseConfig(String json, Place place, String prefix) throws CastException {

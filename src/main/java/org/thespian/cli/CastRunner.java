@@ -104,7 +104,8 @@ final class CastRunner {
                         Settings own = checked.members().get(member.name());
                         return new CastStage.Role(
                                 withInterceptors(telemetry.instrumentationFor(member.name()), extraInterceptors.apply(member)),
-                                Dice.of(own.seed()), own.limits(), own.runtime().withServiceName(member.name()));
+                                Dice.of(own.seed(), member.name()), own.limits(),
+                                own.runtime().withServiceName(member.name()));
                     });
             return new Running(stage, telemetry);
         } catch (IOException e) {
@@ -127,6 +128,7 @@ final class CastRunner {
         LoggingSetup.setLevel(process.logLevel());
         OutOfMemoryExit.install();
         return whileRunning(checked, process.traceConsole(), member -> List.of(), running -> {
+            CastAnnouncement.log(checked, running);
             System.out.println("Ctrl-C stops them all.");
             System.out.flush();
             Main.awaitStopSignal();

@@ -139,7 +139,8 @@ public final class Main {
         }
         ThespianServer server;
         try {
-            server = ThespianServer.start(settings.port(), settings.config(), Dice.of(settings.seed()),
+            server = ThespianServer.start(settings.port(), settings.config(),
+                    Dice.of(settings.seed(), settings.serviceName()),
                     settings.peerTls(), telemetry.instrumentation(), settings.limits(), settings.runtime());
         } catch (IOException e) {
             closeWithin(telemetry, TELEMETRY_CLOSE);
@@ -150,11 +151,12 @@ public final class Main {
         log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
                 server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
                 telemetry.describe());
-        if (settings.runtime().admin()) {
-            log.info(settings.runtime().adminToken().isPresent()
-                    ? "Admin service thespian.admin.v1.Admin is on; calls need authorization: Bearer <THESPIAN_ADMIN_TOKEN>"
-                    : "Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
-                            + " can replace this instance's config and flip its health", server.port());
+        if (settings.runtime().admin() && settings.runtime().adminToken().isPresent()) {
+            log.info("Admin service thespian.admin.v1.Admin is on; calls need authorization:"
+                    + " Bearer <THESPIAN_ADMIN_TOKEN>");
+        } else if (settings.runtime().admin()) {
+            log.warn("Admin service thespian.admin.v1.Admin is on WITHOUT a token: anyone who can reach port {}"
+                    + " can replace this instance's config and flip its health", server.port());
         }
         settings.adminTokenWarning().ifPresent(log::warn);
         if (settings.config().origin().equals("defaults")) {

@@ -1,10 +1,10 @@
 package org.thespian.engine;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.thespian.config.Action;
 import org.thespian.config.Action.CallService;
@@ -32,8 +32,7 @@ public final class Engine {
     private final BackgroundCalls background;
     private final MemoryPressure memory;
     private final ActionsInFlight inFlight;
-    /** Permits per resource; a config reloaded with the same resource keeps its queue. */
-    private final ConcurrentHashMap<Resource, Bulkhead> bulkheads = new ConcurrentHashMap<>();
+    private final Bulkheads bulkheads;
 
     /** The only engine of its process: the caps of {@code limits} are all its own. */
     public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits) {
@@ -56,6 +55,20 @@ public final class Engine {
         this.inFlight = inFlight;
         this.background = share.background;
         this.memory = share.memory;
+        this.bulkheads = new Bulkheads(scheduler.continuations());
+    }
+
+    /**
+     * The resources of the config now running. Permits of any other resource (one an older revision declared) are
+     * released once no call of that revision holds or waits for them.
+     */
+    public void declareResources(Collection<Resource> resources) {
+        bulkheads.declare(resources);
+    }
+
+    /** Resources whose permits are held in memory now. */
+    int resourcesHeld() {
+        return bulkheads.size();
     }
 
     /** Fire-and-forget calls dropped so far because THESPIAN_MAX_BACKGROUND_CALLS were in flight. */
@@ -162,10 +175,8 @@ public final class Engine {
             List<Operation> operations = function.operations();
             Supplier<CompletableFuture<Void>> body = () -> Sequence.run(operations.size(),
                     index -> operation(operations.get(index), childKey(key, index)));
-            CompletableFuture<Void> outcome = function.resource().isEmpty() ? body.get() : ResourceGate.run(
-                    bulkheads.computeIfAbsent(function.resource().get(),
-                            resource -> new Bulkhead(resource, scheduler.continuations())),
-                    function, scope, execution, body);
+            CompletableFuture<Void> outcome = function.resource().isEmpty() ? body.get()
+                    : ResourceGate.run(bulkheads, function, scope, execution, body);
             if (succeededAlready(outcome)) {
                 return outcome;
             }

@@ -41,8 +41,13 @@ final class PendingSleep implements Runnable {
             Scheduler scheduler) {
         PendingSleep pending = new PendingSleep(sleep, key, scope, execution);
         boolean failsFirst = sleep.failure().map(FailureChance::atStart).orElse(false);
+        if (failsFirst && pending.verdict.isPresent()) {
+            // It never sleeps, so no time is drawn: a span must not show a latency that did not happen.
+            pending.run();
+            return pending.done;
+        }
         long nanos = Draw.nanos(sleep.latency(), key, execution, scope);
-        if (nanos == 0 || failsFirst && pending.verdict.isPresent()) {
+        if (nanos == 0) {
             pending.run();
         } else {
             pending.unregister = execution.onCancel(pending::cancel);

@@ -17,10 +17,12 @@ final class ResourceGate {
     private ResourceGate() {
     }
 
-    static CompletableFuture<Void> run(Bulkhead bulkhead, Function function, ActionScope scope, Execution execution,
+    static CompletableFuture<Void> run(Bulkheads bulkheads, Function function, ActionScope scope, Execution execution,
             Supplier<CompletableFuture<Void>> body) {
         Resource resource = function.resource().orElseThrow();
-        Optional<CompletableFuture<Void>> queued = bulkhead.acquire();
+        Bulkheads.Turn turn = bulkheads.acquire(resource);
+        Bulkhead bulkhead = turn.bulkhead();
+        Optional<CompletableFuture<Void>> queued = turn.permit();
         if (queued.isEmpty()) {
             return CompletableFuture.failedFuture(ActionFailure.at(function, FailureCode.RESOURCE_EXHAUSTED,
                     "resource \"" + resource.name() + "\" is full: " + resource.maxConcurrent() + " running and "

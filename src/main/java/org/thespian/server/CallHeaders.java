@@ -14,4 +14,9 @@ public final class CallHeaders {
 
     private CallHeaders() {
     }
+
+    /** Whether the call came from another Thespian (which says how many hops deep it is) rather than a client. */
+    public static boolean fromThespian(Metadata headers) {
+        return headers.containsKey(RequestMetadata.HOPS_HEADER);
+    }
 }

@@ -129,6 +129,7 @@ public final class ThespianServer {
         Object peerUser = new Object();
         LiveConfig live = new LiveConfig(config, options.serviceName(), revision -> {
             peers.use(peerUser, revision.config().peers());
+            engine.declareResources(revision.config().resources().values());
             events.configChanged(revision.number(), revision.origin());
         });
         CallStats stats = new CallStats();

@@ -36,6 +36,11 @@ import org.thespian.server.Cancellations;
  * A SERVER span per incoming RPC, continuing the caller's trace when the call carries W3C trace context,
  * plus the request's duration metric and its one log line. The span is current while the handler runs, so
  * the engine's spans hang below it.
+ *
+ * <p>A failure's path (its status description) grows by a segment at every hop on its way up, so every instance
+ * knows only the part below it, and the first instance the whole of it. That one writes the path on its request
+ * line; an instance answering another Thespian in the same trace writes only the code, or a failure through four
+ * instances would repeat its path four times.
  */
 final class ServerTracing implements ServerInterceptor {
 
@@ -75,7 +80,7 @@ final class ServerTracing implements ServerInterceptor {
         }
         Span span = builder.startSpan();
         Context context = parent.with(span);
-        Completion completion = new Completion(span, method);
+        Completion completion = new Completion(span, method, CallHeaders.fromThespian(headers) && !detached);
         ServerCall<Q, R> traced = new SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
@@ -123,10 +128,13 @@ final class ServerTracing implements ServerInterceptor {
         private final MethodDescriptor<?, ?> method;
         private final long startNanos = System.nanoTime();
         private final AtomicBoolean finished = new AtomicBoolean();
+        /** Whether the caller is a Thespian of the same trace, which has the failure's whole path to write. */
+        private final boolean pathWrittenAbove;
 
-        Completion(Span span, MethodDescriptor<?, ?> method) {
+        Completion(Span span, MethodDescriptor<?, ?> method, boolean pathWrittenAbove) {
             this.span = span;
             this.method = method;
+            this.pathWrittenAbove = pathWrittenAbove;
         }
 
         /** @return whether this call finished it (false if it had finished already) */
@@ -153,6 +161,8 @@ final class ServerTracing implements ServerInterceptor {
                     LOG.info(outcome);
                 } else if (status.getCode() == Status.Code.CANCELLED) {
                     LOG.info("{}: {}", outcome, status.getDescription()); // the caller's choice, not a failure
+                } else if (pathWrittenAbove) {
+                    LOG.warn("{} to another Thespian (the trace's first instance logs the failure's path)", outcome);
                 } else {
                     LOG.warn("{}: {}", outcome, status.getDescription());
                 }

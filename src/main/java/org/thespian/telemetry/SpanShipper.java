@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Ships finished spans to an exporter in batches, in place of the SDK's batch processor, which exports one batch at a
  * time and drops silently: here {@link #MAX_CONCURRENT_EXPORTS} batches are in flight at once, so serialising one
- * batch overlaps sending the other, and what does not fit in the bounded queue is counted
- * ({@code thespian.telemetry.spans.dropped}) and logged once a minute. A request never waits: a full queue drops.
+ * batch overlaps sending the other, and what does not fit in the bounded queue, or was in an export that failed, is
+ * counted ({@code thespian.telemetry.spans.dropped}) and logged once a minute. A request never waits: a full queue
+ * drops.
  *
  * <p>Memory is bounded by the queue ({@link Limits#queueSize} finished spans) plus the batches in flight.
  */
@@ -50,7 +51,10 @@ final class SpanShipper implements SpanProcessor {
     private final Limits limits;
     private final BlockingQueue<ReadableSpan> queue;
     private final Semaphore exportSlots = new Semaphore(MAX_CONCURRENT_EXPORTS);
-    private final LongAdder dropped = new LongAdder();
+    /** Spans that found the queue full, or no export slot in time. */
+    private final LongAdder overflowed = new LongAdder();
+    /** Spans handed to the exporter in an export that failed (backend down, refusing, timed out). */
+    private final LongAdder failed = new LongAdder();
     private final Queue<CompletableResultCode> flushRequests = new ConcurrentLinkedQueue<>();
     private final CompletableResultCode stopped = new CompletableResultCode();
     private final Thread worker;
@@ -58,7 +62,8 @@ final class SpanShipper implements SpanProcessor {
     private volatile boolean stopping;
 
     // Worker thread only.
-    private long droppedReported;
+    private long overflowedReported;
+    private long failedReported;
     private long lastReportNanos;
     private boolean reportedOnce;
 
@@ -72,9 +77,9 @@ final class SpanShipper implements SpanProcessor {
         worker.start();
     }
 
-    /** Spans dropped so far because the queue was full. */
+    /** Spans dropped so far: the queue was full, or their export failed. */
     long dropped() {
-        return dropped.sum();
+        return overflowed.sum() + failed.sum();
     }
 
     @Override
@@ -89,7 +94,7 @@ final class SpanShipper implements SpanProcessor {
     @Override
     public void onEnd(ReadableSpan span) {
         if (span.getSpanContext().isSampled() && !queue.offer(span)) {
-            dropped.increment();
+            overflowed.increment();
         }
     }
 
@@ -182,7 +187,7 @@ final class SpanShipper implements SpanProcessor {
     /** Starts one export once a slot is free; a batch that finds no slot by {@code deadline} is dropped. */
     private void export(List<ReadableSpan> spans, long deadline) throws InterruptedException {
         if (!exportSlots.tryAcquire(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
-            dropped.add(spans.size());
+            overflowed.add(spans.size());
             return;
         }
         List<SpanData> data = new ArrayList<>(spans.size());
@@ -190,23 +195,32 @@ final class SpanShipper implements SpanProcessor {
             data.add(span.toSpanData());
         }
         try {
-            exporter.export(data).whenComplete(exportSlots::release);
+            CompletableResultCode result = exporter.export(data);
+            result.whenComplete(() -> {
+                if (!result.isSuccess()) {
+                    failed.add(data.size());
+                }
+                exportSlots.release();
+            });
         } catch (RuntimeException e) {
+            failed.add(data.size());
             exportSlots.release();
             LOG.warn("exporting traces to {} failed: {}", destination, ExportFailureReport.reason(e));
         }
     }
 
     private void reportDrops(long now) {
-        long total = dropped.sum();
-        if (total == droppedReported || (reportedOnce && now - lastReportNanos < DROP_REPORT_INTERVAL_NANOS)) {
+        long overflow = overflowed.sum() - overflowedReported;
+        long lost = failed.sum() - failedReported;
+        if (overflow + lost == 0 || (reportedOnce && now - lastReportNanos < DROP_REPORT_INTERVAL_NANOS)) {
             return;
         }
-        LOG.warn("{} spans dropped since {}: more than could be shipped to {} (queue of {} spans, batches of {},"
-                        + " {} exports at a time); see docs/telemetry.md",
-                total - droppedReported, reportedOnce ? "the last report" : "start", destination, limits.queueSize(),
-                limits.batchSize(), MAX_CONCURRENT_EXPORTS);
-        droppedReported = total;
+        LOG.warn("{} spans dropped since {}: {} more than could be shipped to {} (queue of {} spans, batches of {},"
+                        + " {} exports at a time), {} in exports that failed; see docs/telemetry.md",
+                overflow + lost, reportedOnce ? "the last report" : "start", overflow, destination,
+                limits.queueSize(), limits.batchSize(), MAX_CONCURRENT_EXPORTS, lost);
+        overflowedReported += overflow;
+        failedReported += lost;
         lastReportNanos = now;
         reportedOnce = true;
     }

@@ -130,7 +130,7 @@ public final class Telemetry implements AutoCloseable {
 
     private static void countDrops(OpenTelemetry openTelemetry, List<SpanShipper> shippers) {
         openTelemetry.getMeter(SCOPE).counterBuilder("thespian.telemetry.spans.dropped")
-                .setDescription("Spans dropped because more ended than the exporter could ship")
+                .setDescription("Spans dropped because more ended than the exporter could ship, or their export failed")
                 .setUnit("{span}")
                 .buildWithCallback(measurement -> measurement.record(
                         shippers.stream().mapToLong(SpanShipper::dropped).sum()));

@@ -57,6 +57,33 @@ class CastIT {
     }
 
     @Test
+    void aCastLogsWhereTelemetryGoesAndWarnsOfAdminServicesWithoutAToken() throws Exception {
+        int open = ThespianProcess.freePort();
+        int guarded = ThespianProcess.freePort();
+        Path cast = dir.resolve("admins.cast.yaml");
+        Files.writeString(cast, """
+                name: admins
+                members:
+                  - {name: open, port: %d, config: {}, env: {THESPIAN_ADMIN: true}}
+                  - {name: guarded, port: %d, config: {}, env: {THESPIAN_ADMIN: true, THESPIAN_ADMIN_TOKEN: s3cret}}
+                  - {name: plain, port: %d, config: {}}
+                """.formatted(open, guarded, ThespianProcess.freePort()));
+        try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(open)), "cast",
+                cast.toString())) {
+            List<String> lines = process.awaitStdout(all -> all.stream().anyMatch(line -> line.contains("WITHOUT")),
+                    EXIT);
+            String stdout = String.join("\n", lines);
+            assertTrue(stdout.contains("serving 3 members in one JVM; telemetry: traces to nowhere"), stdout);
+            assertTrue(lines.stream().anyMatch(line -> line.contains("\"level\":\"WARN\"") && line.contains(
+                    "Admin service thespian.admin.v1.Admin is on WITHOUT a token in open (port " + open + "): anyone")),
+                    stdout);
+            assertTrue(stdout.contains("Admin service thespian.admin.v1.Admin is on in guarded (port " + guarded
+                    + "); calls need authorization"), stdout);
+            assertTrue(lines.stream().noneMatch(line -> line.contains("plain (port")), stdout);
+        }
+    }
+
+    @Test
     void aBadCastExitsTwoWithOneLineNamingTheFileTheMemberAndThePath() throws Exception {
         Path cast = dir.resolve("bad.cast.yaml");
         Files.writeString(cast, "name: bad\nmembers:\n  - {name: api, port: 0, config: {}}\n");
@@ -64,6 +91,21 @@ class CastIT {
             assertEquals(2, process.awaitExit(EXIT));
             assertEquals("thespian: " + cast + ": member \"api\": members[0].port: expected a whole number from 1 to"
                     + " 65535, got 0", process.stderr());
+        }
+        Path typo = dir.resolve("typo.cast.yaml");
+        Files.writeString(typo, """
+                name: typo
+                members:
+                  - {name: front, port: 7000, config: {grpc_method_a: {tracing_name: t, operations: [
+                      {Action: {CallService: {service_address: "http://bak", service_port: 6379, grpc_method: B}}}]}}}
+                  - {name: back, port: 7001, config: {}}
+                """);
+        try (ThespianProcess process = ThespianProcess.launch(Map.of(), "cast", typo.toString())) {
+            assertEquals(2, process.awaitExit(EXIT));
+            assertEquals("thespian: " + typo + ": member \"front\": members[0].config.grpc_method_a.operations[0].Action"
+                    + ".CallService.service_address: http://bak:6379 names no member of the cast (did you mean"
+                    + " \"back\"?); a host outside the cast needs a dot, an IP address, localhost or a service_port"
+                    + " other than 6379", process.stderr());
         }
         try (ThespianProcess process = ThespianProcess.launch(Map.of("THESPIAN_SEED", "x"), "cast",
                 CastParserTest.SHOP.toString())) {

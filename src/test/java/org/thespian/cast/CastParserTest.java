@@ -192,6 +192,61 @@ class CastParserTest {
     }
 
     @Test
+    void aCallToABareNameThatIsNoMemberIsRefusedWithTheNearestMember() throws IOException {
+        Files.writeString(dir.resolve("checkout.jsonc"), """
+                {"grpc_method_a": {"tracing_name": "buy", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "think", "duration_ms": 1}}},
+                  {"ConcurrentActions": [
+                    {"CallService": {"service_address": "http://payment", "service_port": "6379", "grpc_method": "B"}},
+                    {"Function": {"tracing_name": "ship", "operations": [
+                      {"Action": {"CallService": {"service_address": "http://shiping", "service_port": 6379,
+                                                  "grpc_method": "A"}}}]}}]}]}}""");
+        Path cast = dir.resolve("shop.cast.yaml");
+        Files.writeString(cast, """
+                name: shop
+                members:
+                  - {name: checkout, port: 7000, config: checkout.jsonc}
+                  - {name: payment, port: 7001, config: {}}
+                  - {name: shipping, port: 7002, config: {}}
+                """);
+        CastException error = assertThrows(CastException.class, () -> CastParser.parse(cast));
+        assertEquals(cast + ": member \"checkout\": config checkout.jsonc: grpc_method_a.operations[1]"
+                + ".ConcurrentActions[1].Function.operations[0].Action.CallService.service_address: http://shiping:6379"
+                + " names no member of the cast (did you mean \"shipping\"?); a host outside the cast needs a dot, an IP"
+                + " address, localhost or a service_port other than 6379", error.getMessage());
+
+        String inline = """
+                name: s
+                members:
+                  - {name: front, port: 7000, config: {grpc_method_b: {tracing_name: t, operations: [
+                      {Action: {CallService: {service_address: Back, service_port: 6379, grpc_method: A}}}]}}}
+                  - {name: back, port: 7001, config: {}}
+                """;
+        assertEquals("c.cast.yaml: member \"front\": members[0].config.grpc_method_b.operations[0].Action.CallService"
+                + ".service_address: http://Back:6379 names no member of the cast (did you mean \"back\"?); a host"
+                + " outside the cast needs a dot, an IP address, localhost or a service_port other than 6379",
+                assertThrows(CastException.class, () -> CastParser.parse("c.cast.yaml", inline,
+                        CastParserTest::noFiles)).getMessage());
+    }
+
+    @Test
+    void callsToHostsOutsideTheCastAreLeftAlone() throws CastException {
+        StringBuilder calls = new StringBuilder();
+        for (String outside : List.of("\"db.internal\", 6379", "\"10.0.0.7\", 6379", "\"[::1]\", 6379",
+                "\"localhost\", 6379", "\"http://LocalHost\", 6379", "\"redis\", 6380", "\"https://back\", 6379")) {
+            calls.append(calls.length() == 0 ? "" : ",\n").append("{Action: {CallService: {service_address: ")
+                    .append(outside.replace(", ", ", service_port: ")).append(", grpc_method: A}}}");
+        }
+        Cast cast = CastParser.parse("c.cast.yaml", """
+                name: s
+                members:
+                  - {name: front, port: 7000, config: {grpc_method_a: {tracing_name: t, operations: [%s]}}}
+                  - {name: back, port: 7001, config: {}}
+                """.formatted(calls), CastParserTest::noFiles);
+        assertEquals(2, cast.members().size());
+    }
+
+    @Test
     void castFilesNeedAYamlOrJsonName() throws IOException {
         Path cast = dir.resolve("cast.txt");
         Files.writeString(cast, "name: x\n");

@@ -1,6 +1,7 @@
 package org.thespian.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.StatusRuntimeException;
@@ -25,6 +26,18 @@ class SeedTest {
         assertEquals(first, outcomes(env, 40));
         assertTrue(first.contains("OK") && first.stream().anyMatch(outcome -> outcome.contains("heads"))
                 && first.stream().anyMatch(outcome -> outcome.contains("tails")), first.toString());
+    }
+
+    @Test
+    void servicesWithTheSameConfigAndSeedRollDiceOfTheirOwn() {
+        String coin = """
+                {"grpc_method_a": {"tracing_name": "coin", "operations": [
+                  {"Action": {"Sleep": {"tracing_name": "flip", "duration_ms": 0, "failure_chance": 0.5}}}]}}""";
+        List<String> checkout = outcomes(Map.of("THESPIAN_SEED", "7", "CONFIG_JSON", coin, "SERVICE_NAME", "checkout"), 40);
+        List<String> payment = outcomes(Map.of("THESPIAN_SEED", "7", "CONFIG_JSON", coin, "SERVICE_NAME", "payment"), 40);
+        assertNotEquals(checkout, payment, "two services failed in lockstep");
+        assertEquals(checkout, outcomes(Map.of("THESPIAN_SEED", "7", "CONFIG_JSON", coin, "SERVICE_NAME", "checkout"),
+                40), "the same service with the same seed rolled differently");
     }
 
     private static List<String> outcomes(Map<String, String> env, int calls) {

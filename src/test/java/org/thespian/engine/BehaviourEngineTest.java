@@ -79,6 +79,15 @@ class BehaviourEngineTest {
         ActionFailure failure = failureOf(engine(answering()).perform(function(early), unseededExecution()));
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1000, "fail_at start still slept");
         assertEquals(FailureCode.INTERNAL, failure.code());
+        assertEquals(List.of(), listener.draws(), "a sleep that never happened reported a drawn time");
+    }
+
+    @Test
+    void failAtStartDrawsItsTimeOnlyWhenItSleeps() {
+        Sleep never = new Sleep("slow", new Latency.Fixed(5), Optional.of(new FailureChance(0, Map.of(), Optional.empty(), true)),
+                Map.of());
+        assertNull(engine(answering()).perform(function(never), unseededExecution()).join());
+        assertEquals(List.of(5.0), listener.draws());
     }
 
     @Test
@@ -199,6 +208,39 @@ class BehaviourEngineTest {
         assertEquals(FailureCode.CANCELLED, failureOf(waiter).code());
         holder.join();
         engine.perform(query, unseededExecution()).orTimeout(2, TimeUnit.SECONDS).join();
+    }
+
+    @Test
+    void permitsOfAResourceNoLongerDeclaredAreReleasedOnceIdleAndOldCallsStillShareThem() throws Exception {
+        Resource old = new Resource("db", 1, 5);
+        Function oldQuery = new Function("query", List.of(new Operation.Single(call(repeat(1, false)))),
+                Optional.of(old), Map.of());
+        Engine engine = engine(holding());
+        engine.declareResources(List.of(old));
+        List<CompletableFuture<Void>> oldCalls = new ArrayList<>(List.of(engine.perform(oldQuery, unseededExecution()),
+                engine.perform(oldQuery, unseededExecution())));
+        engine.declareResources(List.of(new Resource("db", 4, 5))); // a new revision resizes db
+        oldCalls.add(engine.perform(oldQuery, unseededExecution()));
+        assertEquals(1, callsMade.get(), "calls of the old revision no longer wait for the old revision's permit");
+        assertEquals(1, engine.resourcesHeld(), "a busy bulkhead was released");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!oldCalls.stream().allMatch(CompletableFuture::isDone) && System.nanoTime() < deadline) {
+            synchronized (pendingCalls) {
+                pendingCalls.forEach(pending -> pending.complete(null));
+            }
+            Thread.sleep(5);
+        }
+        oldCalls.forEach(call -> assertNull(call.getNow(null)));
+        assertEquals(3, callsMade.get());
+        assertEquals(0, engine.resourcesHeld(), "the idle bulkhead of the old revision is still held");
+
+        for (int revision = 2; revision < 100; revision++) {
+            Resource resized = new Resource("db", revision, 5);
+            engine.declareResources(List.of(resized));
+            assertNull(engine.perform(pooled(0, resized), unseededExecution()).get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(1, engine.resourcesHeld(), "bulkheads of old revisions pile up");
     }
 
     /**
@@ -325,6 +367,11 @@ class BehaviourEngineTest {
         final AtomicInteger skipped = new AtomicInteger();
         final ConcurrentLinkedQueue<String> attempts = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> waits = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Double> draws = new ConcurrentLinkedQueue<>();
+
+        List<Double> draws() {
+            return List.copyOf(draws);
+        }
 
         List<String> attempts() {
             return List.copyOf(attempts);
@@ -373,6 +420,11 @@ class BehaviourEngineTest {
             @Override
             public void skipped() {
                 skipped.incrementAndGet();
+            }
+
+            @Override
+            public void drew(double millis) {
+                draws.add(millis);
             }
 
             @Override

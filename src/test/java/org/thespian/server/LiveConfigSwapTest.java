@@ -60,6 +60,33 @@ class LiveConfigSwapTest {
         }
     }
 
+    @Test
+    void callsOfAnOldRevisionKeepItsResourceAfterARevisionResizesIt() throws Exception {
+        String oneAtATime = """
+                {"resources": {"db": {"max_concurrent": %d, "queue": 10}},
+                 "grpc_method_a": {"tracing_name": "query", "resource": "db", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "read", "duration_ms": 300}}}]}}""";
+        try (InProcessThespian thespian = InProcessThespian.start(Map.of("CONFIG_JSON", oneAtATime.formatted(1),
+                "THESPIAN_ADMIN", "true"))) {
+            ThespianGrpc.ThespianFutureStub stub = ThespianGrpc.newFutureStub(thespian.channel())
+                    .withDeadlineAfter(30, TimeUnit.SECONDS);
+            long start = System.nanoTime();
+            List<ListenableFuture<Nothing>> calls = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                calls.add(stub.a(Nothing.getDefaultInstance()));
+            }
+            AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(thespian.channel());
+            awaitInFlight(admin, 3);
+            admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(oneAtATime.formatted(3)).build());
+            for (ListenableFuture<Nothing> call : calls) {
+                assertEquals(Nothing.getDefaultInstance(), call.get(20, TimeUnit.SECONDS));
+            }
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(took >= 900, "the old revision's calls ran side by side, past its max_concurrent of 1: " + took
+                    + " ms for three 300 ms calls");
+        }
+    }
+
     private static void awaitInFlight(AdminGrpc.AdminBlockingStub admin, int expected) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         long inFlight = 0;

@@ -37,7 +37,8 @@ class TelemetryTest {
                {"Action": {"Sleep": {"tracing_name": "sleep", "duration_ms": 0}}}]}}""";
     // System properties are the SDK's other source of OTEL_* settings; the environment cannot be set in-process.
     private static final List<String> PROPERTIES = List.of("otel.bsp.max.queue.size", "otel.exporter.otlp.traces.endpoint",
-            "otel.exporter.otlp.traces.timeout", "otel.metric.export.interval", "otel.traces.exporter");
+            "otel.exporter.otlp.traces.timeout", "otel.metric.export.interval", "otel.traces.exporter",
+            "otel.java.exporter.otlp.retry.disabled");
 
     @AfterEach
     void clearProperties() {
@@ -85,32 +86,58 @@ class TelemetryTest {
 
     @Test
     void dropsBeyondCapacityAreCountedInAMetricAndLoggedWithTheCount() throws Exception {
+        try (SilentServer hung = SilentServer.start()) {
+            System.setProperty("otel.exporter.otlp.traces.endpoint", hung.address().toString());
+            System.setProperty("otel.bsp.max.queue.size", "100");
+            // The drops are reported when an export slot frees up: give up on the hung backend after 1 s, not 10 s.
+            System.setProperty("otel.exporter.otlp.traces.timeout", "1000");
+            // 3,000 spans; the queue holds 100 and two batches of 100 hang in export
+            Drops drops = drops(1_000, 1_000);
+            assertTrue(drops.counted() <= 3_000, drops.toString());
+            assertTrue(drops.report().matches("[0-9]+ spans dropped since start: [0-9]+ more than could be shipped to "
+                    + java.util.regex.Pattern.quote(hung.address().toString()) + " \\(queue of 100 spans.*"),
+                    drops.report());
+        }
+    }
+
+    @Test
+    void spansOfFailedExportsAreCountedInTheMetricAndTheReport() throws Exception {
+        URI closed = Loopback.closedPort();
+        System.setProperty("otel.exporter.otlp.traces.endpoint", closed.toString());
+        // Each failed export is final at once, rather than after the exporter's own retries (seconds).
+        System.setProperty("otel.java.exporter.otlp.retry.disabled", "true");
+        Drops drops = drops(10, 30); // 30 spans, far fewer than the queue holds: every loss is a failed export
+        assertEquals(30, drops.counted());
+        assertEquals("30 spans dropped since start: 0 more than could be shipped to " + closed + " (queue of "
+                + ExportPlan.defaultQueueSpans(Runtime.getRuntime().maxMemory()) + " spans, batches of 2048, 2 exports"
+                + " at a time), 30 in exports that failed; see docs/telemetry.md", drops.report());
+    }
+
+    /** What thespian.telemetry.spans.dropped said, and the first drop report. */
+    private record Drops(double counted, String report) {
+    }
+
+    /** Makes {@code calls} calls, then waits for the drop metric to reach {@code atLeast} and for the drop report. */
+    private static Drops drops(int calls, int atLeast) throws Exception {
         Logger spansLogger = (Logger) LoggerFactory.getLogger("thespian.telemetry.spans");
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();
         spansLogger.addAppender(lines);
-        try (SilentServer hung = SilentServer.start(); OtlpReceiver metrics = OtlpReceiver.start()) {
-            System.setProperty("otel.exporter.otlp.traces.endpoint", hung.address().toString());
-            System.setProperty("otel.bsp.max.queue.size", "100");
-            System.setProperty("otel.metric.export.interval", "500");
-            // The drops are reported when an export slot frees up: give up on the hung backend after 1 s, not 10 s.
-            System.setProperty("otel.exporter.otlp.traces.timeout", "1000");
+        System.setProperty("otel.metric.export.interval", "500");
+        try (OtlpReceiver metrics = OtlpReceiver.start()) {
             Telemetry telemetry = Telemetry.start("svc", Optional.of(URI.create(metrics.grpcEndpoint())), false, Map.of());
             try {
-                callA(telemetry, 1_000); // 3,000 spans; the queue holds 100 and two batches of 100 hang in export
+                callA(telemetry, calls);
                 List<ReceivedMetric> received = metrics.awaitMetrics(all -> ReceivedMetric.latest(all, "svc",
-                        "thespian.telemetry.spans.dropped").filter(m -> m.points().get(0).value() >= 1_000).isPresent(),
-                        Duration.ofSeconds(20));
-                ReceivedMetric dropped = ReceivedMetric.latest(received, "svc", "thespian.telemetry.spans.dropped")
-                        .orElseThrow();
-                assertTrue(dropped.points().get(0).value() <= 3_000, dropped.toString());
+                        "thespian.telemetry.spans.dropped").filter(m -> m.points().get(0).value() >= atLeast)
+                        .isPresent(), Duration.ofSeconds(20));
+                double counted = ReceivedMetric.latest(received, "svc", "thespian.telemetry.spans.dropped")
+                        .orElseThrow().points().get(0).value();
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                 while (lines.list.isEmpty() && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
-                String report = lines.list.get(0).getFormattedMessage();
-                assertTrue(report.matches("[0-9]+ spans dropped since start: more than could be shipped to "
-                        + java.util.regex.Pattern.quote(hung.address().toString()) + " \\(queue of 100 spans.*"), report);
+                return new Drops(counted, lines.list.get(0).getFormattedMessage());
             } finally {
                 telemetry.close();
             }

@@ -154,14 +154,21 @@ class TracesAcrossInstancesIT {
 
         // One ERROR log line for the whole trace, from where the failure happened, carrying the trace id.
         String traceId = origin.traceId();
-        List<ReceivedLogLine> errors = loki.awaitLines(lines -> !linesOf(lines, traceId, "WARN").isEmpty()
-                        && linesOf(lines, traceId, "WARN").size() >= 3, WAIT).stream()
-                .filter(line -> traceId.equals(line.structuredMetadata().get("trace_id")))
-                .filter(line -> "ERROR".equals(line.streamLabels().get("level")))
-                .toList();
+        List<ReceivedLogLine> lines = loki.awaitLines(received -> linesOf(received, traceId, "WARN").size() >= 3, WAIT);
+        List<ReceivedLogLine> errors = linesOf(lines, traceId, "ERROR");
         assertEquals(1, errors.size(), "error lines: " + errors);
         assertEquals("inventory", errors.get(0).streamLabels().get("service_name"));
         assertTrue(errors.get(0).line().contains("\"trace_id\":\"" + traceId + "\""), errors.get(0).line());
+
+        // The failure's path is written once, on the request line of the instance the client called: it alone
+        // knows the whole path, and the instances below it answer only with the code.
+        List<ReceivedLogLine> withPath = lines.stream()
+                .filter(line -> traceId.equals(line.structuredMetadata().get("trace_id")))
+                .filter(line -> line.line().contains("reserve > lock row"))
+                .toList();
+        assertEquals(1, withPath.size(), "lines with the failure's path: " + withPath);
+        assertEquals("frontend", withPath.get(0).streamLabels().get("service_name"));
+        assertTrue(withPath.get(0).line().contains("buy > call checkout: "), withPath.get(0).line());
     }
 
     @Test

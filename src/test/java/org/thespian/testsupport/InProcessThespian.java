@@ -58,7 +58,8 @@ public final class InProcessThespian implements AutoCloseable {
         Instrumentation instrumentation = telemetry.map(Telemetry::instrumentation).orElse(Instrumentation.NONE);
         try {
             int port = env.containsKey("PORT") ? settings.port() : 0;
-            ThespianServer server = ThespianServer.start(port, settings.config(), Dice.of(settings.seed()),
+            ThespianServer server = ThespianServer.start(port, settings.config(),
+                    Dice.of(settings.seed(), settings.serviceName()),
                     settings.peerTls(), instrumentation, settings.limits(), settings.runtime());
             return new InProcessThespian(server, telemetry);
         } catch (IOException e) {

@@ -84,6 +84,19 @@ class RepeatedWarningFilterTest {
     }
 
     @Test
+    void everyLiveChangeLineComesThrough() {
+        Logger runtime = context.getLogger("thespian.runtime");
+        for (String status : List.of("NOT_SERVING", "SERVING", "NOT_SERVING")) {
+            runtime.warn("health set to {}", status);
+        }
+        runtime.warn("new config from {} refused, the running one stays: {}", "SetConfig", "bad");
+        runtime.warn("new config from {} refused, the running one stays: {}", "SetConfig", "worse");
+        assertEquals(List.of("health set to NOT_SERVING", "health set to SERVING", "health set to NOT_SERVING",
+                "new config from SetConfig refused, the running one stays: bad",
+                "new config from SetConfig refused, the running one stays: worse"), messages());
+    }
+
+    @Test
     void memoryStaysBoundedWhenEveryMessageIsDifferentText() {
         Logger chatty = context.getLogger("chatty");
         for (int i = 0; i < RepeatedWarningFilter.MAX_KEYS * 3; i++) {
