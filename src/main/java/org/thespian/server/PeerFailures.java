@@ -90,6 +90,9 @@ final class PeerFailures {
             }
         }
         String description = status.getDescription() == null ? "no reason given" : status.getDescription();
+        if (description.startsWith("Connection closing while performing protocol negotiation")) {
+            return "connection closed by " + hostPort + " during the HTTP/2 handshake";
+        }
         return description + causeText(status) + " (" + hostPort + ")";
     }
 
