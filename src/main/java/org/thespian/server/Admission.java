@@ -48,9 +48,7 @@ final class Admission implements ServerInterceptor {
             ServerCallHandler<Q, R> next) {
         CallStats.MethodCounters counters = stats.countersOf(call.getMethodDescriptor().getFullMethodName());
         counters.started();
-        // A call with a hop count continues a request some Thespian already admitted: finishing it is worth
-        // more than starting new work, so only calls from outside meet the adaptive limit.
-        Status refusal = refusal(!headers.containsKey(RequestMetadata.HOPS_HEADER));
+        Status refusal = refusal(headers);
         if (refusal != null) {
             counters.finished(refusal.getCode());
             // Marked, so a Thespian calling this one relays the refusal's code instead of blaming itself.
@@ -73,7 +71,7 @@ final class Admission implements ServerInterceptor {
         }
     }
 
-    private Status refusal(boolean isNewWork) {
+    private Status refusal(Metadata headers) {
         if (draining) {
             return Status.UNAVAILABLE.withDescription("the server is shutting down");
         }
@@ -83,7 +81,10 @@ final class Admission implements ServerInterceptor {
             return Status.RESOURCE_EXHAUSTED.withDescription(maxInFlight
                     + " calls are in flight, the limit (THESPIAN_MAX_IN_FLIGHT); try again later");
         }
-        if (isNewWork && !newWork.admits(before)) {
+        // A call with a hop count continues a request some Thespian already admitted: finishing it is worth
+        // more than starting new work, so only calls from outside meet the adaptive limit (headers read last:
+        // while the process keeps up, the limit admits everything).
+        if (!newWork.admits(before) && !headers.containsKey(RequestMetadata.HOPS_HEADER)) {
             inFlight.decrementAndGet();
             return Status.RESOURCE_EXHAUSTED.withDescription(newWork.describe(before));
         }
