@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The slow part of Thespian's red-team suite (issue 7): what a hostile or careless client does to a running
+# The slow part of Thespian's red-team suite: what a hostile or careless client does to a running
 # jar, each case against a fresh process on a free port. The fast cases run in `mvn verify`
 # (HostileConnectionsTest, AdmissionTest, ShutdownIT, StartupContractIT, SettingsTest); these take minutes:
 #   - 1,100 preface-only connections against a 1,024-descriptor limit (prlimit): all closed by the server,

@@ -122,7 +122,7 @@ public record Settings(
                         1_000_000_000));
     }
 
-    /** Issue 9's switches (fault headers, admin service, config watch) and the hop limit. */
+    /** The runtime switches (fault headers, admin service, config watch) and the hop limit. */
     private static RuntimeOptions runtime(Map<String, String> env) throws InvalidSetting {
         boolean watch = flag(env, "THESPIAN_WATCH_CONFIG");
         Optional<String> file = value(env, "CONFIG_FILE");

@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.thespian.server.RuntimeOptions;
 
-/** Issue 9's env vars and THESPIAN_MAX_HOPS: defaults, and one clear error per bad value. */
+/** The runtime switches' env vars and THESPIAN_MAX_HOPS: defaults, and one clear error per bad value. */
 class RuntimeSettingsTest {
 
     @Test

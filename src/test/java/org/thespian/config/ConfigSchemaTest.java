@@ -100,7 +100,7 @@ class ConfigSchemaTest {
                 function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A', 'method': 'A'"))));
     }
 
-    /** The constructs of issue 8, in the syntax of its contract. */
+    /** The behaviours beyond the original's vocabulary, in their documented syntax. */
     @Test
     void agreesWithTheParserOnTheNewSyntax() {
         assertAgreement(List.of(

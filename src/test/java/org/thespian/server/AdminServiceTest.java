@@ -35,7 +35,7 @@ import org.thespian.config.TextFile;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
 
-/** Issue 9 items 2 and 3: the admin service, served only when asked for, and only to the token's holder. */
+/** The admin service, served only when asked for, and only to the token's holder. */
 class AdminServiceTest {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();

@@ -16,7 +16,7 @@ import org.thespian.engine.Dice;
 class FaultPlanTest {
 
     @Test
-    void parsesTheIssuesExample() throws Exception {
+    void parsesTheReadmeExample() throws Exception {
         FaultPlan plan = FaultPlan.parse("payment:delay=300ms@50,payment:abort=UNAVAILABLE@10,*:delay=5ms");
         assertEquals(List.of(
                 new FaultPlan.Entry("payment:delay=300ms@50", "payment", new FaultPlan.Delay(300), 50),

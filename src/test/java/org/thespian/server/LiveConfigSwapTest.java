@@ -18,7 +18,7 @@ import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.InProcessThespian;
 
-/** Issue 9: a config swapped under calls in flight loses none of them; each finishes on the config it began with. */
+/** A config swapped under calls in flight loses none of them; each finishes on the config it began with. */
 class LiveConfigSwapTest {
 
     private static final int IN_FLIGHT = 64;

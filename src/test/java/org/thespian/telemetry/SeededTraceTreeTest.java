@@ -47,7 +47,7 @@ import org.thespian.server.ThespianServer;
 import org.thespian.testsupport.TimingSensitive;
 
 /**
- * Issue 8's "a seeded run of each scenario prints the same trace tree twice": every scenario in
+ * A seeded run of each scenario prints the same trace tree twice, so runs can be compared: every scenario in
  * example-configs/scenarios/ is served twice, in fresh servers with the same THESPIAN_SEED, and given the same few
  * calls one after another; the console view's trees must be the same once timings (and the free port) are taken
  * out, and so must every span's attributes (drawn latency, roll, chosen code, attempt, skip flag).
