@@ -54,7 +54,7 @@ final class PeerFailures {
         }
         String peer = "peer " + action.peer().display() + " (" + action.method().fullName() + ")";
         String description = status.getDescription() == null ? "" : ": " + StatusText.capped(status.getDescription());
-        FailureCode seen = FailureCode.valueOf(status.getCode().name());
+        FailureCode seen = StatusCodes.failureCodeOf(status.getCode());
         String byThespian = trailers == null ? null : trailers.get(ANSWERED_BY_THESPIAN);
         if (byThespian != null) {
             return ActionFailure.reportedByPeer(action, seen, peer + (REFUSED.equals(byThespian)

@@ -115,7 +115,7 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
             return Status.INTERNAL.withDescription(FaultInjector.DELAY_NAME + ": " + cause.getMessage());
         }
         ActionFailure failure = Engine.failureOf(cause, function.get());
-        return Status.fromCode(Status.Code.valueOf(failure.code().name())).withDescription(StatusText.capped(failure.getMessage()));
+        return StatusCodes.statusOf(failure.code()).withDescription(StatusText.capped(failure.getMessage()));
     }
 
     private static void answerOk(StreamObserver<Nothing> responses) {
