@@ -17,6 +17,7 @@ public final class Backstage implements AutoCloseable {
 
     private final Scheduler scheduler;
     private final GrpcPeerCaller peers;
+    private final StandingFaults standingFaults = new StandingFaults();
 
     private Backstage(Scheduler scheduler, GrpcPeerCaller peers) {
         this.scheduler = scheduler;
@@ -43,6 +44,11 @@ public final class Backstage implements AutoCloseable {
 
     GrpcPeerCaller peers() {
         return peers;
+    }
+
+    /** The standing fault plan of every server sharing this backstage: a cast has one, as it has one entrance. */
+    public StandingFaults standingFaults() {
+        return standingFaults;
     }
 
     @Override

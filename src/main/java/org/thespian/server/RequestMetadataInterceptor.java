@@ -11,17 +11,23 @@ import java.util.Optional;
 
 /**
  * Reads {@code thespian-hops} and {@code thespian-fault} from an incoming call into its context, and refuses
- * at once a call that has made too many hops (a cycle, most likely) or carries a malformed fault plan.
+ * at once a call that has made too many hops (a cycle, most likely) or carries a malformed fault plan. A call
+ * from a client (no {@code thespian-hops}) gets the {@link StandingFaults standing plan} after its own entries.
  */
 final class RequestMetadataInterceptor implements ServerInterceptor {
 
     private final int maxHops;
     private final boolean applyFaults;
+    private final StandingFaults standing;
 
-    /** @param applyFaults whether fault plans are parsed and applied here, or only forwarded */
-    RequestMetadataInterceptor(int maxHops, boolean applyFaults) {
+    /**
+     * @param applyFaults whether fault plans from headers are parsed and applied here, or only forwarded; the
+     *                    standing plan, set by the operator, applies either way
+     */
+    RequestMetadataInterceptor(int maxHops, boolean applyFaults, StandingFaults standing) {
         this.maxHops = maxHops;
         this.applyFaults = applyFaults;
+        this.standing = standing;
     }
 
     @Override
@@ -29,7 +35,7 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
             ServerCallHandler<Q, R> next) {
         String hopsText = headers.get(RequestMetadata.HOPS_HEADER);
         String fault = headers.get(RequestMetadata.FAULT_HEADER);
-        if (hopsText == null && fault == null) {
+        if (hopsText == null && fault == null && standing.isEmpty()) {
             return next.startCall(call, headers);
         }
         int hops = hopsText == null ? 0 : hops(hopsText);
@@ -43,14 +49,21 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
                     + " that calls itself, directly or through others) or a too-deep chain hit the hop limit"));
         }
         Optional<FaultPlan> plan = Optional.empty();
-        if (fault != null && applyFaults) {
-            try {
+        String forwarded = fault;
+        try {
+            Optional<StandingFaults.Merged> merged = hopsText == null
+                    ? standing.mergeInto(applyFaults ? fault : null)
+                    : Optional.empty();
+            if (merged.isPresent()) {
+                plan = Optional.of(merged.get().plan());
+                forwarded = applyFaults || fault == null ? merged.get().header() : fault + "," + merged.get().header();
+            } else if (fault != null && applyFaults) {
                 plan = Optional.of(FaultPlan.parse(fault));
-            } catch (FaultPlan.InvalidFaultPlan e) {
-                return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
             }
+        } catch (FaultPlan.InvalidFaultPlan e) {
+            return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
         }
-        Context context = new RequestMetadata(hops, Optional.ofNullable(fault), plan).attachTo(Context.current());
+        Context context = new RequestMetadata(hops, Optional.ofNullable(forwarded), plan).attachTo(Context.current());
         return Contexts.interceptCall(context, call, headers, next);
     }
 

@@ -27,6 +27,10 @@ public interface RuntimeEvents {
     default void healthChanged(String status) {
     }
 
+    /** The standing fault plan is {@code plan} from now on (empty: cleared), changed by {@code origin}. */
+    default void standingFaultsChanged(String plan, String origin) {
+    }
+
     /** Reports nothing. */
     RuntimeEvents NONE = new RuntimeEvents() {
     };
