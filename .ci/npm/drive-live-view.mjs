@@ -1,12 +1,13 @@
 // Drives the live view in headless Chromium (Debian's chromium, playwright-core), for LiveViewIT:
-//   node drive-live-view.mjs URL SCREENSHOT_DIR
+//   node drive-live-view.mjs URL SCREENSHOT_DIR          the demo's shop: graph, counts, waterfall, faults
+//   node drive-live-view.mjs URL - TOKEN SERVICE         a view with a token: the page asks for it once
 // Talks to the test over stdio: prints "STEP <name>" when the test should act (send calls, check what a gRPC
 // client sees), then waits for a line on stdin. Ends with "RESULT {json}" and exit 0, or exit 1 and the reason.
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
-const [url, shots] = process.argv.slice(2);
+const [url, shots, token, service] = process.argv.slice(2);
 const origin = new URL(url).origin;
 const input = createInterface({ input: process.stdin });
 const lines = input[Symbol.asyncIterator]();
@@ -21,7 +22,9 @@ async function step(name) {
 
 const number = async (page, selector) => Number((await page.textContent(selector)).replace(/,/g, ''));
 
-mkdirSync(shots, { recursive: true });
+if (!token) {
+  mkdirSync(shots, { recursive: true });
+}
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox'] });
 const problems = [];
@@ -47,6 +50,39 @@ try {
   });
 
   await page.goto(url);
+  if (token) {
+    await askedForTheTokenOnce(page);
+  } else {
+    await playTheShop(page);
+  }
+  if (navigations !== (token ? 2 : 1)) {
+    problems.push('the page navigated ' + navigations + ' times');
+  }
+  console.log('RESULT ' + JSON.stringify({ problems }));
+} catch (error) {
+  console.log('FAILED ' + error.message.split('\n')[0] + ' ' + JSON.stringify({ problems }));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  input.close();
+}
+
+// Without the token the API answers 401 (Chromium logs each such answer; those are expected here) and the page
+// shows its token form; with it, the figures; after a reload the tab still has it.
+async function askedForTheTokenOnce(page) {
+  await page.waitForSelector('#token-form:not([hidden])');
+  await page.fill('#token-form input[name=token]', token);
+  await page.click('#token-form button[type=submit]');
+  await page.waitForSelector(`[data-service="${service}"] [data-metric=calls]`);
+  await page.reload();
+  await page.waitForSelector(`[data-service="${service}"] [data-metric=calls]`);
+  if (await page.isVisible('#token-form')) {
+    throw new Error('the page asked for the token again after a reload');
+  }
+  problems.splice(0, problems.length, ...problems.filter((problem) => !problem.includes('status of 401')));
+}
+
+async function playTheShop(page) {
   for (const service of ['frontend', 'catalog', 'checkout', 'payment', 'inventory']) {
     await page.waitForSelector(`[data-service="${service}"] [data-metric=calls]`);
   }
@@ -102,14 +138,4 @@ try {
 
   problems.splice(seen, problems.length - seen,
     ...problems.slice(seen).filter((problem) => !problem.includes('status of 400')));
-  if (navigations !== 1) {
-    problems.push('the page navigated ' + navigations + ' times');
-  }
-  console.log('RESULT ' + JSON.stringify({ problems }));
-} catch (error) {
-  console.log('FAILED ' + error.message.split('\n')[0] + ' ' + JSON.stringify({ problems }));
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-  input.close();
 }

@@ -138,6 +138,9 @@ class LiveViewIT {
                     "payment:abort=UNAVAILABLE"));
             assertEquals("payment:abort=UNAVAILABLE", JSON.readTree(get(view, "/api/faults").body()).path("plan")
                     .asText());
+            assertTrue(instance.awaitStdout(lines -> lines.stream().anyMatch(line -> line.contains(
+                    "standing fault plan set by SetFaults: payment:abort=UNAVAILABLE")), EXIT).stream()
+                    .anyMatch(line -> line.contains("set by SetFaults")), "the change is logged");
             StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
                     () -> instance.blockingStub().a(NOTHING));
             assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
@@ -169,7 +172,6 @@ class LiveViewIT {
      */
     @Test
     void thePageInARealBrowser() throws Exception {
-        Path driver = CHECKOUT.resolve(".ci/npm/drive-live-view.mjs");
         requireBrowser();
         Path cast = shopOnFreePorts();
         int entrance = entrancePort(cast);
@@ -178,45 +180,78 @@ class LiveViewIT {
             URI view = awaitUrl(process);
             ThespianGrpc.ThespianBlockingStub frontend = process.blockingStub();
             Path shots = CHECKOUT.resolve(System.getProperty("thespian.screenshots", "target/live-view"));
-            Process node = new ProcessBuilder("node", driver.toString(), view.toString(), shots.toString())
-                    .directory(driver.getParent().toFile()).redirectErrorStream(true).start();
-            List<String> output = new ArrayList<>();
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(node.getInputStream(),
-                    StandardCharsets.UTF_8)); OutputStream say = node.getOutputStream()) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    output.add(line);
-                    switch (line) {
-                        case "STEP counts" -> callSeveral(frontend, 6);
-                        case "STEP applied" -> {
-                            for (int i = 0; i < 3; i++) {
-                                StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-                                        () -> frontend.a(NOTHING), "the page's fault reaches a gRPC client");
-                                assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
-                                assertTrue(error.getStatus().getDescription().contains(
-                                        "injected fault: payment:abort=UNAVAILABLE"), error.getStatus().getDescription());
-                            }
-                        }
-                        case "STEP cleared" -> {
-                            // payment fails about one call in five by itself: one of several goes through
-                            assertTrue(callSeveral(frontend, 10) > 0, "calls succeed again once cleared");
-                        }
-                        default -> {
-                            continue;
+            String transcript = drive(line -> {
+                switch (line) {
+                    case "STEP counts" -> callSeveral(frontend, 6);
+                    case "STEP applied" -> {
+                        for (int i = 0; i < 3; i++) {
+                            StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+                                    () -> frontend.a(NOTHING), "the page's fault reaches a gRPC client");
+                            assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+                            assertTrue(error.getStatus().getDescription().contains(
+                                    "injected fault: payment:abort=UNAVAILABLE"), error.getStatus().getDescription());
                         }
                     }
+                    // payment fails about one call in five by itself: one of several goes through
+                    case "STEP cleared" -> assertTrue(callSeveral(frontend, 10) > 0, "calls succeed once cleared");
+                    default -> throw new AssertionError("an unknown step: " + line);
+                }
+            }, view.toString(), shots.toString());
+            assertTrue(transcript.contains("RESULT {\"problems\":[]}"), transcript);
+            assertTrue(process.stdout().stream().anyMatch(line -> line.contains(
+                    "standing fault plan set by the live view: payment:abort=UNAVAILABLE")), "the change is logged");
+            assertTrue(Files.size(shots.resolve("live-view.png")) > 10_000, "a screenshot of the graph");
+        }
+    }
+
+    /** A view with a token: the page asks for it once, then shows the figures, also after a reload. */
+    @Test
+    void thePageAsksForTheTokenOnce() throws Exception {
+        requireBrowser();
+        try (ThespianProcess instance = ThespianProcess.start(Map.of("SERVICE_NAME", "payment",
+                "THESPIAN_UI", "127.0.0.1:0", "THESPIAN_ADMIN_TOKEN", "s3cret"))) {
+            URI view = awaitUrl(instance);
+            assertEquals(401, get(view, "/api/graph").statusCode());
+            String transcript = drive(line -> {
+                throw new AssertionError("no steps expected: " + line);
+            }, view.toString(), "-", "s3cret", "payment");
+            assertTrue(transcript.contains("RESULT {\"problems\":[]}"), transcript);
+        }
+    }
+
+    private interface Step {
+        void act(String line) throws Exception;
+    }
+
+    /**
+     * Runs the browser driver with {@code args}, acting on each {@code STEP} line it prints and answering {@code go};
+     * returns its output once it exited 0.
+     */
+    private static String drive(Step step, String... args) throws Exception {
+        Path driver = CHECKOUT.resolve(".ci/npm/drive-live-view.mjs");
+        List<String> command = new ArrayList<>(List.of("node", driver.toString()));
+        command.addAll(List.of(args));
+        Process node = new ProcessBuilder(command).directory(driver.getParent().toFile()).redirectErrorStream(true)
+                .start();
+        List<String> output = new ArrayList<>();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(node.getInputStream(),
+                StandardCharsets.UTF_8)); OutputStream say = node.getOutputStream()) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                output.add(line);
+                if (line.startsWith("STEP ")) {
+                    step.act(line);
                     say.write("go\n".getBytes(StandardCharsets.UTF_8));
                     say.flush();
                 }
-            } finally {
-                if (!node.waitFor(120, TimeUnit.SECONDS)) {
-                    node.destroyForcibly();
-                }
             }
-            String transcript = String.join("\n", output);
-            assertEquals(0, node.exitValue(), transcript);
-            assertTrue(transcript.contains("RESULT {\"problems\":[]}"), transcript);
-            assertTrue(Files.size(shots.resolve("live-view.png")) > 10_000, "a screenshot of the graph");
+        } finally {
+            if (!node.waitFor(120, TimeUnit.SECONDS)) {
+                node.destroyForcibly();
+            }
         }
+        String transcript = String.join("\n", output);
+        assertEquals(0, node.exitValue(), transcript);
+        return transcript;
     }
 
     private static int callSeveral(ThespianGrpc.ThespianBlockingStub frontend, int calls) {

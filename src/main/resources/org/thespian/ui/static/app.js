@@ -57,7 +57,9 @@
     const response = await fetch(path, init);
     if (response.status === 401) {
       askForToken();
-      throw new Error('this live view needs its token');
+      const error = new Error('this live view needs its token');
+      error.name = 'NeedsToken';
+      throw error;
     }
     return response;
   }
@@ -105,6 +107,10 @@
     } catch (error) {
       if (controller.signal.aborted) {
         return;
+      }
+      if (error.name === 'NeedsToken') {
+        setConnection('waiting for the token', 'down');
+        return; // the token form starts listening again
       }
     }
     setConnection('disconnected: retrying', 'down');
