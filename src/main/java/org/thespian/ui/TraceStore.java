@@ -15,11 +15,14 @@ import java.util.Set;
 /**
  * The last traces, span by span as they end, within a bound: at most so many traces and so many bytes (estimated),
  * the oldest dropped first and counted. A trace keeps at most {@link #MAX_SPANS_PER_TRACE} spans; the rest are only
- * counted.
+ * counted. Spans that end after their trace was dropped are dropped too, so a busy cast does not fill the list with
+ * fragments of traces (a chain's root span ends last).
  */
 final class TraceStore {
 
     static final int MAX_SPANS_PER_TRACE = 1_000;
+    /** Dropped trace ids remembered (about 100 bytes each), to drop their late spans too. */
+    static final int MAX_REMEMBERED_DROPS = 10_000;
 
     /** One trace as the list shows it. */
     record Summary(String traceId, String rootService, String rootName, Instant start, double durationMillis,
@@ -53,27 +56,40 @@ final class TraceStore {
     private final long maxBytes;
     /** In the order their first span ended: the first is the one to drop. */
     private final LinkedHashMap<String, Trace> traces = new LinkedHashMap<>();
+    /** The ids of the traces dropped last, oldest first. */
+    private final LinkedHashMap<String, Boolean> droppedIds;
     private long bytes;
     private long dropped;
 
     TraceStore(int maxTraces, long maxBytes) {
         this.maxTraces = maxTraces;
         this.maxBytes = maxBytes;
+        int remembered = Math.max(MAX_REMEMBERED_DROPS, maxTraces);
+        this.droppedIds = new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > remembered;
+            }
+        };
     }
 
     synchronized void add(CollectedSpan span) {
+        if (droppedIds.containsKey(span.traceId())) {
+            return;
+        }
         Trace trace = traces.computeIfAbsent(span.traceId(), id -> new Trace());
         long before = trace.bytes;
         trace.add(span);
         bytes += trace.bytes - before;
-        Iterator<Trace> oldest = traces.values().iterator();
+        Iterator<Map.Entry<String, Trace>> oldest = traces.entrySet().iterator();
         while ((traces.size() > maxTraces || bytes > maxBytes) && oldest.hasNext()) {
-            Trace dropping = oldest.next();
-            if (dropping == trace && traces.size() == 1) {
+            Map.Entry<String, Trace> dropping = oldest.next();
+            if (dropping.getValue() == trace && traces.size() == 1) {
                 break; // one trace over the byte bound stays, clipped by its span bound
             }
             oldest.remove();
-            bytes -= dropping.bytes;
+            droppedIds.put(dropping.getKey(), Boolean.TRUE);
+            bytes -= dropping.getValue().bytes;
             dropped++;
         }
     }

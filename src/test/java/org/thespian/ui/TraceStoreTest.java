@@ -27,6 +27,10 @@ class TraceStoreTest {
         assertEquals(List.of("t5", "t4", "t3"), store.newest(10, Optional.empty(), false).stream()
                 .map(TraceStore.Summary::traceId).toList());
         assertTrue(store.spans("t1").isEmpty());
+
+        store.add(span("t1", "late", 6, ""));
+        assertTrue(store.spans("t1").isEmpty(), "a dropped trace's late span does not bring back a fragment");
+        assertEquals(3, store.kept());
     }
 
     @Test
