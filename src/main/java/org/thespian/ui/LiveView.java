@@ -64,7 +64,7 @@ public final class LiveView implements AutoCloseable {
         this.faults = faults;
         this.events = events;
         Traffic traffic = new Traffic(topology, System::currentTimeMillis);
-        TraceStore store = new TraceStore(maxTraces, LiveViewSettings.MAX_BYTES);
+        TraceStore store = new TraceStore(maxTraces, LiveViewSettings.MAX_BYTES, System::nanoTime);
         collector.sendTo(span -> {
             store.add(span);
             traffic.record(span);

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.thespian.cast.CastStage;
 import org.thespian.config.Action;
 import org.thespian.config.Peer;
-import org.thespian.cast.CastStage;
 import org.thespian.server.LiveConfig;
 import org.thespian.server.ThespianServer;
 

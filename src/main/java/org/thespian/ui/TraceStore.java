@@ -1,5 +1,6 @@
 package org.thespian.ui;
 
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -11,18 +12,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * The last traces, span by span as they end, within a bound: at most so many traces and so many bytes (estimated),
  * the oldest dropped first and counted. A trace keeps at most {@link #MAX_SPANS_PER_TRACE} spans; the rest are only
  * counted. Spans that end after their trace was dropped are dropped too, so a busy cast does not fill the list with
- * fragments of traces (a chain's root span ends last).
+ * fragments of traces (a chain's root span ends last). At most {@link #MAX_NEW_TRACES_PER_SECOND} traces a second are
+ * taken in; the others are skipped and counted: a page shows far fewer, and a busy instance then spends almost
+ * nothing on the traces it would drop at once.
  */
 final class TraceStore {
 
     static final int MAX_SPANS_PER_TRACE = 1_000;
-    /** Dropped trace ids remembered (about 100 bytes each), to drop their late spans too. */
+    /** Dropped or skipped trace ids remembered (about 100 bytes each), to drop their late spans too. */
     static final int MAX_REMEMBERED_DROPS = 10_000;
+    static final int MAX_NEW_TRACES_PER_SECOND = 500;
+    private static final long SECOND_NANOS = 1_000_000_000L;
 
     /** One trace as the list shows it. */
     record Summary(String traceId, String rootService, String rootName, Instant start, double durationMillis,
@@ -56,14 +62,19 @@ final class TraceStore {
     private final long maxBytes;
     /** In the order their first span ended: the first is the one to drop. */
     private final LinkedHashMap<String, Trace> traces = new LinkedHashMap<>();
-    /** The ids of the traces dropped last, oldest first. */
+    /** The ids of the traces dropped or skipped last, oldest first. */
     private final LinkedHashMap<String, Boolean> droppedIds;
+    private final LongSupplier nanoClock;
     private long bytes;
     private long dropped;
+    private long skipped;
+    private long admissionSecond = Long.MIN_VALUE;
+    private int admittedThisSecond;
 
-    TraceStore(int maxTraces, long maxBytes) {
+    TraceStore(int maxTraces, long maxBytes, LongSupplier nanoClock) {
         this.maxTraces = maxTraces;
         this.maxBytes = maxBytes;
+        this.nanoClock = nanoClock;
         int remembered = Math.max(MAX_REMEMBERED_DROPS, maxTraces);
         this.droppedIds = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
@@ -73,13 +84,23 @@ final class TraceStore {
         };
     }
 
-    synchronized void add(CollectedSpan span) {
-        if (droppedIds.containsKey(span.traceId())) {
-            return;
+    synchronized void add(SpanData data) {
+        String traceId = data.getTraceId();
+        Trace trace = traces.get(traceId);
+        if (trace == null) {
+            if (droppedIds.containsKey(traceId)) {
+                return;
+            }
+            if (!admitted()) {
+                droppedIds.put(traceId, Boolean.TRUE);
+                skipped++;
+                return;
+            }
+            trace = new Trace();
+            traces.put(traceId, trace);
         }
-        Trace trace = traces.computeIfAbsent(span.traceId(), id -> new Trace());
         long before = trace.bytes;
-        trace.add(span);
+        trace.add(CollectedSpan.of(data));
         bytes += trace.bytes - before;
         Iterator<Map.Entry<String, Trace>> oldest = traces.entrySet().iterator();
         while ((traces.size() > maxTraces || bytes > maxBytes) && oldest.hasNext()) {
@@ -94,6 +115,16 @@ final class TraceStore {
         }
     }
 
+    /** Whether a new trace may come in this second. */
+    private boolean admitted() {
+        long second = nanoClock.getAsLong() / SECOND_NANOS;
+        if (second != admissionSecond) {
+            admissionSecond = second;
+            admittedThisSecond = 0;
+        }
+        return ++admittedThisSecond <= MAX_NEW_TRACES_PER_SECOND;
+    }
+
     synchronized int kept() {
         return traces.size();
     }
@@ -101,6 +132,11 @@ final class TraceStore {
     /** Traces dropped to stay within the bound, since the start. */
     synchronized long dropped() {
         return dropped;
+    }
+
+    /** Traces not taken in because more than {@link #MAX_NEW_TRACES_PER_SECOND} began in a second. */
+    synchronized long skipped() {
+        return skipped;
     }
 
     synchronized long bytes() {

@@ -36,6 +36,7 @@ final class TraceView {
         json.put("traces", traces);
         json.put("kept", store.kept());
         json.put("dropped", store.dropped());
+        json.put("skipped", store.skipped());
         return json;
     }
 

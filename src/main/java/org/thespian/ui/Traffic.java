@@ -1,5 +1,8 @@
 package org.thespian.ui;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +15,9 @@ import java.util.function.LongSupplier;
 final class Traffic {
 
     static final String THESPIAN_METHOD_PREFIX = "thespian.Thespian/";
+    private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    private static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+    private static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
 
     /** A call from one service to another's method, as the graph draws it. */
     record Edge(String from, String to, String method) {
@@ -29,14 +35,21 @@ final class Traffic {
         this.startMillis = clock.getAsLong();
     }
 
-    void record(CollectedSpan span) {
-        if (span.kind().equals("SERVER") && span.name().startsWith(THESPIAN_METHOD_PREFIX)) {
-            window(services, span.service()).record(clock.getAsLong(), span.durationNanos(), span.error());
-        } else if (span.kind().equals("CLIENT") && span.attributes().get("server.address") instanceof String host
-                && span.attributes().get("rpc.method") instanceof String method) {
-            long port = span.attributes().get("server.port") instanceof Long number ? number : Topology.MEMBER_PORT;
-            Edge edge = new Edge(span.service(), topology.peerName(host, port), method);
-            window(edges, edge).record(clock.getAsLong(), span.durationNanos(), span.error());
+    /** Reads what it needs straight from the span: every span of the process passes here. */
+    void record(SpanData span) {
+        if (span.getKind() == SpanKind.SERVER && span.getName().startsWith(THESPIAN_METHOD_PREFIX)) {
+            window(services, CollectedSpan.serviceOf(span)).record(clock.getAsLong(), CollectedSpan.durationNanos(span),
+                    CollectedSpan.failed(span));
+        } else if (span.getKind() == SpanKind.CLIENT) {
+            String host = span.getAttributes().get(SERVER_ADDRESS);
+            String method = span.getAttributes().get(RPC_METHOD);
+            if (host != null && method != null) {
+                Long port = span.getAttributes().get(SERVER_PORT);
+                Edge edge = new Edge(CollectedSpan.serviceOf(span),
+                        topology.peerName(host, port == null ? Topology.MEMBER_PORT : port), method);
+                window(edges, edge).record(clock.getAsLong(), CollectedSpan.durationNanos(span),
+                        CollectedSpan.failed(span));
+            }
         }
     }
 

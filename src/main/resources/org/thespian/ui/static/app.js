@@ -387,7 +387,15 @@
     bar.style.left = (100 * span.start_offset_ms / total) + '%';
     bar.style.width = (100 * span.duration_ms / total) + '%';
     const time = element('span', { className: 'span-time', text: number(span.duration_ms, 1) + ' ms' });
-    time.style.left = Math.min(92, 100 * (span.start_offset_ms + span.duration_ms) / total + 0.5) + '%';
+    const end = 100 * (span.start_offset_ms + span.duration_ms) / total;
+    if (end > 88) {
+      // no room after the bar: the time goes inside its end (or before the bar, if the bar is too short)
+      const inside = span.duration_ms / total > 0.1;
+      time.classList.add(inside ? 'inside' : 'before');
+      time.style.right = (inside ? 100 - end : 100 - 100 * span.start_offset_ms / total) + '%';
+    } else {
+      time.style.left = (end + 0.5) + '%';
+    }
     const details = [span.name + ' (' + span.service + ', ' + span.kind + ')', 'status: ' + span.status,
       'start: +' + number(span.start_offset_ms, 3) + ' ms, duration: ' + number(span.duration_ms, 3) + ' ms']
       .concat(Object.entries(span.attributes).map(([key, value]) => key + ' = ' + JSON.stringify(value)));
