@@ -21,6 +21,7 @@ import org.thespian.server.Backstage;
 import org.thespian.server.Instrumentation;
 import org.thespian.server.RuntimeOptions;
 import org.thespian.server.ServerLimits;
+import org.thespian.server.StandingFaults;
 import org.thespian.server.ThespianServer;
 
 /**
@@ -101,6 +102,11 @@ public final class CastStage {
 
     public List<Running> members() {
         return running;
+    }
+
+    /** The standing fault plan the members share: requests entering the cast anywhere get it. */
+    public StandingFaults standingFaults() {
+        return backstage.standingFaults();
     }
 
     /**

@@ -1,11 +1,13 @@
 package org.thespian.cli;
 
 import io.grpc.ServerInterceptor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -20,6 +22,10 @@ import org.thespian.server.OutOfMemoryExit;
 import org.thespian.server.ServerLimits;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
+import org.thespian.ui.LiveView;
+import org.thespian.ui.LiveViewSettings;
+import org.thespian.ui.SpanCollector;
+import org.thespian.ui.Topology;
 
 /**
  * A cast in this JVM, from the environment: the process's variables (telemetry, logging, grace) once, each
@@ -30,8 +36,8 @@ final class CastRunner {
     /** What the cast sets per member, so the process's values of these mean nothing here. */
     private static final List<String> PER_MEMBER = List.of("CONFIG_JSON", "CONFIG_FILE", "PORT", "SERVICE_NAME");
 
-    /** The cast with the settings of the process and of each member. */
-    record Checked(Cast cast, Settings process, Map<String, Settings> members) {
+    /** The cast with the settings of the process and of each member, and its live view unless it is off. */
+    record Checked(Cast cast, Settings process, Map<String, Settings> members, Optional<LiveViewSettings> view) {
     }
 
     /** A mistake in the environment of the process or of a member, in one line. */
@@ -46,7 +52,23 @@ final class CastRunner {
     private CastRunner() {
     }
 
+    /** The cast without a live view (the demo that plays once, and tests). */
     static Checked check(Cast cast, Map<String, String> env) throws InvalidEnvironment {
+        return check(cast, env, Optional.of("off"));
+    }
+
+    /** @param ui {@code --ui} as given: HOST:PORT, off, or empty for the default (127.0.0.1:8080 or the next free) */
+    static Checked check(Cast cast, Map<String, String> env, Optional<String> ui) throws InvalidEnvironment {
+        Checked checked = checkMembers(cast, env);
+        try {
+            return new Checked(cast, checked.process(), checked.members(), LiveViewSettings.parse(ui.orElse(null),
+                    "--ui", Settings.adminToken(env), env));
+        } catch (LiveViewSettings.Invalid | Settings.InvalidSetting e) {
+            throw new InvalidEnvironment(e.getMessage());
+        }
+    }
+
+    private static Checked checkMembers(Cast cast, Map<String, String> env) throws InvalidEnvironment {
         Settings process = settings(env, Map.of(), cast.name(), "");
         Map<String, Settings> members = new HashMap<>();
         for (Member member : cast.members()) {
@@ -56,7 +78,7 @@ final class CastRunner {
             }
             members.put(member.name(), settings(env, own, member.name(), "member \"" + member.name() + "\": "));
         }
-        return new Checked(cast, process, members);
+        return new Checked(cast, process, members, Optional.empty());
     }
 
     /**
@@ -80,9 +102,10 @@ final class CastRunner {
         }
     }
 
-    /** Every member running, with the process's telemetry; {@link #stop} ends both. */
-    record Running(CastStage stage, Telemetry telemetry) {
+    /** Every member running, with the process's telemetry and the live view; {@link #stop} ends them all. */
+    record Running(CastStage stage, Telemetry telemetry, Optional<LiveView> view) {
         void stop(Duration delay, Duration grace) {
+            view.ifPresent(LiveView::close);
             stage.stop(delay, grace);
             telemetry.close();
         }
@@ -96,8 +119,9 @@ final class CastRunner {
     static Running start(Checked checked, boolean traceConsole,
             Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
         Settings process = checked.process();
+        Optional<SpanCollector> collector = checked.view().map(view -> new SpanCollector());
         Telemetry telemetry = Telemetry.start(checked.cast().name(), process.otelBackendAddress(), traceConsole,
-                process.environment());
+                process.environment(), collector.map(SpanExporter.class::cast));
         try {
             CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
                     telemetry.instrumentation().clientInterceptors(), process.limits(), member -> {
@@ -107,7 +131,15 @@ final class CastRunner {
                                 Dice.of(own.seed(), member.name()), own.limits(),
                                 own.runtime().withServiceName(member.name()));
                     });
-            return new Running(stage, telemetry);
+            try {
+                Optional<LiveView> view = checked.view().isEmpty() ? Optional.empty()
+                        : Optional.of(LiveView.start(checked.view().get(), Topology.of(stage), collector.get(),
+                                stage.standingFaults(), telemetry.instrumentation().runtimeEvents()));
+                return new Running(stage, telemetry, view);
+            } catch (IOException e) {
+                stage.stop(Duration.ZERO, Duration.ZERO);
+                throw e;
+            }
         } catch (IOException e) {
             telemetry.close();
             throw e;
@@ -155,7 +187,8 @@ final class CastRunner {
             checked.cast().members().forEach(member -> checked.members().get(member.name()).adminTokenWarning()
                     .ifPresent(warning -> LoggerFactory.getLogger(CastRunner.class)
                             .warn("member \"{}\": {}", member.name(), warning)));
-            System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
+            System.out.print(MemberTable.render(checked.cast().name(), running.stage(),
+                    running.view().map(LiveView::url)));
             play.accept(running);
             return Main.EXIT_OK;
         } finally {

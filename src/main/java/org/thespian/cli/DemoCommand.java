@@ -46,14 +46,17 @@ final class DemoCommand {
     }
 
     static int run(List<String> args, Map<String, String> env) {
-        boolean serve = args.equals(List.of("--serve"));
+        boolean serve = args.equals(List.of("--serve"))
+                || args.size() == 3 && args.get(0).equals("--serve") && args.get(1).equals("--ui");
         if (!args.isEmpty() && !serve) {
-            return Main.usageError("demo takes only --serve, got \"" + String.join(" ", args) + "\"");
+            return Main.usageError("demo takes only --serve [--ui HOST:PORT|off], got \"" + String.join(" ", args)
+                    + "\"");
         }
         try {
             Cast shop = bundledCast();
             if (serve) {
-                return CastRunner.serveUntilSignalled(CastRunner.check(shop, env));
+                Optional<String> ui = args.size() == 3 ? Optional.of(args.get(2)) : Optional.empty();
+                return CastRunner.serveUntilSignalled(CastRunner.check(shop, env, ui));
             }
             return playOnce(CastRunner.check(onFreePorts(shop), env));
         } catch (CastRunner.InvalidEnvironment e) {

@@ -1,7 +1,9 @@
 package org.thespian.cli;
 
+import java.net.URI;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastStage;
@@ -14,7 +16,8 @@ final class MemberTable {
     private MemberTable() {
     }
 
-    static String render(String castName, CastStage stage) {
+    /** @param view the live view's page, shown below the members */
+    static String render(String castName, CastStage stage, Optional<URI> view) {
         int nameWidth = Math.max("member".length(),
                 stage.members().stream().map(m -> m.member().name().length()).max(Comparator.naturalOrder()).orElse(0));
         String row = "  %-" + nameWidth + "s  %-21s  %s%n";
@@ -27,6 +30,7 @@ final class MemberTable {
             table.append(String.format(Locale.ROOT, row, running.member().name(), running.address(),
                     calls.isEmpty() ? "-" : calls));
         }
+        view.ifPresent(url -> table.append(String.format(Locale.ROOT, "live view: %s%n", url)));
         return table.toString();
     }
 

@@ -26,6 +26,7 @@ public final class Backstage implements AutoCloseable {
     private final ProcessBudget budget;
     private final ActionsInFlight actionsInFlight;
     private final ProcessLag lag;
+    private final StandingFaults standingFaults = new StandingFaults();
 
     private Backstage(Scheduler scheduler, GrpcPeerCaller peers, HeapPressure heap, ProcessBudget budget,
             ActionsInFlight actionsInFlight) {
@@ -87,6 +88,11 @@ public final class Backstage implements AutoCloseable {
      */
     public void connectPeers() throws InterruptedException {
         peers.connectAll(Duration.ofSeconds(1));
+    }
+
+    /** The standing fault plan of every server sharing this backstage: a cast has one, as it has one entrance. */
+    public StandingFaults standingFaults() {
+        return standingFaults;
     }
 
     @Override

@@ -68,15 +68,20 @@ public final class ThespianServer {
     private final Admission admission;
     private final Optional<ConfigWatcher> watcher;
     private final Optional<Backstage> ownBackstage;
+    private final LiveConfig live;
+    private final StandingFaults standingFaults;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ThespianServer(Server server, HealthControl health, Admission admission,
-            Optional<ConfigWatcher> watcher, Optional<Backstage> ownBackstage) {
+            Optional<ConfigWatcher> watcher, Optional<Backstage> ownBackstage, LiveConfig live,
+            StandingFaults standingFaults) {
         this.server = server;
         this.health = health;
         this.admission = admission;
         this.watcher = watcher;
         this.ownBackstage = ownBackstage;
+        this.live = live;
+        this.standingFaults = standingFaults;
     }
 
     /** Binds {@code port} and starts serving, with the default limits. */
@@ -143,7 +148,7 @@ public final class ThespianServer {
         // traced and logged like any other, and counted in the admin service's stats.
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders(),
-                limits.engine().maxActionsPerTrace()));
+                limits.engine().maxActionsPerTrace(), backstage.standingFaults()));
         interceptors.add(admission);
         interceptors.addAll(instrumentation.serverInterceptors());
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
@@ -168,7 +173,8 @@ public final class ThespianServer {
                 .addService(MalformedMessages.refusedIn(ProtoReflectionServiceV1.newInstance().bindService()))
                 .addService(MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()));
         if (options.admin()) {
-            builder.addService(adminService(options, live, health, stats, instrumentation));
+            builder.addService(adminService(options, live, health, stats, backstage.standingFaults(),
+                    instrumentation));
         }
         Server server = builder.build();
         Optional<ConfigWatcher> watcher = Optional.empty();
@@ -185,17 +191,19 @@ public final class ThespianServer {
         peers.use(peerUser, config.config().peers());
         health.set(ServingStatus.SERVING);
         events.configChanged(1, config.origin());
-        return new ThespianServer(server, health, admission, watcher, owned);
+        return new ThespianServer(server, health, admission, watcher, owned, live,
+                backstage.standingFaults());
     }
 
     /** The admin service behind the token check (if there is a token), inside telemetry. */
     private static ServerServiceDefinition adminService(RuntimeOptions options, LiveConfig live,
-            HealthControl health, CallStats stats, Instrumentation instrumentation) {
+            HealthControl health, CallStats stats, StandingFaults faults, Instrumentation instrumentation) {
         List<ServerInterceptor> interceptors = new ArrayList<>();
         options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
         interceptors.addAll(instrumentation.serverInterceptors());
         return ServerInterceptors.intercept(MalformedMessages.refusedIn(
-                new AdminService(live, health, stats, instrumentation.runtimeEvents()).bindService()), interceptors);
+                new AdminService(live, health, stats, faults, instrumentation.runtimeEvents()).bindService()),
+                interceptors);
     }
 
     /**
@@ -208,6 +216,16 @@ public final class ThespianServer {
 
     public int port() {
         return server.getPort();
+    }
+
+    /** The config new calls run, as GetConfig shows it. */
+    public LiveConfig.Revision runningConfig() {
+        return live.current();
+    }
+
+    /** The standing fault plan this server applies to calls from clients (shared with a cast's other members). */
+    public StandingFaults standingFaults() {
+        return standingFaults;
     }
 
     /** Calls of thespian.Thespian running now. */

@@ -262,7 +262,8 @@ class AdminServiceTest {
             }
         };
         LiveConfig live = new LiveConfig(ConfigSource.load(Map.of("CONFIG_JSON", "{}")), "thespian", revision -> { });
-        AdminService service = new AdminService(live, new HealthControl(events), new CallStats(), events);
+        AdminService service = new AdminService(live, new HealthControl(events), new CallStats(),
+                new StandingFaults(), events);
         LinkedBlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
         StreamObserver<SetConfigResponse> responses = new StreamObserver<>() {
             @Override
