@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -159,11 +160,12 @@ final class CastRunner {
         LoggingSetup.configure(checked.cast().name(), process.lokiAddress());
         LoggingSetup.setLevel(process.logLevel());
         OutOfMemoryExit.install();
+        CompletableFuture<String> stopSignal = Main.onStopSignal(); // before the first member listens
         return whileRunning(checked, process.traceConsole(), member -> List.of(), running -> {
             CastAnnouncement.log(checked, running);
             System.out.println("Ctrl-C stops them all.");
             System.out.flush();
-            Main.awaitStopSignal();
+            Main.await(stopSignal);
             running.stop(process.shutdownDelay(), process.shutdownGrace());
         });
     }

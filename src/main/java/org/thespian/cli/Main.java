@@ -138,6 +138,7 @@ public final class Main {
 
     private static int serve(Settings settings, Optional<LiveViewSettings> viewSettings) {
         OutOfMemoryExit.install();
+        CompletableFuture<String> stopSignal = onStopSignal(); // before the port opens: a supervisor may stop us at once
         Telemetry telemetry;
         Optional<SpanCollector> collector = viewSettings.map(view -> new SpanCollector());
         try {
@@ -187,7 +188,7 @@ public final class Main {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
                     + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");
         }
-        String signal = awaitStopSignal();
+        String signal = await(stopSignal);
         view.ifPresent(LiveView::close);
         try {
             stop(server, settings, signal, log);
@@ -239,10 +240,11 @@ public final class Main {
     }
 
     /**
-     * Waits for SIGTERM (Kubernetes, docker stop), SIGINT (Ctrl-C) or SIGHUP (a closed terminal, some
-     * supervisors), so that each ends in a drain and exit 0; returns the signal's name.
+     * Handles SIGTERM (Kubernetes, docker stop), SIGINT (Ctrl-C) and SIGHUP (a closed terminal, some supervisors)
+     * from now on, so that each ends in a drain and exit 0: the future completes with the signal's name. Installed
+     * before anything starts, since a health check may pass, and a supervisor stop us, while the rest still starts.
      */
-    static String awaitStopSignal() {
+    static CompletableFuture<String> onStopSignal() {
         CompletableFuture<String> signalled = new CompletableFuture<>();
         for (String name : STOP_SIGNALS) {
             try {
@@ -251,8 +253,13 @@ public final class Main {
                 // this platform has no such signal, or the JVM runs with -Xrs
             }
         }
+        return signalled;
+    }
+
+    /** Waits for {@link #onStopSignal()}'s signal; returns its name. */
+    static String await(CompletableFuture<String> stopSignal) {
         try {
-            return signalled.get();
+            return stopSignal.get();
         } catch (InterruptedException | ExecutionException e) {
             Thread.currentThread().interrupt();
             return "INT";

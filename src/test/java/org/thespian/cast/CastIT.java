@@ -65,7 +65,7 @@ class CastIT {
                 name: admins
                 members:
                   - {name: open, port: %d, config: {}, env: {THESPIAN_ADMIN: true}}
-                  - {name: guarded, port: %d, config: {}, env: {THESPIAN_ADMIN: true, THESPIAN_ADMIN_TOKEN: s3cret}}
+                  - {name: guarded, port: %d, config: {}, env: {THESPIAN_ADMIN: true, THESPIAN_ADMIN_TOKEN: s3cret-s3cret-s3cret}}
                   - {name: plain, port: %d, config: {}}
                 """.formatted(open, guarded, ThespianProcess.freePort()));
         try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(open)), "cast",

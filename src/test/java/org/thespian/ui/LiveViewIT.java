@@ -209,12 +209,12 @@ class LiveViewIT {
     void thePageAsksForTheTokenOnce() throws Exception {
         requireBrowser();
         try (ThespianProcess instance = ThespianProcess.start(Map.of("SERVICE_NAME", "payment",
-                "THESPIAN_UI", "127.0.0.1:0", "THESPIAN_ADMIN_TOKEN", "s3cret"))) {
+                "THESPIAN_UI", "127.0.0.1:0", "THESPIAN_ADMIN_TOKEN", "s3cret-s3cret-s3cret"))) {
             URI view = awaitUrl(instance);
             assertEquals(401, get(view, "/api/graph").statusCode());
             String transcript = drive(line -> {
                 throw new AssertionError("no steps expected: " + line);
-            }, view.toString(), "-", "s3cret", "payment");
+            }, view.toString(), "-", "s3cret-s3cret-s3cret", "payment");
             assertTrue(transcript.contains("RESULT {\"problems\":[]}"), transcript);
         }
     }
