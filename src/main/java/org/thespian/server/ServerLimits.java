@@ -1,6 +1,7 @@
 package org.thespian.server;
 
 import java.time.Duration;
+import java.util.OptionalInt;
 import org.thespian.engine.EngineLimits;
 
 /**
@@ -12,13 +13,16 @@ import org.thespian.engine.EngineLimits;
  * @param handshakeTimeout  how long a new connection may take to send the HTTP/2 preface and its SETTINGS
  * @param maxConnectionIdle how long a connection with no call may stay open
  * @param engine            what one request may cause inside the engine
+ * @param requestArrival    how long a call may wait for its request after its headers before it is cancelled
+ * @param maxConnections    open connections at most; when empty, a cap below the process's descriptor limit
  */
 public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration handshakeTimeout,
-        Duration maxConnectionIdle, EngineLimits engine) {
+        Duration maxConnectionIdle, EngineLimits engine, Duration requestArrival, OptionalInt maxConnections) {
 
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(30);
     static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_MAX_CONNECTION_IDLE = Duration.ofMinutes(2);
+    static final Duration DEFAULT_REQUEST_ARRIVAL = Duration.ofSeconds(10);
 
     /** Heap that a Thespian needs with nothing in flight (classes, gRPC, telemetry buffers), kept aside. */
     private static final long BASE_HEAP_BYTES = 32L << 20;
@@ -32,6 +36,13 @@ public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration hands
         }
     }
 
+    /** These connection timings, with the request arrival bound and the connection cap at their defaults. */
+    public ServerLimits(int maxInFlight, Duration peerTimeout, Duration handshakeTimeout, Duration maxConnectionIdle,
+            EngineLimits engine) {
+        this(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, DEFAULT_REQUEST_ARRIVAL,
+                OptionalInt.empty());
+    }
+
     /** The limits for {@code maxInFlight} calls, everything else as documented. */
     public static ServerLimits of(int maxInFlight, Duration peerTimeout) {
         return new ServerLimits(maxInFlight, peerTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTION_IDLE,
@@ -40,7 +51,22 @@ public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration hands
 
     /** These limits, with {@code engine} for the work inside each request. */
     public ServerLimits withEngine(EngineLimits engine) {
-        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine);
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, requestArrival,
+                maxConnections);
+    }
+
+    /** These limits, with a request arrival bound and a fixed connection cap (tests shorten and lower them). */
+    ServerLimits withConnections(Duration requestArrival, OptionalInt maxConnections) {
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, requestArrival,
+                maxConnections);
+    }
+
+    /**
+     * What one connection may hold of a budget of {@code limit} calls: three quarters of it, so that the last quarter
+     * is always left to other clients (with a budget under 4, all of it).
+     */
+    static int connectionShare(int limit) {
+        return limit - limit / 4;
     }
 
     /** Every limit at its default, for this JVM's heap. */

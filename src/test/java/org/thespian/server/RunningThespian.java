@@ -8,14 +8,24 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.OptionalLong;
 import org.thespian.config.Config;
+import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.engine.Dice;
 
 /** A ThespianServer in the test's JVM on a free port, without telemetry, and a plaintext channel to it. */
 record RunningThespian(ThespianServer server, ManagedChannel channel) implements AutoCloseable {
 
     static RunningThespian start(Config config, ServerLimits limits) throws IOException {
-        ThespianServer server = ThespianServer.start(0, config, Dice.of(OptionalLong.empty()),
-                TlsChannelCredentials.create(), Instrumentation.NONE, limits);
+        return started(ThespianServer.start(0, config, Dice.of(OptionalLong.empty()), TlsChannelCredentials.create(),
+                Instrumentation.NONE, limits));
+    }
+
+    /** With {@code options} (such as the admin service) and {@code config}'s text as the one GetConfig answers. */
+    static RunningThespian start(LoadedConfig config, ServerLimits limits, RuntimeOptions options) throws IOException {
+        return started(ThespianServer.start(0, config, Dice.of(OptionalLong.empty()), TlsChannelCredentials.create(),
+                Instrumentation.NONE, limits, options));
+    }
+
+    private static RunningThespian started(ThespianServer server) {
         return new RunningThespian(server, Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
                 InsecureChannelCredentials.create()).build());
     }

@@ -1,0 +1,259 @@
+package org.thespian.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.thespian.admin.proto.AdminGrpc;
+import org.thespian.admin.proto.GetConfigRequest;
+import org.thespian.config.ConfigParser;
+import org.thespian.config.ConfigSource.LoadedConfig;
+import org.thespian.engine.EngineLimits;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
+import org.thespian.testsupport.RawHttp2;
+
+/**
+ * Streams and connections that a client opens and then leaves hanging cannot hold the server: a call whose request
+ * never comes is cancelled, one connection gets only its share of the calls, connections past the cap close the
+ * hanging ones, and admin answers a client does not read stay within the admin limit.
+ */
+@Execution(ExecutionMode.CONCURRENT) // each test runs its own server; most of their time is spent waiting
+class HeldStreamsAndConnectionsTest {
+
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final Duration BOUND = Duration.ofSeconds(20);
+    private static final String A = "/thespian.Thespian/A";
+    private static final Nothing NOTHING = Nothing.getDefaultInstance();
+    /** A takes longer than the 1 s arrival bound of the first test: a call whose request came is never cut short. */
+    private static final String A_TAKES_1500_MS = """
+            {"grpc_method_a": {"tracing_name": "slow", "operations": [
+              {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 1500}}}]}}""";
+
+    private RunningThespian thespian;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (thespian != null) {
+            thespian.close();
+        }
+    }
+
+    private static ServerLimits limits(int maxInFlight, Duration requestArrival, OptionalInt maxConnections) {
+        return new ServerLimits(maxInFlight, ServerLimits.DEFAULT_PEER_TIMEOUT, LONG, LONG, EngineLimits.DEFAULT)
+                .withConnections(requestArrival, maxConnections);
+    }
+
+    private void start(String config, ServerLimits limits) throws Exception {
+        thespian = RunningThespian.start(ConfigParser.parse(config), limits);
+    }
+
+    @Test
+    void callsWhoseRequestNeverArrivesAreCancelledAfterTheBoundAndRealCallsThenGoThrough() throws Exception {
+        start(A_TAKES_1500_MS, limits(4, Duration.ofSeconds(1), OptionalInt.empty()));
+        try (RawHttp2 headersOnly = RawHttp2.connect(thespian.server().port()).handshake(BOUND);
+                RawHttp2 messageWithoutEnd = RawHttp2.connect(thespian.server().port()).handshake(BOUND)) {
+            long start = System.nanoTime();
+            for (int stream : List.of(1, 3, 5)) {
+                headersOnly.headers(stream, A, false);
+            }
+            headersOnly.flush();
+            messageWithoutEnd.headers(1, A, false);
+            messageWithoutEnd.message(1, new byte[0], false);
+            messageWithoutEnd.flush();
+            awaitCondition(() -> thespian.server().inFlight() == 4);
+            StatusRuntimeException held = assertThrows(StatusRuntimeException.class, this::callA);
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, held.getStatus().getCode(), "while the streams are held");
+
+            Map<Integer, Map<String, String>> withoutMessage = trailers(headersOnly, 3);
+            Map<Integer, Map<String, String>> withoutEnd = trailers(messageWithoutEnd, 1);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(Set.of(1, 3, 5), withoutMessage.keySet());
+            assertEquals(Set.of(1), withoutEnd.keySet());
+            for (Map<String, String> fields : List.of(withoutMessage.get(1), withoutMessage.get(3),
+                    withoutMessage.get(5), withoutEnd.get(1))) {
+                assertEquals("1", fields.get("grpc-status"), "CANCELLED: " + fields);
+                assertEquals("the request did not arrive within 1 s of the call's headers",
+                        fields.get("grpc-message"));
+            }
+            assertTrue(millis >= 1000, "cancelled after " + millis + " ms");
+            awaitCondition(() -> thespian.server().inFlight() == 0);
+            callA(); // a real call, longer than the bound: its request came, so it runs to the end
+        }
+    }
+
+    @Test
+    void oneConnectionGetsOnlyItsShareOfTheCallsAndOthersAreStillServed() throws Exception {
+        start("{}", limits(4, LONG, OptionalInt.empty()));
+        try (RawHttp2 greedy = RawHttp2.connect(thespian.server().port()).handshake(BOUND)) {
+            for (int stream : List.of(1, 3, 5, 7)) {
+                greedy.headers(stream, A, false);
+            }
+            greedy.flush();
+            Map<Integer, Map<String, String>> refused = trailers(greedy, 1);
+            assertEquals(List.of(7), List.copyOf(refused.keySet()), "the fourth call is past the share of 3");
+            assertEquals("8", refused.get(7).get("grpc-status"), "RESOURCE_EXHAUSTED: " + refused.get(7));
+            assertEquals("3 calls of this connection are in flight, its share of THESPIAN_MAX_IN_FLIGHT (4); other"
+                    + " connections still get the rest; try again later", refused.get(7).get("grpc-message"));
+            awaitCondition(() -> thespian.server().inFlight() == 3);
+            callA();
+            assertServing(thespian.channel());
+        }
+    }
+
+    @Test
+    void pastTheConnectionCapHandshakeOnlyThenIdleConnectionsAreClosedAndNewClientsServed() throws Exception {
+        start("{}", limits(100, LONG, OptionalInt.of(4)));
+        int port = thespian.server().port();
+        // Each connection is known to the server before the next one opens, so their order is the test's.
+        try (RawHttp2 idleOlder = idle(port);
+                RawHttp2 idleNewer = idle(port);
+                RawHttp2 prefaceOlder = prefaceOnly(port);
+                RawHttp2 prefaceNewer = prefaceOnly(port)) {
+            assertServing(thespian.channel()); // the fifth connection: the oldest without a handshake makes room
+            assertTrue(prefaceOlder.awaitClosedByServer(BOUND), "the older preface-only connection is still open");
+
+            ManagedChannel second = channel(port);
+            ManagedChannel third = channel(port);
+            try {
+                assertServing(second);
+                assertTrue(prefaceNewer.awaitClosedByServer(BOUND), "the newer preface-only connection is still open");
+                assertServing(third); // no connection without a handshake is left: the one quiet the longest goes
+                assertTrue(idleOlder.awaitClosedByServer(BOUND), "the idle connection heard from first is still open");
+                assertFalse(idleNewer.awaitClosedByServer(Duration.ofMillis(300)), "more closed than needed");
+            } finally {
+                second.shutdownNow();
+                third.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void getConfigAnswersAClientDoesNotReadStayWithinTheAdminLimit() throws Exception {
+        String config = "{\"grpc_method_a\": null}" + " ".repeat(1 << 20);
+        thespian = RunningThespian.start(new LoadedConfig(ConfigParser.parse(config), "test", config),
+                limits(100, LONG, OptionalInt.empty()),
+                new RuntimeOptions("test", true, RuntimeOptions.DEFAULT_MAX_HOPS, true, Optional.empty(),
+                        Optional.empty()));
+        int streams = 100;
+        long directBefore = directMemoryBytes();
+        try (RawHttp2 neverReads = RawHttp2.connect(thespian.server().port()).handshake(BOUND)) {
+            for (int i = 0; i < streams; i++) {
+                neverReads.headers(2 * i + 1, "/thespian.admin.v1.Admin/GetConfig", false);
+                neverReads.message(2 * i + 1, new byte[0]);
+            }
+            neverReads.flush();
+            // Every stream's first HEADERS: the answer's headers (admitted; its 1 MB then waits for flow control
+            // credit this client never gives) or a refusal that ends the stream.
+            Map<Integer, Map<String, String>> first = new HashMap<>();
+            Map<Integer, Boolean> refused = new HashMap<>();
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (first.size() < streams && System.nanoTime() < deadline) {
+                RawHttp2.Frame frame = neverReads.read(BOUND);
+                if (frame.type() == RawHttp2.HEADERS) {
+                    Map<String, String> fields = neverReads.headersOf(frame);
+                    if (first.putIfAbsent(frame.streamId(), fields) == null) {
+                        refused.put(frame.streamId(), RawHttp2.endsStream(frame));
+                    }
+                }
+            }
+            assertEquals(streams, first.size(), "streams answered");
+            long admitted = refused.values().stream().filter(isRefused -> !isRefused).count();
+            int share = ServerLimits.connectionShare(ThespianServer.MAX_ADMIN_IN_FLIGHT);
+            assertEquals(share, admitted, "GetConfig calls admitted on one connection");
+            first.forEach((stream, fields) -> {
+                if (refused.get(stream)) {
+                    assertEquals("8", fields.get("grpc-status"), "RESOURCE_EXHAUSTED: " + fields);
+                }
+            });
+            long grownMegabytes = (directMemoryBytes() - directBefore) >> 20;
+            assertTrue(grownMegabytes < 40, "direct memory grew by " + grownMegabytes + " MB");
+            // The admin service still answers another client, within the rest of the admin limit.
+            assertEquals(config, AdminGrpc.newBlockingStub(thespian.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getConfig(GetConfigRequest.getDefaultInstance()).getConfigJson());
+        }
+    }
+
+    /** A connection past its handshake, with no call, last heard from now. */
+    private static RawHttp2 idle(int port) throws IOException {
+        RawHttp2 connection = RawHttp2.connect(port).handshake(BOUND);
+        connection.sync(BOUND);
+        return connection;
+    }
+
+    /** A connection that sent the preface and nothing more, once the server has accepted it (its SETTINGS came). */
+    private static RawHttp2 prefaceOnly(int port) throws IOException {
+        RawHttp2 connection = RawHttp2.connect(port).sendPrefaceOnly();
+        connection.read(BOUND);
+        return connection;
+    }
+
+    private static long directMemoryBytes() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(pool -> pool.getName().equals("direct"))
+                .mapToLong(BufferPoolMXBean::getMemoryUsed)
+                .sum();
+    }
+
+    /** Reads until {@code count} streams of {@code connection} have ended, and gives their trailers by stream. */
+    private static Map<Integer, Map<String, String>> trailers(RawHttp2 connection, int count) throws IOException {
+        Map<Integer, Map<String, String>> ended = new HashMap<>();
+        while (ended.size() < count) {
+            RawHttp2.Frame frame = connection.read(BOUND);
+            if (frame.type() == RawHttp2.HEADERS) {
+                Map<String, String> fields = connection.headersOf(frame);
+                if (RawHttp2.endsStream(frame)) {
+                    ended.put(frame.streamId(), fields);
+                }
+            }
+        }
+        return ended;
+    }
+
+    private static ManagedChannel channel(int port) {
+        return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+    }
+
+    private Nothing callA() {
+        return ThespianGrpc.newBlockingStub(thespian.channel()).withDeadlineAfter(10, TimeUnit.SECONDS).a(NOTHING);
+    }
+
+    private static void assertServing(ManagedChannel channel) {
+        assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()).getStatus());
+        ThespianGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).a(NOTHING);
+    }
+
+    private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not within " + BOUND.toSeconds() + " s");
+            Thread.sleep(10);
+        }
+    }
+}
