@@ -90,8 +90,8 @@ class HeldStreamsAndConnectionsTest {
             StatusRuntimeException held = assertThrows(StatusRuntimeException.class, this::callA);
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, held.getStatus().getCode(), "while the streams are held");
 
-            Map<Integer, Map<String, String>> withoutMessage = trailers(headersOnly, 3);
-            Map<Integer, Map<String, String>> withoutEnd = trailers(messageWithoutEnd, 1);
+            Map<Integer, Map<String, String>> withoutMessage = headersOnly.awaitTrailers(3, BOUND);
+            Map<Integer, Map<String, String>> withoutEnd = messageWithoutEnd.awaitTrailers(1, BOUND);
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertEquals(Set.of(1, 3, 5), withoutMessage.keySet());
             assertEquals(Set.of(1), withoutEnd.keySet());
@@ -115,7 +115,7 @@ class HeldStreamsAndConnectionsTest {
                 greedy.headers(stream, A, false);
             }
             greedy.flush();
-            Map<Integer, Map<String, String>> refused = trailers(greedy, 1);
+            Map<Integer, Map<String, String>> refused = greedy.awaitTrailers(1, BOUND);
             assertEquals(List.of(7), List.copyOf(refused.keySet()), "the fourth call is past the share of 3");
             assertEquals("8", refused.get(7).get("grpc-status"), "RESOURCE_EXHAUSTED: " + refused.get(7));
             assertEquals("3 calls of this connection are in flight, its share of THESPIAN_MAX_IN_FLIGHT (4); other"
@@ -218,21 +218,6 @@ class HeldStreamsAndConnectionsTest {
                 .filter(pool -> pool.getName().equals("direct"))
                 .mapToLong(BufferPoolMXBean::getMemoryUsed)
                 .sum();
-    }
-
-    /** Reads until {@code count} streams of {@code connection} have ended, and gives their trailers by stream. */
-    private static Map<Integer, Map<String, String>> trailers(RawHttp2 connection, int count) throws IOException {
-        Map<Integer, Map<String, String>> ended = new HashMap<>();
-        while (ended.size() < count) {
-            RawHttp2.Frame frame = connection.read(BOUND);
-            if (frame.type() == RawHttp2.HEADERS) {
-                Map<String, String> fields = connection.headersOf(frame);
-                if (RawHttp2.endsStream(frame)) {
-                    ended.put(frame.streamId(), fields);
-                }
-            }
-        }
-        return ended;
     }
 
     private static ManagedChannel channel(int port) {

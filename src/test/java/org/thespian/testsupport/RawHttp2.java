@@ -159,6 +159,25 @@ public final class RawHttp2 implements AutoCloseable {
         return (frame.flags() & END_STREAM) != 0;
     }
 
+    /**
+     * Reads until {@code count} streams have ended with a HEADERS frame (their trailers, or a trailers-only answer) and
+     * gives those header fields by stream; other frames are read and dropped.
+     */
+    public Map<Integer, Map<String, String>> awaitTrailers(int count, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<Integer, Map<String, String>> ended = new LinkedHashMap<>();
+        while (ended.size() < count) {
+            Frame frame = read(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1)));
+            if (frame.type() == HEADERS) {
+                Map<String, String> fields = headersOf(frame);
+                if (endsStream(frame)) {
+                    ended.put(frame.streamId(), fields);
+                }
+            }
+        }
+        return ended;
+    }
+
     /** Reads and drops frames until the server closes the connection; false if it is still open after {@code timeout}. */
     public boolean awaitClosedByServer(Duration timeout) throws IOException {
         return awaitClosedByServer(timeout, false);
