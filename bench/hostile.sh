@@ -33,8 +33,8 @@ mvn -B -o verify -Dthespian.test.forks=1 -Dtest='PrefaceFloodHostile,OutOfMemory
 
 echo "| case | result |"
 echo "|---|---|"
-cat "$LOG" target/surefire-reports/*-output.txt 2>/dev/null \
-    | grep -E '^(1100 preface-only|1100 connections with|300 streams|15,000 streams|700 GetConfig|20,000 concurrent|20 requests of|exited with|still serving)' | sed 's/^/| /; s/$/ |/; s/: /| /' || true
+grep -h -E '^(1100 preface-only|1100 connections with|300 streams|15,000 streams|700 GetConfig|20,000 concurrent|20 requests of|exited with|still serving)' \
+    "$LOG" target/surefire-reports/*-output.txt 2>/dev/null | sed 's/^/| /; s/$/ |/; s/: /| /' || true
 grep -E 'Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+, Time elapsed' "$LOG" \
     | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+).* -- in org\.thespian\.[a-z]+\.(.*)/| \4 | \1 tests, \2 failures, \3 errors |/'
 echo

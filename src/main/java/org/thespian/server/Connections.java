@@ -70,8 +70,8 @@ final class Connections extends ServerTransportFilter {
     }
 
     /**
-     * The process's open-file limit less an eighth of it (at least 128), read at every accept: a limit lowered while
-     * the process runs (prlimit) counts from the next connection on.
+     * The process's open-file limit less an eighth of it (at least 128, at most half), read at every accept: a limit
+     * lowered while the process runs (prlimit) counts from the next connection on.
      */
     static int capForDescriptors() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
@@ -81,7 +81,7 @@ final class Connections extends ServerTransportFilter {
     }
 
     static int capForDescriptors(long descriptorLimit) {
-        long reserved = Math.max(MIN_RESERVED_DESCRIPTORS, descriptorLimit / 8);
+        long reserved = Math.min(descriptorLimit / 2, Math.max(MIN_RESERVED_DESCRIPTORS, descriptorLimit / 8));
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, descriptorLimit - reserved));
     }
 

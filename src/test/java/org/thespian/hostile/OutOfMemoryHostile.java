@@ -12,6 +12,9 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +112,9 @@ class OutOfMemoryHostile {
 
     private static void assertServingOrGone(ThespianProcess thespian, Map<String, Long> outcomes)
             throws InterruptedException {
+        if (thespian.isAlive() && !listening(thespian.port())) {
+            thespian.awaitExit(Duration.ofSeconds(10)); // its port closed first: it is on its way out
+        }
         if (!thespian.isAlive()) {
             int code = thespian.awaitExit(Duration.ofSeconds(5));
             System.out.println("exited with " + code + ": " + thespian.stderr());
@@ -124,5 +130,14 @@ class OutOfMemoryHostile {
         ThespianGrpc.newBlockingStub(thespian.channel()).withDeadlineAfter(10, TimeUnit.SECONDS).c(NOTHING);
         assertEquals(0, outcomes.getOrDefault("no answer", 0L), "calls left hanging: " + outcomes);
         System.out.println("still serving: health SERVING and a call answered");
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
     }
 }

@@ -154,6 +154,14 @@ class HeldStreamsAndConnectionsTest {
     }
 
     @Test
+    void theConnectionCapKeepsAnEighthOfTheDescriptorsForEverythingElse() {
+        assertEquals(896, Connections.capForDescriptors(1024), "at least 128 kept");
+        assertEquals(57_344, Connections.capForDescriptors(65_536));
+        assertEquals(50, Connections.capForDescriptors(100), "at most half kept");
+        assertEquals(Integer.MAX_VALUE, Connections.capForDescriptors(Long.MAX_VALUE));
+    }
+
+    @Test
     void getConfigAnswersAClientDoesNotReadStayWithinTheAdminLimit() throws Exception {
         String config = "{\"grpc_method_a\": null}" + " ".repeat(1 << 20);
         thespian = RunningThespian.start(new LoadedConfig(ConfigParser.parse(config), "test", config),
