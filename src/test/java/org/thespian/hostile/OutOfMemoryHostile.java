@@ -12,9 +12,6 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +25,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
+import org.thespian.testsupport.Loopback;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -112,7 +110,7 @@ class OutOfMemoryHostile {
 
     private static void assertServingOrGone(ThespianProcess thespian, Map<String, Long> outcomes)
             throws InterruptedException {
-        if (thespian.isAlive() && !listening(thespian.port())) {
+        if (thespian.isAlive() && !Loopback.listening(thespian.port())) {
             thespian.awaitExit(Duration.ofSeconds(10)); // its port closed first: it is on its way out
         }
         if (!thespian.isAlive()) {
@@ -130,14 +128,5 @@ class OutOfMemoryHostile {
         ThespianGrpc.newBlockingStub(thespian.channel()).withDeadlineAfter(10, TimeUnit.SECONDS).c(NOTHING);
         assertEquals(0, outcomes.getOrDefault("no answer", 0L), "calls left hanging: " + outcomes);
         System.out.println("still serving: health SERVING and a call answered");
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-            return true;
-        } catch (IOException refused) {
-            return false;
-        }
     }
 }
