@@ -14,7 +14,7 @@
 #     client's health check and call are answered during the hold (ConnectionFloodHostile);
 #   - a 1 MB config and 700 GetConfig calls on one connection that never reads: the jar stays up (AdminFloodHostile).
 # Prints a Markdown summary on stdout (for docs/benchmarks.md); exits non-zero when a case fails.
-# Needs prlimit (util-linux). About 8 minutes on 2 cores: the cases run one after another, in one test JVM.
+# Needs prlimit (util-linux). About 5 minutes on 2 cores: the cases run one after another, in one test JVM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * Every open connection of the servers that share a {@link Backstage}, from accept to close, under a cap below the
  * process's descriptor limit. Past the cap a new connection closes another: one that never finished its HTTP/2
  * handshake (the oldest first), else one with no stream open (the longest silent first), else, when every
- * connection has calls open, the newcomer itself. Descriptors never run out, so the server can always accept, and
- * a health check or a new client always gets in while hostile connections only hold the server's attention.
+ * connection has calls open, the newcomer itself. Descriptors never run out, so the server can always accept, and a
+ * new client or a health check gets in however many idle or half-open connections are held.
  *
  * <p>grpc-java has no connection limit of its own: a handler is put in front of gRPC's on every connection (through
  * the protocol negotiator, gRPC's plaintext one behind it) to see accepts, reads and closes, and its transport

@@ -195,9 +195,10 @@ public final class ThespianServer {
             HealthControl health, CallStats stats, Instrumentation instrumentation, RequestArrival arrival) {
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(arrival);
+        // A call past its connection's share is refused before it takes one of the server's places.
+        interceptors.add(CallQuota.perServer(MAX_ADMIN_IN_FLIGHT, "admin calls"));
         interceptors.add(CallQuota.perConnection(MAX_ADMIN_IN_FLIGHT, "the admin calls allowed at once",
                 Connection::adminCalls));
-        interceptors.add(CallQuota.perServer(MAX_ADMIN_IN_FLIGHT, "admin calls"));
         options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
         interceptors.addAll(instrumentation.serverInterceptors());
         return ServerInterceptors.intercept(MalformedMessages.refusedIn(

@@ -168,43 +168,48 @@ class HeldStreamsAndConnectionsTest {
                 limits(100, LONG, OptionalInt.empty()),
                 new RuntimeOptions("test", true, RuntimeOptions.DEFAULT_MAX_HOPS, true, Optional.empty(),
                         Optional.empty()));
-        int streams = 100;
         long directBefore = directMemoryBytes();
-        try (RawHttp2 neverReads = RawHttp2.connect(thespian.server().port()).handshake(BOUND)) {
-            for (int i = 0; i < streams; i++) {
-                neverReads.headers(2 * i + 1, "/thespian.admin.v1.Admin/GetConfig", false);
-                neverReads.message(2 * i + 1, new byte[0]);
-            }
-            neverReads.flush();
-            // Every stream's first HEADERS: the answer's headers (admitted; its 1 MB then waits for flow control
-            // credit this client never gives) or a refusal that ends the stream.
-            Map<Integer, Map<String, String>> first = new HashMap<>();
-            Map<Integer, Boolean> refused = new HashMap<>();
-            long deadline = System.nanoTime() + BOUND.toNanos();
-            while (first.size() < streams && System.nanoTime() < deadline) {
-                RawHttp2.Frame frame = neverReads.read(BOUND);
-                if (frame.type() == RawHttp2.HEADERS) {
-                    Map<String, String> fields = neverReads.headersOf(frame);
-                    if (first.putIfAbsent(frame.streamId(), fields) == null) {
-                        refused.put(frame.streamId(), RawHttp2.endsStream(frame));
-                    }
-                }
-            }
-            assertEquals(streams, first.size(), "streams answered");
-            long admitted = refused.values().stream().filter(isRefused -> !isRefused).count();
-            int share = ServerLimits.connectionShare(ThespianServer.MAX_ADMIN_IN_FLIGHT);
-            assertEquals(share, admitted, "GetConfig calls admitted on one connection");
-            first.forEach((stream, fields) -> {
-                if (refused.get(stream)) {
-                    assertEquals("8", fields.get("grpc-status"), "RESOURCE_EXHAUSTED: " + fields);
-                }
-            });
+        int share = ServerLimits.connectionShare(ThespianServer.MAX_ADMIN_IN_FLIGHT);
+        try (RawHttp2 neverReads = RawHttp2.connect(thespian.server().port()).handshake(BOUND);
+                RawHttp2 alsoNeverReads = RawHttp2.connect(thespian.server().port()).handshake(BOUND)) {
+            Map<String, Integer> first = getConfigs(neverReads, 100);
+            assertEquals(Map.of("admitted", share, "12 calls of this connection are in flight, its share of the admin"
+                    + " calls allowed at once (16); other connections still get the rest; try again later",
+                    100 - share), first, "one connection's GetConfig calls");
+            Map<String, Integer> second = getConfigs(alsoNeverReads, 10);
+            assertEquals(Map.of("admitted", ThespianServer.MAX_ADMIN_IN_FLIGHT - share,
+                    "16 admin calls are in flight, the most allowed at once; try again later",
+                    10 - ThespianServer.MAX_ADMIN_IN_FLIGHT + share), second, "another connection's");
             long grownMegabytes = (directMemoryBytes() - directBefore) >> 20;
             assertTrue(grownMegabytes < 40, "direct memory grew by " + grownMegabytes + " MB");
-            // The admin service still answers another client, within the rest of the admin limit.
-            assertEquals(config, AdminGrpc.newBlockingStub(thespian.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .getConfig(GetConfigRequest.getDefaultInstance()).getConfigJson());
         }
+        // Once the clients that do not read are gone, so are their answers and their places.
+        assertEquals(config, AdminGrpc.newBlockingStub(thespian.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getConfig(GetConfigRequest.getDefaultInstance()).getConfigJson());
+    }
+
+    /**
+     * Sends {@code calls} GetConfig calls on a connection that never gives flow control credit, and counts how each
+     * began: its answer's headers ("admitted"; the 1 MB answer then waits for credit) or a refusal, by its message.
+     */
+    private static Map<String, Integer> getConfigs(RawHttp2 connection, int calls) throws IOException {
+        for (int i = 0; i < calls; i++) {
+            connection.headers(2 * i + 1, "/thespian.admin.v1.Admin/GetConfig", false);
+            connection.message(2 * i + 1, new byte[0]);
+        }
+        connection.flush();
+        Map<Integer, String> began = new HashMap<>();
+        while (began.size() < calls) {
+            RawHttp2.Frame frame = connection.read(BOUND);
+            if (frame.type() == RawHttp2.HEADERS) {
+                Map<String, String> fields = connection.headersOf(frame);
+                began.putIfAbsent(frame.streamId(), RawHttp2.endsStream(frame)
+                        ? fields.get("grpc-status") + ": " + fields.get("grpc-message") : "admitted");
+            }
+        }
+        Map<String, Integer> counts = new HashMap<>();
+        began.values().forEach(how -> counts.merge(how.replaceFirst("^8: ", ""), 1, Integer::sum));
+        return counts;
     }
 
     /** A connection past its handshake, with no call, last heard from now. */
