@@ -2,9 +2,11 @@ package org.thespian.server;
 
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.thespian.admin.proto.AdminGrpc;
 import org.thespian.admin.proto.GetConfigRequest;
 import org.thespian.admin.proto.GetConfigResponse;
@@ -133,8 +135,20 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         }
     }
 
+    /**
+     * Writes the answer only while the client's HTTP/2 flow control lets it leave; until then the call waits (in its
+     * admin place) for the client to read, and nothing is buffered for it.
+     */
     private static <T> void answer(StreamObserver<T> responses, T response) {
-        responses.onNext(response);
-        responses.onCompleted();
+        ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) responses;
+        AtomicBoolean answered = new AtomicBoolean();
+        Runnable answer = () -> {
+            if (call.isReady() && answered.compareAndSet(false, true)) {
+                call.onNext(response);
+                call.onCompleted();
+            }
+        };
+        call.setOnReadyHandler(answer);
+        answer.run();
     }
 }

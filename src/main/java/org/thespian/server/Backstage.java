@@ -17,6 +17,8 @@ import org.thespian.engine.Scheduler;
  * of work in flight, and the measure of how far behind the process runs. A cast of fifty members thus needs one
  * timer, one continuation pool and one connection per peer, not fifty of each; and its members together, not each
  * of them, stay within the caps, since they share one heap.
+ * They also share the process's descriptors, so one cap counts all their connections, and one sweep cancels
+ * the calls whose request never comes.
  */
 public final class Backstage implements AutoCloseable {
 
@@ -28,20 +30,26 @@ public final class Backstage implements AutoCloseable {
     private final ProcessLag lag;
     private final StandingFaults standingFaults = new StandingFaults();
 
+    private final Connections connections;
+    private final RequestArrival requestArrival;
+
     private Backstage(Scheduler scheduler, GrpcPeerCaller peers, HeapPressure heap, ProcessBudget budget,
-            ActionsInFlight actionsInFlight) {
+            ActionsInFlight actionsInFlight, ServerLimits limits) {
         this.scheduler = scheduler;
         this.peers = peers;
         this.heap = heap;
         this.budget = budget;
         this.actionsInFlight = actionsInFlight;
         this.lag = ProcessLag.watch(scheduler);
+        this.connections = Connections.capped(limits.maxConnections());
+        this.requestArrival = new RequestArrival(limits.requestArrival(), scheduler);
     }
 
     /**
      * @param peerTls     the credentials for {@code https://} peers
      * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT), the engine's CPU threads, the memory cap, the
-     *                    fire-and-forget cap and the work in flight (THESPIAN_MAX_ACTIONS_IN_FLIGHT), for every server
+     *                    fire-and-forget cap, the work in flight (THESPIAN_MAX_ACTIONS_IN_FLIGHT), the connection cap
+     *                    and the request arrival bound, for every server
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
@@ -52,7 +60,8 @@ public final class Backstage implements AutoCloseable {
         HeapPressure heap = HeapPressure.watch();
         return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
                 new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory), heap,
-                new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()));
+                new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()),
+                limits);
     }
 
     Scheduler scheduler() {
@@ -95,9 +104,18 @@ public final class Backstage implements AutoCloseable {
         return standingFaults;
     }
 
+    Connections connections() {
+        return connections;
+    }
+
+    RequestArrival requestArrival() {
+        return requestArrival;
+    }
+
     @Override
     public void close() {
         lag.close();
+        requestArrival.close();
         peers.close();
         scheduler.close();
         heap.close();

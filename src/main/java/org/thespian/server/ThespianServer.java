@@ -1,7 +1,6 @@
 package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -62,6 +61,12 @@ public final class ThespianServer {
      * made NOT_SERVING on purpose (SetHealth) or draining is taken out of rotation, not restarted.
      */
     public static final String LIVENESS_SERVICE = "thespian.liveness";
+
+    /**
+     * Admin calls in flight at once. A call holds its place until its answer has left, so a client that never reads
+     * its answers holds at most this many configs in the server's buffers.
+     */
+    static final int MAX_ADMIN_IN_FLIGHT = 16;
 
     private final Server server;
     private final HealthControl health;
@@ -146,14 +151,20 @@ public final class ThespianServer {
                 new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
         // traced and logged like any other, and counted in the admin service's stats.
+        RequestArrival arrival = backstage.requestArrival();
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders(),
                 limits.engine().maxActionsPerTrace(), backstage.standingFaults()));
+        interceptors.add(arrival);
+        interceptors.add(CallQuota.perConnection(limits.maxInFlight(), "THESPIAN_MAX_IN_FLIGHT", Connection::calls));
         interceptors.add(admission);
         interceptors.addAll(instrumentation.serverInterceptors());
+        Connections connections = backstage.connections();
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
-        // handing each call to a pool.
-        NettyServerBuilder builder = NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
+        // handing each call to a pool. Plaintext, as the connection cap's negotiator is gRPC's plaintext one.
+        NettyServerBuilder builder = NettyServerBuilder.forPort(port)
+                .protocolNegotiator(connections.negotiator())
+                .addTransportFilter(connections)
                 .directExecutor()
                 .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
@@ -169,12 +180,15 @@ public final class ThespianServer {
                 .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
                 .addService(ServerInterceptors.intercept(MalformedMessages.refusedIn(service.bindService()),
                         interceptors))
-                .addService(MalformedMessages.refusedIn(health.manager().getHealthService().bindService()))
-                .addService(MalformedMessages.refusedIn(ProtoReflectionServiceV1.newInstance().bindService()))
-                .addService(MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()));
+                .addService(ServerInterceptors.intercept(
+                        MalformedMessages.refusedIn(health.manager().getHealthService().bindService()), arrival))
+                .addService(ServerInterceptors.intercept(
+                        MalformedMessages.refusedIn(ProtoReflectionServiceV1.newInstance().bindService()), arrival))
+                .addService(ServerInterceptors.intercept(
+                        MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()), arrival));
         if (options.admin()) {
             builder.addService(adminService(options, live, health, stats, backstage.standingFaults(),
-                    instrumentation));
+                    instrumentation, arrival));
         }
         Server server = builder.build();
         Optional<ConfigWatcher> watcher = Optional.empty();
@@ -195,10 +209,19 @@ public final class ThespianServer {
                 backstage.standingFaults());
     }
 
-    /** The admin service behind the token check (if there is a token), inside telemetry. */
+    /**
+     * The admin service behind the token check (if there is a token), inside telemetry; admitted like
+     * thespian.Thespian's calls, under a limit of its own (its answers can be a whole config each).
+     */
     private static ServerServiceDefinition adminService(RuntimeOptions options, LiveConfig live,
-            HealthControl health, CallStats stats, StandingFaults faults, Instrumentation instrumentation) {
+            HealthControl health, CallStats stats, StandingFaults faults, Instrumentation instrumentation,
+            RequestArrival arrival) {
         List<ServerInterceptor> interceptors = new ArrayList<>();
+        interceptors.add(arrival);
+        // A call past its connection's share is refused before it takes one of the server's places.
+        interceptors.add(CallQuota.perServer(MAX_ADMIN_IN_FLIGHT, "admin calls"));
+        interceptors.add(CallQuota.perConnection(MAX_ADMIN_IN_FLIGHT, "the admin calls allowed at once",
+                Connection::adminCalls));
         options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
         interceptors.addAll(instrumentation.serverInterceptors());
         return ServerInterceptors.intercept(MalformedMessages.refusedIn(
@@ -207,8 +230,9 @@ public final class ThespianServer {
     }
 
     /**
-     * Twice the in-flight limit: one connection can use the whole budget and still see, as RESOURCE_EXHAUSTED,
-     * the calls it sends beyond it, rather than having them wait silently for HTTP/2 stream credit.
+     * Twice the in-flight limit: one connection can use its whole share of the budget and still see, as
+     * RESOURCE_EXHAUSTED, the calls it sends beyond it, rather than having them wait silently for HTTP/2 stream
+     * credit.
      */
     static int maxCallsPerConnection(ServerLimits limits) {
         return (int) Math.min(Integer.MAX_VALUE, 2L * limits.maxInFlight());
