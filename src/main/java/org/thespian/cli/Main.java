@@ -115,7 +115,7 @@ public final class Main {
         } catch (Settings.InvalidSetting | ConfigException e) {
             return usageError(e.getMessage());
         }
-        LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
+        LoggingSetup.configure(settings.serviceName(), settings.runtime().instanceId(), settings.lokiAddress());
         LoggingSetup.setLevel(settings.logLevel());
         try {
             return serve(settings);

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.thespian.server.InstanceId;
 import org.thespian.server.Instrumentation;
 import org.thespian.telemetry.logging.LoggingSetup;
 
@@ -63,7 +64,9 @@ public final class Telemetry implements AutoCloseable {
 
     /**
      * @param serviceName the instance's name; it wins over OTEL_SERVICE_NAME so spans and logs agree
-     * @param env         the process environment, read for which exporters to switch on by default
+     * @param env         the process environment, read for which exporters to switch on by default and for the
+     *                    instance id ({@link InstanceId}), which wins over a {@code service.instance.id} in
+     *                    OTEL_RESOURCE_ATTRIBUTES as the name does
      * @throws InvalidTelemetrySetting when an OTEL_* setting is refused by the SDK
      */
     public static Telemetry start(String serviceName, Optional<URI> otelBackendAddress, boolean traceConsole,
@@ -78,7 +81,7 @@ public final class Telemetry implements AutoCloseable {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
                     .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
-                            SharedTracing.serviceResource(serviceName)))
+                            SharedTracing.serviceResource(serviceName, InstanceId.of(env))))
                     .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
                     .addSpanExporterCustomizer(plan::reportSpanFailures)
                     .addSpanProcessorCustomizer((processor, config) -> shared.add(plan.shipBatches(processor, config)))
@@ -103,18 +106,18 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /**
-     * Instrumentation for another service in this process (a member of a cast): its spans, metrics and log lines
-     * carry {@code serviceName}, and go through this SDK's sampler, processors, reader and exporters, so a hundred
-     * services cost no more threads or connections than one.
+     * Instrumentation for another service in this process (a replica of a cast's member): its spans, metrics and
+     * log lines carry {@code serviceName} and {@code instanceId}, and go through this SDK's sampler, processors,
+     * reader and exporters, so a hundred services cost no more threads or connections than one.
      */
-    public Instrumentation instrumentationFor(String serviceName) {
+    public Instrumentation instrumentationFor(String serviceName, String instanceId) {
         OpenTelemetrySdk member = OpenTelemetrySdk.builder()
-                .setTracerProvider(shared.tracerProvider(serviceName))
-                .setMeterProvider(metrics.meterProvider(shared.resourceOf(serviceName))
+                .setTracerProvider(shared.tracerProvider(serviceName, instanceId))
+                .setMeterProvider(metrics.meterProvider(shared.resourceOf(serviceName, instanceId))
                         .orElse(sdk.getSdkMeterProvider()))
                 .setPropagators(sdk.getPropagators())
                 .build();
-        return instrument(member, SpanLogging.member(serviceName));
+        return instrument(member, SpanLogging.member(serviceName, instanceId));
     }
 
     /** logging-otlp is a standard exporter name, but its module is not published for the SDK version used here. */
