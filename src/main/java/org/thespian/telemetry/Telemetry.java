@@ -37,6 +37,7 @@ public final class Telemetry implements AutoCloseable {
     static final Duration CLOSE_BUDGET = Duration.ofMillis(900);
 
     private static final String SCOPE = "org.thespian";
+    private static final String SDK_INSTANCE_ID = "io.opentelemetry.sdk.autoconfigure.ServiceInstanceIdResourceProvider";
     private static final List<String> EXPORTER_VARIABLES =
             List.of("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER");
 
@@ -174,6 +175,9 @@ public final class Telemetry implements AutoCloseable {
         defaults.put("otel.traces.exporter", traces ? "otlp" : "none");
         defaults.put("otel.metrics.exporter", metrics ? "otlp" : "none");
         defaults.put("otel.logs.exporter", "none");
+        // service.instance.id is THESPIAN_INSTANCE_ID (or a cast replica's id): the SDK's random one would only be
+        // replaced, with a warning about the entity it belonged to.
+        defaults.put("otel.java.disabled.resource.providers", SDK_INSTANCE_ID);
         // A simulator is watched live: ship spans within a second, metrics every ten.
         defaults.put("otel.bsp.schedule.delay", "1000");
         defaults.put("otel.metric.export.interval", "10000");

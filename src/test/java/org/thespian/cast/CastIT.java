@@ -121,6 +121,8 @@ class CastIT {
 
             process.terminate();
             assertEquals(0, process.awaitExit(EXIT), process.stderr());
+            assertTrue(process.stdout().stream().noneMatch(line -> line.contains("\"level\":\"WARN\"")
+                    && line.contains("opentelemetry")), "the SDK's own instance id is not replaced with a warning");
             for (int i = 1; i <= 3; i++) {
                 String instance = "\"service_instance_id\":\"payment-" + i + "\"";
                 assertTrue(process.stdout().stream().anyMatch(line -> line.contains("\"service_name\":\"payment\"")
