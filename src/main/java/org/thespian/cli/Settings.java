@@ -123,7 +123,7 @@ public record Settings(
                         1_000_000_000));
     }
 
-    /** The switches (fault headers, admin service, config watch), the hop limit and the instance id. */
+    /** Issue 9's switches (fault headers, admin service, config watch) and the hop limit. */
     private static RuntimeOptions runtime(Map<String, String> env) throws InvalidSetting {
         boolean watch = flag(env, "THESPIAN_WATCH_CONFIG");
         name(env, InstanceId.VARIABLE); // one of invisible characters is refused like a blank name

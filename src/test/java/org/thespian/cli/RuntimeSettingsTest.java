@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.thespian.server.InstanceId;
 import org.thespian.server.RuntimeOptions;
 
-/** The runtime env vars, THESPIAN_MAX_HOPS and THESPIAN_INSTANCE_ID: defaults, and one clear error per bad value. */
+/** Issue 9's env vars and THESPIAN_MAX_HOPS: defaults, and one clear error per bad value. */
 class RuntimeSettingsTest {
 
     @Test
