@@ -105,9 +105,12 @@ final class PeerChannels implements AutoCloseable {
      */
     void connectAll(Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        List<ManagedChannel> pending = named.values().stream().map(PeerChannel::channel)
+        List<ManagedChannel> channels = named.values().stream().map(PeerChannel::channel).toList();
+        // A channel to a member's replicas is READY once one of them is: each channel tries every address that
+        // failed again now, or the replicas that were not up yet would get no calls until their back-off ends.
+        channels.forEach(ManagedChannel::resetConnectBackoff);
+        List<ManagedChannel> pending = channels.stream()
                 .filter(channel -> channel.getState(true) != ConnectivityState.READY).toList();
-        pending.forEach(ManagedChannel::resetConnectBackoff);
         for (ManagedChannel channel : pending) {
             // A failed channel stays TRANSIENT_FAILURE while it tries again: only READY says it is through.
             while (channel.getState(true) != ConnectivityState.READY && System.nanoTime() < deadline) {

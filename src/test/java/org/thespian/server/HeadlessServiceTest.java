@@ -8,10 +8,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
-import io.grpc.Server;
 import io.grpc.internal.DnsNameResolverProvider;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -20,15 +17,12 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Method;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Execution;
-import org.thespian.proto.Nothing;
-import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -45,24 +39,13 @@ class HeadlessServiceTest {
     @Test
     void callsToANameWithSeveralAddressesSpreadOverThemCallByCall() throws Exception {
         int port = ThespianProcess.freePort();
-        List<AtomicInteger> counts = new ArrayList<>();
-        List<Server> pods = new ArrayList<>();
+        List<CountingPeer> pods = new ArrayList<>();
         ClusterDns dns = new ClusterDns(port);
         NameResolverRegistry.getDefaultRegistry().register(dns);
         try (GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
                 ServerLimits.DEFAULT_PEER_TIMEOUT)) {
             for (String address : PODS) {
-                AtomicInteger count = new AtomicInteger();
-                counts.add(count);
-                pods.add(NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
-                        .addService(new ThespianGrpc.ThespianImplBase() {
-                            @Override
-                            public void a(Nothing request, StreamObserver<Nothing> responses) {
-                                count.incrementAndGet();
-                                responses.onNext(request);
-                                responses.onCompleted();
-                            }
-                        }).build().start());
+                pods.add(new CountingPeer(address, port));
             }
             Peer payment = new Peer(HEADLESS, port, false);
             caller.use(this, Set.of(payment)); // named by a config: one channel for every call
@@ -74,15 +57,13 @@ class HeadlessServiceTest {
                         .get(10, TimeUnit.SECONDS);
             }
 
-            List<Integer> spread = counts.stream().map(AtomicInteger::get).toList();
+            List<Integer> spread = pods.stream().map(CountingPeer::calls).toList();
             assertEquals(CALLS, spread.stream().mapToInt(Integer::intValue).sum(), spread.toString());
             assertTrue(spread.stream().allMatch(calls -> calls >= CALLS * 20 / 100 && calls <= CALLS * 47 / 100),
                     "each pod gets about a third of the calls: " + spread);
         } finally {
             NameResolverRegistry.getDefaultRegistry().deregister(dns);
-            for (Server pod : pods) {
-                pod.shutdownNow();
-            }
+            pods.forEach(CountingPeer::close);
         }
     }
 
