@@ -27,6 +27,12 @@ public record RuntimeOptions(
 
     public static final int DEFAULT_MAX_HOPS = 16;
 
+    /** With the host name as the instance id, as THESPIAN_INSTANCE_ID's default has it. */
+    public RuntimeOptions(String serviceName, boolean faultHeaders, int maxHops, boolean admin,
+            Optional<String> adminToken, Optional<Path> watchedFile) {
+        this(serviceName, faultHeaders, maxHops, admin, adminToken, watchedFile, InstanceId.of(Map.of()));
+    }
+
     public RuntimeOptions withServiceName(String name) {
         return new RuntimeOptions(name, faultHeaders, maxHops, admin, adminToken, watchedFile, instanceId);
     }
@@ -40,7 +46,6 @@ public record RuntimeOptions(
      * unconfigured instance runs.
      */
     public static RuntimeOptions defaults(String serviceName) {
-        return new RuntimeOptions(serviceName, true, DEFAULT_MAX_HOPS, false, Optional.empty(), Optional.empty(),
-                InstanceId.of(Map.of()));
+        return new RuntimeOptions(serviceName, true, DEFAULT_MAX_HOPS, false, Optional.empty(), Optional.empty());
     }
 }

@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.thespian.server.InstanceId;
 import org.thespian.server.RuntimeOptions;
 
 /** Issue 9's env vars and THESPIAN_MAX_HOPS: defaults, and one clear error per bad value. */
@@ -18,8 +17,7 @@ class RuntimeSettingsTest {
     @Test
     void defaultsAreSafe() throws Exception {
         RuntimeOptions runtime = Settings.from(Map.of("SERVICE_NAME", "payment")).runtime();
-        assertEquals(new RuntimeOptions("payment", true, 16, false, Optional.empty(), Optional.empty(),
-                InstanceId.of(Map.of())), runtime);
+        assertEquals(new RuntimeOptions("payment", true, 16, false, Optional.empty(), Optional.empty()), runtime);
     }
 
     @Test

@@ -189,7 +189,7 @@ class ConfigWatcherTest {
             ConfigSource.LoadedConfig config = ConfigSource.load(Map.of("CONFIG_FILE", file.toString()));
             server = ThespianServer.start(0, config, Dice.of(OptionalLong.empty()), TlsChannelCredentials.create(),
                     Instrumentation.NONE, ServerLimits.defaults(), new RuntimeOptions("watched", true, 16, true, Optional.empty(),
-                            Optional.of(file), "watched-1"));
+                            Optional.of(file)));
             channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
                     InsecureChannelCredentials.create()).build();
         }

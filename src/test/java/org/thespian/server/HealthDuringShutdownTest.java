@@ -34,7 +34,7 @@ class HealthDuringShutdownTest {
     void duringTheDrainSetHealthServingIsRefusedAndHealthStaysNotServing() throws Exception {
         try (RunningThespian thespian = RunningThespian.start(SLOW_A,
                 new RuntimeOptions("svc", true, RuntimeOptions.DEFAULT_MAX_HOPS, true, Optional.empty(),
-                        Optional.empty(), "svc-1"))) {
+                        Optional.empty()))) {
             ListenableFuture<Nothing> inFlight = ThespianGrpc.newFutureStub(thespian.channel())
                     .withDeadlineAfter(30, TimeUnit.SECONDS).a(Nothing.getDefaultInstance());
             await(() -> thespian.server().inFlight() == 1);
