@@ -47,6 +47,7 @@ public final class Main {
                            demo --serve keeps it running on ports 6379-6383
               --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
+              THESPIAN_INSTANCE_ID (the host name),
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_PEER_TIMEOUT (30s), THESPIAN_MAX_IN_FLIGHT (from the heap),
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
