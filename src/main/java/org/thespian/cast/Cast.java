@@ -50,7 +50,7 @@ public record Cast(String name, List<Member> members) {
 
     /** One instance of a member, {@code number} from 1 to its replicas. */
     public record Replica(Member member, int number) {
-        /** {@code <member>-<number>}: its {@code service.instance.id}, and the name a fault plan reaches it alone by. */
+        /** {@code <member>-<number>}: its {@code service.instance.id}, the name a fault plan reaches it alone by. */
         public String instanceId() {
             return member.name() + "-" + number;
         }

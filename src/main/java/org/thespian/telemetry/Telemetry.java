@@ -39,7 +39,8 @@ public final class Telemetry implements AutoCloseable {
     private static final String SCOPE = "org.thespian";
     private static final List<String> EXPORTER_VARIABLES =
             List.of("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER");
-    private static final String SDK_INSTANCE_ID = "io.opentelemetry.sdk.autoconfigure.ServiceInstanceIdResourceProvider";
+    private static final String SDK_INSTANCE_ID =
+            "io.opentelemetry.sdk.autoconfigure.ServiceInstanceIdResourceProvider";
 
     /** A telemetry setting the SDK cannot use; the message is one line naming it. */
     public static final class InvalidTelemetrySetting extends RuntimeException {

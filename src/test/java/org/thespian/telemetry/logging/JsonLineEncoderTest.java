@@ -43,8 +43,8 @@ class JsonLineEncoderTest {
         assertEquals(text.length() - 1, text.indexOf('\n'), "one line, newline-terminated: " + text);
         JsonNode json = JSON.readTree(text);
         assertEquals(List.of("timestamp", "level", "message", "logger", "thread", "service_name",
-                "service_instance_id", "trace_id", "span_id", "action", "attempt", "latency_ms", "retried", "note", "exception"),
-                fieldNames(json));
+                "service_instance_id", "trace_id", "span_id", "action", "attempt", "latency_ms", "retried", "note",
+                "exception"), fieldNames(json));
         assertEquals("2026-11-25T10:15:30.000Z", json.get("timestamp").asText());
         assertEquals("WARN", json.get("level").asText());
         assertEquals("paid 12.50 for order-7", json.get("message").asText());
