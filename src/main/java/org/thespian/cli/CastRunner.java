@@ -72,10 +72,11 @@ final class CastRunner {
     private static Checked checkMembers(Cast cast, Map<String, String> env) throws InvalidEnvironment {
         Settings process = settings(env, Map.of(), cast.name(), "");
         Map<String, Settings> members = new HashMap<>();
+        int instances = cast.members().stream().mapToInt(Member::replicas).sum();
         for (Member member : cast.members()) {
             Map<String, String> own = new HashMap<>(member.env());
             if (!env.containsKey(MAX_IN_FLIGHT)) {
-                own.putIfAbsent(MAX_IN_FLIGHT, Integer.toString(memberMaxInFlight(cast.members().size())));
+                own.putIfAbsent(MAX_IN_FLIGHT, Integer.toString(memberMaxInFlight(instances)));
             }
             members.put(member.name(), settings(env, own, member.name(), "member \"" + member.name() + "\": "));
         }
@@ -83,11 +84,11 @@ final class CastRunner {
     }
 
     /**
-     * The members share one heap, so by default each may hold its share of the calls one instance would: a
-     * request through four members is four calls in flight.
+     * The members' replicas share one heap, so by default each may hold its share of the calls one instance would:
+     * a request through four members is four calls in flight.
      */
-    private static int memberMaxInFlight(int members) {
-        return ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory(), members);
+    private static int memberMaxInFlight(int instances) {
+        return ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory(), instances);
     }
 
     private static Settings settings(Map<String, String> env, Map<String, String> own, String serviceName,
@@ -125,12 +126,17 @@ final class CastRunner {
                 process.environment(), collector.map(SpanExporter.class::cast));
         try {
             CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
-                    telemetry.instrumentation().clientInterceptors(), process.limits(), member -> {
+                    telemetry.instrumentation().clientInterceptors(), process.limits(), replica -> {
+                        Member member = replica.member();
                         Settings own = checked.members().get(member.name());
+                        // Replicas roll dice of their own, or they would fail in lockstep; a member alone rolls by
+                        // its name, as it did before replicas ran here.
+                        String dice = member.replicas() == 1 ? member.name() : replica.instanceId();
                         return new CastStage.Role(
-                                withInterceptors(telemetry.instrumentationFor(member.name()), extraInterceptors.apply(member)),
-                                Dice.of(own.seed(), member.name()), own.limits(),
-                                own.runtime().withServiceName(member.name()));
+                                withInterceptors(telemetry.instrumentationFor(member.name(), replica.instanceId()),
+                                        extraInterceptors.apply(member)),
+                                Dice.of(own.seed(), dice), own.limits(),
+                                own.runtime().withServiceName(member.name()).withInstanceId(replica.instanceId()));
                     });
             try {
                 Optional<LiveView> view = checked.view().isEmpty() ? Optional.empty()
@@ -157,7 +163,7 @@ final class CastRunner {
     /** {@code cast FILE}: runs until SIGTERM or Ctrl-C, then stops every member gracefully. */
     static int serveUntilSignalled(Checked checked) {
         Settings process = checked.process();
-        LoggingSetup.configure(checked.cast().name(), process.lokiAddress());
+        LoggingSetup.configure(checked.cast().name(), process.runtime().instanceId(), process.lokiAddress());
         LoggingSetup.setLevel(process.logLevel());
         OutOfMemoryExit.install();
         CompletableFuture<String> stopSignal = Main.onStopSignal(); // before the first member listens

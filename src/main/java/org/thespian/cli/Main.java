@@ -55,6 +55,7 @@ public final class Main {
                            demo --serve [--ui HOST:PORT|off] keeps it running on ports 6379-6383, with the live view
               --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
+              THESPIAN_INSTANCE_ID (the host name),
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_PEER_TIMEOUT (30s), THESPIAN_MAX_IN_FLIGHT (from the heap),
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
@@ -126,7 +127,7 @@ public final class Main {
         } catch (Settings.InvalidSetting | ConfigException | LiveViewSettings.Invalid e) {
             return usageError(e.getMessage());
         }
-        LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
+        LoggingSetup.configure(settings.serviceName(), settings.runtime().instanceId(), settings.lokiAddress());
         LoggingSetup.setLevel(settings.logLevel());
         try {
             return serve(settings, view);

@@ -5,8 +5,6 @@ import io.grpc.ClientInterceptor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
-import org.thespian.config.Peer;
 import org.thespian.engine.ActionsInFlight;
 import org.thespian.engine.ProcessBudget;
 import org.thespian.engine.Scheduler;
@@ -53,7 +51,7 @@ public final class Backstage implements AutoCloseable {
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            ServerLimits limits, UnaryOperator<Peer> directory) {
+            ServerLimits limits, PeerDirectory directory) {
         // Every peer call carries on its request's fault plan and hop count.
         List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
         interceptors.add(new RequestMetadataForwarding());

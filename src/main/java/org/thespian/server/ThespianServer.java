@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.UnaryOperator;
 import org.thespian.config.Config;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.config.TextFile;
@@ -106,7 +105,7 @@ public final class ThespianServer {
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options) throws IOException {
         Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
-                UnaryOperator.identity());
+                PeerDirectory.AS_CONFIGURED);
         try {
             return start(port, config, dice, instrumentation, limits, options, backstage, Optional.of(backstage));
         } catch (IOException e) {
@@ -147,7 +146,8 @@ public final class ThespianServer {
         AdaptiveLimit newWork = new AdaptiveLimit(limits.maxInFlight(), limits.overloadLag());
         Admission admission = new Admission(limits.maxInFlight(), newWork, backstage.heap(), stats);
         admission.followLag(backstage.lag());
-        ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
+        ThespianService service = new ThespianService(live, engine, dice,
+                new FaultPlan.Target(options.serviceName(), options.instanceId()),
                 new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
         // traced and logged like any other, and counted in the admin service's stats.

@@ -8,8 +8,8 @@ import org.thespian.telemetry.logging.LoggingSetup;
  * Puts a span's trace and span ids (and the action's name) in the logging context for one log call, so the
  * JSON line and its Loki metadata link to the trace. MDC is per thread, and these callbacks run on shared
  * transport and timer threads, so the ids are set and removed around each call. A cast member's lines also carry
- * its own service name, which the process's (the cast's) would otherwise stand in for: Grafana finds a span's
- * logs by the span's service name.
+ * its own service name and instance id, which the process's (the cast's) would otherwise stand in for: Grafana
+ * finds a span's logs by the span's service name.
  */
 final class SpanLogging {
 
@@ -18,17 +18,19 @@ final class SpanLogging {
     static final String ACTION = "action";
 
     /** For a process that is one service, named on the logging context already. */
-    static final SpanLogging PROCESS = new SpanLogging(null);
+    static final SpanLogging PROCESS = new SpanLogging(null, null);
 
     private final String memberName;
+    private final String instanceId;
 
-    private SpanLogging(String memberName) {
+    private SpanLogging(String memberName, String instanceId) {
         this.memberName = memberName;
+        this.instanceId = instanceId;
     }
 
-    /** For one member of a cast: its lines carry {@code serviceName}. */
-    static SpanLogging member(String serviceName) {
-        return new SpanLogging(serviceName);
+    /** For one replica of a cast's member: its lines carry {@code serviceName} and {@code instanceId}. */
+    static SpanLogging member(String serviceName, String instanceId) {
+        return new SpanLogging(serviceName, instanceId);
     }
 
     void withSpan(SpanContext span, String action, Runnable logCall) {
@@ -36,7 +38,9 @@ final class SpanLogging {
                 MDC.MDCCloseable spanId = MDC.putCloseable(SPAN_ID, span.getSpanId());
                 MDC.MDCCloseable name = MDC.putCloseable(ACTION, action);
                 MDC.MDCCloseable service = memberName == null
-                        ? null : MDC.putCloseable(LoggingSetup.SERVICE_NAME, memberName)) {
+                        ? null : MDC.putCloseable(LoggingSetup.SERVICE_NAME, memberName);
+                MDC.MDCCloseable instance = instanceId == null
+                        ? null : MDC.putCloseable(LoggingSetup.SERVICE_INSTANCE_ID, instanceId)) {
             logCall.run();
         }
     }

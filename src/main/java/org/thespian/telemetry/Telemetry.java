@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.thespian.server.InstanceId;
 import org.thespian.server.Instrumentation;
 import org.thespian.telemetry.logging.LoggingSetup;
 
@@ -42,6 +43,8 @@ public final class Telemetry implements AutoCloseable {
             Duration.ofMillis(200), Duration.ofSeconds(1));
     private static final List<String> EXPORTER_VARIABLES =
             List.of("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER");
+    private static final String SDK_INSTANCE_ID =
+            "io.opentelemetry.sdk.autoconfigure.ServiceInstanceIdResourceProvider";
 
     /** A telemetry setting the SDK cannot use; the message is one line naming it. */
     public static final class InvalidTelemetrySetting extends RuntimeException {
@@ -67,7 +70,9 @@ public final class Telemetry implements AutoCloseable {
 
     /**
      * @param serviceName the instance's name; it wins over OTEL_SERVICE_NAME so spans and logs agree
-     * @param env         the process environment, read for which exporters to switch on by default
+     * @param env         the process environment, read for which exporters to switch on by default and for the
+     *                    instance id ({@link InstanceId}), which wins over a {@code service.instance.id} in
+     *                    OTEL_RESOURCE_ATTRIBUTES as the name does
      * @throws InvalidTelemetrySetting when an OTEL_* setting is refused by the SDK
      */
     public static Telemetry start(String serviceName, Optional<URI> otelBackendAddress, boolean traceConsole,
@@ -94,7 +99,7 @@ public final class Telemetry implements AutoCloseable {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
                     .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
-                            SharedTracing.serviceResource(serviceName)))
+                            SharedTracing.serviceResource(serviceName, InstanceId.of(env))))
                     .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
                     .addSpanExporterCustomizer(plan::reportSpanFailures)
                     .addSpanProcessorCustomizer((processor, config) -> shared.add(plan.shipBatches(processor, config)))
@@ -122,18 +127,18 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /**
-     * Instrumentation for another service in this process (a member of a cast): its spans, metrics and log lines
-     * carry {@code serviceName}, and go through this SDK's sampler, processors, reader and exporters, so a hundred
-     * services cost no more threads or connections than one.
+     * Instrumentation for another service in this process (a replica of a cast's member): its spans, metrics and
+     * log lines carry {@code serviceName} and {@code instanceId}, and go through this SDK's sampler, processors,
+     * reader and exporters, so a hundred services cost no more threads or connections than one.
      */
-    public Instrumentation instrumentationFor(String serviceName) {
+    public Instrumentation instrumentationFor(String serviceName, String instanceId) {
         OpenTelemetrySdk member = OpenTelemetrySdk.builder()
-                .setTracerProvider(shared.tracerProvider(serviceName))
-                .setMeterProvider(metrics.meterProvider(shared.resourceOf(serviceName))
+                .setTracerProvider(shared.tracerProvider(serviceName, instanceId))
+                .setMeterProvider(metrics.meterProvider(shared.resourceOf(serviceName, instanceId))
                         .orElse(sdk.getSdkMeterProvider()))
                 .setPropagators(sdk.getPropagators())
                 .build();
-        return instrument(member, SpanLogging.member(serviceName));
+        return instrument(member, SpanLogging.member(serviceName, instanceId));
     }
 
     /** logging-otlp is a standard exporter name, but its module is not published for the SDK version used here. */
@@ -190,6 +195,9 @@ public final class Telemetry implements AutoCloseable {
         defaults.put("otel.traces.exporter", traces ? "otlp" : "none");
         defaults.put("otel.metrics.exporter", metrics ? "otlp" : "none");
         defaults.put("otel.logs.exporter", "none");
+        // service.instance.id is THESPIAN_INSTANCE_ID (or a cast replica's id): the SDK's random one would only be
+        // replaced, with a warning about the entity it belonged to.
+        defaults.put("otel.java.disabled.resource.providers", SDK_INSTANCE_ID);
         // A simulator is watched live: ship spans within a second, metrics every ten.
         defaults.put("otel.bsp.schedule.delay", "1000");
         defaults.put("otel.metric.export.interval", "10000");

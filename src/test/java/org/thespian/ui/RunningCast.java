@@ -66,8 +66,9 @@ final class RunningCast implements AutoCloseable {
         Telemetry telemetry = Telemetry.start("trio", Optional.empty(), false, Map.of(), Optional.of(collector));
         CastStage stage = CastStage.start(cast, TlsChannelCredentials.create(),
                 telemetry.instrumentation().clientInterceptors(), ServerLimits.defaults(),
-                member -> new CastStage.Role(telemetry.instrumentationFor(member.name()), Dice.of(OptionalLong.empty()),
-                        ServerLimits.defaults(), RuntimeOptions.defaults(member.name())));
+                replica -> new CastStage.Role(telemetry.instrumentationFor(replica.member().name(), replica.instanceId()),
+                        Dice.of(OptionalLong.empty()), ServerLimits.defaults(),
+                        RuntimeOptions.defaults(replica.member().name())));
         LiveView view = LiveView.start(settings, Topology.of(stage), collector, stage.standingFaults(),
                 telemetry.instrumentation().runtimeEvents());
         return new RunningCast(telemetry, stage, view);
