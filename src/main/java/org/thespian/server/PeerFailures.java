@@ -90,8 +90,13 @@ final class PeerFailures {
             }
         }
         String description = status.getDescription() == null ? "no reason given" : status.getDescription();
+        // What grpc-java says when the peer closed the connection (a reset, say) before or right after the
+        // HTTP/2 preface, with no error of the socket's to name.
         if (description.startsWith("Connection closing while performing protocol negotiation")) {
             return "connection closed by " + hostPort + " during the HTTP/2 handshake";
+        }
+        if (description.startsWith("Network closed for unknown reason")) {
+            return "connection closed by " + hostPort;
         }
         return description + causeText(status) + " (" + hostPort + ")";
     }
