@@ -1,9 +1,11 @@
 package org.thespian.config;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -35,6 +37,20 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
 
     public Optional<Function> function(Method method) {
         return Optional.ofNullable(methods.get(method));
+    }
+
+    /** Every action of every method, functions included, each function before what it runs. */
+    public List<Action> actions() {
+        List<Action> actions = new ArrayList<>();
+        methods.values().forEach(function -> collectActions(function, actions));
+        return actions;
+    }
+
+    private static void collectActions(Action action, List<Action> actions) {
+        actions.add(action);
+        if (action instanceof Function function) {
+            function.operations().forEach(operation -> operation.actions().forEach(child -> collectActions(child, actions)));
+        }
     }
 
     /** Every peer any method may call, so connections can be made before the first request needs them. */
