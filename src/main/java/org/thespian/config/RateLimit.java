@@ -12,6 +12,6 @@ public record RateLimit(double perSecond, int burst, String where) {
     public String describe() {
         String rate = perSecond == Math.rint(perSecond) && perSecond < Long.MAX_VALUE
                 ? Long.toString((long) perSecond) : Double.toString(perSecond);
-        return rate + " calls a second, burst " + burst;
+        return rate + (perSecond == 1 ? " call" : " calls") + " a second, burst " + burst;
     }
 }

@@ -69,7 +69,7 @@ final class CircuitBreaker {
         this.watcher = watcher;
         this.sliceNanos = Math.max(1, TimeUnit.MILLISECONDS.toNanos(settings.windowMs()) / SLICES);
         this.origin = clock.getAsLong();
-        Arrays.fill(sliceNumbers, -1);
+        Arrays.fill(sliceNumbers, Long.MIN_VALUE);
     }
 
     synchronized CircuitState state() {
@@ -161,7 +161,7 @@ final class CircuitBreaker {
         state = to;
         generation++;
         if (to == CircuitState.CLOSED) {
-            Arrays.fill(sliceNumbers, -1);
+            Arrays.fill(sliceNumbers, Long.MIN_VALUE);
         }
         watcher.changed(from, to, why);
     }

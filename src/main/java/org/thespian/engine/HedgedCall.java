@@ -96,8 +96,9 @@ final class HedgedCall {
             losers = won ? List.copyOf(running) : List.of();
         }
         if (won) {
-            answer.complete(null);
+            // The losers end before the call does, so their spans close inside the call's.
             losers.forEach(loser -> loser.execution().cancel(ANOTHER_ATTEMPT_WON));
+            answer.complete(null);
         } else if (allFailed) {
             // Attempts cancelled with the request leave it over: the answer is then the request's cancellation.
             answer.completeExceptionally(lastFailure == null || execution.isOver()
