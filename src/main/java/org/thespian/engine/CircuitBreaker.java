@@ -80,10 +80,10 @@ final class CircuitBreaker {
     synchronized Ticket admit() {
         long now = clock.getAsLong();
         if (state == CircuitState.OPEN) {
-            long openFor = TimeUnit.MILLISECONDS.toNanos(settings.openMs()) - (now - openedAt);
-            if (openFor > 0) {
-                return refused("circuit open for " + target + ": " + whyOpen + "; calls fail at once for another "
-                        + TimeUnit.NANOSECONDS.toMillis(openFor + 999_999) + " ms");
+            if (now - openedAt < TimeUnit.MILLISECONDS.toNanos(settings.openMs())) {
+                // No time left in the message: refusals of one opening read the same, so they group as one.
+                return refused("circuit open for " + target + ": " + whyOpen + "; calls fail at once for "
+                        + settings.openMs() + " ms (open_ms), then a probe call goes through");
             }
             move(CircuitState.HALF_OPEN, "open_ms " + settings.openMs() + " passed: letting "
                     + probes(settings.halfOpenCalls()) + " through");

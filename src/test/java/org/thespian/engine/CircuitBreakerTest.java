@@ -37,7 +37,8 @@ class CircuitBreakerTest {
         assertFalse(refused.admitted());
         assertEquals(CircuitState.OPEN, refused.state());
         assertEquals("circuit open for " + PAY + ": 4 of 5 calls failed in the last 10000 ms (failure_rate 0.5,"
-                + " min_calls 4); calls fail at once for another 5000 ms", refused.refusal());
+                + " min_calls 4); calls fail at once for 5000 ms (open_ms), then a probe call goes through",
+                refused.refusal());
     }
 
     @Test
@@ -107,9 +108,11 @@ class CircuitBreakerTest {
         assertEquals(CircuitState.HALF_OPEN, breaker.state(), "one success of two needed");
         breaker.record(second, Outcome.FAILED);
         assertEquals(CircuitState.OPEN, breaker.state());
-        advance(4_000);
-        assertEquals("circuit open for " + PAY + ": a probe call failed; calls fail at once for another 1000 ms",
-                breaker.admit().refusal(), "open_ms counts from the re-opening");
+        advance(4_999);
+        assertEquals("circuit open for " + PAY + ": a probe call failed; calls fail at once for 5000 ms (open_ms),"
+                + " then a probe call goes through", breaker.admit().refusal(), "open_ms counts from the re-opening");
+        advance(1);
+        assertTrue(breaker.admit().probe());
     }
 
     @Test
