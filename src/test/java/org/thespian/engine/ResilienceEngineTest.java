@@ -10,10 +10,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,7 @@ class ResilienceEngineTest {
     private final Recorder listener = new Recorder();
     private final Engine engine = new Engine(scheduler, this::scripted, listener, EngineLimits.DEFAULT);
     /** What the scripted peer does with call number n (from 1). */
-    private java.util.function.BiFunction<Integer, Execution, CompletableFuture<Void>> peer =
+    private BiFunction<Integer, Execution, CompletableFuture<Void>> peer =
             (n, execution) -> CompletableFuture.completedFuture(null);
 
     @AfterEach
@@ -69,7 +71,7 @@ class ResilienceEngineTest {
     @Test
     void eachRetryIsJudgedByTheBreaker() {
         CallService call = call(policy(Optional.of(BREAKER), Optional.empty(),
-                new CallPolicy.Retries(10, 0, java.util.Set.of(FailureCode.UNAVAILABLE))));
+                new CallPolicy.Retries(10, 0, Set.of(FailureCode.UNAVAILABLE))));
         peer = (n, execution) -> CompletableFuture.failedFuture(
                 ActionFailure.onTheWay(call, FailureCode.INTERNAL, FailureCode.UNAVAILABLE, "connection refused"));
 
@@ -128,8 +130,8 @@ class ResilienceEngineTest {
 
         assertEquals("another attempt answered first", slowCancelled.get(10, TimeUnit.SECONDS));
         assertEquals(2, callsMade.get());
-        assertEquals(java.util.Set.of("attempt 1 failed CANCELLED", "attempt 2 succeeded"),
-                java.util.Set.copyOf(listener.attempts));
+        assertEquals(Set.of("attempt 1 failed CANCELLED", "attempt 2 succeeded"),
+                Set.copyOf(listener.attempts));
     }
 
     @Test

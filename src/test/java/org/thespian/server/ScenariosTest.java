@@ -26,6 +26,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -184,7 +186,7 @@ class ScenariosTest {
     /** The p99 latency of {@code calls} calls, four at a time. */
     private static double p99Millis(int calls, Function<Nothing, Nothing> method) throws Exception {
         List<CompletableFuture<Long>> timings = new ArrayList<>();
-        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(4);
+        ExecutorService clients = Executors.newFixedThreadPool(4);
         try {
             for (int i = 0; i < calls; i++) {
                 timings.add(CompletableFuture.supplyAsync(() -> {

@@ -15,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -100,7 +101,7 @@ class ResilienceTelemetryTest {
                         && ReceivedSpan.byName(all, "call slow").size() == 3
                         && ReceivedSpan.byName(all, "limited").size() == 2, Duration.ofSeconds(20));
                 List<ReceivedSpan> guarded = ReceivedSpan.byName(spans, "call down").stream()
-                        .sorted(java.util.Comparator.comparingLong(ReceivedSpan::startEpochNanos)).toList();
+                        .sorted(Comparator.comparingLong(ReceivedSpan::startEpochNanos)).toList();
                 assertEquals(List.of("closed", "closed", "open"), guarded.stream()
                         .map(span -> span.attributes().get("thespian.circuit.state")).toList());
                 assertTrue(guarded.get(2).statusMessage().startsWith("circuit open for peer http://127.0.0.1:"
