@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.thespian.admin.proto.AdminGrpc;
+import org.thespian.admin.proto.GetConfigRequest;
 import org.thespian.admin.proto.SetConfigRequest;
 import org.thespian.config.ConfigParser;
 import org.thespian.config.ConfigSource.LoadedConfig;
@@ -127,13 +128,15 @@ class ResilienceTest {
     void theHedgedAttemptWinsAndTheSlowOneIsCancelled() throws Exception {
         ThespianServer peer = peer(SLOW_B);
         ManagedChannel caller = caller("""
-                "hedge": {"delay_ms": 1000, "max_attempts": 2}""", peer.port());
+                "hedge": {"delay_ms": 1500, "max_attempts": 2}""", peer.port());
+        AdminGrpc.AdminBlockingStub admin = admin(peer);
+        admin.getConfig(GetConfigRequest.getDefaultInstance()); // connected before the race with the hedge
         long start = System.nanoTime();
         CompletableFuture<Nothing> answer = CompletableFuture.supplyAsync(() -> stub(caller).a(NOTHING));
         while (peerCalls.started.get() == 0) {
             Thread.sleep(5);
         }
-        setConfig(peer, HEALTHY_B); // the hedge, sent a second after the first attempt, finds the peer quick
+        admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(HEALTHY_B).build()); // before the hedge is sent
 
         answer.get(15, TimeUnit.SECONDS);
         assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 10, "the slow attempt answered");
@@ -201,8 +204,11 @@ class ResilienceTest {
     }
 
     private void setConfig(ThespianServer peer, String config) {
-        AdminGrpc.newBlockingStub(channelTo(peer)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .setConfig(SetConfigRequest.newBuilder().setConfigJson(config).build());
+        admin(peer).setConfig(SetConfigRequest.newBuilder().setConfigJson(config).build());
+    }
+
+    private AdminGrpc.AdminBlockingStub admin(ThespianServer peer) {
+        return AdminGrpc.newBlockingStub(channelTo(peer)).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     private static ThespianGrpc.ThespianBlockingStub stub(ManagedChannel channel) {
