@@ -200,6 +200,19 @@ class ResilienceEngineTest {
                 refused.getMessage());
     }
 
+    @Test
+    void aConfigChangeKeepsAnUnchangedRateLimitsBucketAndDropsARemovedOne() {
+        Function limited = new Function("api", List.of(), Optional.empty(), Map.of(),
+                Optional.of(new RateLimit(0.001, 1, "grpc_method_a.rate_limit")));
+        assertTrue(Engine.succeededAlready(engine.perform(limited, unseededExecution())));
+        engine.declareBreakersAndLimits(new Config(Optional.empty(), Map.of(Method.A, limited)));
+        assertEquals(FailureCode.RESOURCE_EXHAUSTED, failureOf(engine.perform(limited, unseededExecution())).code(),
+                "the bucket was refilled by a config that keeps it");
+        engine.declareBreakersAndLimits(Config.empty());
+        assertTrue(Engine.succeededAlready(engine.perform(limited, unseededExecution())),
+                "the bucket of a removed limit was kept");
+    }
+
     private CompletableFuture<Void> scripted(CallService call, Execution execution) {
         return peer.apply(callsMade.incrementAndGet(), execution);
     }
