@@ -92,6 +92,21 @@ class ResilienceTest {
     }
 
     @Test
+    void missedTimeoutsOpenTheBreakerToo() throws Exception {
+        ThespianServer peer = peer(SLOW_B);
+        ManagedChannel caller = caller("""
+                "timeout_ms": 50, "circuit_breaker": {"min_calls": 3}""", peer.port());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, failure(caller).getStatus().getCode());
+        }
+        StatusRuntimeException refused = failure(caller);
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+        assertTrue(refused.getStatus().getDescription().contains("circuit open for peer"),
+                refused.getStatus().getDescription());
+        assertEquals(3, peerCalls.started.get());
+    }
+
+    @Test
     void aProbeClosesTheBreakerOnceThePeerRecovers() throws Exception {
         ThespianServer peer = peer(FAILING_B);
         ManagedChannel caller = caller("""
