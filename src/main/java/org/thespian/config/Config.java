@@ -39,6 +39,20 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
         return Optional.ofNullable(methods.get(method));
     }
 
+    /** Every action of every method, functions included, each function before what it runs. */
+    public List<Action> actions() {
+        List<Action> actions = new ArrayList<>();
+        methods.values().forEach(function -> collectActions(function, actions));
+        return actions;
+    }
+
+    private static void collectActions(Action action, List<Action> actions) {
+        actions.add(action);
+        if (action instanceof Function function) {
+            function.operations().forEach(operation -> operation.actions().forEach(child -> collectActions(child, actions)));
+        }
+    }
+
     /** Every peer any method may call, so connections can be made before the first request needs them. */
     public Set<Peer> peers() {
         Set<Peer> peers = new LinkedHashSet<>();

@@ -139,6 +139,7 @@ public final class ThespianServer {
         LiveConfig live = new LiveConfig(config, options.serviceName(), revision -> {
             peers.use(peerUser, revision.config().peers());
             engine.declareResources(revision.config().resources().values());
+            engine.declareBreakersAndLimits(revision.config());
             events.configChanged(revision.number(), revision.origin());
         });
         CallStats stats = new CallStats();

@@ -182,7 +182,7 @@ public final class Telemetry implements AutoCloseable {
         return new Instrumentation(
                 List.of(new ServerTracing(propagator, tracer, duration, cancelled, logging)),
                 List.of(new ClientPropagation(propagator)),
-                new TracingActionListener(tracer, failures, logging),
+                new TracingActionListener(tracer, failures, logging, new CircuitTelemetry(meter, logging)),
                 new RuntimeTelemetry(meter, logging));
     }
 
