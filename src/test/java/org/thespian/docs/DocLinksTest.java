@@ -50,6 +50,20 @@ class DocLinksTest {
         assertTrue(broken.isEmpty(), () -> "broken links:\n" + String.join("\n", broken));
     }
 
+    /** The README is the first page: its table of the docs names every one of them. */
+    @Test
+    void theReadmeLinksEveryDoc() throws IOException {
+        Path root = Path.of(System.getProperty("thespian.basedir", "")).toAbsolutePath();
+        Set<Path> linked = new Checker(root).linkedFiles(root.resolve("README.md"));
+        List<String> unlisted;
+        try (Stream<Path> files = Files.list(root.resolve("docs"))) {
+            unlisted = files.filter(Files::isRegularFile).filter(f -> !linked.contains(f))
+                    .map(f -> root.relativize(f).toString()).sorted().toList();
+        }
+
+        assertEquals(List.of(), unlisted, "docs that README.md does not link to");
+    }
+
     @Test
     void aMissingFileAndAMissingHeadingAreEachReportedWithTheirFileAndLine(@TempDir Path root) throws IOException {
         Files.writeString(root.resolve("guide.md"), """
@@ -102,16 +116,42 @@ class DocLinksTest {
             for (Path doc : docs) {
                 List<String> lines = proseLines(doc);
                 for (int i = 0; i < lines.size(); i++) {
-                    Matcher link = LINK.matcher(INLINE_CODE.matcher(lines.get(i)).replaceAll(""));
-                    while (link.find()) {
-                        String problem = problem(doc, link.group(1));
+                    for (String target : targets(lines.get(i))) {
+                        String problem = problem(doc, target);
                         if (problem != null) {
-                            broken.add(root.relativize(doc) + ":" + (i + 1) + ": " + link.group(1) + ": " + problem);
+                            broken.add(root.relativize(doc) + ":" + (i + 1) + ": " + target + ": " + problem);
                         }
                     }
                 }
             }
             return broken;
+        }
+
+        Set<Path> linkedFiles(Path doc) throws IOException {
+            Set<Path> files = new LinkedHashSet<>();
+            for (String line : proseLines(doc)) {
+                for (String target : targets(line)) {
+                    String file = target.split("#", 2)[0];
+                    if (!file.isEmpty() && !EXTERNAL.matcher(target).find()) {
+                        files.add(resolve(doc, file).normalize());
+                    }
+                }
+            }
+            return files;
+        }
+
+        /** The targets of the links and images on one line, outside inline code. */
+        private static List<String> targets(String line) {
+            List<String> targets = new ArrayList<>();
+            Matcher link = LINK.matcher(INLINE_CODE.matcher(line).replaceAll(""));
+            while (link.find()) {
+                targets.add(link.group(1));
+            }
+            return targets;
+        }
+
+        private static Path resolve(Path doc, String file) {
+            return doc.getParent().resolve(URLDecoder.decode(file, StandardCharsets.UTF_8));
         }
 
         private String problem(Path doc, String target) {
@@ -120,7 +160,7 @@ class DocLinksTest {
             }
             int hash = target.indexOf('#');
             String file = hash < 0 ? target : target.substring(0, hash);
-            Path path = file.isEmpty() ? doc : doc.getParent().resolve(URLDecoder.decode(file, StandardCharsets.UTF_8));
+            Path path = file.isEmpty() ? doc : resolve(doc, file);
             if (!Files.exists(path)) {
                 return "no such file";
             }
