@@ -5,7 +5,7 @@ import java.util.OptionalInt;
 import org.thespian.engine.EngineLimits;
 
 /**
- * The bounds a Thespian keeps whatever its callers send (README, "Limits"). The connection timings are
+ * The bounds a Thespian keeps whatever its callers send (docs/reference.md, "Limits"). The connection timings are
  * fixed; tests shorten them to see them act.
  *
  * @param maxInFlight       calls of thespian.Thespian running at once; past it a call gets RESOURCE_EXHAUSTED
