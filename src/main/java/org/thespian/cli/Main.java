@@ -64,7 +64,7 @@ public final class Main {
               THESPIAN_FAULT_HEADERS (true), THESPIAN_MAX_HOPS (16), THESPIAN_ADMIN, THESPIAN_ADMIN_TOKEN,
               THESPIAN_WATCH_CONFIG, THESPIAN_UI (off), THESPIAN_UI_TRACES (2000),
               THESPIAN_MAX_ACTIONS_IN_FLIGHT (from the heap), THESPIAN_MAX_ACTIONS_PER_TRACE (10000),
-              and the standard OTEL_* variables. See README.md.""";
+              and the standard OTEL_* variables. See docs/reference.md.""";
 
     private Main() {
     }
@@ -187,7 +187,7 @@ public final class Main {
         settings.adminTokenWarning().ifPresent(log::warn);
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
-                    + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");
+                    + " Set CONFIG_JSON to give them behaviour (see docs/config.md, or example-configs/).");
         }
         String signal = await(stopSignal);
         view.ifPresent(LiveView::close);
