@@ -40,12 +40,20 @@ final class CallQuota implements ServerInterceptor {
      * {@code budgetName}, counted in the connection by {@code count}; calls without a tracked connection pass.
      */
     static CallQuota perConnection(int budget, String budgetName, Function<Connection, AtomicInteger> count) {
-        int share = ServerLimits.connectionShare(budget);
-        return new CallQuota(share, call -> {
+        return new CallQuota(ServerLimits.connectionShare(budget), call -> {
             Connection connection = call.getAttributes().get(Connections.KEY);
             return connection == null ? null : count.apply(connection);
-        }, share + " calls of this connection are in flight, its share of " + budgetName + " (" + budget
-                + "); other connections still get the rest");
+        }, shareText(budget, budgetName));
+    }
+
+    /** The refusal of a call past its connection's share of {@code budget} calls named {@code budgetName}. */
+    static Status connectionShareRefusal(int budget, String budgetName) {
+        return Status.RESOURCE_EXHAUSTED.withDescription(shareText(budget, budgetName) + "; try again later");
+    }
+
+    private static String shareText(int budget, String budgetName) {
+        return ServerLimits.connectionShare(budget) + " calls of this connection are in flight, its share of "
+                + budgetName + " (" + budget + "); other connections still get the rest";
     }
 
     @Override

@@ -8,8 +8,11 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
 import java.util.concurrent.RejectedExecutionException;
 import org.thespian.engine.Scheduler;
 
@@ -30,6 +33,8 @@ final class RequestArrival implements ServerInterceptor, AutoCloseable {
     private final Scheduler scheduler;
     private final Status expired;
     private final Set<Awaited<?, ?>> waiting = ConcurrentHashMap.newKeySet();
+    /** Others that track calls of their own (the admission of thespian.Thespian calls), swept with these. */
+    private final List<LongConsumer> sweepers = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     RequestArrival(Duration bound, Scheduler scheduler) {
@@ -60,10 +65,26 @@ final class RequestArrival implements ServerInterceptor, AutoCloseable {
         }
     }
 
+    long boundNanos() {
+        return boundNanos;
+    }
+
+    /** What a call whose request came too late is closed with. */
+    Status expired() {
+        return expired;
+    }
+
+    /** Calls {@code sweeper} with the time at each sweep, until the returned handle is run. */
+    Runnable alsoSweep(LongConsumer sweeper) {
+        sweepers.add(sweeper);
+        return () -> sweepers.remove(sweeper);
+    }
+
     private void sweep() {
         try {
             long now = System.nanoTime();
             waiting.forEach(call -> call.expireIfDue(now));
+            sweepers.forEach(sweeper -> sweeper.accept(now));
         } finally {
             sweepLater();
         }

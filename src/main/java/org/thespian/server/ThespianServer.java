@@ -145,20 +145,18 @@ public final class ThespianServer {
         CallStats stats = new CallStats();
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
         AdaptiveLimit newWork = new AdaptiveLimit(limits.maxInFlight(), limits.overloadLag());
-        Admission admission = new Admission(limits.maxInFlight(), newWork, backstage.heap(), stats);
+        RequestArrival arrival = backstage.requestArrival();
+        Admission admission = new Admission(limits.maxInFlight(), newWork, backstage.heap(), stats, arrival);
         admission.followLag(backstage.lag());
         ThespianService service = new ThespianService(live, engine, dice,
                 new FaultPlan.Target(options.serviceName(), options.instanceId()),
                 new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
         // traced and logged like any other, and counted in the admin service's stats.
-        RequestArrival arrival = backstage.requestArrival();
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders(),
                 limits.engine().maxActionsPerTrace(), backstage.standingFaults()));
-        interceptors.add(arrival);
-        interceptors.add(CallQuota.perConnection(limits.maxInFlight(), "THESPIAN_MAX_IN_FLIGHT", Connection::calls));
-        interceptors.add(admission);
+        interceptors.add(admission); // also the request arrival bound and the connection's share, one wrapper for all
         interceptors.addAll(instrumentation.serverInterceptors());
         Connections connections = backstage.connections();
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
