@@ -44,7 +44,7 @@ public final class ThespianServer {
      * RST_STREAM frames a connection may send per window before it gets GOAWAY (the HTTP/2 rapid-reset
      * attack): far above what a load test of short deadlines sends, far below what an attack needs.
      */
-    static final int MAX_RESETS_PER_WINDOW = 10_000;
+    static final int MAX_RESETS_PER_WINDOW = 100_000;
     static final int RESET_WINDOW_SECONDS = 10;
     /** Every request of ours is a few bytes; reflection's answers are the largest messages and go out. */
     static final int MAX_INBOUND_MESSAGE_BYTES = 1 << 20;
