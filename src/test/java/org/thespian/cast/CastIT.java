@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,6 +71,55 @@ class CastIT {
             assertTrue(stdout.matches("(?s).*\\n  front +127\\.0\\.0\\.1:" + front + " +back\\n.*"), stdout);
             assertTrue(stdout.matches("(?s).*\\n  back +127\\.0\\.0\\.1:" + back + " +-\\n.*"), stdout);
         }
+    }
+
+    /**
+     * The hedged-replicas scenario of example-configs/, on free ports, as its comment says to run it: with stock-2
+     * slow, the unhedged method meets it one call in three, the hedged one hides it.
+     */
+    @Test
+    void hedgingHidesTheSlowReplicaThatTheUnhedgedMethodMeets() throws Exception {
+        int front = ThespianProcess.freePort();
+        Path cast = dir.resolve("hedged-replicas.cast.yaml");
+        Files.writeString(cast, Files.readString(CastParserTest.SHOP.resolveSibling("hedged-replicas.cast.yaml"))
+                .replace("    port: 6379\n", "    port: " + front + "\n")
+                .replace("    port: 6380\n", "    port: " + ThespianProcess.freePort() + "\n"));
+        try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(front)), "cast",
+                cast.toString(), "--ui", "off")) {
+            process.awaitStdout(lines -> lines.contains("Ctrl-C stops them all."), EXIT);
+            Metadata slowStock2 = new Metadata();
+            slowStock2.put(Metadata.Key.of("thespian-fault", Metadata.ASCII_STRING_MARSHALLER), "stock-2:delay=300ms");
+            var stub = ThespianGrpc.newBlockingStub(process.channel())
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(slowStock2));
+            // Until every replica has been reached once, the round robin may skip one (its first connect attempt
+            // came before it listened): warm up until a call of B meets stock-2.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (millis(() -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).b(Nothing.getDefaultInstance())) < 300
+                    && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            List<Long> unhedged = new ArrayList<>();
+            List<Long> hedged = new ArrayList<>();
+            // One method after the other: interleaved, a hedge's extra pick would steer the other method's calls
+            // around stock-2 in the round robin.
+            for (int i = 0; i < 30; i++) {
+                unhedged.add(millis(() -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).b(Nothing.getDefaultInstance())));
+            }
+            for (int i = 0; i < 30; i++) {
+                hedged.add(millis(() -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).a(Nothing.getDefaultInstance())));
+            }
+            Collections.sort(unhedged);
+            Collections.sort(hedged);
+            assertTrue(unhedged.get(unhedged.size() - 5) >= 300, "a third of B's calls meet stock-2: " + unhedged);
+            // A slow attempt is hedged after 30 ms: the worst calls take about 40 ms, far below 300.
+            assertTrue(hedged.get(hedged.size() - 5) < 200, "A's tail with hedging: " + hedged);
+        }
+    }
+
+    private static long millis(Runnable call) {
+        long start = System.nanoTime();
+        call.run();
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
     /** The bad-replica scenario of example-configs/, on free ports, as its comment says to run it. */
