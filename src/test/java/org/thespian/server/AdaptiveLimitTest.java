@@ -76,7 +76,7 @@ class AdaptiveLimitTest {
                     }
                 }
             }
-            assertTrue(refused >= AdaptiveLimit.MIN_LIMIT, refused + " of " + sent + " refused");
+            assertTrue(refused > 0, "none of " + sent + " calls refused in 20 s");
 
             Metadata hop = new Metadata();
             hop.put(RequestMetadata.HOPS_HEADER, "1");
