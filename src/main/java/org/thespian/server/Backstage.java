@@ -16,7 +16,7 @@ import org.thespian.engine.Scheduler;
  * timer, one continuation pool and one connection per peer, not fifty of each; and its members together, not each
  * of them, stay within the caps, since they share one heap.
  * They also share the process's descriptors, so one cap counts all their connections, and one sweep cancels
- * the calls whose request never comes.
+ * the calls whose request never comes, and the transport threads that serve all their connections.
  */
 public final class Backstage implements AutoCloseable {
 
@@ -25,6 +25,7 @@ public final class Backstage implements AutoCloseable {
     private final HeapPressure heap;
     private final ProcessBudget budget;
     private final ActionsInFlight actionsInFlight;
+    private final TransportThreads transport;
     private final ProcessLag lag;
     private final StandingFaults standingFaults = new StandingFaults();
 
@@ -38,7 +39,8 @@ public final class Backstage implements AutoCloseable {
         this.heap = heap;
         this.budget = budget;
         this.actionsInFlight = actionsInFlight;
-        this.lag = ProcessLag.watch(scheduler);
+        this.transport = TransportThreads.start();
+        this.lag = ProcessLag.watch(scheduler, transport.loops());
         this.connections = Connections.capped(limits.maxConnections());
         this.requestArrival = new RequestArrival(limits.requestArrival(), scheduler);
     }
@@ -106,6 +108,11 @@ public final class Backstage implements AutoCloseable {
         return connections;
     }
 
+    /** The event loops every server of this process serves its connections on. */
+    TransportThreads transport() {
+        return transport;
+    }
+
     RequestArrival requestArrival() {
         return requestArrival;
     }
@@ -116,6 +123,7 @@ public final class Backstage implements AutoCloseable {
         requestArrival.close();
         peers.close();
         scheduler.close();
+        transport.close();
         heap.close();
     }
 }

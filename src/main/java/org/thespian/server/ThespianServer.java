@@ -161,7 +161,7 @@ public final class ThespianServer {
         Connections connections = backstage.connections();
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool. Plaintext, as the connection cap's negotiator is gRPC's plaintext one.
-        NettyServerBuilder builder = NettyServerBuilder.forPort(port)
+        NettyServerBuilder builder = backstage.transport().serve(NettyServerBuilder.forPort(port))
                 .protocolNegotiator(connections.negotiator())
                 .addTransportFilter(connections)
                 .directExecutor()

@@ -5,16 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.thespian.config.ConfigParser;
+import org.thespian.config.ConfigSource.LoadedConfig;
+import org.thespian.engine.Dice;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 
@@ -22,6 +31,9 @@ import org.thespian.proto.ThespianGrpc;
 class AdaptiveLimitTest {
 
     private static final long MS = 1_000_000;
+    private static final String SLOW = """
+            {"grpc_method_a": {"tracing_name": "slow", "operations": [
+              {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 300}}}]}}""";
 
     @Test
     void lagBeyondTheTargetCutsToFourFifthsOfWhatRanAndKeepingUpDoublesItBack() {
@@ -50,33 +62,9 @@ class AdaptiveLimitTest {
         // Any lateness at all counts as behind here: the limit settles at its floor within a few windows.
         ServerLimits limits = ServerLimits.of(1_000, ServerLimits.DEFAULT_PEER_TIMEOUT)
                 .withOverloadLag(Duration.ofNanos(1));
-        try (RunningThespian thespian = RunningThespian.start(ConfigParser.parse("""
-                {"grpc_method_a": {"tracing_name": "slow", "operations": [
-                  {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 300}}}]}}"""), limits)) {
+        try (RunningThespian thespian = RunningThespian.start(ConfigParser.parse(SLOW), limits)) {
             var fromOutside = ThespianGrpc.newFutureStub(thespian.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
-            // The limit follows the probe's windows: on a busy machine they take longer than their 100 ms.
-            int refused = 0;
-            int sent = 0;
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (refused == 0 && System.nanoTime() < until) {
-                List<ListenableFuture<Nothing>> calls = new ArrayList<>();
-                for (int i = 0; i < 3 * AdaptiveLimit.MIN_LIMIT; i++) {
-                    calls.add(fromOutside.a(Nothing.getDefaultInstance()));
-                }
-                sent += calls.size();
-                for (ListenableFuture<Nothing> call : calls) {
-                    try {
-                        call.get(10, TimeUnit.SECONDS);
-                    } catch (ExecutionException e) {
-                        Status status = Status.fromThrowable(e.getCause());
-                        assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode(), status.toString());
-                        assertTrue(status.getDescription().startsWith("overloaded: this process runs "),
-                                status.getDescription());
-                        refused++;
-                    }
-                }
-            }
-            assertTrue(refused > 0, "none of " + sent + " calls refused in 20 s");
+            assertSomeAreShed(fromOutside);
 
             Metadata hop = new Metadata();
             hop.put(RequestMetadata.HOPS_HEADER, "1");
@@ -89,5 +77,74 @@ class AdaptiveLimitTest {
                 call.get(10, TimeUnit.SECONDS); // all admitted: none is refused
             }
         }
+    }
+
+    /**
+     * Requests wait unseen in the sockets while the transport threads cannot keep up with them (here each thread is
+     * held 400 ms at a time, while the engine's timer and continuation pool have nothing to do): the limit sees
+     * that too, and calls from outside are refused at once, saying why.
+     */
+    @Test
+    void whileTheTransportThreadsFallBehindCallsFromOutsideAreShed() throws Exception {
+        ServerLimits limits = ServerLimits.of(1_000, ServerLimits.DEFAULT_PEER_TIMEOUT)
+                .withOverloadLag(Duration.ofMillis(200));
+        AtomicBoolean holding = new AtomicBoolean(true);
+        try (Backstage backstage = Backstage.open(TlsChannelCredentials.create(), List.of(), limits,
+                PeerDirectory.AS_CONFIGURED)) {
+            ThespianServer server = ThespianServer.start(0, new LoadedConfig(ConfigParser.parse(SLOW), "test", SLOW),
+                    Dice.of(OptionalLong.empty()), Instrumentation.NONE, limits, RuntimeOptions.defaults("busy"),
+                    backstage);
+            ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
+                    InsecureChannelCredentials.create()).build();
+            try {
+                backstage.transport().loops().forEach(loop -> holdNow(loop, holding));
+                assertSomeAreShed(ThespianGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
+            } finally {
+                holding.set(false);
+                channel.shutdownNow();
+                server.stop(Duration.ZERO);
+            }
+        }
+    }
+
+    /** Holds {@code loop} 400 ms, lets it serve its sockets for a moment, and again, while {@code holding}. */
+    private static void holdNow(EventExecutor loop, AtomicBoolean holding) {
+        if (holding.get()) {
+            loop.schedule(() -> {
+                try {
+                    Thread.sleep(400);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                holdNow(loop, holding);
+            }, 1, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Sends rounds of calls more than the limit's floor at once, for up to 20 s, until the server refuses one. */
+    private static void assertSomeAreShed(ThespianGrpc.ThespianFutureStub fromOutside) throws Exception {
+        // The limit follows the probe's windows: on a busy machine they take longer than their 100 ms.
+        int refused = 0;
+        int sent = 0;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (refused == 0 && System.nanoTime() < until) {
+            List<ListenableFuture<Nothing>> calls = new ArrayList<>();
+            for (int i = 0; i < 3 * AdaptiveLimit.MIN_LIMIT; i++) {
+                calls.add(fromOutside.a(Nothing.getDefaultInstance()));
+            }
+            sent += calls.size();
+            for (ListenableFuture<Nothing> call : calls) {
+                try {
+                    call.get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    Status status = Status.fromThrowable(e.getCause());
+                    assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode(), status.toString());
+                    assertTrue(status.getDescription().startsWith("overloaded: this process runs "),
+                            status.getDescription());
+                    refused++;
+                }
+            }
+        }
+        assertTrue(refused > 0, "none of " + sent + " calls refused in 20 s");
     }
 }
