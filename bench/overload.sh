@@ -3,7 +3,7 @@
 # latest result is in docs/benchmarks.md ("Overload").
 #
 #  1. Capacity: a fresh cast, warmed by a closed loop at 64 in flight for WARMUP_S (20), then CAPACITY_S (10)
-#     measured: C calls/s.
+#     measured: C, its OK calls a second (a call the cast refuses is not capacity).
 #  2. Overload: an open loop at OVERLOAD (2) x C for 15 s, 1 s timeouts, a report each second. Goal: OK calls
 #     over the 15 s at least 80% of C.
 #  3. Recovery: at once, an open loop at RECOVERY_SHARE (0.5) x C for 5 s, a report each second. Goal: every
@@ -11,14 +11,16 @@
 #  4. Cold: a fresh cast driven at COLD_SHARE (0.8) x C from its first second for COLD_S (30) s, a report each
 #     second. Goal: OK calls never below 50% of the calls due in any second.
 #
-# THESPIAN_OVERLOAD_LAG_MS is passed on to the cast (0 turns the adaptive limit off, to compare). Every process is
-# started here on a free port and stopped on exit.
+# THESPIAN_OVERLOAD_LAG_MS is passed on to the cast (0 turns the adaptive limit off, to compare); JAR picks the build
+# (to compare two, run the script for each in turn). The load tool shares the machine's cores with the cast: each
+# phase prints the cores the cast, the tool and everything else used, so that what the tool took at 2 x C is seen.
+# Every process is started here on a free port and stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAG=${THESPIAN_OVERLOAD_LAG_MS:-}
 source bench/common.sh
 
-JAR=target/thespian.jar
+JAR=${JAR:-target/thespian.jar}
 JAVA=${JAVA:-java}
 WARMUP_S=${WARMUP_S:-20}
 CAPACITY_S=${CAPACITY_S:-10}
@@ -29,6 +31,7 @@ COLD_S=${COLD_S:-30}
 MEMBERS=(front middle back)
 [[ -f $JAR ]] || fail "build the jar first: mvn -B -q package -DskipTests"
 command -v python3 >/dev/null || fail "python3 is needed for free ports and the reports"
+[[ -x /usr/bin/time ]] || fail "/usr/bin/time is needed for the load tool's CPU (Debian package time)"
 
 start_cast() {
     rm -rf "$WORK/overload"
@@ -49,6 +52,26 @@ start_cast() {
         sleep 0.2
     done
     fail "the cast never became healthy"
+}
+
+# The CPU ticks (user and system) process $1 has used, and those of every core of the machine.
+process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+
+# Runs the load tool against the cast with the flags given, its JSON report into $WORK/$1.json, and prints the
+# cores the cast, the tool (start-up included) and everything else used meanwhile.
+drive() {
+    local name=$1 start cast0 machine0 elapsed cast1 machine1
+    shift
+    start=$(date +%s%N) cast0=$(process_ticks "$CAST") machine0=$(machine_ticks)
+    /usr/bin/time -f '%U %S' -o "$WORK/$name.time" "$JAVA" -jar "$JAR" load --target "$TARGET" "$@" --json \
+        >"$WORK/$name.json"
+    elapsed=$(($(date +%s%N) - start)) cast1=$(process_ticks "$CAST") machine1=$(machine_ticks)
+    read -r user system <"$WORK/$name.time"
+    python3 -c "
+hz, s = $(getconf CLK_TCK), $elapsed / 1e9
+cast, tool, machine = ($cast1 - $cast0) / hz / s, ($user + $system) / s, ($machine1 - $machine0) / hz / s
+print(f'  cores used: cast {cast:.2f}, load tool {tool:.2f}, everything else {max(0, machine - cast - tool):.2f}')"
 }
 
 stop_cast() {
@@ -74,31 +97,39 @@ for line in sys.stdin:
 echo "overload: bench/overload.cast.yaml in one JVM, THESPIAN_OVERLOAD_LAG_MS=${LAG:-default}," \
     "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start_cast
-capacity=$("$JAVA" -jar "$JAR" load --target "$TARGET" --concurrency 64 --warmup "${WARMUP_S}s" \
-    --duration "${CAPACITY_S}s" --json | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["throughput_per_s"]))')
-echo "capacity (closed loop, 64 in flight): $capacity calls/s"
+drive capacity --concurrency 64 --warmup "${WARMUP_S}s" --duration "${CAPACITY_S}s" >"$WORK/capacity.cpu"
+read -r capacity codes < <(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(round(r["ok"] / r["elapsed_s"]), ",".join(f"{k}={v}" for k, v in sorted(r["status_codes"].items())))
+' "$WORK/capacity.json")
+echo "capacity (closed loop, 64 in flight): $capacity OK calls/s ($codes)"
+cat "$WORK/capacity.cpu"
 
 rate=$(python3 -c "print(round($OVERLOAD * $capacity))")
 echo "overload: $rate calls/s for 15 s, 1 s timeouts; per second: ok of due (status codes)"
-"$JAVA" -jar "$JAR" load --target "$TARGET" --rate "$rate/s" --duration 15s --timeout 1s --report-every 1s \
-    --json | seconds >"$WORK/overload.txt"
+drive overload --rate "$rate/s" --duration 15s --timeout 1s --report-every 1s >"$WORK/overload.cpu"
+seconds <"$WORK/overload.json" >"$WORK/overload.txt"
 awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/overload.txt"
+cat "$WORK/overload.cpu"
 read -r _ ok _ elapsed _ < <(grep '^total' "$WORK/overload.txt")
 echo "overload goodput: $(python3 -c "print(f'{$ok / 15 / $capacity:.2f}')") of capacity ($ok OK in 15 s; goal >= 0.80)"
 
 recovery=$(python3 -c "print(round($RECOVERY_SHARE * $capacity))")
 echo "recovery: $recovery calls/s for 5 s right after; per second: ok of due"
-"$JAVA" -jar "$JAR" load --target "$TARGET" --rate "$recovery/s" --duration 5s --timeout 1s --report-every 1s \
-    --json | seconds >"$WORK/recovery.txt"
+drive recovery --rate "$recovery/s" --duration 5s --timeout 1s --report-every 1s >"$WORK/recovery.cpu"
+seconds <"$WORK/recovery.json" >"$WORK/recovery.txt"
 awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/recovery.txt"
+cat "$WORK/recovery.cpu"
 stop_cast
 
 cold=$(python3 -c "print(round($COLD_SHARE * $capacity))")
 echo "cold: a fresh cast at $cold calls/s from its first second for ${COLD_S} s; per second: ok of due"
 start_cast
-"$JAVA" -jar "$JAR" load --target "$TARGET" --rate "$cold/s" --duration "${COLD_S}s" --timeout 1s \
-    --report-every 1s --json | seconds >"$WORK/cold.txt"
+drive cold --rate "$cold/s" --duration "${COLD_S}s" --timeout 1s --report-every 1s >"$WORK/cold.cpu"
+seconds <"$WORK/cold.json" >"$WORK/cold.txt"
 awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/cold.txt"
+cat "$WORK/cold.cpu"
 echo "cold: the worst second $(awk '$1 != "total" && $3 > 0 { s = $2 / $3; if (min == "" || s < min) min = s }
     END { printf "%.2f", min }' "$WORK/cold.txt") of its calls OK (goal >= 0.50)"
 stop_cast
