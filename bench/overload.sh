@@ -10,9 +10,12 @@
 #     call OK from the second second on (served 100% again within 1 s).
 #  4. Cold: a fresh cast driven at COLD_SHARE (0.8) x C from its first second for COLD_S (30) s, a report each
 #     second. Goal: OK calls never below 50% of the calls due in any second.
+#  5. Floor: a fresh load tool at OVERLOAD x C for 15 s, as in 2, against a Thespian with nothing configured (it
+#     answers at once and never sheds): what the tool itself, on these cores, can show as OK.
 #
-# THESPIAN_OVERLOAD_LAG_MS is passed on to the cast (0 turns the adaptive limit off, to compare); JAR picks the build
-# (to compare two, run the script for each in turn). The load tool shares the machine's cores with the cast: each
+# THESPIAN_OVERLOAD_LAG_MS is passed on to the cast (0 turns the adaptive limit off, to compare); JAR picks the build.
+# To compare two builds, run the script for each in turn with the same CAPACITY (calls/s): the rates then derive
+# from it rather than from each run's own measurement (which is still made and printed, as the warm-up). The load tool shares the machine's cores with the cast: each
 # phase prints the cores the cast, the tool and everything else used, so that what the tool took at 2 x C is seen.
 # Every process is started here on a free port and stopped on exit.
 set -euo pipefail
@@ -46,6 +49,19 @@ start_cast() {
     env ${LAG:+THESPIAN_OVERLOAD_LAG_MS=$LAG} "$JAVA" -jar "$JAR" cast "$WORK/overload.cast.yaml" \
         >"$WORK/cast.stdout" 2>"$WORK/cast.stderr" &
     CAST=$!
+    await_cast
+}
+
+# A Thespian with nothing configured, which answers every call at once and never sheds: the floor.
+start_bare() {
+    TARGET=127.0.0.1:$(free_port)
+    env PORT="${TARGET#*:}" THESPIAN_OVERLOAD_LAG_MS=0 THESPIAN_LOG_LEVEL=WARN "$JAVA" -jar "$JAR" \
+        >"$WORK/cast.stdout" 2>"$WORK/cast.stderr" &
+    CAST=$!
+    await_cast
+}
+
+await_cast() {
     for _ in $(seq 150); do
         kill -0 "$CAST" 2>/dev/null || fail "the cast exited: $(cat "$WORK/cast.stderr")"
         PORT=${TARGET#*:} "$JAVA" -jar "$JAR" healthcheck >/dev/null 2>&1 && return
@@ -105,6 +121,10 @@ print(round(r["ok"] / r["elapsed_s"]), ",".join(f"{k}={v}" for k, v in sorted(r[
 ' "$WORK/capacity.json")
 echo "capacity (closed loop, 64 in flight): $capacity OK calls/s ($codes)"
 cat "$WORK/capacity.cpu"
+if [[ -n ${CAPACITY:-} ]]; then
+    capacity=$CAPACITY
+    echo "capacity: $capacity calls/s as given (CAPACITY)"
+fi
 
 rate=$(python3 -c "print(round($OVERLOAD * $capacity))")
 echo "overload: $rate calls/s for 15 s, 1 s timeouts; per second: ok of due (status codes)"
@@ -132,4 +152,14 @@ awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/
 cat "$WORK/cold.cpu"
 echo "cold: the worst second $(awk '$1 != "total" && $3 > 0 { s = $2 / $3; if (min == "" || s < min) min = s }
     END { printf "%.2f", min }' "$WORK/cold.txt") of its calls OK (goal >= 0.50)"
+stop_cast
+
+echo "floor: the load tool at $rate calls/s for 15 s against a Thespian with nothing configured; per second: ok of due"
+start_bare
+drive floor --rate "$rate/s" --duration 15s --timeout 1s --report-every 1s >"$WORK/floor.cpu"
+seconds <"$WORK/floor.json" >"$WORK/floor.txt"
+awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/floor.txt"
+cat "$WORK/floor.cpu"
+read -r _ ok _ < <(grep '^total' "$WORK/floor.txt")
+echo "floor: $(python3 -c "print(f'{$ok / 15 / $capacity:.2f}')") of capacity OK ($ok in 15 s)"
 stop_cast
