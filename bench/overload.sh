@@ -11,7 +11,7 @@
 #  4. Cold: a fresh cast driven at COLD_SHARE (0.8) x C from its first second for COLD_S (30) s, a report each
 #     second. Goal: OK calls never below 50% of the calls due in any second.
 #  5. Floor: a fresh load tool at OVERLOAD x C for 15 s, as in 2, against a Thespian with nothing configured (it
-#     answers at once and never sheds): what the tool itself, on these cores, can show as OK.
+#     answers at once and never sheds), warmed like the cast: what the tool itself, on these cores, can show as OK.
 #
 # THESPIAN_OVERLOAD_LAG_MS is passed on to the cast (0 turns the adaptive limit off, to compare); JAR picks the build.
 # To compare two builds, run the script for each in turn with the same CAPACITY (calls/s): the rates then derive
@@ -154,8 +154,10 @@ echo "cold: the worst second $(awk '$1 != "total" && $3 > 0 { s = $2 / $3; if (m
     END { printf "%.2f", min }' "$WORK/cold.txt") of its calls OK (goal >= 0.50)"
 stop_cast
 
-echo "floor: the load tool at $rate calls/s for 15 s against a Thespian with nothing configured; per second: ok of due"
+echo "floor: the load tool at $rate calls/s for 15 s against a warmed Thespian with nothing configured; per second:" \
+    "ok of due"
 start_bare
+"$JAVA" -jar "$JAR" load --target "$TARGET" --concurrency 64 --duration "${WARMUP_S}s" >/dev/null
 drive floor --rate "$rate/s" --duration 15s --timeout 1s --report-every 1s >"$WORK/floor.cpu"
 seconds <"$WORK/floor.json" >"$WORK/floor.txt"
 awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/floor.txt"

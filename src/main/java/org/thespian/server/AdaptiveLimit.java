@@ -6,8 +6,10 @@ import java.time.Duration;
  * How many calls of new work (calls from outside, not hops of requests already admitted) a server takes at
  * once while its process falls behind. Each {@link ProcessLag} window: when the process ran later than the
  * target in this window and the one before (one late window is a GC pause or a neighbour's burst, not
- * overload), the limit drops to 80% of what was in flight; when it kept up and the limit was nearly reached, the
- * limit doubles, up to THESPIAN_MAX_IN_FLIGHT. Past it, a call is refused at once with RESOURCE_EXHAUSTED, which
+ * overload), the limit drops to what was in flight times the target over the lag, between half and 80% of it (the
+ * later the process runs, the deeper the cut: a backlog that builds while the limit comes down 20% a window makes
+ * every call in it late); when it kept up and the limit was nearly reached, the limit doubles, up to
+ * THESPIAN_MAX_IN_FLIGHT. Past it, a call is refused at once with RESOURCE_EXHAUSTED, which
  * costs a fraction of serving it: under an open-loop load beyond capacity the server keeps answering most of what
  * it can, instead of working for callers whose deadlines pass while their calls wait in a queue.
  */
@@ -15,6 +17,10 @@ final class AdaptiveLimit {
 
     /** A floor that keeps some new work going whatever the lag says (a long GC pause, say). */
     static final int MIN_LIMIT = 8;
+    /** What a window late by twice the target or more leaves of the calls in flight, ... */
+    private static final double DEEPEST_CUT = 0.5;
+    /** ... and one barely late. */
+    private static final double SHALLOWEST_CUT = 0.8;
 
     private final int max;
     private final long targetLagNanos;
@@ -45,7 +51,8 @@ final class AdaptiveLimit {
         boolean stillLate = late && lateBefore;
         lateBefore = late;
         if (stillLate) {
-            limit = Math.max(MIN_LIMIT, (int) (Math.min(current, inFlight) * 0.8));
+            double cut = Math.max(DEEPEST_CUT, Math.min(SHALLOWEST_CUT, (double) targetLagNanos / worstLagNanos));
+            limit = Math.max(MIN_LIMIT, (int) (Math.min(current, inFlight) * cut));
         } else if (!late && current < max && inFlight >= current * 0.8) {
             limit = (int) Math.min(max, 2L * current);
         }

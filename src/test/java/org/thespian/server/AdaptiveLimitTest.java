@@ -36,17 +36,23 @@ class AdaptiveLimitTest {
               {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 300}}}]}}""";
 
     @Test
-    void lagBeyondTheTargetCutsToFourFifthsOfWhatRanAndKeepingUpDoublesItBack() {
+    void lagBeyondTheTargetCutsWhatRanByHowLateAndKeepingUpDoublesItBack() {
         AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
         assertEquals(1_000, limit.limit(), "no limit until the process falls behind");
-        limit.onWindow(120 * MS, 300);
+        limit.onWindow(55 * MS, 300);
         assertEquals(1_000, limit.limit(), "one late window is a pause, not overload");
+        limit.onWindow(55 * MS, 300);
+        assertEquals(240, limit.limit(), "barely late: four fifths of what ran");
+        limit.onWindow(60 * MS, 240);
+        assertEquals(192, limit.limit(), "50 / 60 of 240 is above four fifths: four fifths");
+        limit.onWindow(70 * MS, 192);
+        assertEquals(137, limit.limit(), "50 / 70 of 192");
         limit.onWindow(120 * MS, 300);
-        assertEquals(240, limit.limit());
-        assertTrue(limit.admits(239));
-        assertFalse(limit.admits(240));
+        assertEquals(68, limit.limit(), "twice the target or more: half of the limit, below what ran");
+        assertTrue(limit.admits(67));
+        assertFalse(limit.admits(68));
         assertEquals("overloaded: this process runs 120 ms behind (more than 50 ms, THESPIAN_OVERLOAD_LAG_MS), so new"
-                + " calls are limited to 240 in flight and 240 are; try again later", limit.describe(240));
+                + " calls are limited to 68 in flight and 68 are; try again later", limit.describe(68));
         limit.onWindow(120 * MS, 2);
         assertEquals(AdaptiveLimit.MIN_LIMIT, limit.limit(), "some new work always goes on");
         limit.onWindow(10 * MS, 1);
