@@ -1,9 +1,12 @@
 package org.thespian.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.thespian.load.LoadCommand;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -47,21 +50,54 @@ public final class Commands {
 
     /** The whole command tree; {@code env} configures what the commands start. */
     public static CommandLine commandLine(Map<String, String> env) {
-        CommandLine root = new CommandLine(new Root(env))
-                .addSubcommand(new Serve(env))
-                .addSubcommand(new HealthCheck(env))
-                .addSubcommand(new Validate(env))
-                .addSubcommand(new SchemaCommand())
-                .addSubcommand(new LoadCommand(System.console() != null))
-                .addSubcommand(new AdminCommand(env))
-                .addSubcommand(new CastCommand(env))
-                .addSubcommand(new DemoCommand(env))
-                .addSubcommand(new HelpCommand())
-                .addSubcommand(new Completion());
+        return commandLine(env, new String[0]);
+    }
+
+    /**
+     * The tree that parses {@code args}: below the top, only the command they begin with, and none for
+     * {@code --version}. picocli reads each command's declarations by reflection, which costs a fresh JVM CPU; the
+     * parse is the same either way.
+     */
+    static CommandLine commandLine(Map<String, String> env, String[] args) {
+        Map<String, Supplier<Object>> commands = commands(env);
+        CommandLine root = new CommandLine(new Root(env));
+        commands.forEach((name, command) -> {
+            if (needs(args, name, commands.keySet())) {
+                root.addSubcommand(name, command.get());
+            }
+        });
         root.getCommandSpec().versionProvider(() -> new String[] {Version.text()});
         addHelpOption(root);
         root.setParameterExceptionHandler(Commands::usageError);
         return root;
+    }
+
+    /** The commands that show the others: help, and the completion script. */
+    private static final Set<String> NEED_ALL = Set.of("help", "completion");
+
+    private static boolean needs(String[] args, String command, Set<String> commands) {
+        if (args.length == 0 || NEED_ALL.contains(args[0])) {
+            return true;
+        }
+        if (args[0].equals("--version")) {
+            return false;
+        }
+        return !commands.contains(args[0]) || args[0].equals(command);
+    }
+
+    private static Map<String, Supplier<Object>> commands(Map<String, String> env) {
+        Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("serve", () -> new Serve(env));
+        commands.put("healthcheck", () -> new HealthCheck(env));
+        commands.put("validate", () -> new Validate(env));
+        commands.put("schema", SchemaCommand::new);
+        commands.put("load", () -> new LoadCommand(System.console() != null));
+        commands.put("admin", () -> new AdminCommand(env));
+        commands.put("cast", () -> new CastCommand(env));
+        commands.put("demo", () -> new DemoCommand(env));
+        commands.put("help", HelpCommand::new);
+        commands.put("completion", Completion::new);
+        return commands;
     }
 
     @Command(name = JAR, synopsisSubcommandLabel = "[COMMAND]",

@@ -39,7 +39,7 @@ public final class Main {
             // 0.1 s of CPU in a fresh JVM) and starts as soon as it did before there was one.
             return serve(env);
         }
-        return Commands.commandLine(env).execute(args);
+        return Commands.commandLine(env, args).execute(args);
     }
 
     /** {@code serve}, the default command. */

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
 
 /** The command line in this JVM: help, usage errors and both forms of flags, for every command. */
 class CommandLineTest {
@@ -20,12 +21,17 @@ class CommandLineTest {
     private record Result(int exitCode, String out, String err) {
     }
 
+    /** {@code args} through the tree Main builds for them, which must answer as the whole tree does. */
     private static Result run(String... args) {
+        Result result = run(Commands.commandLine(Map.of("PORT", "80a"), args), args);
+        assertEquals(run(Commands.commandLine(Map.of("PORT", "80a")), args), result, "the whole tree's answer");
+        return result;
+    }
+
+    private static Result run(CommandLine commandLine, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exitCode = Commands.commandLine(Map.of("PORT", "80a"))
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(err, true))
+        int exitCode = commandLine.setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
                 .execute(args);
         return new Result(exitCode, out.toString(), err.toString());
     }
