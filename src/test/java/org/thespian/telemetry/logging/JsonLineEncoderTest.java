@@ -83,6 +83,26 @@ class JsonLineEncoderTest {
         assertFalse(json.has("exception"));
     }
 
+    /** Written by hand for speed, a line must escape exactly as Jackson would, byte for byte. */
+    @Test
+    void escapesEveryCharacterAsJacksonDoes() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (char c = 0; c < 0x900; c++) {
+            text.append(c);
+        }
+        text.append("\u20ac \ud83c\udfad, half a pair \ud83c, \uffff \\ \" / end");
+        Map<String, String> mdc = new LinkedHashMap<>();
+        mdc.put("note", text.toString());
+        LoggingEvent event = event(Level.INFO, "{}", null, mdc, text.toString());
+
+        String line = encode(event);
+
+        String expected = new String(JSON.writeValueAsBytes(text.toString()), StandardCharsets.UTF_8);
+        assertTrue(line.contains("\"message\":" + expected + ","), line);
+        assertTrue(line.contains("\"note\":" + expected + "}"), line);
+        assertEquals(text.toString(), JSON.readTree(line).get("message").asText());
+    }
+
     private LoggingEvent event(Level level, String message, Throwable thrown, Map<String, String> mdc,
             Object... arguments) {
         Logger logger = context.getLogger("org.thespian.Checkout");
