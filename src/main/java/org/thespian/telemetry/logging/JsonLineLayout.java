@@ -24,12 +24,12 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
 
     // ISO_INSTANT drops the fraction when the millis are zero; log lines should all look alike.
     private static final DateTimeFormatter TIMESTAMP =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
     private static final Set<String> OWN_FIELDS =
             Set.of("timestamp", "level", "message", "logger", "thread", "service_name", "service_instance_id",
                     "exception");
 
-    private static volatile Timestamp lastTimestamp = new Timestamp(Long.MIN_VALUE, "");
+    private static volatile Timestamp lastTimestamp = new Timestamp(Long.MIN_VALUE, "", "");
 
     private String serviceName = "";
     private String instanceId = "";
@@ -70,17 +70,26 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
         return json.endObject(suffix);
     }
 
-    /** Under load tens of lines share a millisecond: each millisecond is formatted once. */
+    /**
+     * Under load tens of lines share a millisecond, and nearly every line a second: each millisecond's text is made
+     * once, and the formatter runs once a second, for the part before the milliseconds.
+     */
     private static String timestamp(long millis) {
         Timestamp last = lastTimestamp;
         if (last.millis() != millis) {
-            last = new Timestamp(millis, TIMESTAMP.format(Instant.ofEpochMilli(millis)));
+            long second = Math.floorDiv(millis, 1000);
+            String upToSecond = second == Math.floorDiv(last.millis(), 1000) ? last.upToSecond()
+                    : TIMESTAMP.format(Instant.ofEpochSecond(second));
+            int milli = (int) Math.floorMod(millis, 1000);
+            last = new Timestamp(millis, upToSecond, upToSecond + (char) ('0' + milli / 100)
+                    + (char) ('0' + milli / 10 % 10) + (char) ('0' + milli % 10) + 'Z');
             lastTimestamp = last;
         }
         return last.text();
     }
 
-    private record Timestamp(long millis, String text) {
+    /** @param upToSecond the text up to the milliseconds: {@code 2026-11-25T10:15:30.} */
+    private record Timestamp(long millis, String upToSecond, String text) {
     }
 
     /*

@@ -103,6 +103,18 @@ class JsonLineEncoderTest {
         assertEquals(text.toString(), JSON.readTree(line).get("message").asText());
     }
 
+    /** Times are formatted once a second and their milliseconds added per line: each line still has its own. */
+    @Test
+    void everyLineHasItsOwnMillisecondWithinAndAcrossSeconds() throws Exception {
+        for (String time : List.of("2026-11-25T10:15:30.007Z", "2026-11-25T10:15:30.250Z", "2026-11-25T10:15:30.250Z",
+                "2026-11-25T10:15:31.999Z", "2026-11-25T10:15:31.000Z", "1969-12-31T23:59:59.040Z")) {
+            LoggingEvent event = event(Level.INFO, "at " + time, null, Map.of());
+            event.setInstant(Instant.parse(time));
+
+            assertEquals(time, JSON.readTree(encode(event)).get("timestamp").asText());
+        }
+    }
+
     private LoggingEvent event(Level level, String message, Throwable thrown, Map<String, String> mdc,
             Object... arguments) {
         Logger logger = context.getLogger("org.thespian.Checkout");
