@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.thespian.engine.Scheduler;
 
@@ -30,28 +30,23 @@ final class ProcessLag implements AutoCloseable {
     private static final long NONE = Long.MAX_VALUE;
 
     private final Scheduler scheduler;
+    private final Probed timer = new Probed();
     private final List<EventExecutor> loops;
-    /** When each loop's pending probe is due ({@link #NONE} once the loop stopped). */
-    private final AtomicLongArray loopProbeDue;
-    /** Each loop's least lateness in this window ({@link #NONE} while none of its probes ran). */
-    private final AtomicLongArray loopLeast;
+    private final List<Probed> loopProbes;
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     // Touched by one scheduler probe at a time: each probe schedules the next when it runs.
-    private long schedulerLeast = NONE;
     private int probesInWindow;
     private volatile boolean closed;
 
     private ProcessLag(Scheduler scheduler, List<EventExecutor> loops) {
         this.scheduler = scheduler;
         this.loops = List.copyOf(loops);
-        this.loopProbeDue = new AtomicLongArray(loops.size());
-        this.loopLeast = new AtomicLongArray(loops.size());
+        this.loopProbes = loops.stream().map(loop -> new Probed()).toList();
     }
 
     static ProcessLag watch(Scheduler scheduler, List<EventExecutor> loops) {
         ProcessLag lag = new ProcessLag(scheduler, loops);
         for (int loop = 0; loop < loops.size(); loop++) {
-            lag.loopLeast.set(loop, NONE);
             lag.probeLoopLater(loop);
         }
         lag.scheduleProbe();
@@ -74,29 +69,29 @@ final class ProcessLag implements AutoCloseable {
     }
 
     private void probeLoopLater(int loop) {
+        Probed probed = loopProbes.get(loop);
         long due = System.nanoTime() + PROBE_INTERVAL_NANOS;
-        loopProbeDue.set(loop, due);
+        probed.dueAt(due);
         try {
             loops.get(loop).schedule(() -> {
-                loopLeast.accumulateAndGet(loop, System.nanoTime() - due, Math::min);
+                probed.ran(System.nanoTime() - due);
                 if (!closed) {
                     probeLoopLater(loop);
                 }
             }, PROBE_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException loopsStopped) {
-            loopProbeDue.set(loop, NONE);
+            probed.dueAt(NONE);
         }
     }
 
     private void probe(long due) {
         long now = System.nanoTime();
-        schedulerLeast = Math.min(schedulerLeast, now - due);
+        timer.ran(now - due);
         if (++probesInWindow == PROBES_PER_WINDOW) {
-            long lateness = schedulerLeast;
-            for (int loop = 0; loop < loops.size(); loop++) {
-                lateness = Math.max(lateness, leastOfLoop(loop, now));
+            long lateness = timer.endWindow(now);
+            for (Probed loop : loopProbes) {
+                lateness = Math.max(lateness, loop.endWindow(now));
             }
-            schedulerLeast = NONE;
             probesInWindow = 0;
             long windowLateness = lateness;
             listeners.forEach(listener -> listener.accept(windowLateness));
@@ -106,14 +101,32 @@ final class ProcessLag implements AutoCloseable {
         }
     }
 
-    /** The least lateness of {@code loop}'s probes in the window now ending, its pending probe's included. */
-    private long leastOfLoop(int loop, long now) {
-        long least = loopLeast.getAndSet(loop, NONE);
-        long due = loopProbeDue.get(loop);
-        if (due != NONE && now - due > 0) {
-            least = Math.min(least, now - due);
+    /** One probed thread: how late it ran at best in the current window. */
+    static final class Probed {
+        private final AtomicLong least = new AtomicLong(NONE);
+        private volatile long pendingDue = NONE;
+
+        /** Its next probe is due at {@code due} ({@link #NONE}: none is, the thread stopped). */
+        void dueAt(long due) {
+            pendingDue = due;
         }
-        return least == NONE ? 0 : least;
+
+        void ran(long lateness) {
+            least.accumulateAndGet(lateness, Math::min);
+        }
+
+        /**
+         * Ends the window at {@code now}: the least lateness of the probes that ran in it, or of the pending probe
+         * if it is overdue by less; zero if nothing ran and nothing is overdue.
+         */
+        long endWindow(long now) {
+            long lateness = least.getAndSet(NONE);
+            long due = pendingDue;
+            if (due != NONE && now - due > 0) {
+                lateness = Math.min(lateness, now - due);
+            }
+            return lateness == NONE ? 0 : lateness;
+        }
     }
 
     @Override
