@@ -19,6 +19,7 @@ import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
 import org.thespian.server.Backstage;
 import org.thespian.server.Instrumentation;
+import org.thespian.server.Rehearsal;
 import org.thespian.server.RuntimeOptions;
 import org.thespian.server.ServerLimits;
 import org.thespian.server.ThespianServer;
@@ -81,6 +82,15 @@ public final class CastStage {
             Thread.currentThread().interrupt();
         }
         return new CastStage(running, backstage);
+    }
+
+    /** Every member as it will serve, with the role {@code roleOf} gives it, for a {@link Rehearsal}. */
+    public static List<Rehearsal.Part> rehearsalParts(Cast cast, Function<Member, Role> roleOf) {
+        return cast.members().stream().map(member -> {
+            Role role = roleOf.apply(member);
+            return new Rehearsal.Part(loaded(member), role.dice(), role.instrumentation(), role.limits(),
+                    role.runtime());
+        }).toList();
     }
 
     /** The member's config as GetConfig shows it: its text, and the file it came from. */

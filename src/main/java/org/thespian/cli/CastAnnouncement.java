@@ -21,8 +21,8 @@ final class CastAnnouncement {
 
     static void log(CastRunner.Checked checked, CastRunner.Running running) {
         List<CastStage.Running> members = running.stage().members();
-        LOG.info("Cast \"{}\" serving {} members in one JVM; {}", checked.cast().name(), members.size(),
-                running.telemetry().describe());
+        LOG.info("Cast \"{}\" serving {} members in one JVM; {}; {}", checked.cast().name(), members.size(),
+                running.telemetry().describe(), running.warmUp());
         List<String> open = new ArrayList<>();
         List<String> guarded = new ArrayList<>();
         for (CastStage.Running member : members) {

@@ -80,8 +80,8 @@ final class CastRunner {
         }
     }
 
-    /** Every member running, with the process's telemetry; {@link #stop} ends both. */
-    record Running(CastStage stage, Telemetry telemetry) {
+    /** Every member running, with the process's telemetry (and what its warm-up did); {@link #stop} ends both. */
+    record Running(CastStage stage, Telemetry telemetry, String warmUp) {
         void stop(Duration delay, Duration grace) {
             stage.stop(delay, grace);
             telemetry.close();
@@ -99,19 +99,25 @@ final class CastRunner {
         Telemetry telemetry = Telemetry.start(checked.cast().name(), process.otelBackendAddress(), traceConsole,
                 process.environment());
         try {
+            String warmUp = WarmUp.rehearse(process.warmup(), telemetry, process.limits(),
+                    rehearsal -> CastStage.rehearsalParts(checked.cast(),
+                            member -> role(checked, member, rehearsal.instrumentationFor(member.name()))));
             CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
-                    telemetry.instrumentation().clientInterceptors(), process.limits(), member -> {
-                        Settings own = checked.members().get(member.name());
-                        return new CastStage.Role(
-                                withInterceptors(telemetry.instrumentationFor(member.name()), extraInterceptors.apply(member)),
-                                Dice.of(own.seed(), member.name()), own.limits(),
-                                own.runtime().withServiceName(member.name()));
-                    });
-            return new Running(stage, telemetry);
+                    telemetry.instrumentation().clientInterceptors(), process.limits(),
+                    member -> role(checked, member, withInterceptors(telemetry.instrumentationFor(member.name()),
+                            extraInterceptors.apply(member))));
+            return new Running(stage, telemetry, warmUp);
         } catch (IOException e) {
             telemetry.close();
             throw e;
         }
+    }
+
+    /** How {@code member} runs, with {@code instrumentation}. */
+    private static CastStage.Role role(Checked checked, Member member, Instrumentation instrumentation) {
+        Settings own = checked.members().get(member.name());
+        return new CastStage.Role(instrumentation, Dice.of(own.seed(), member.name()), own.limits(),
+                own.runtime().withServiceName(member.name()));
     }
 
     private static Instrumentation withInterceptors(Instrumentation instrumentation, List<ServerInterceptor> extra) {

@@ -17,6 +17,7 @@ import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
 import org.thespian.load.LoadCommand;
 import org.thespian.server.OutOfMemoryExit;
+import org.thespian.server.Rehearsal;
 import org.thespian.server.ThespianServer;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
@@ -53,7 +54,7 @@ public final class Main {
               THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter of the heap),
               THESPIAN_FAULT_HEADERS (true), THESPIAN_MAX_HOPS (16), THESPIAN_ADMIN, THESPIAN_ADMIN_TOKEN,
-              THESPIAN_WATCH_CONFIG,
+              THESPIAN_WATCH_CONFIG, THESPIAN_WARMUP (on),
               THESPIAN_MAX_ACTIONS_IN_FLIGHT (from the heap), THESPIAN_MAX_ACTIONS_PER_TRACE (10000),
               and the standard OTEL_* variables. See README.md.""";
 
@@ -137,6 +138,9 @@ public final class Main {
             // The SDK's own checks, for whatever Settings does not know yet (ConfigurationException and kin).
             return usageError("OpenTelemetry configuration: " + inEnvironmentTerms(rootMessage(e)));
         }
+        String warmUp = WarmUp.rehearse(settings.warmup(), telemetry, settings.limits(), rehearsal -> List.of(
+                new Rehearsal.Part(settings.config(), Dice.of(settings.seed(), settings.serviceName()),
+                        rehearsal.instrumentationFor(settings.serviceName()), settings.limits(), settings.runtime())));
         ThespianServer server;
         try {
             server = ThespianServer.start(settings.port(), settings.config(),
@@ -148,9 +152,9 @@ public final class Main {
             return EXIT_FAILURE;
         }
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
+        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}; {}", settings.serviceName(),
                 server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
-                telemetry.describe());
+                telemetry.describe(), warmUp);
         if (settings.runtime().admin() && settings.runtime().adminToken().isPresent()) {
             log.info("Admin service thespian.admin.v1.Admin is on; calls need authorization:"
                     + " Bearer <THESPIAN_ADMIN_TOKEN>");

@@ -27,6 +27,11 @@ public record RuntimeOptions(
         return new RuntimeOptions(name, faultHeaders, maxHops, admin, adminToken, watchedFile);
     }
 
+    /** The same without the admin service or a file watch: a rehearsal's, which nothing outside may change. */
+    RuntimeOptions unchangeable() {
+        return new RuntimeOptions(serviceName, faultHeaders, maxHops, false, Optional.empty(), Optional.empty());
+    }
+
     /** Fault headers on, hop limit 16, no admin service, no file watch: what an unconfigured instance runs. */
     public static RuntimeOptions defaults(String serviceName) {
         return new RuntimeOptions(serviceName, true, DEFAULT_MAX_HOPS, false, Optional.empty(), Optional.empty());

@@ -11,6 +11,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,7 +100,8 @@ public final class ThespianServer {
         Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
                 UnaryOperator.identity());
         try {
-            return start(port, config, dice, instrumentation, limits, options, backstage, Optional.of(backstage));
+            return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, backstage,
+                    Optional.of(backstage));
         } catch (IOException e) {
             backstage.close();
             throw e;
@@ -111,13 +114,21 @@ public final class ThespianServer {
      */
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
             ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
-        return start(port, config, dice, instrumentation, limits, options, backstage, Optional.empty());
+        return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, backstage,
+                Optional.empty());
+    }
+
+    /** A server built as every other, on a port of 127.0.0.1 the system picks: a {@link Rehearsal}'s. */
+    static ThespianServer startOnLoopback(LoadedConfig config, Dice dice, Instrumentation instrumentation,
+            ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), config, dice, instrumentation, limits,
+                options, backstage, Optional.empty());
     }
 
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
-    private static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
-            ServerLimits limits, RuntimeOptions options, Backstage backstage, Optional<Backstage> owned)
-            throws IOException {
+    private static ThespianServer start(InetSocketAddress address, LoadedConfig config, Dice dice,
+            Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options, Backstage backstage,
+            Optional<Backstage> owned) throws IOException {
         RuntimeEvents events = instrumentation.runtimeEvents();
         Scheduler scheduler = backstage.scheduler();
         GrpcPeerCaller peers = backstage.peers();
@@ -148,7 +159,7 @@ public final class ThespianServer {
         interceptors.addAll(instrumentation.serverInterceptors());
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool.
-        NettyServerBuilder builder = NettyServerBuilder.forPort(port, InsecureServerCredentials.create())
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
                 .directExecutor()
                 .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)

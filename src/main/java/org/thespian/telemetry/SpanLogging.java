@@ -3,6 +3,7 @@ package org.thespian.telemetry;
 import io.opentelemetry.api.trace.SpanContext;
 import org.slf4j.MDC;
 import org.thespian.telemetry.logging.LoggingSetup;
+import org.thespian.telemetry.logging.RehearsalLines;
 
 /**
  * Puts a span's trace and span ids (and the action's name) in the logging context for one log call, so the
@@ -18,17 +19,35 @@ final class SpanLogging {
     static final String ACTION = "action";
 
     /** For a process that is one service, named on the logging context already. */
-    static final SpanLogging PROCESS = new SpanLogging(null);
+    static final SpanLogging PROCESS = new SpanLogging(null, false);
 
     private final String memberName;
+    private final boolean rehearsal;
 
-    private SpanLogging(String memberName) {
+    private SpanLogging(String memberName, boolean rehearsal) {
         this.memberName = memberName;
+        this.rehearsal = rehearsal;
     }
 
     /** For one member of a cast: its lines carry {@code serviceName}. */
     static SpanLogging member(String serviceName) {
-        return new SpanLogging(serviceName);
+        return new SpanLogging(serviceName, false);
+    }
+
+    /** For a rehearsal of {@code serviceName}: its lines are made as when serving, and marked to be dropped. */
+    static SpanLogging rehearsal(String serviceName) {
+        return new SpanLogging(serviceName, true);
+    }
+
+    /** A line outside any span: as it is, or marked when it is a rehearsal's. */
+    void withoutSpan(Runnable logCall) {
+        if (!rehearsal) {
+            logCall.run();
+            return;
+        }
+        try (MDC.MDCCloseable rehearsing = MDC.putCloseable(RehearsalLines.MDC_KEY, "true")) {
+            logCall.run();
+        }
     }
 
     void withSpan(SpanContext span, String action, Runnable logCall) {
@@ -36,7 +55,8 @@ final class SpanLogging {
                 MDC.MDCCloseable spanId = MDC.putCloseable(SPAN_ID, span.getSpanId());
                 MDC.MDCCloseable name = MDC.putCloseable(ACTION, action);
                 MDC.MDCCloseable service = memberName == null
-                        ? null : MDC.putCloseable(LoggingSetup.SERVICE_NAME, memberName)) {
+                        ? null : MDC.putCloseable(LoggingSetup.SERVICE_NAME, memberName);
+                MDC.MDCCloseable rehearsing = rehearsal ? MDC.putCloseable(RehearsalLines.MDC_KEY, "true") : null) {
             logCall.run();
         }
     }

@@ -1,0 +1,191 @@
+package org.thespian.server;
+
+import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.thespian.config.Config;
+import org.thespian.config.ConfigSource.LoadedConfig;
+import org.thespian.config.Method;
+import org.thespian.config.Peer;
+import org.thespian.engine.Dice;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
+
+/**
+ * The warm-up before serving (THESPIAN_WARMUP). A JVM runs new code slowly until its JIT has compiled it, so a fresh
+ * instance answered its first calls hundreds of milliseconds late. Before the real ports open, each server of the
+ * process is built as it will serve (the same service, interceptors, engine and telemetry classes, its own config)
+ * on a port of 127.0.0.1 the system picks, and answers real gRPC calls for at most {@link #BUDGET}; then it is
+ * stopped, and the real servers start on compiled code.
+ *
+ * <p>Nothing of it is seen outside the process. Its servers have a backstage of their own (timers, peer channels,
+ * budgets, nothing the real servers count), and the instrumentation they are given records spans, metric points
+ * and log lines that go nowhere. Every peer they call is a stand-in on loopback that answers OK at once, so no
+ * real peer gets a call. Its calls carry no fault plan and no trace context.
+ *
+ * <p>Every wait (a sleep, a hold, a retry's back-off, a CPU burn) lasts at most {@link #LONGEST_WAIT}: what warms
+ * the JIT is the number of calls through the code, and a config's long sleeps would otherwise leave a rehearsal
+ * of a second or two with a handful of calls. A sleep still goes through the timer, as it will when serving.
+ */
+public final class Rehearsal {
+
+    /** How long the calls run at most; building the servers first, and stopping them after, adds to it. */
+    static final Duration BUDGET = Duration.ofSeconds(2);
+    /** Enough calls for the request path to be compiled; a rehearsal stops at whichever comes first. */
+    static final int MAX_CALLS = 20_000;
+    /** Calls in flight, spread over the servers and their methods. */
+    static final int IN_FLIGHT = 32;
+    static final Duration LONGEST_WAIT = Duration.ofMillis(1);
+    private static final String LOOPBACK = InetAddress.getLoopbackAddress().getHostAddress();
+
+    /** A server to rehearse: as it will serve, but with instrumentation whose records go nowhere. */
+    public record Part(LoadedConfig config, Dice dice, Instrumentation instrumentation, ServerLimits limits,
+            RuntimeOptions options) {
+    }
+
+    private Rehearsal() {
+    }
+
+    /** What a rehearsal did, for the startup line. */
+    public record Summary(int calls, Duration took) {
+        public String describe() {
+            return String.format(Locale.ROOT, "warm-up: %d calls rehearsed in %.1f s", calls, took.toMillis() / 1000.0);
+        }
+    }
+
+    /**
+     * Rehearses every part at once (a cast's members share the process, as they will when serving) and returns
+     * once all of it is stopped again.
+     *
+     * @param shared the limits of the process (the peer timeout, the CPU threads)
+     * @throws IOException when loopback cannot be bound
+     */
+    public static Summary run(List<Part> parts, ServerLimits shared) throws IOException, InterruptedException {
+        long begin = System.nanoTime();
+        AtomicReference<Peer> standInAddress = new AtomicReference<>();
+        List<ThespianServer> servers = new ArrayList<>();
+        List<ManagedChannel> channels = new ArrayList<>();
+        Calls calls;
+        try (Backstage backstage = Backstage.rehearsal(parts.get(0).instrumentation().clientInterceptors(), shared,
+                LONGEST_WAIT, peer -> standInAddress.get())) {
+            try {
+                // The peer of every call: a server of the default config, whose methods answer OK at once.
+                ThespianServer standIn = startOnLoopback(new Part(new LoadedConfig(Config.empty(), "rehearsal", "{}"),
+                        Dice.of(OptionalLong.empty()), parts.get(0).instrumentation(), shared, parts.get(0).options()),
+                        backstage);
+                servers.add(standIn);
+                standInAddress.set(new Peer(LOOPBACK, standIn.port(), false));
+                List<Target> targets = new ArrayList<>();
+                for (Part part : parts) {
+                    ThespianServer server = startOnLoopback(part, backstage);
+                    servers.add(server);
+                    ManagedChannel channel = Grpc.newChannelBuilderForAddress(LOOPBACK, server.port(),
+                                    InsecureChannelCredentials.create())
+                            .executor(backstage.scheduler().continuations())
+                            .build();
+                    channels.add(channel);
+                    methodsOf(part.config().config()).forEach(method -> targets.add(new Target(channel, method)));
+                }
+                // Building the servers took what building the real ones would have: the budget is for the calls.
+                long deadline = System.nanoTime() + BUDGET.toNanos();
+                calls = new Calls(targets, deadline);
+                calls.runUntilDone();
+            } finally {
+                channels.forEach(ManagedChannel::shutdownNow);
+                for (ThespianServer server : servers) {
+                    server.stop(Duration.ZERO);
+                }
+            }
+        }
+        return new Summary(calls.answered.get(), Duration.ofNanos(System.nanoTime() - begin));
+    }
+
+    /** A cold JVM runs late by nature: the adaptive limit is off, or the rehearsal would refuse its own calls. */
+    private static ThespianServer startOnLoopback(Part part, Backstage backstage) throws IOException {
+        return ThespianServer.startOnLoopback(part.config(), part.dice(), part.instrumentation(), part.limits()
+                .withOverloadLag(Duration.ZERO), part.options().unchangeable(), backstage);
+    }
+
+    /** The methods the config gives a function, or A alone when it gives none (every call then takes that path). */
+    private static List<MethodDescriptor<Nothing, Nothing>> methodsOf(Config config) {
+        List<Method> methods = config.methods().isEmpty() ? List.of(Method.A) : List.copyOf(config.methods().keySet());
+        return methods.stream().map(method -> switch (method) {
+            case A -> ThespianGrpc.getAMethod();
+            case B -> ThespianGrpc.getBMethod();
+            case C -> ThespianGrpc.getCMethod();
+        }).toList();
+    }
+
+    private record Target(ManagedChannel channel, MethodDescriptor<Nothing, Nothing> method) {
+    }
+
+    /**
+     * {@link #IN_FLIGHT} loops, each starting its next call when the last one answers, over the targets in turn,
+     * until the deadline or {@link #MAX_CALLS}. Every call's deadline is the rehearsal's, so none outlives it.
+     */
+    private static final class Calls {
+        private final List<Target> targets;
+        private final long deadline;
+        private final AtomicInteger started = new AtomicInteger();
+        private final AtomicInteger answered = new AtomicInteger();
+        private final CountDownLatch loopsEnded = new CountDownLatch(IN_FLIGHT);
+
+        Calls(List<Target> targets, long deadline) {
+            this.targets = targets;
+            this.deadline = deadline;
+        }
+
+        void runUntilDone() throws InterruptedException {
+            for (int i = 0; i < IN_FLIGHT; i++) {
+                next();
+            }
+            // The calls' own deadlines end them by the rehearsal's; a second more for the last answers to arrive.
+            loopsEnded.await(Math.max(0, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1),
+                    TimeUnit.NANOSECONDS);
+        }
+
+        private void next() {
+            int number = started.getAndIncrement();
+            long left = deadline - System.nanoTime();
+            if (number >= MAX_CALLS || left <= 0) {
+                loopsEnded.countDown();
+                return;
+            }
+            Target target = targets.get(number % targets.size());
+            ClientCalls.asyncUnaryCall(target.channel().newCall(target.method(),
+                    CallOptions.DEFAULT.withDeadlineAfter(left, TimeUnit.NANOSECONDS)), Nothing.getDefaultInstance(),
+                    new StreamObserver<>() {
+                        @Override
+                        public void onNext(Nothing answer) {
+                        }
+
+                        @Override
+                        public void onError(Throwable failure) {
+                            answered.incrementAndGet();
+                            next(); // a configured failure, a refusal, the deadline: all rehearse their paths
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            answered.incrementAndGet();
+                            next();
+                        }
+                    });
+        }
+    }
+}
