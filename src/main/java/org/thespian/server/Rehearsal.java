@@ -8,6 +8,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,13 +46,19 @@ import org.thespian.proto.ThespianGrpc;
  */
 public final class Rehearsal {
 
-    /** How long the calls run at most; building the servers first, and stopping them after, adds to it. */
+    /** How long the calls run at most; building the servers first, stopping them and {@link #SETTLE} add to it. */
     static final Duration BUDGET = Duration.ofSeconds(2);
     /** Enough calls for the request path to be compiled; a rehearsal stops at whichever comes first. */
     static final int MAX_CALLS = 20_000;
     /** Calls in flight, spread over the servers and their methods. */
     static final int IN_FLIGHT = 32;
     static final Duration LONGEST_WAIT = Duration.ofMillis(1);
+    /**
+     * After the calls, the JIT still compiles what they made hot: the real port opens once it has compiled nothing
+     * for {@link #COMPILER_QUIET}, or after this long at most, so the first real calls do not share the CPU with it.
+     */
+    static final Duration SETTLE = Duration.ofMillis(500);
+    private static final Duration COMPILER_QUIET = Duration.ofMillis(25);
     private static final String LOOPBACK = InetAddress.getLoopbackAddress().getHostAddress();
 
     /** A server to rehearse: as it will serve, but with instrumentation whose records go nowhere. */
@@ -112,7 +120,25 @@ public final class Rehearsal {
                 }
             }
         }
+        awaitQuietCompiler();
         return new Summary(calls.answered.get(), Duration.ofNanos(System.nanoTime() - begin));
+    }
+
+    private static void awaitQuietCompiler() throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long until = System.nanoTime() + SETTLE.toNanos();
+        long compiling = jit.getTotalCompilationTime();
+        while (System.nanoTime() < until) {
+            Thread.sleep(COMPILER_QUIET.toMillis());
+            long since = jit.getTotalCompilationTime();
+            if (since == compiling) {
+                return;
+            }
+            compiling = since;
+        }
     }
 
     /** A cold JVM runs late by nature: the adaptive limit is off, or the rehearsal would refuse its own calls. */
