@@ -127,7 +127,9 @@ class WarmUpIT {
                 """.formatted(front, ThespianProcess.freePort()));
         try (ThespianProcess running = ThespianProcess.launch(Map.of("THESPIAN_WARMUP", "on"), "cast",
                 cast.toString())) {
-            List<String> startup = running.awaitStdout(lines -> lines.contains("Ctrl-C stops them all."), PATIENCE);
+            // The cast's line is logged (in batches) beside the member table, printed at once: either may come first.
+            List<String> startup = running.awaitStdout(lines -> lines.contains("Ctrl-C stops them all.")
+                    && rehearsedCalls(lines) > 0, PATIENCE);
             assertTrue(rehearsedCalls(startup) > 0, "the cast's line tells of no rehearsal: " + startup);
             assertEquals(0, requestLines(startup), "request lines before any request: " + startup);
 
