@@ -3,7 +3,7 @@
 #   docker run --rm -p 6379:6379 -e CONFIG_JSON='{...}' thespian:local
 # Configuration is all environment: PORT, SERVICE_NAME, CONFIG_JSON or CONFIG_FILE,
 # OTEL_BACKEND_ADDRESS, LOKI_ADDRESS (see docs/instrumentation.md); limits and shutdown (THESPIAN_MAX_IN_FLIGHT,
-# THESPIAN_SHUTDOWN_DELAY_SECONDS, ...) in the README's "Environment variables".
+# THESPIAN_SHUTDOWN_DELAY_SECONDS, ...) in docs/reference.md, "Environment variables".
 
 # ---- build: the shaded jar, target/thespian.jar ----
 FROM maven:3.9.16-eclipse-temurin-17 AS build

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A 50-member cast in one JVM (issue 10 item 2): start time, idle RSS and threads, then 1,000 req/s for 60 s
+# A 50-member cast in one JVM: start time, idle RSS and threads, then 1,000 req/s for 60 s
 # through a five-deep path, with RSS and threads under load and the time to stop.
 #
 #   mvn -B -q package -DskipTests && bash bench/cast50.sh [RATE] [DURATION_S]

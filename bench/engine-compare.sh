@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Before/after for the engine (issue 7 item 7): the same load against two jars, alternating, in one run:
+# Before/after for the engine: the same load against two jars, alternating, in one run:
 #   null method, one 0 ms sleep, one 10 ms sleep (overshoot = latency - 10 ms), each at 64 calls in flight.
 # Usage: bench/engine-compare.sh BASELINE_JAR [CANDIDATE_JAR (target/thespian.jar)]; ROUNDS (2), WARMUP (10s),
 # DURATION (10s). The client is the candidate jar's `load` command. Prints one line per (round, jar, scenario).

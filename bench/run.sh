@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Thespian's benchmarks, side by side in one run (docs/benchmarks.md explains what and why):
 #   a. throughput and latency at 64 calls in flight: grpc-java floor (driven by the load tool, and by a plain
-#      grpc-java async loop, to show the tool keeps up), null method, one 0 ms sleep, the same with OTLP export
-#      to a local sink, and with OTLP export pointed at a closed port;
+#      grpc-java async loop, to show the tool keeps up), null method, one 0 ms sleep, both with the live view on,
+#      the same with OTLP export to a local sink, and with OTLP export pointed at a closed port;
 #   c. per-hop cost: client -> middle -> leaf, each a separate Thespian process;
 #   b. sleep fidelity: 5,000 concurrent 200 ms sleeps on one instance (JDK 17, and JDK 25 if installed);
 #   e. the load tool's own error: an open-loop rate against a fixed sleep, its percentiles against the server's;
@@ -169,6 +169,14 @@ for round in $(seq "$rounds"); do
             row "$kind" "$label$suffix" "$cfg"
         fi
     done
+done
+
+# The same two with the live view on (THESPIAN_UI; docs/live-view.md): it collects every span in process.
+for kind in null sleep0; do
+    if [[ $kind == null ]]; then label="null method" cfg=$(config); else label="one 0 ms sleep" cfg=$SLEEP0; fi
+    start_thespian "$kind" "$cfg" THESPIAN_UI=127.0.0.1:0
+    load a "$label, live view on" "${PORT[$kind]}" --server-pids "${PID[$kind]}"
+    stop "$kind"
 done
 
 start_thespian traced "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:${PORT[sink]}"

@@ -1,4 +1,4 @@
-# Span delivery (issue 11 item 1), sourced by bench/run.sh, which provides start_thespian, start_sink, stop,
+# Span delivery under load, sourced by bench/run.sh, which provides start_thespian, start_sink, stop,
 # free_port, $JAR, $JAVA and $WORK. A Thespian whose A makes 3 spans per call exports over OTLP/gRPC to the
 # sink, under an open-loop rate of SPAN_RATE spans/s (SPAN_RATE / 3 calls/s) for SPAN_DURATION_S seconds after
 # SPAN_WARMUP_S seconds of the same load; spans that arrived at the sink are set against the spans the measured

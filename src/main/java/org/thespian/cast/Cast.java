@@ -27,8 +27,9 @@ public record Cast(String name, List<Member> members) {
     }
 
     /**
-     * @param port     where the member listens when the cast runs in one JVM
-     * @param replicas instances in Compose and Kubernetes (one JVM runs one)
+     * @param port     where the member (its first replica) listens when the cast runs in one JVM
+     * @param replicas instances of the member: in one JVM each on a port of its own, in Compose and Kubernetes each
+     *                 a container or pod
      * @param env      extra environment for the member, in the cast's order (generated files list it so, run after run)
      */
     public record Member(String name, int port, MemberConfig config, int replicas, Map<String, String> env) {
@@ -36,9 +37,22 @@ public record Cast(String name, List<Member> members) {
             env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
         }
 
+        /** Its replicas, numbered from 1. */
+        public List<Replica> instances() {
+            return IntStream.rangeClosed(1, replicas).mapToObj(number -> new Replica(this, number)).toList();
+        }
+
         /** Serves the admin service to anyone who reaches it: THESPIAN_ADMIN=true and no THESPIAN_ADMIN_TOKEN. */
         public boolean servesOpenAdmin() {
             return "true".equals(env.get("THESPIAN_ADMIN")) && !env.containsKey(ADMIN_TOKEN);
+        }
+    }
+
+    /** One instance of a member, {@code number} from 1 to its replicas. */
+    public record Replica(Member member, int number) {
+        /** {@code <member>-<number>}: its {@code service.instance.id}, the name a fault plan reaches it alone by. */
+        public String instanceId() {
+            return member.name() + "-" + number;
         }
     }
 

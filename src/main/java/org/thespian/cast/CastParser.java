@@ -29,6 +29,7 @@ import org.thespian.config.Config;
 import org.thespian.config.ConfigException;
 import org.thespian.config.ConfigParser;
 import org.thespian.config.TextFile;
+import org.thespian.server.InstanceId;
 
 /**
  * Reads a cast file ({@code .cast.yaml} or {@code .cast.json}, see docs/casts.md) and every member config it names,
@@ -51,8 +52,12 @@ public final class CastParser {
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern MEMBER_PATH = Pattern.compile("members\\[(\\d+)\\]");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    /** The cast sets these for each member; a member's own value would contradict the cast. */
-    private static final List<String> SET_BY_THE_CAST = List.of("PORT", "SERVICE_NAME", "CONFIG_JSON", "CONFIG_FILE");
+    /**
+     * The cast sets these for each member (the instance id for each replica, or the host name in Compose and
+     * Kubernetes); a member's own value would contradict the cast.
+     */
+    private static final List<String> SET_BY_THE_CAST = List.of("PORT", "SERVICE_NAME", "CONFIG_JSON", "CONFIG_FILE",
+            InstanceId.VARIABLE);
     private static final List<String> CAST_KEYS = List.of("name", "members");
     private static final List<String> MEMBER_KEYS = List.of("name", "port", "config", "replicas", "env");
     private static final List<String> MEMBER_REQUIRED = List.of("name", "port", "config");

@@ -5,29 +5,34 @@ import io.grpc.ClientInterceptor;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.thespian.cast.Cast.Member;
+import org.thespian.cast.Cast.Replica;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
 import org.thespian.server.Backstage;
 import org.thespian.server.Instrumentation;
+import org.thespian.server.PeerDirectory;
 import org.thespian.server.Rehearsal;
 import org.thespian.server.RuntimeOptions;
 import org.thespian.server.ServerLimits;
+import org.thespian.server.StandingFaults;
 import org.thespian.server.ThespianServer;
 
 /**
- * A cast running in this JVM: one {@link ThespianServer} per member on its port, all sharing one
- * {@link Backstage}. A call to {@code http://<member>:6379}, as the configs say, reaches that member's loopback
- * port, so the configs run here unchanged.
+ * A cast running in this JVM: one {@link ThespianServer} per replica of each member, the first on the member's port
+ * and the others on free ones, all sharing one {@link Backstage}. A call to {@code http://<member>:6379}, as the
+ * configs say, reaches that member's loopback ports, taking turns at its replicas, so the configs run here
+ * unchanged.
  */
 public final class CastStage {
 
@@ -40,8 +45,17 @@ public final class CastStage {
     public record Role(Instrumentation instrumentation, Dice dice, ServerLimits limits, RuntimeOptions runtime) {
     }
 
-    /** A member as it runs here. */
-    public record Running(Member member, ThespianServer server) {
+    /** A replica of a member as it runs here. */
+    public record Running(Replica replica, ThespianServer server) {
+        public Member member() {
+            return replica.member();
+        }
+
+        /** The member's name, or the replica's instance id when the member has several. */
+        public String name() {
+            return member().replicas() == 1 ? member().name() : replica.instanceId();
+        }
+
         public String address() {
             return LOOPBACK + ":" + server.port();
         }
@@ -63,17 +77,21 @@ public final class CastStage {
      * @param shared             the peer timeout and the engine's CPU threads, for all members
      */
     public static CastStage start(Cast cast, ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            ServerLimits shared, Function<Member, Role> roleOf) throws IOException {
-        Backstage backstage = Backstage.open(peerTls, clientInterceptors, shared, directory(cast));
+            ServerLimits shared, Function<Replica, Role> roleOf) throws IOException {
+        Map<Replica, Integer> ports = ports(cast);
+        Backstage backstage = Backstage.open(peerTls, clientInterceptors, shared, directory(ports));
         List<Running> running = new ArrayList<>();
-        for (Member member : cast.members()) {
-            Role role = roleOf.apply(member);
+        for (Map.Entry<Replica, Integer> place : ports.entrySet()) {
+            Replica replica = place.getKey();
+            Role role = roleOf.apply(replica);
             try {
-                running.add(new Running(member, ThespianServer.start(member.port(), loaded(member),
+                running.add(new Running(replica, ThespianServer.start(place.getValue(), loaded(replica.member()),
                         role.dice(), role.instrumentation(), role.limits(), role.runtime(), backstage)));
             } catch (IOException e) {
                 new CastStage(running, backstage).stop(Duration.ZERO, Duration.ZERO);
-                throw new IOException("member \"" + member.name() + "\" cannot listen on port " + member.port(), e);
+                String who = replica.member().replicas() == 1 ? "" : " (replica " + replica.instanceId() + ")";
+                throw new IOException("member \"" + replica.member().name() + "\"" + who + " cannot listen on port "
+                        + place.getValue(), e);
             }
         }
         try {
@@ -84,11 +102,11 @@ public final class CastStage {
         return new CastStage(running, backstage);
     }
 
-    /** Every member as it will serve, with the role {@code roleOf} gives it, for a {@link Rehearsal}. */
-    public static List<Rehearsal.Part> rehearsalParts(Cast cast, Function<Member, Role> roleOf) {
-        return cast.members().stream().map(member -> {
-            Role role = roleOf.apply(member);
-            return new Rehearsal.Part(loaded(member), role.dice(), role.instrumentation(), role.limits(),
+    /** Every replica of every member as it will serve, with the role {@code roleOf} gives it: a {@link Rehearsal}. */
+    public static List<Rehearsal.Part> rehearsalParts(Cast cast, Function<Replica, Role> roleOf) {
+        return cast.members().stream().flatMap(member -> member.instances().stream()).map(replica -> {
+            Role role = roleOf.apply(replica);
+            return new Rehearsal.Part(loaded(replica.member()), role.dice(), role.instrumentation(), role.limits(),
                     role.runtime());
         }).toList();
     }
@@ -101,16 +119,43 @@ public final class CastStage {
         return new LoadedConfig(config.config(), origin, config.text());
     }
 
-    /** {@code http://<member>:6379} is the member's loopback port; every other peer is where it says. */
-    static UnaryOperator<Peer> directory(Cast cast) {
-        Map<Peer, Peer> local = cast.members().stream().collect(Collectors.toMap(
-                member -> new Peer(member.name(), Cast.MEMBER_PORT, false),
-                member -> new Peer(LOOPBACK, member.port(), false)));
-        return peer -> local.getOrDefault(peer, peer);
+    /**
+     * Where each replica listens, in the cast's order: the first on its member's port, the others on free ports,
+     * picked now so that every channel to a member knows all of its replicas from the start.
+     */
+    static Map<Replica, Integer> ports(Cast cast) {
+        List<Replica> replicas = cast.members().stream().flatMap(member -> member.instances().stream()).toList();
+        Iterator<Integer> free = FreePorts.take((int) replicas.stream().filter(r -> r.number() > 1).count())
+                .iterator();
+        Map<Replica, Integer> ports = new LinkedHashMap<>();
+        replicas.forEach(replica -> ports.put(replica, replica.number() == 1 ? replica.member().port() : free.next()));
+        return ports;
+    }
+
+    /**
+     * {@code http://<member>:6379} is the loopback port of each of the member's replicas; every other peer is where
+     * it says.
+     */
+    static PeerDirectory directory(Map<Replica, Integer> ports) {
+        Map<Peer, List<Peer>> local = ports.entrySet().stream().collect(Collectors.groupingBy(
+                place -> new Peer(place.getKey().member().name(), Cast.MEMBER_PORT, false), LinkedHashMap::new,
+                Collectors.mapping(place -> new Peer(LOOPBACK, place.getValue(), false), Collectors.toList())));
+        return peer -> local.getOrDefault(peer, List.of(peer));
+    }
+
+    /** "5 members", or with replicas "5 members, 6 instances": what runs here. */
+    public String headcount() {
+        long members = running.stream().filter(member -> member.replica().number() == 1).count();
+        return members + " members" + (members == running.size() ? "" : ", " + running.size() + " instances");
     }
 
     public List<Running> members() {
         return running;
+    }
+
+    /** The standing fault plan the members share: requests entering the cast anywhere get it. */
+    public StandingFaults standingFaults() {
+        return backstage.standingFaults();
     }
 
     /**

@@ -17,7 +17,8 @@ import org.thespian.server.ThespianServer;
 /**
  * A cast for Kubernetes: per member a ConfigMap with its config, a Deployment and a Service named after it (so
  * {@code http://<member>:6379} resolves in the namespace) and, when its env has one, a Secret with its admin token;
- * plus a kustomization for {@code kubectl apply -k}.
+ * plus a kustomization for {@code kubectl apply -k}. The Service of a member with replicas is headless: its name
+ * resolves to every ready pod, and callers take turns at them call by call, as in one JVM.
  */
 public final class KubernetesManifests {
 
@@ -195,6 +196,10 @@ public final class KubernetesManifests {
     private static ObjectNode service(Cast cast, Member member) {
         ObjectNode service = resource("v1", "Service", member.name(), cast, member);
         ObjectNode spec = service.putObject("spec");
+        if (member.replicas() > 1) {
+            // A virtual IP would have kube-proxy pin each caller's one long-lived HTTP/2 connection to one pod.
+            spec.put("clusterIP", "None");
+        }
         spec.set("selector", selector(member));
         ObjectNode port = spec.putArray("ports").addObject();
         port.put("name", "grpc");

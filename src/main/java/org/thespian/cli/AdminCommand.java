@@ -7,6 +7,12 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -15,11 +21,13 @@ import java.util.stream.Collectors;
 import org.thespian.admin.proto.AdminGrpc;
 import org.thespian.admin.proto.GetConfigRequest;
 import org.thespian.admin.proto.GetConfigResponse;
+import org.thespian.admin.proto.GetFaultsRequest;
 import org.thespian.admin.proto.GetStatsRequest;
 import org.thespian.admin.proto.GetStatsResponse;
 import org.thespian.admin.proto.MethodStats;
 import org.thespian.admin.proto.ServingStatus;
 import org.thespian.admin.proto.SetConfigRequest;
+import org.thespian.admin.proto.SetFaultsRequest;
 import org.thespian.admin.proto.SetHealthRequest;
 import org.thespian.config.TextFile;
 import org.thespian.server.ThespianServer;
@@ -31,7 +39,7 @@ import org.thespian.server.ThespianServer;
 final class AdminCommand {
 
     static final String USAGE = "usage: admin --target host:port get-config | set-config FILE"
-            + " | set-health SERVING|NOT_SERVING | stats";
+            + " | set-health SERVING|NOT_SERVING | stats | get-faults | set-faults PLAN | set-faults --clear";
     private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.\\-]+:[0-9]{1,5}|\\[[0-9a-fA-F:.]+\\]:[0-9]{1,5}");
     private static final long DEADLINE_SECONDS = 10;
     private static final Metadata.Key<String> AUTHORIZATION =
@@ -85,7 +93,7 @@ final class AdminCommand {
 
     private static int command(AdminGrpc.AdminBlockingStub admin, String command, String argument, int arguments)
             throws UsageError {
-        int expected = command.equals("set-config") || command.equals("set-health") ? 1 : 0;
+        int expected = List.of("set-config", "set-health", "set-faults").contains(command) ? 1 : 0;
         if (arguments != expected) {
             throw new UsageError(USAGE);
         }
@@ -104,9 +112,24 @@ final class AdminCommand {
                 System.out.println("health " + status + " (was " + previous + ")");
             }
             case "stats" -> System.out.print(table(admin.getStats(GetStatsRequest.getDefaultInstance())));
+            case "get-faults" -> System.out.println(shownPlan(admin.getFaults(GetFaultsRequest.getDefaultInstance())
+                    .getPlan()));
+            case "set-faults" -> {
+                // A plan is never blank: clearing is said out loud, so an empty shell variable clears nothing.
+                if (argument.isBlank()) {
+                    throw new UsageError("set-faults takes a plan such as payment:abort=UNAVAILABLE@20, or --clear");
+                }
+                String plan = argument.equals("--clear") ? "" : argument;
+                String previous = admin.setFaults(SetFaultsRequest.newBuilder().setPlan(plan).build()).getPrevious();
+                System.out.println("faults " + shownPlan(plan) + " (was " + shownPlan(previous) + ")");
+            }
             default -> throw new UsageError("unknown admin command \"" + command + "\"; " + USAGE);
         }
         return Main.EXIT_OK;
+    }
+
+    private static String shownPlan(String plan) {
+        return plan.isEmpty() ? "none" : plan;
     }
 
     private static ServingStatus servingStatus(String text) throws UsageError {

@@ -21,14 +21,14 @@ final class CastAnnouncement {
 
     static void log(CastRunner.Checked checked, CastRunner.Running running) {
         List<CastStage.Running> members = running.stage().members();
-        LOG.info("Cast \"{}\" serving {} members in one JVM; {}; {}", checked.cast().name(), members.size(),
+        LOG.info("Cast \"{}\" serving {} in one JVM; {}; {}", checked.cast().name(), running.stage().headcount(),
                 running.telemetry().describe(), running.warmUp());
         List<String> open = new ArrayList<>();
         List<String> guarded = new ArrayList<>();
         for (CastStage.Running member : members) {
             RuntimeOptions runtime = checked.members().get(member.member().name()).runtime();
             if (runtime.admin()) {
-                String where = member.member().name() + " (port " + member.server().port() + ")";
+                String where = member.name() + " (port " + member.server().port() + ")";
                 (runtime.adminToken().isPresent() ? guarded : open).add(where);
             }
         }

@@ -22,7 +22,7 @@ final class CastCommand {
             if (options.emit().isPresent()) {
                 return Generate.run(cast, options);
             }
-            return CastRunner.serveUntilSignalled(CastRunner.check(cast, env));
+            return CastRunner.serveUntilSignalled(CastRunner.check(cast, env, options.ui()));
         } catch (CastOptions.Invalid | CastException | CastRunner.InvalidEnvironment e) {
             return Main.usageError(e.getMessage());
         }

@@ -8,14 +8,15 @@ import java.util.Optional;
 
 /**
  * The arguments of {@code cast FILE [--emit compose|kubernetes] [--out DIR] [--otel-backend-address URL]
- * [--loki-address URL] [--image IMAGE]}.
+ * [--loki-address URL] [--image IMAGE] [--ui HOST:PORT|off]}.
  *
  * @param otelBackendAddress where generated members send traces and metrics (default: the stack's Collector)
  * @param lokiAddress        where generated members push logs (default: the stack's Loki)
  * @param image              the image Kubernetes runs
+ * @param ui                 where the live view listens (HOST:PORT or off); empty for the default
  */
 record CastOptions(Path file, Optional<Emit> emit, Optional<Path> out, URI otelBackendAddress, URI lokiAddress,
-        String image) {
+        String image, Optional<String> ui) {
 
     enum Emit { COMPOSE, KUBERNETES }
 
@@ -37,6 +38,7 @@ record CastOptions(Path file, Optional<Emit> emit, Optional<Path> out, URI otelB
         URI otel = STACK_COLLECTOR;
         URI loki = STACK_LOKI;
         String image = LOCAL_IMAGE;
+        Optional<String> ui = Optional.empty();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -49,6 +51,7 @@ record CastOptions(Path file, Optional<Emit> emit, Optional<Path> out, URI otelB
                 case "--otel-backend-address" -> otel = url(value(args, ++i, arg), arg);
                 case "--loki-address" -> loki = url(value(args, ++i, arg), arg);
                 case "--image" -> image = value(args, ++i, arg);
+                case "--ui" -> ui = Optional.of(value(args, ++i, arg));
                 default -> {
                     if (arg.startsWith("-") || file != null) {
                         throw new Invalid("cast: unexpected argument \"" + arg + "\"");
@@ -63,7 +66,10 @@ record CastOptions(Path file, Optional<Emit> emit, Optional<Path> out, URI otelB
         if (emit.isEmpty() && (out.isPresent() || otel != STACK_COLLECTOR || loki != STACK_LOKI || image != LOCAL_IMAGE)) {
             throw new Invalid("--out, --otel-backend-address, --loki-address and --image go with --emit");
         }
-        return new CastOptions(file, emit, out, otel, loki, image);
+        if (emit.isPresent() && ui.isPresent()) {
+            throw new Invalid("--ui goes with running the cast, not with --emit");
+        }
+        return new CastOptions(file, emit, out, otel, loki, image, ui);
     }
 
     private static String value(List<String> args, int index, String flag) throws Invalid {

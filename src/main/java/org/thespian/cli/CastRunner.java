@@ -1,17 +1,21 @@
 package org.thespian.cli;
 
 import io.grpc.ServerInterceptor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 import org.thespian.cast.Cast;
 import org.thespian.cast.Cast.Member;
+import org.thespian.cast.Cast.Replica;
 import org.thespian.cast.CastStage;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
@@ -20,6 +24,10 @@ import org.thespian.server.OutOfMemoryExit;
 import org.thespian.server.ServerLimits;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
+import org.thespian.ui.LiveView;
+import org.thespian.ui.LiveViewSettings;
+import org.thespian.ui.SpanCollector;
+import org.thespian.ui.Topology;
 
 /**
  * A cast in this JVM, from the environment: the process's variables (telemetry, logging, grace) once, each
@@ -30,8 +38,8 @@ final class CastRunner {
     /** What the cast sets per member, so the process's values of these mean nothing here. */
     private static final List<String> PER_MEMBER = List.of("CONFIG_JSON", "CONFIG_FILE", "PORT", "SERVICE_NAME");
 
-    /** The cast with the settings of the process and of each member. */
-    record Checked(Cast cast, Settings process, Map<String, Settings> members) {
+    /** The cast with the settings of the process and of each member, and its live view unless it is off. */
+    record Checked(Cast cast, Settings process, Map<String, Settings> members, Optional<LiveViewSettings> view) {
     }
 
     /** A mistake in the environment of the process or of a member, in one line. */
@@ -46,25 +54,42 @@ final class CastRunner {
     private CastRunner() {
     }
 
+    /** The cast without a live view (the demo that plays once, and tests). */
     static Checked check(Cast cast, Map<String, String> env) throws InvalidEnvironment {
+        return check(cast, env, Optional.of("off"));
+    }
+
+    /** @param ui {@code --ui} as given: HOST:PORT, off, or empty for the default (127.0.0.1:8080 or the next free) */
+    static Checked check(Cast cast, Map<String, String> env, Optional<String> ui) throws InvalidEnvironment {
+        Checked checked = checkMembers(cast, env);
+        try {
+            return new Checked(cast, checked.process(), checked.members(), LiveViewSettings.parse(ui.orElse(null),
+                    "--ui", Settings.adminToken(env), env));
+        } catch (LiveViewSettings.Invalid | Settings.InvalidSetting e) {
+            throw new InvalidEnvironment(e.getMessage());
+        }
+    }
+
+    private static Checked checkMembers(Cast cast, Map<String, String> env) throws InvalidEnvironment {
         Settings process = settings(env, Map.of(), cast.name(), "");
         Map<String, Settings> members = new HashMap<>();
+        int instances = cast.members().stream().mapToInt(Member::replicas).sum();
         for (Member member : cast.members()) {
             Map<String, String> own = new HashMap<>(member.env());
             if (!env.containsKey(MAX_IN_FLIGHT)) {
-                own.putIfAbsent(MAX_IN_FLIGHT, Integer.toString(memberMaxInFlight(cast.members().size())));
+                own.putIfAbsent(MAX_IN_FLIGHT, Integer.toString(memberMaxInFlight(instances)));
             }
             members.put(member.name(), settings(env, own, member.name(), "member \"" + member.name() + "\": "));
         }
-        return new Checked(cast, process, members);
+        return new Checked(cast, process, members, Optional.empty());
     }
 
     /**
-     * The members share one heap, so by default each may hold its share of the calls one instance would: a
-     * request through four members is four calls in flight.
+     * The members' replicas share one heap, so by default each may hold its share of the calls one instance would:
+     * a request through four members is four calls in flight.
      */
-    private static int memberMaxInFlight(int members) {
-        return ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory(), members);
+    private static int memberMaxInFlight(int instances) {
+        return ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory(), instances);
     }
 
     private static Settings settings(Map<String, String> env, Map<String, String> own, String serviceName,
@@ -80,9 +105,13 @@ final class CastRunner {
         }
     }
 
-    /** Every member running, with the process's telemetry (and what its warm-up did); {@link #stop} ends both. */
-    record Running(CastStage stage, Telemetry telemetry, String warmUp) {
+    /**
+     * Every member running, with the process's telemetry, the live view and what the warm-up did; {@link #stop}
+     * ends them all.
+     */
+    record Running(CastStage stage, Telemetry telemetry, Optional<LiveView> view, String warmUp) {
         void stop(Duration delay, Duration grace) {
+            view.ifPresent(LiveView::close);
             stage.stop(delay, grace);
             telemetry.close();
         }
@@ -96,28 +125,41 @@ final class CastRunner {
     static Running start(Checked checked, boolean traceConsole,
             Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
         Settings process = checked.process();
+        Optional<SpanCollector> collector = checked.view().map(view -> new SpanCollector());
         Telemetry telemetry = Telemetry.start(checked.cast().name(), process.otelBackendAddress(), traceConsole,
-                process.environment());
+                process.environment(), collector.map(SpanExporter.class::cast));
         try {
             String warmUp = WarmUp.rehearse(process.warmup(), telemetry, process.limits(),
-                    rehearsal -> CastStage.rehearsalParts(checked.cast(),
-                            member -> role(checked, member, rehearsal.instrumentationFor(member.name()))));
+                    rehearsal -> CastStage.rehearsalParts(checked.cast(), replica -> role(checked, replica,
+                            rehearsal.instrumentationFor(replica.member().name(), replica.instanceId()))));
             CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
                     telemetry.instrumentation().clientInterceptors(), process.limits(),
-                    member -> role(checked, member, withInterceptors(telemetry.instrumentationFor(member.name()),
-                            extraInterceptors.apply(member))));
-            return new Running(stage, telemetry, warmUp);
+                    replica -> role(checked, replica, withInterceptors(telemetry.instrumentationFor(
+                            replica.member().name(), replica.instanceId()), extraInterceptors.apply(replica.member()))));
+            try {
+                Optional<LiveView> view = checked.view().isEmpty() ? Optional.empty()
+                        : Optional.of(LiveView.start(checked.view().get(), Topology.of(stage), collector.get(),
+                                stage.standingFaults(), telemetry.instrumentation().runtimeEvents()));
+                return new Running(stage, telemetry, view, warmUp);
+            } catch (IOException e) {
+                stage.stop(Duration.ZERO, Duration.ZERO);
+                throw e;
+            }
         } catch (IOException e) {
             telemetry.close();
             throw e;
         }
     }
 
-    /** How {@code member} runs, with {@code instrumentation}. */
-    private static CastStage.Role role(Checked checked, Member member, Instrumentation instrumentation) {
+    /** How {@code replica} runs, with {@code instrumentation}. */
+    private static CastStage.Role role(Checked checked, Replica replica, Instrumentation instrumentation) {
+        Member member = replica.member();
         Settings own = checked.members().get(member.name());
-        return new CastStage.Role(instrumentation, Dice.of(own.seed(), member.name()), own.limits(),
-                own.runtime().withServiceName(member.name()));
+        // Replicas roll dice of their own, or they would fail in lockstep; a member alone rolls by its name, as it
+        // did before replicas ran here.
+        String dice = member.replicas() == 1 ? member.name() : replica.instanceId();
+        return new CastStage.Role(instrumentation, Dice.of(own.seed(), dice), own.limits(),
+                own.runtime().withServiceName(member.name()).withInstanceId(replica.instanceId()));
     }
 
     private static Instrumentation withInterceptors(Instrumentation instrumentation, List<ServerInterceptor> extra) {
@@ -130,14 +172,15 @@ final class CastRunner {
     /** {@code cast FILE}: runs until SIGTERM or Ctrl-C, then stops every member gracefully. */
     static int serveUntilSignalled(Checked checked) {
         Settings process = checked.process();
-        LoggingSetup.configure(checked.cast().name(), process.lokiAddress());
+        LoggingSetup.configure(checked.cast().name(), process.runtime().instanceId(), process.lokiAddress());
         LoggingSetup.setLevel(process.logLevel());
         OutOfMemoryExit.install();
+        CompletableFuture<String> stopSignal = Main.onStopSignal(); // before the first member listens
         return whileRunning(checked, process.traceConsole(), member -> List.of(), running -> {
             CastAnnouncement.log(checked, running);
             System.out.println("Ctrl-C stops them all.");
             System.out.flush();
-            Main.awaitStopSignal();
+            Main.await(stopSignal);
             running.stop(process.shutdownDelay(), process.shutdownGrace());
         });
     }
@@ -161,7 +204,8 @@ final class CastRunner {
             checked.cast().members().forEach(member -> checked.members().get(member.name()).adminTokenWarning()
                     .ifPresent(warning -> LoggerFactory.getLogger(CastRunner.class)
                             .warn("member \"{}\": {}", member.name(), warning)));
-            System.out.print(MemberTable.render(checked.cast().name(), running.stage()));
+            System.out.print(MemberTable.render(checked.cast().name(), running.stage(),
+                    running.view().map(LiveView::url)));
             play.accept(running);
             return Main.EXIT_OK;
         } finally {

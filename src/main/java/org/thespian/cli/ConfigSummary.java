@@ -74,7 +74,10 @@ final class ConfigSummary {
                     + (policy.retries().maxAttempts() > 1 ? " up to " + policy.retries().maxAttempts() + " times" : "")
                     + (policy.repeat().times() > 1 ? " x" + policy.repeat().times() : "")
                     + (policy.probability().isPresent() ? " with probability " + policy.probability().getAsDouble() : "")
-                    + (policy.timeoutMs().isPresent() ? " within " + policy.timeoutMs().getAsLong() + " ms" : "");
+                    + (policy.timeoutMs().isPresent() ? " within " + policy.timeoutMs().getAsLong() + " ms" : "")
+                    + policy.hedge().map(hedge -> " hedged every " + hedge.delayMs() + " ms up to "
+                            + hedge.maxAttempts() + " times").orElse("")
+                    + (policy.circuitBreaker().isPresent() ? " behind a circuit breaker" : "");
             peers.add(call.peer().display() + "/" + call.method().name() + suffix);
             return 0.0;
         }
@@ -94,6 +97,7 @@ final class ConfigSummary {
         @Override
         public Double function(Function function) {
             function.resource().ifPresent(resource -> traits.add("uses resource " + resource.name()));
+            function.rateLimit().ifPresent(limit -> traits.add("rate-limited to " + limit.describe()));
             double total = 0;
             for (Operation operation : function.operations()) {
                 // A group takes as long as its slowest action; a single action is a group of one.

@@ -8,10 +8,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +21,7 @@ import org.thespian.cast.Cast;
 import org.thespian.cast.CastException;
 import org.thespian.cast.CastParser;
 import org.thespian.cast.CastParser.MemberConfigText;
+import org.thespian.cast.FreePorts;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.telemetry.Telemetry;
@@ -46,14 +44,17 @@ final class DemoCommand {
     }
 
     static int run(List<String> args, Map<String, String> env) {
-        boolean serve = args.equals(List.of("--serve"));
+        boolean serve = args.equals(List.of("--serve"))
+                || args.size() == 3 && args.get(0).equals("--serve") && args.get(1).equals("--ui");
         if (!args.isEmpty() && !serve) {
-            return Main.usageError("demo takes only --serve, got \"" + String.join(" ", args) + "\"");
+            return Main.usageError("demo takes only --serve [--ui HOST:PORT|off], got \"" + String.join(" ", args)
+                    + "\"");
         }
         try {
             Cast shop = bundledCast();
             if (serve) {
-                return CastRunner.serveUntilSignalled(CastRunner.check(shop, env));
+                Optional<String> ui = args.size() == 3 ? Optional.of(args.get(2)) : Optional.empty();
+                return CastRunner.serveUntilSignalled(CastRunner.check(shop, env, ui));
             }
             return playOnce(CastRunner.check(onFreePorts(shop), env));
         } catch (CastRunner.InvalidEnvironment e) {
@@ -63,7 +64,7 @@ final class DemoCommand {
 
     private static int playOnce(CastRunner.Checked checked) {
         // The trace trees and the summary tell the story; per-request log lines would bury them.
-        LoggingSetup.configure(checked.cast().name(), Optional.empty());
+        LoggingSetup.configure(checked.cast().name(), checked.process().runtime().instanceId(), Optional.empty());
         LoggingSetup.setLevel(Level.OFF);
         Map<String, CallTally> tallies = new LinkedHashMap<>();
         checked.cast().members().forEach(member -> tallies.put(member.name(), new CallTally()));
@@ -135,23 +136,7 @@ final class DemoCommand {
 
     /** So the demo runs beside anything already on 6379: ports the system has just handed out as free. */
     private static Cast onFreePorts(Cast cast) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < cast.members().size(); i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-            }
-            List<Integer> ports = sockets.stream().map(ServerSocket::getLocalPort).toList();
-            return cast.withPorts(ports::get);
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free ports on loopback", e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // it was only holding the number
-                }
-            }
-        }
+        return cast.withPorts(FreePorts.take(cast.members().size())::get);
     }
+
 }

@@ -6,11 +6,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.config.ConfigException;
@@ -21,6 +23,10 @@ import org.thespian.server.Rehearsal;
 import org.thespian.server.ThespianServer;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
+import org.thespian.ui.LiveView;
+import org.thespian.ui.LiveViewSettings;
+import org.thespian.ui.SpanCollector;
+import org.thespian.ui.Topology;
 import sun.misc.Signal;
 
 /**
@@ -41,22 +47,25 @@ public final class Main {
               schema       print the JSON Schema of CONFIG_JSON (docs/config.schema.json)
               load         drive load at a Thespian and report latency percentiles (load --help)
               admin        --target host:port get-config | set-config FILE | set-health SERVING|NOT_SERVING | stats
-              cast FILE    run every member of a .cast.yaml/.cast.json in this JVM; with --emit compose|kubernetes
+                           | get-faults | set-faults PLAN | set-faults --clear
+              cast FILE    run every member of a .cast.yaml/.cast.json in this JVM, with the live view on
+                           127.0.0.1:8080 or the next free port (--ui HOST:PORT|off); with --emit compose|kubernetes
                            [--out PATH] [--otel-backend-address URL] [--loki-address URL] [--image IMAGE]
                            write it for Compose or Kubernetes (docs/casts.md)
               demo         run the built-in shop cast, send it a few requests, print traces and a summary;
-                           demo --serve keeps it running on ports 6379-6383
+                           demo --serve [--ui HOST:PORT|off] keeps it running on ports 6379-6383, with the live view
               --version    print the version
             Environment: PORT (6379), SERVICE_NAME, CONFIG_JSON or CONFIG_FILE, OTEL_BACKEND_ADDRESS,
+              THESPIAN_INSTANCE_ID (the host name),
               LOKI_ADDRESS, THESPIAN_SEED, THESPIAN_TRACE_CONSOLE, THESPIAN_LOG_LEVEL (INFO),
               THESPIAN_PEER_CA_FILE, THESPIAN_PEER_TIMEOUT (30s), THESPIAN_MAX_IN_FLIGHT (from the heap),
               THESPIAN_MAX_ACTIONS_PER_REQUEST (100000), THESPIAN_MAX_BACKGROUND_CALLS (10000),
               THESPIAN_SHUTDOWN_DELAY_SECONDS (0), THESPIAN_SHUTDOWN_GRACE_SECONDS (10),
               THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter of the heap),
               THESPIAN_FAULT_HEADERS (true), THESPIAN_MAX_HOPS (16), THESPIAN_ADMIN, THESPIAN_ADMIN_TOKEN,
-              THESPIAN_WATCH_CONFIG, THESPIAN_WARMUP (on),
-              THESPIAN_MAX_ACTIONS_IN_FLIGHT (from the heap), THESPIAN_MAX_ACTIONS_PER_TRACE (10000),
-              and the standard OTEL_* variables. See README.md.""";
+              THESPIAN_WATCH_CONFIG, THESPIAN_UI (off), THESPIAN_UI_TRACES (2000), THESPIAN_WARMUP (on),
+              THESPIAN_MAX_ACTIONS_IN_FLIGHT (from the heap), THESPIAN_MAX_ACTIONS_PER_TRACE (100000),
+              and the standard OTEL_* variables. See docs/reference.md.""";
 
     private Main() {
     }
@@ -111,27 +120,32 @@ public final class Main {
 
     private static int serve(Map<String, String> env) {
         Settings settings;
+        Optional<LiveViewSettings> view;
         try {
             settings = Settings.from(env);
-        } catch (Settings.InvalidSetting | ConfigException e) {
+            view = LiveViewSettings.parse(Settings.value(env, "THESPIAN_UI").orElse("off"), "THESPIAN_UI",
+                    settings.runtime().adminToken(), env);
+        } catch (Settings.InvalidSetting | ConfigException | LiveViewSettings.Invalid e) {
             return usageError(e.getMessage());
         }
-        LoggingSetup.configure(settings.serviceName(), settings.lokiAddress());
+        LoggingSetup.configure(settings.serviceName(), settings.runtime().instanceId(), settings.lokiAddress());
         LoggingSetup.setLevel(settings.logLevel());
         try {
-            return serve(settings);
+            return serve(settings, view);
         } finally {
             // Log lines are written in batches: however serving ends, the last ones must come out.
             LoggingSetup.flush();
         }
     }
 
-    private static int serve(Settings settings) {
+    private static int serve(Settings settings, Optional<LiveViewSettings> viewSettings) {
         OutOfMemoryExit.install();
+        CompletableFuture<String> stopSignal = onStopSignal(); // before the port opens: a supervisor may stop us at once
         Telemetry telemetry;
+        Optional<SpanCollector> collector = viewSettings.map(view -> new SpanCollector());
         try {
             telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
-                    settings.traceConsole(), settings.environment());
+                    settings.traceConsole(), settings.environment(), collector.map(SpanExporter.class::cast));
         } catch (Telemetry.InvalidTelemetrySetting e) {
             return usageError(e.getMessage());
         } catch (RuntimeException e) {
@@ -140,7 +154,8 @@ public final class Main {
         }
         String warmUp = WarmUp.rehearse(settings.warmup(), telemetry, settings.limits(), rehearsal -> List.of(
                 new Rehearsal.Part(settings.config(), Dice.of(settings.seed(), settings.serviceName()),
-                        rehearsal.instrumentationFor(settings.serviceName()), settings.limits(), settings.runtime())));
+                        rehearsal.instrumentationFor(settings.serviceName(), settings.runtime().instanceId()),
+                        settings.limits(), settings.runtime())));
         ThespianServer server;
         try {
             server = ThespianServer.start(settings.port(), settings.config(),
@@ -151,7 +166,19 @@ public final class Main {
             System.err.println("thespian: cannot listen on port " + settings.port() + ": " + rootMessage(e));
             return EXIT_FAILURE;
         }
+        Optional<LiveView> view;
+        try {
+            view = viewSettings.isEmpty() ? Optional.empty() : Optional.of(LiveView.start(viewSettings.get(),
+                    Topology.of(settings.serviceName(), server), collector.get(), server.standingFaults(),
+                    telemetry.instrumentation().runtimeEvents()));
+        } catch (IOException e) {
+            System.err.println("thespian: " + e.getMessage() + " (THESPIAN_UI): " + rootMessage(e));
+            stopNow(server);
+            closeWithin(telemetry, TELEMETRY_CLOSE);
+            return EXIT_FAILURE;
+        }
         Logger log = LoggerFactory.getLogger(Main.class);
+        view.ifPresent(live -> log.info("Live view at {}", live.url()));
         log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}; {}", settings.serviceName(),
                 server.port(), settings.config().origin(), ConfigSummary.of(settings.config().config()),
                 telemetry.describe(), warmUp);
@@ -165,9 +192,10 @@ public final class Main {
         settings.adminTokenWarning().ifPresent(log::warn);
         if (settings.config().origin().equals("defaults")) {
             log.info("No CONFIG_JSON or CONFIG_FILE given, so A, B and C answer OK at once."
-                    + " Set CONFIG_JSON to give them behaviour (see README.md, or example-configs/).");
+                    + " Set CONFIG_JSON to give them behaviour (see docs/config.md, or example-configs/).");
         }
-        String signal = awaitStopSignal();
+        String signal = await(stopSignal);
+        view.ifPresent(LiveView::close);
         try {
             stop(server, settings, signal, log);
         } catch (InterruptedException e) {
@@ -195,6 +223,14 @@ public final class Main {
         server.stop(settings.shutdownGrace());
     }
 
+    private static void stopNow(ThespianServer server) {
+        try {
+            server.stop(Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Telemetry gets this long to flush, whatever its backends do, so that the stop stays bounded. */
     private static final Duration TELEMETRY_CLOSE = Duration.ofSeconds(2);
 
@@ -210,10 +246,11 @@ public final class Main {
     }
 
     /**
-     * Waits for SIGTERM (Kubernetes, docker stop), SIGINT (Ctrl-C) or SIGHUP (a closed terminal, some
-     * supervisors), so that each ends in a drain and exit 0; returns the signal's name.
+     * Handles SIGTERM (Kubernetes, docker stop), SIGINT (Ctrl-C) and SIGHUP (a closed terminal, some supervisors)
+     * from now on, so that each ends in a drain and exit 0: the future completes with the signal's name. Installed
+     * before anything starts, since a health check may pass, and a supervisor stop us, while the rest still starts.
      */
-    static String awaitStopSignal() {
+    static CompletableFuture<String> onStopSignal() {
         CompletableFuture<String> signalled = new CompletableFuture<>();
         for (String name : STOP_SIGNALS) {
             try {
@@ -222,8 +259,13 @@ public final class Main {
                 // this platform has no such signal, or the JVM runs with -Xrs
             }
         }
+        return signalled;
+    }
+
+    /** Waits for {@link #onStopSignal()}'s signal; returns its name. */
+    static String await(CompletableFuture<String> stopSignal) {
         try {
-            return signalled.get();
+            return stopSignal.get();
         } catch (InterruptedException | ExecutionException e) {
             Thread.currentThread().interrupt();
             return "INT";

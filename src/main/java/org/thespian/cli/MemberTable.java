@@ -1,32 +1,39 @@
 package org.thespian.cli;
 
+import java.net.URI;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastStage;
 import org.thespian.cast.CastStage.Running;
 import org.thespian.config.Peer;
 
-/** The members of a running cast, where they listen and whom they call, as a table for people. */
+/**
+ * The members of a running cast, where they listen and whom they call, as a table for people; a member with
+ * replicas has a row per replica, named by its instance id.
+ */
 final class MemberTable {
 
     private MemberTable() {
     }
 
-    static String render(String castName, CastStage stage) {
+    /** @param view the live view's page, shown below the members */
+    static String render(String castName, CastStage stage, Optional<URI> view) {
         int nameWidth = Math.max("member".length(),
-                stage.members().stream().map(m -> m.member().name().length()).max(Comparator.naturalOrder()).orElse(0));
+                stage.members().stream().map(m -> m.name().length()).max(Comparator.naturalOrder()).orElse(0));
         String row = "  %-" + nameWidth + "s  %-21s  %s%n";
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-                "cast %s: %d members in one JVM%n", castName, stage.members().size()));
+                "cast %s: %s in one JVM%n", castName, stage.headcount()));
         table.append(String.format(Locale.ROOT, row, "member", "address", "calls"));
         for (Running running : stage.members()) {
             String calls = running.member().config().config().peers().stream()
                     .map(MemberTable::peerName).distinct().collect(Collectors.joining(", "));
-            table.append(String.format(Locale.ROOT, row, running.member().name(), running.address(),
+            table.append(String.format(Locale.ROOT, row, running.name(), running.address(),
                     calls.isEmpty() ? "-" : calls));
         }
+        view.ifPresent(url -> table.append(String.format(Locale.ROOT, "live view: %s%n", url)));
         return table.toString();
     }
 

@@ -24,6 +24,7 @@ import org.thespian.config.ConfigSource;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.config.InvisibleText;
 import org.thespian.engine.EngineLimits;
+import org.thespian.server.InstanceId;
 import org.thespian.server.RuntimeOptions;
 import org.thespian.server.ServerLimits;
 
@@ -125,9 +126,10 @@ public record Settings(
                         1_000_000_000));
     }
 
-    /** Issue 9's switches (fault headers, admin service, config watch) and the hop limit. */
+    /** The runtime switches (fault headers, admin service, config watch) and the hop limit. */
     private static RuntimeOptions runtime(Map<String, String> env) throws InvalidSetting {
         boolean watch = flag(env, "THESPIAN_WATCH_CONFIG");
+        name(env, InstanceId.VARIABLE); // one of invisible characters is refused like a blank name
         Optional<String> file = value(env, "CONFIG_FILE");
         if (watch && file.isEmpty()) {
             throw new InvalidSetting("THESPIAN_WATCH_CONFIG", "false unless CONFIG_FILE names the file to watch",
@@ -139,7 +141,8 @@ public record Settings(
                 (int) wholeNumber(env, "THESPIAN_MAX_HOPS", RuntimeOptions.DEFAULT_MAX_HOPS, 1, 1000),
                 flag(env, "THESPIAN_ADMIN"),
                 adminToken(env),
-                watch ? file.map(Path::of) : Optional.empty());
+                watch ? file.map(Path::of) : Optional.empty(),
+                InstanceId.of(env));
     }
 
     /**

@@ -1,9 +1,11 @@
 package org.thespian.config;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,14 +39,37 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
         return Optional.ofNullable(methods.get(method));
     }
 
+    /** Every action of every method, functions included, each function before what it runs. */
+    public List<Action> actions() {
+        List<Action> actions = new ArrayList<>();
+        methods.values().forEach(function -> collectActions(function, actions));
+        return actions;
+    }
+
+    private static void collectActions(Action action, List<Action> actions) {
+        actions.add(action);
+        if (action instanceof Function function) {
+            function.operations().forEach(operation -> operation.actions().forEach(child -> collectActions(child, actions)));
+        }
+    }
+
     /** Every peer any method may call, so connections can be made before the first request needs them. */
     public Set<Peer> peers() {
         Set<Peer> peers = new LinkedHashSet<>();
-        methods.values().forEach(function -> collectPeers(function, peers));
+        calls().forEach(call -> peers.add(call.peer()));
         return peers;
     }
 
-    private static void collectPeers(Action action, Set<Peer> peers) {
+    /** Every CallService of every method, in the config's order (methods A, B, C). */
+    public List<Action.CallService> calls() {
+        List<Action.CallService> calls = new ArrayList<>();
+        for (Method method : Method.values()) {
+            function(method).ifPresent(function -> collectCalls(function, calls));
+        }
+        return calls;
+    }
+
+    private static void collectCalls(Action action, List<Action.CallService> calls) {
         action.accept(new Action.Visitor<Void>() {
             @Override
             public Void sleep(Action.Sleep sleep) {
@@ -53,7 +78,7 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
 
             @Override
             public Void callService(Action.CallService call) {
-                peers.add(call.peer());
+                calls.add(call);
                 return null;
             }
 
@@ -70,7 +95,7 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
             @Override
             public Void function(Function function) {
                 for (Operation operation : function.operations()) {
-                    operation.actions().forEach(child -> collectPeers(child, peers));
+                    operation.actions().forEach(child -> collectCalls(child, calls));
                 }
                 return null;
             }

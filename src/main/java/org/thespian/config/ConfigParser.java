@@ -2,6 +2,7 @@ package org.thespian.config;
 
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,8 @@ public final class ConfigParser {
     private static final List<String> TOP_LEVEL_KEYS = Stream.concat(
             Stream.of("$schema", "service_name", "resources"), Arrays.stream(Method.values()).map(Method::configKey))
             .toList();
-    private static final List<String> FUNCTION_KEYS = List.of("tracing_name", "operations", "resource", "attributes");
+    private static final List<String> FUNCTION_KEYS =
+            List.of("tracing_name", "operations", "resource", "attributes", "rate_limit");
     private static final List<String> FUNCTION_REQUIRED = List.of("tracing_name", "operations");
     private static final List<String> OPERATIONS = List.of("Action", "ConcurrentActions");
     private static final List<String> ACTIONS = List.of("Sleep", "CallService", "Function", "Cpu", "Memory");
@@ -28,12 +30,16 @@ public final class ConfigParser {
     private static final List<String> MEMORY_KEYS = List.of("tracing_name", "megabytes", "hold_ms", "attributes");
     private static final List<String> MEMORY_REQUIRED = List.of("tracing_name", "megabytes", "hold_ms");
     private static final List<String> CALL_KEYS = List.of("service_address", "service_port", "grpc_method",
-            "tracing_name", "timeout_ms", "retries", "probability", "repeat", "wait", "attributes");
+            "tracing_name", "timeout_ms", "retries", "probability", "repeat", "wait", "attributes", "circuit_breaker",
+            "hedge");
     private static final List<String> CALL_REQUIRED = List.of("service_address", "service_port", "grpc_method");
     private static final List<String> RESOURCE_KEYS = List.of("max_concurrent", "queue");
+    private static final List<String> RATE_LIMIT_KEYS = List.of("per_second", "burst");
     private static final List<String> METHOD_NAMES = Arrays.stream(Method.values()).map(Method::name).toList();
 
     private final Map<String, Resource> resources;
+    /** The first circuit breaker given for each peer and method, and where: an instance has one for each. */
+    private final Map<List<Object>, Map.Entry<CallPolicy.CircuitBreaker, String>> breakers = new HashMap<>();
 
     private ConfigParser(Map<String, Resource> resources) {
         this.resources = resources;
@@ -83,7 +89,21 @@ public final class ConfigParser {
                 value.get("tracing_name").nonBlankString(),
                 value.get("operations").elements(this::operation),
                 resource(value.get("resource")),
-                attributes(value));
+                attributes(value),
+                rateLimit(value.get("rate_limit")));
+    }
+
+    /** A bucket of {@code burst} calls (default: one second's worth) refilled at {@code per_second}. */
+    private static Optional<RateLimit> rateLimit(JsonValue limit) throws ConfigException {
+        if (limit.isAbsent()) {
+            return Optional.empty();
+        }
+        limit.checkObject(RATE_LIMIT_KEYS, List.of("per_second"));
+        double perSecond = limit.get("per_second").positiveNumber();
+        JsonValue burst = limit.get("burst");
+        return Optional.of(new RateLimit(perSecond, burst.isAbsent()
+                ? (int) Math.min(Integer.MAX_VALUE, Math.ceil(perSecond)) : burst.wholeNumber(1, Integer.MAX_VALUE),
+                limit.path()));
     }
 
     private Optional<Resource> resource(JsonValue name) throws ConfigException {
@@ -163,13 +183,29 @@ public final class ConfigParser {
         return hasDuration ? new Latency.Fixed(duration.nonNegativeLong()) : LatencyParser.parse(latency);
     }
 
-    private static Action.CallService callService(JsonValue value) throws ConfigException {
+    private Action.CallService callService(JsonValue value) throws ConfigException {
         value.checkObject(CALL_KEYS, CALL_REQUIRED);
         Peer peer = PeerAddress.peer(value.get("service_address"), value.get("service_port"));
         Method method = Method.valueOf(value.get("grpc_method").oneOf(METHOD_NAMES));
         String tracingName = value.get("tracing_name").optionalNonBlankString()
                 .orElse("call " + method.name() + " on " + peer.host() + ":" + peer.port());
-        return new Action.CallService(tracingName, peer, method, CallPolicyParser.policy(value), attributes(value));
+        CallPolicy policy = CallPolicyParser.policy(value);
+        if (policy.circuitBreaker().isPresent()) {
+            checkOneBreaker(peer, method, policy.circuitBreaker().get(), value.get("circuit_breaker"));
+        }
+        return new Action.CallService(tracingName, peer, method, policy, attributes(value));
+    }
+
+    /** Calls to one peer's method share one breaker, so every call that gives one must give the same. */
+    private void checkOneBreaker(Peer peer, Method method, CallPolicy.CircuitBreaker breaker, JsonValue where)
+            throws ConfigException {
+        Map.Entry<CallPolicy.CircuitBreaker, String> first =
+                breakers.putIfAbsent(List.of(peer, method), Map.entry(breaker, where.path()));
+        if (first != null && !first.getKey().equals(breaker)) {
+            throw where.error("differs from " + first.getValue() + ", a breaker of the same peer and method ("
+                    + peer.display() + " " + method.name() + "): an instance keeps one breaker per peer and method,"
+                    + " so give them the same settings");
+        }
     }
 
     /** {@code "attributes": {"db.system": "postgresql"}}: strings, numbers or booleans, kept as written. */

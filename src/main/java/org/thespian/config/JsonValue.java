@@ -48,6 +48,11 @@ final class JsonValue {
         return node;
     }
 
+    /** Where this value is in the document, e.g. {@code grpc_method_a.rate_limit}. */
+    String path() {
+        return path;
+    }
+
     /** True for a missing key and for an explicit {@code null}: optional values may be given either way. */
     boolean isAbsent() {
         return node.isMissingNode() || node.isNull();

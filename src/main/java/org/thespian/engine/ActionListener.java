@@ -1,6 +1,8 @@
 package org.thespian.engine;
 
+import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.thespian.config.Action;
 
 /**
@@ -13,6 +15,17 @@ public interface ActionListener {
     ActionScope requestScope();
 
     ActionScope begin(ActionScope parent, Action action);
+
+    /**
+     * A circuit breaker of this instance went from {@code from} to {@code circuit}'s state, for the reason
+     * {@code why}; the scope of the call that moved it is entered.
+     */
+    default void circuitChanged(Circuit circuit, CircuitState from, String why) {
+    }
+
+    /** How to read the circuit breakers of the engine that reports to this listener, whenever it wants to. */
+    default void watchCircuits(Supplier<List<Circuit>> circuits) {
+    }
 
     ActionListener NONE = scopes(action -> ActionScope.NONE);
 

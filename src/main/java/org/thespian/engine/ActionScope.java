@@ -28,6 +28,10 @@ public interface ActionScope {
     default void skipped() {
     }
 
+    /** A call with a circuit breaker found it in {@code state}: let through (closed, half-open) or refused (open). */
+    default void circuit(CircuitState state) {
+    }
+
     /**
      * One call made by a CallService that calls more than once or does not wait for the answer: repetition
      * {@code repetition} (from 1), attempt {@code attempt} (from 1). The returned scope ends exactly once.

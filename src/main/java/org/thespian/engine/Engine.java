@@ -1,8 +1,10 @@
 package org.thespian.engine;
 
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -11,9 +13,11 @@ import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Cpu;
 import org.thespian.config.Action.Memory;
 import org.thespian.config.Action.Sleep;
+import org.thespian.config.Config;
 import org.thespian.config.FailureCode;
 import org.thespian.config.Function;
 import org.thespian.config.Operation;
+import org.thespian.config.RateLimit;
 import org.thespian.config.Resource;
 
 /**
@@ -33,6 +37,8 @@ public final class Engine {
     private final MemoryPressure memory;
     private final ActionsInFlight inFlight;
     private final Bulkheads bulkheads;
+    private final CircuitBreakers breakers;
+    private final RateLimits rateLimits;
 
     /** The only engine of its process: the caps of {@code limits} are all its own. */
     public Engine(Scheduler scheduler, PeerCaller peers, ActionListener listener, EngineLimits limits) {
@@ -56,6 +62,9 @@ public final class Engine {
         this.background = share.background;
         this.memory = share.memory;
         this.bulkheads = new Bulkheads(scheduler.continuations());
+        this.breakers = new CircuitBreakers(System::nanoTime, listener);
+        this.rateLimits = new RateLimits(System::nanoTime);
+        listener.watchCircuits(breakers::readings);
     }
 
     /**
@@ -64,6 +73,24 @@ public final class Engine {
      */
     public void declareResources(Collection<Resource> resources) {
         bulkheads.declare(resources);
+    }
+
+    /**
+     * The config now running: the circuit breakers and rate limits it keeps as they were go on as they are; the
+     * state of any other is dropped.
+     */
+    public void declareBreakersAndLimits(Config config) {
+        Set<CircuitBreakers.Key> circuits = new HashSet<>();
+        Set<RateLimit> limits = new HashSet<>();
+        for (Action action : config.actions()) {
+            if (action instanceof CallService call && call.policy().circuitBreaker().isPresent()) {
+                circuits.add(new CircuitBreakers.Key(call.peer(), call.method(), call.policy().circuitBreaker().get()));
+            } else if (action instanceof Function function && function.rateLimit().isPresent()) {
+                limits.add(function.rateLimit().get());
+            }
+        }
+        breakers.declare(circuits);
+        rateLimits.declare(limits);
     }
 
     /** Resources whose permits are held in memory now. */
@@ -157,7 +184,7 @@ public final class Engine {
 
         @Override
         public CompletableFuture<Void> callService(CallService call) {
-            return PeerCall.start(call, key, scope, execution, peers, scheduler, background);
+            return PeerCall.start(call, key, scope, execution, peers, scheduler, background, breakers);
         }
 
         @Override
@@ -172,6 +199,10 @@ public final class Engine {
 
         @Override
         public CompletableFuture<Void> function(Function function) {
+            Optional<ActionFailure> limited = rateLimits.refusal(function);
+            if (limited.isPresent()) {
+                return CompletableFuture.failedFuture(limited.get());
+            }
             List<Operation> operations = function.operations();
             Supplier<CompletableFuture<Void>> body = () -> Sequence.run(operations.size(),
                     index -> operation(operations.get(index), childKey(key, index)));

@@ -18,7 +18,8 @@ public record EngineLimits(int maxActionsPerRequest, int maxBackgroundCalls, int
 
     public static final int DEFAULT_MAX_ACTIONS_PER_REQUEST = 100_000;
     public static final int DEFAULT_MAX_BACKGROUND_CALLS = 10_000;
-    public static final long DEFAULT_MAX_ACTIONS_PER_TRACE = 10_000;
+    /** Above what the largest config of the original format can start (a `repeat` of 10,000 calls and its action). */
+    public static final long DEFAULT_MAX_ACTIONS_PER_TRACE = 100_000;
 
     /** Heap a Thespian needs with nothing in flight, as for THESPIAN_MAX_IN_FLIGHT. */
     private static final long BASE_HEAP_BYTES = 32L << 20;

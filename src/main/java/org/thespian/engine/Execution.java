@@ -45,6 +45,19 @@ public final class Execution {
         return new Execution(rolls, OptionalLong.empty(), context.forBackground());
     }
 
+    /**
+     * The same request, for work that may also be cancelled on its own (one attempt of a hedged call): the same
+     * rolls, deadline and context, and cancelled whenever this one is, until {@code detach} runs.
+     */
+    Part part() {
+        Execution part = new Execution(rolls, deadlineNanos, context);
+        return new Part(part, onCancel(() -> part.cancel(cancelledBecause)));
+    }
+
+    /** A {@link #part()} of a request, and how to stop the request's cancellation from reaching it. */
+    record Part(Execution execution, Runnable detach) {
+    }
+
     RequestContext context() {
         return context;
     }

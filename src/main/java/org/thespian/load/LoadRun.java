@@ -63,6 +63,8 @@ public final class LoadRun {
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final Consumer<String> notices;
     private final AtomicBoolean targetAway = new AtomicBoolean();
+    private static final long NOTICE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private volatile long lastAwayNotice = Long.MIN_VALUE / 2;
     private long runStart; // written before the first call starts
     private final Metadata headers = new Metadata();
     // A fixed range keeps recording to one atomic increment (an auto-resizing recorder takes a lock-free
@@ -353,7 +355,9 @@ public final class LoadRun {
             // Not connected: the call never reached the target (an answer of its own comes on a ready channel).
             boolean away = status.getCode() == Status.Code.UNAVAILABLE
                     && channel.getState(false) != ConnectivityState.READY;
-            noticeTarget(away, status, now);
+            if (away || answered(status)) { // a missed deadline says nothing about whether the target is back
+                noticeTarget(away, status, now);
+            }
             // The next call counts as sent before this one as finished, so "all sent have finished" is never
             // seen between the two.
             boolean next = closedLoopRunning && options.pacing() instanceof LoadOptions.Pacing.Closed;
@@ -394,10 +398,30 @@ public final class LoadRun {
         }
     }
 
-    /** One line when the target goes away during the run, and one when it answers again. */
+    /** Whether the target itself answered the call (OK or a status of its own), rather than the way to it. */
+    private static boolean answered(Status status) {
+        return switch (status.getCode()) {
+            case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED -> false;
+            default -> true;
+        };
+    }
+
+    /**
+     * One line when the target goes away during the run, and one when it answers again; an overloaded target that
+     * drops connection after connection gets at most one pair of lines a second.
+     */
     private void noticeTarget(boolean away, Status status, long now) {
-        if (away == targetAway.get() || !targetAway.compareAndSet(!away, away)) {
+        if (away == targetAway.get()) {
             return;
+        }
+        if (away && now - lastAwayNotice < NOTICE_INTERVAL_NANOS) {
+            return; // it went away again within a second of the last notice: say nothing until it settles
+        }
+        if (!targetAway.compareAndSet(!away, away)) {
+            return;
+        }
+        if (away) {
+            lastAwayNotice = now;
         }
         String when = String.format(Locale.ROOT, "%.1f s into the run", (now - runStart) / 1e9);
         if (away) {

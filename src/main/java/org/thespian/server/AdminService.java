@@ -2,25 +2,34 @@ package org.thespian.server;
 
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.thespian.admin.proto.AdminGrpc;
 import org.thespian.admin.proto.GetConfigRequest;
 import org.thespian.admin.proto.GetConfigResponse;
+import org.thespian.admin.proto.GetFaultsRequest;
+import org.thespian.admin.proto.GetFaultsResponse;
 import org.thespian.admin.proto.GetStatsRequest;
 import org.thespian.admin.proto.GetStatsResponse;
 import org.thespian.admin.proto.MethodStats;
 import org.thespian.admin.proto.ServingStatus;
 import org.thespian.admin.proto.SetConfigRequest;
 import org.thespian.admin.proto.SetConfigResponse;
+import org.thespian.admin.proto.SetFaultsRequest;
+import org.thespian.admin.proto.SetFaultsResponse;
 import org.thespian.admin.proto.SetHealthRequest;
 import org.thespian.admin.proto.SetHealthResponse;
 import org.thespian.config.ConfigException;
 import org.thespian.config.TextFile;
 import org.thespian.config.Excerpt;
 
-/** {@code thespian.admin.v1.Admin}: the running config, health and counters, read and changed live. */
+/**
+ * {@code thespian.admin.v1.Admin}: the running config, health, counters and standing fault plan, read and changed
+ * live.
+ */
 final class AdminService extends AdminGrpc.AdminImplBase {
 
     /** A problem quotes the document's keys, which may be any length: the answer and the log keep this much. */
@@ -29,12 +38,15 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     private final LiveConfig config;
     private final HealthControl health;
     private final CallStats stats;
+    private final StandingFaults faults;
     private final RuntimeEvents events;
 
-    AdminService(LiveConfig config, HealthControl health, CallStats stats, RuntimeEvents events) {
+    AdminService(LiveConfig config, HealthControl health, CallStats stats, StandingFaults faults,
+            RuntimeEvents events) {
         this.config = config;
         this.health = health;
         this.stats = stats;
+        this.faults = faults;
         this.events = events;
     }
 
@@ -107,8 +119,36 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         answer(responses, response.build());
     }
 
+    @Override
+    public void getFaults(GetFaultsRequest request, StreamObserver<GetFaultsResponse> responses) {
+        answer(responses, GetFaultsResponse.newBuilder().setPlan(faults.plan().orElse("")).build());
+    }
+
+    @Override
+    public void setFaults(SetFaultsRequest request, StreamObserver<SetFaultsResponse> responses) {
+        try {
+            String previous = faults.set(request.getPlan(), "SetFaults", events).orElse("");
+            answer(responses, SetFaultsResponse.newBuilder().setPrevious(previous).build());
+        } catch (FaultPlan.InvalidFaultPlan e) {
+            responses.onError(Status.INVALID_ARGUMENT.withDescription("SetFaults: " + e.getMessage())
+                    .asRuntimeException());
+        }
+    }
+
+    /**
+     * Writes the answer only while the client's HTTP/2 flow control lets it leave; until then the call waits (in its
+     * admin place) for the client to read, and nothing is buffered for it.
+     */
     private static <T> void answer(StreamObserver<T> responses, T response) {
-        responses.onNext(response);
-        responses.onCompleted();
+        ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) responses;
+        AtomicBoolean answered = new AtomicBoolean();
+        Runnable answer = () -> {
+            if (call.isReady() && answered.compareAndSet(false, true)) {
+                call.onNext(response);
+                call.onCompleted();
+            }
+        };
+        call.setOnReadyHandler(answer);
+        answer.run();
     }
 }

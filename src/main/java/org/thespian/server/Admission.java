@@ -32,12 +32,38 @@ final class Admission implements ServerInterceptor {
     private final Set<AdmittedCall<?, ?>> admitted = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
     private volatile Runnable stopFollowing = () -> { };
+    /** How long a call may wait for its request; what it gets when that passes. */
+    private final long arrivalBoundNanos;
+    private final Status arrivalExpired;
+    /** What one connection may hold of {@code maxInFlight}; past it, this refusal. */
+    private final int connectionShare;
+    private final Status connectionShareRefusal;
+    private volatile Runnable stopSweeping = () -> { };
     /** Set once the drain cuts off what is left: a call admitted after that is cut off as it arrives. */
     private volatile Status cutOff;
 
+    /** Without the request arrival bound and connection shares, which {@link #Admission(int, AdaptiveLimit,
+     * HeapPressure, CallStats, RequestArrival)} adds. */
     Admission(int maxInFlight, AdaptiveLimit newWork, HeapPressure heap, CallStats stats) {
+        this(maxInFlight, newWork, heap, stats, null);
+    }
+
+    /**
+     * @param arrival the bound within which a call's request must arrive after its headers, whose sweep also
+     *                looks at this admission's calls; a call from a tracked connection also counts against that
+     *                connection's share of {@code maxInFlight} ({@link ServerLimits#connectionShare}). These two
+     *                live here rather than in interceptors of their own: one wrapper per call does all of it.
+     */
+    Admission(int maxInFlight, AdaptiveLimit newWork, HeapPressure heap, CallStats stats, RequestArrival arrival) {
         this.maxInFlight = maxInFlight;
         this.newWork = newWork;
+        this.arrivalBoundNanos = arrival == null ? Long.MAX_VALUE : arrival.boundNanos();
+        this.arrivalExpired = arrival == null ? null : arrival.expired();
+        this.connectionShare = ServerLimits.connectionShare(maxInFlight);
+        this.connectionShareRefusal = CallQuota.connectionShareRefusal(maxInFlight, "THESPIAN_MAX_IN_FLIGHT");
+        if (arrival != null) {
+            stopSweeping = arrival.alsoSweep(this::expireWaiting);
+        }
         this.heap = heap;
         this.stats = stats;
     }
@@ -48,16 +74,19 @@ final class Admission implements ServerInterceptor {
             ServerCallHandler<Q, R> next) {
         CallStats.MethodCounters counters = stats.countersOf(call.getMethodDescriptor().getFullMethodName());
         counters.started();
-        // A call with a hop count continues a request some Thespian already admitted: finishing it is worth
-        // more than starting new work, so only calls from outside meet the adaptive limit.
-        Status refusal = refusal(!headers.containsKey(RequestMetadata.HOPS_HEADER));
+        AtomicInteger connectionCalls = connectionCallsOf(call);
+        Status refusal = connectionCalls != null && connectionCalls.incrementAndGet() > connectionShare
+                ? connectionShareRefusal : refusal(headers);
         if (refusal != null) {
+            if (connectionCalls != null) {
+                connectionCalls.decrementAndGet();
+            }
             counters.finished(refusal.getCode());
             // Marked, so a Thespian calling this one relays the refusal's code instead of blaming itself.
             call.close(refusal, PeerFailures.refusedByThespian());
             return (ServerCall.Listener<Q>) NOTHING_TO_HEAR;
         }
-        AdmittedCall<Q, R> admittedCall = new AdmittedCall<>(call, counters);
+        AdmittedCall<Q, R> admittedCall = new AdmittedCall<>(call, counters, connectionCalls);
         admitted.add(admittedCall);
         Status lateForTheDrain = cutOff;
         if (lateForTheDrain != null) {
@@ -73,7 +102,7 @@ final class Admission implements ServerInterceptor {
         }
     }
 
-    private Status refusal(boolean isNewWork) {
+    private Status refusal(Metadata headers) {
         if (draining) {
             return Status.UNAVAILABLE.withDescription("the server is shutting down");
         }
@@ -83,7 +112,10 @@ final class Admission implements ServerInterceptor {
             return Status.RESOURCE_EXHAUSTED.withDescription(maxInFlight
                     + " calls are in flight, the limit (THESPIAN_MAX_IN_FLIGHT); try again later");
         }
-        if (isNewWork && !newWork.admits(before)) {
+        // A call with a hop count continues a request some Thespian already admitted: finishing it is worth
+        // more than starting new work, so only calls from outside meet the adaptive limit (headers read last:
+        // while the process keeps up, the limit admits everything).
+        if (!newWork.admits(before) && !headers.containsKey(RequestMetadata.HOPS_HEADER)) {
             inFlight.decrementAndGet();
             return Status.RESOURCE_EXHAUSTED.withDescription(newWork.describe(before));
         }
@@ -99,6 +131,20 @@ final class Admission implements ServerInterceptor {
         return inFlight.get();
     }
 
+    private static AtomicInteger connectionCallsOf(ServerCall<?, ?> call) {
+        Connection connection = call.getAttributes().get(Connections.KEY);
+        return connection == null ? null : connection.calls();
+    }
+
+    /** Ends, as {@link RequestArrival} would, every call whose request has not arrived in time. */
+    private void expireWaiting(long now) {
+        for (AdmittedCall<?, ?> call : admitted) {
+            if (!call.requestArrived && now - call.requestDueNanos >= 0) {
+                call.close(arrivalExpired, new Metadata());
+            }
+        }
+    }
+
     /** Adapts the limit on new work to how far behind {@code lag} says the process runs, until stopped. */
     void followLag(ProcessLag lag) {
         if (newWork.isOn()) {
@@ -106,8 +152,10 @@ final class Admission implements ServerInterceptor {
         }
     }
 
+    /** Stops adapting to the lag and sweeping for requests that never come: the server is stopping. */
     void stopFollowingLag() {
         stopFollowing.run();
+        stopSweeping.run();
     }
 
     /** Refuses every new call from now on, with UNAVAILABLE. */
@@ -142,12 +190,17 @@ final class Admission implements ServerInterceptor {
      */
     private final class AdmittedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
         private final CallStats.MethodCounters counters;
+        private final AtomicInteger connectionCalls;
+        private final long requestDueNanos;
+        private volatile boolean requestArrived;
         private final AtomicBoolean closed = new AtomicBoolean();
         private final AtomicBoolean released = new AtomicBoolean();
 
-        AdmittedCall(ServerCall<Q, R> call, CallStats.MethodCounters counters) {
+        AdmittedCall(ServerCall<Q, R> call, CallStats.MethodCounters counters, AtomicInteger connectionCalls) {
             super(call);
             this.counters = counters;
+            this.connectionCalls = connectionCalls;
+            this.requestDueNanos = System.nanoTime() + arrivalBoundNanos;
         }
 
         @Override
@@ -176,11 +229,30 @@ final class Admission implements ServerInterceptor {
             if (released.compareAndSet(false, true)) {
                 admitted.remove(this);
                 inFlight.decrementAndGet();
+                if (connectionCalls != null) {
+                    connectionCalls.decrementAndGet();
+                }
             }
         }
 
         ServerCall.Listener<Q> listen(ServerCall.Listener<Q> listener) {
             return new SimpleForwardingServerCallListener<>(listener) {
+                // A call closed here (cut off, or its request too late) starts no work, whatever arrives after.
+                @Override
+                public void onMessage(Q message) {
+                    if (!closed.get()) {
+                        super.onMessage(message);
+                    }
+                }
+
+                @Override
+                public void onHalfClose() {
+                    requestArrived = true; // every method of thespian.Thespian is unary: this is the whole request
+                    if (!closed.get()) {
+                        super.onHalfClose();
+                    }
+                }
+
                 @Override
                 public void onCancel() {
                     if (closed.compareAndSet(false, true)) {

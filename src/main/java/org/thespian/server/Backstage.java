@@ -6,8 +6,6 @@ import io.grpc.InsecureChannelCredentials;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
-import org.thespian.config.Peer;
 import org.thespian.engine.ActionsInFlight;
 import org.thespian.engine.ProcessBudget;
 import org.thespian.engine.Scheduler;
@@ -18,6 +16,8 @@ import org.thespian.engine.Scheduler;
  * of work in flight, and the measure of how far behind the process runs. A cast of fifty members thus needs one
  * timer, one continuation pool and one connection per peer, not fifty of each; and its members together, not each
  * of them, stay within the caps, since they share one heap.
+ * They also share the process's descriptors, so one cap counts all their connections, and one sweep cancels
+ * the calls whose request never comes.
  */
 public final class Backstage implements AutoCloseable {
 
@@ -27,25 +27,32 @@ public final class Backstage implements AutoCloseable {
     private final ProcessBudget budget;
     private final ActionsInFlight actionsInFlight;
     private final ProcessLag lag;
+    private final StandingFaults standingFaults = new StandingFaults();
+
+    private final Connections connections;
+    private final RequestArrival requestArrival;
 
     private Backstage(Scheduler scheduler, GrpcPeerCaller peers, HeapPressure heap, ProcessBudget budget,
-            ActionsInFlight actionsInFlight) {
+            ActionsInFlight actionsInFlight, ServerLimits limits) {
         this.scheduler = scheduler;
         this.peers = peers;
         this.heap = heap;
         this.budget = budget;
         this.actionsInFlight = actionsInFlight;
         this.lag = ProcessLag.watch(scheduler);
+        this.connections = Connections.capped(limits.maxConnections());
+        this.requestArrival = new RequestArrival(limits.requestArrival(), scheduler);
     }
 
     /**
      * @param peerTls     the credentials for {@code https://} peers
      * @param limits      the peer timeout (THESPIAN_PEER_TIMEOUT), the engine's CPU threads, the memory cap, the
-     *                    fire-and-forget cap and the work in flight (THESPIAN_MAX_ACTIONS_IN_FLIGHT), for every server
+     *                    fire-and-forget cap, the work in flight (THESPIAN_MAX_ACTIONS_IN_FLIGHT), the connection cap
+     *                    and the request arrival bound, for every server
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            ServerLimits limits, UnaryOperator<Peer> directory) {
+            ServerLimits limits, PeerDirectory directory) {
         return open(Scheduler.start(limits.engine().cpuThreads()), peerTls, clientInterceptors, limits, directory);
     }
 
@@ -54,20 +61,21 @@ public final class Backstage implements AutoCloseable {
      * every wait lasts at most {@code longestWait}, and every peer is where {@code directory} says (on loopback).
      */
     static Backstage rehearsal(List<ClientInterceptor> clientInterceptors, ServerLimits limits,
-            Duration longestWait, UnaryOperator<Peer> directory) {
+            Duration longestWait, PeerDirectory directory) {
         return open(Scheduler.rehearsal(limits.engine().cpuThreads(), longestWait.toNanos()),
                 InsecureChannelCredentials.create(), clientInterceptors, limits, directory);
     }
 
     private static Backstage open(Scheduler scheduler, ChannelCredentials peerTls,
-            List<ClientInterceptor> clientInterceptors, ServerLimits limits, UnaryOperator<Peer> directory) {
+            List<ClientInterceptor> clientInterceptors, ServerLimits limits, PeerDirectory directory) {
         // Every peer call carries on its request's fault plan and hop count.
         List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
         interceptors.add(new RequestMetadataForwarding());
         HeapPressure heap = HeapPressure.watch();
         return new Backstage(scheduler,
                 new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory), heap,
-                new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()));
+                new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()),
+                limits);
     }
 
     Scheduler scheduler() {
@@ -105,9 +113,23 @@ public final class Backstage implements AutoCloseable {
         peers.connectAll(Duration.ofSeconds(1));
     }
 
+    /** The standing fault plan of every server sharing this backstage: a cast has one, as it has one entrance. */
+    public StandingFaults standingFaults() {
+        return standingFaults;
+    }
+
+    Connections connections() {
+        return connections;
+    }
+
+    RequestArrival requestArrival() {
+        return requestArrival;
+    }
+
     @Override
     public void close() {
         lag.close();
+        requestArrival.close();
         peers.close();
         scheduler.close();
         heap.close();

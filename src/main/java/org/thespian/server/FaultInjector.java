@@ -79,7 +79,7 @@ final class FaultInjector {
         }
 
         Status status() {
-            return Status.fromCode(Status.Code.valueOf(((FaultPlan.Abort) entry.effect()).code().name()))
+            return StatusCodes.statusOf(((FaultPlan.Abort) entry.effect()).code())
                     .withDescription(getMessage());
         }
     }

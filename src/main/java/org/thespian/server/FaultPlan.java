@@ -13,7 +13,8 @@ import org.thespian.engine.Dice;
 /**
  * The faults a request carries in its {@code thespian-fault} metadata: comma-separated entries
  * {@code SERVICE:delay=DURATION[@PERCENT]} or {@code SERVICE:abort=CODE[@PERCENT]}, SERVICE being a service
- * name or {@code *}. Parsed whole before anything is applied, so a typo is an error rather than no fault.
+ * name, an instance id (one replica of a service) or {@code *}. Parsed whole before anything is applied, so a
+ * typo is an error rather than no fault.
  */
 public record FaultPlan(List<Entry> entries) {
 
@@ -41,9 +42,13 @@ public record FaultPlan(List<Entry> entries) {
 
     /** One entry; {@code text} is how the caller wrote it, for messages and logs. */
     public record Entry(String text, String service, Effect effect, double percent) {
-        boolean appliesTo(String serviceName) {
-            return service.equals("*") || service.equals(serviceName);
+        boolean appliesTo(Target target) {
+            return service.equals("*") || service.equals(target.serviceName()) || service.equals(target.instanceId());
         }
+    }
+
+    /** The names an entry may use to reach an instance: its service's, or its own instance id. */
+    public record Target(String serviceName, String instanceId) {
     }
 
     /** What an entry does when its roll comes up. */
@@ -151,19 +156,19 @@ public record FaultPlan(List<Entry> entries) {
                 Excerpt.of(text, SHOWN_CHARS), problem));
     }
 
-    /** Whether any entry names {@code serviceName} (or {@code *}); if none does, no dice are rolled. */
-    public boolean appliesTo(String serviceName) {
-        return entries.stream().anyMatch(entry -> entry.appliesTo(serviceName));
+    /** Whether any entry names {@code target} (or {@code *}); if none does, no dice are rolled. */
+    public boolean appliesTo(Target target) {
+        return entries.stream().anyMatch(entry -> entry.appliesTo(target));
     }
 
-    /** Rolls each entry naming {@code serviceName}: delays that come up add up; the first abort wins. */
-    public Injection roll(String serviceName, Dice.Rolls rolls) {
+    /** Rolls each entry naming {@code target}: delays that come up add up; the first abort wins. */
+    public Injection roll(Target target, Dice.Rolls rolls) {
         long delayMillis = 0;
         List<Entry> delays = new ArrayList<>();
         Optional<Entry> abort = Optional.empty();
         for (int i = 0; i < entries.size(); i++) {
             Entry entry = entries.get(i);
-            if (!entry.appliesTo(serviceName) || rolls.roll(ROLL_KEY + i) * 100 >= entry.percent()) {
+            if (!entry.appliesTo(target) || rolls.roll(ROLL_KEY + i) * 100 >= entry.percent()) {
                 continue;
             }
             if (entry.effect() instanceof Delay delay) {

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.UnaryOperator;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Method;
 import org.thespian.config.Peer;
@@ -40,12 +39,12 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
      * @param defaultTimeout the deadline of a call whose request came without one (THESPIAN_PEER_TIMEOUT)
      */
     public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout) {
-        this(tls, interceptors, defaultTimeout, UnaryOperator.identity());
+        this(tls, interceptors, defaultTimeout, PeerDirectory.AS_CONFIGURED);
     }
 
     /** @param directory where a configured peer really is (see {@link PeerChannels}) */
     public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
-            UnaryOperator<Peer> directory) {
+            PeerDirectory directory) {
         this.defaultTimeout = defaultTimeout;
         this.channels = new PeerChannels(tls, interceptors, directory);
     }

@@ -6,6 +6,7 @@ import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
 
 /**
@@ -39,19 +39,20 @@ final class PeerChannels implements AutoCloseable {
      * retries at least this often, whatever the call rate: one connect a second costs a refusing peer nothing.
      */
     static final Duration MAX_RECONNECT_INTERVAL = Duration.ofSeconds(1);
+    private static final String ROUND_ROBIN = "round_robin";
 
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
-    private final UnaryOperator<Peer> directory;
+    private final PeerDirectory directory;
     private final ConcurrentHashMap<Peer, PeerChannel> named = new ConcurrentHashMap<>();
     private final Map<Object, Set<Peer>> namedBy = new HashMap<>();
 
     /**
      * @param tls       the credentials for {@code https://} peers
      * @param directory where a configured peer really is, e.g. {@code http://checkout:6379} at a loopback port
-     *                  when the whole cast runs in one process
+     *                  (or one per replica) when the whole cast runs in one process
      */
-    PeerChannels(ChannelCredentials tls, List<ClientInterceptor> interceptors, UnaryOperator<Peer> directory) {
+    PeerChannels(ChannelCredentials tls, List<ClientInterceptor> interceptors, PeerDirectory directory) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
         this.directory = directory;
@@ -104,9 +105,12 @@ final class PeerChannels implements AutoCloseable {
      */
     void connectAll(Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        List<ManagedChannel> pending = named.values().stream().map(PeerChannel::channel)
+        List<ManagedChannel> channels = named.values().stream().map(PeerChannel::channel).toList();
+        // A channel to a member's replicas is READY once one of them is: each channel tries every address that
+        // failed again now, or the replicas that were not up yet would get no calls until their back-off ends.
+        channels.forEach(ManagedChannel::resetConnectBackoff);
+        List<ManagedChannel> pending = channels.stream()
                 .filter(channel -> channel.getState(true) != ConnectivityState.READY).toList();
-        pending.forEach(ManagedChannel::resetConnectBackoff);
         for (ManagedChannel channel : pending) {
             // A failed channel stays TRANSIENT_FAILURE while it tries again: only READY says it is through.
             while (channel.getState(true) != ConnectivityState.READY && System.nanoTime() < deadline) {
@@ -120,10 +124,19 @@ final class PeerChannels implements AutoCloseable {
         return Set.copyOf(named.keySet());
     }
 
+    /**
+     * One channel however many addresses the peer has, balancing round robin per call: over the replicas of a
+     * member in this JVM, or over every address DNS gives for the name (the pods behind a headless Service in
+     * Kubernetes, the containers of a replicated Compose service), so a long-lived connection never pins the
+     * calls to one of them. With one address the policy changes nothing.
+     */
     private ManagedChannel open(Peer configured) {
-        Peer peer = directory.apply(configured);
-        ChannelCredentials credentials = peer.tls() ? tls : InsecureChannelCredentials.create();
-        return Grpc.newChannelBuilderForAddress(peer.host(), peer.port(), credentials)
+        List<Peer> addresses = directory.addressesOf(configured);
+        ChannelCredentials credentials = configured.tls() ? tls : InsecureChannelCredentials.create();
+        ManagedChannelBuilder<?> builder = addresses.size() == 1
+                ? Grpc.newChannelBuilderForAddress(addresses.get(0).host(), addresses.get(0).port(), credentials)
+                : ReplicaAddresses.channelBuilder(configured, addresses, credentials);
+        return builder.defaultLoadBalancingPolicy(ROUND_ROBIN)
                 .intercept(interceptors)
                 .directExecutor()
                 .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)

@@ -54,7 +54,7 @@ final class PeerFailures {
         }
         String peer = "peer " + action.peer().display() + " (" + action.method().fullName() + ")";
         String description = status.getDescription() == null ? "" : ": " + StatusText.capped(status.getDescription());
-        FailureCode seen = FailureCode.valueOf(status.getCode().name());
+        FailureCode seen = StatusCodes.failureCodeOf(status.getCode());
         String byThespian = trailers == null ? null : trailers.get(ANSWERED_BY_THESPIAN);
         if (byThespian != null) {
             return ActionFailure.reportedByPeer(action, seen, peer + (REFUSED.equals(byThespian)
@@ -90,6 +90,14 @@ final class PeerFailures {
             }
         }
         String description = status.getDescription() == null ? "no reason given" : status.getDescription();
+        // What grpc-java says when the peer closed the connection (a reset, say) before or right after the
+        // HTTP/2 preface, with no error of the socket's to name.
+        if (description.startsWith("Connection closing while performing protocol negotiation")) {
+            return "connection closed by " + hostPort + " during the HTTP/2 handshake";
+        }
+        if (description.startsWith("Network closed for unknown reason")) {
+            return "connection closed by " + hostPort;
+        }
         return description + causeText(status) + " (" + hostPort + ")";
     }
 

@@ -90,7 +90,7 @@ public final class Rehearsal {
         List<ManagedChannel> channels = new ArrayList<>();
         Calls calls;
         try (Backstage backstage = Backstage.rehearsal(parts.get(0).instrumentation().clientInterceptors(), shared,
-                LONGEST_WAIT, peer -> standInAddress.get())) {
+                LONGEST_WAIT, peer -> List.of(standInAddress.get()))) {
             try {
                 // The peer of every call: a server of the default config, whose methods answer OK at once.
                 ThespianServer standIn = startOnLoopback(new Part(new LoadedConfig(Config.empty(), "rehearsal", "{}"),

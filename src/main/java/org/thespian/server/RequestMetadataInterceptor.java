@@ -16,23 +16,27 @@ import org.thespian.engine.TraceBudget;
  * Reads {@code thespian-hops}, {@code thespian-fault} and {@code thespian-budget} from an incoming call into its
  * context, and refuses at once a call that has made too many hops (a cycle, most likely), whose trace has no
  * budget left, or that carries a malformed value (or, where plans are only forwarded, a plan too long to
- * forward). A call from another Thespian is answered with a description cut to {@link StatusText#MAX_CHARS} and,
- * when it lent a budget, with what was left of it (a trailer).
+ * forward). A call from a client (no {@code thespian-hops}) gets the {@link StandingFaults standing plan} after its
+ * own entries. A call from another Thespian is answered with a description cut to {@link StatusText#MAX_CHARS}
+ * and, when it lent a budget, with what was left of it (a trailer).
  */
 final class RequestMetadataInterceptor implements ServerInterceptor {
 
     private final int maxHops;
     private final boolean applyFaults;
     private final long maxActionsPerTrace;
+    private final StandingFaults standing;
 
     /**
-     * @param applyFaults        whether fault plans are parsed and applied here, or only forwarded
+     * @param applyFaults        whether fault plans from headers are parsed and applied here, or only forwarded; the
+     *                           standing plan, set by the operator, applies either way
      * @param maxActionsPerTrace the most a call may spend, whatever budget it says it was lent
      */
-    RequestMetadataInterceptor(int maxHops, boolean applyFaults, long maxActionsPerTrace) {
+    RequestMetadataInterceptor(int maxHops, boolean applyFaults, long maxActionsPerTrace, StandingFaults standing) {
         this.maxHops = maxHops;
         this.applyFaults = applyFaults;
         this.maxActionsPerTrace = maxActionsPerTrace;
+        this.standing = standing;
     }
 
     @Override
@@ -41,7 +45,7 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
         String hopsText = headers.get(RequestMetadata.HOPS_HEADER);
         String fault = headers.get(RequestMetadata.FAULT_HEADER);
         String budgetText = headers.get(RequestMetadata.BUDGET_HEADER);
-        if (hopsText == null && fault == null && budgetText == null) {
+        if (hopsText == null && fault == null && budgetText == null && standing.isEmpty()) {
             return next.startCall(call, headers);
         }
         int hops = hopsText == null ? 0 : (int) RequestMetadata.wholeNumber(hopsText, 9);
@@ -65,21 +69,27 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
                     + " peer calls: a call cycle that fans out, or a trace too large for the budget"));
         }
         Optional<FaultPlan> plan = Optional.empty();
-        if (fault != null) {
-            try {
-                if (applyFaults) {
-                    plan = Optional.of(FaultPlan.parse(fault));
-                } else {
-                    FaultPlan.checkSize(fault);
-                }
-            } catch (FaultPlan.InvalidFaultPlan e) {
-                return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+        String forwarded = fault;
+        try {
+            if (fault != null && !applyFaults) {
+                FaultPlan.checkSize(fault);
             }
+            Optional<StandingFaults.Merged> merged = hopsText == null
+                    ? standing.mergeInto(applyFaults ? fault : null)
+                    : Optional.empty();
+            if (merged.isPresent()) {
+                plan = Optional.of(merged.get().plan());
+                forwarded = applyFaults || fault == null ? merged.get().header() : fault + "," + merged.get().header();
+            } else if (fault != null && applyFaults) {
+                plan = Optional.of(FaultPlan.parse(fault));
+            }
+        } catch (FaultPlan.InvalidFaultPlan e) {
+            return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
         }
         Optional<TraceBudget> lent = budgetText == null
                 ? Optional.empty()
                 : Optional.of(new TraceBudget(Math.min(budget, maxActionsPerTrace)));
-        Context context = new RequestMetadata(hops, Optional.ofNullable(fault), plan, lent)
+        Context context = new RequestMetadata(hops, Optional.ofNullable(forwarded), plan, lent)
                 .attachTo(Context.current());
         return Contexts.interceptCall(context, new AnswerToThespian<>(call, lent), headers, next);
     }

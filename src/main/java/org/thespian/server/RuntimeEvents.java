@@ -31,6 +31,10 @@ public interface RuntimeEvents {
     default void backgroundCallDropped() {
     }
 
+    /** The standing fault plan is {@code plan} from now on (empty: cleared), changed by {@code origin}. */
+    default void standingFaultsChanged(String plan, String origin) {
+    }
+
     /** Reports nothing. */
     RuntimeEvents NONE = new RuntimeEvents() {
     };

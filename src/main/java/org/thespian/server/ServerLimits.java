@@ -1,10 +1,11 @@
 package org.thespian.server;
 
 import java.time.Duration;
+import java.util.OptionalInt;
 import org.thespian.engine.EngineLimits;
 
 /**
- * The bounds a Thespian keeps whatever its callers send (README, "Limits"). The connection timings are
+ * The bounds a Thespian keeps whatever its callers send (docs/reference.md, "Limits"). The connection timings are
  * fixed; tests shorten them to see them act.
  *
  * @param maxInFlight       calls of thespian.Thespian running at once; past it a call gets RESOURCE_EXHAUSTED
@@ -13,18 +14,22 @@ import org.thespian.engine.EngineLimits;
  * @param maxConnectionIdle how long a connection with no call may stay open
  * @param engine            what one request may cause inside the engine
  * @param overloadLag       how late the process may run before new work is limited (zero: never)
+ * @param requestArrival    how long a call may wait for its request after its headers before it is cancelled
+ * @param maxConnections    open connections at most; when empty, a cap below the process's descriptor limit
  */
 public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration handshakeTimeout,
-        Duration maxConnectionIdle, EngineLimits engine, Duration overloadLag) {
+        Duration maxConnectionIdle, EngineLimits engine, Duration overloadLag, Duration requestArrival,
+        OptionalInt maxConnections) {
 
     public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration DEFAULT_MAX_CONNECTION_IDLE = Duration.ofMinutes(2);
+    static final Duration DEFAULT_REQUEST_ARRIVAL = Duration.ofSeconds(10);
     /**
      * THESPIAN_OVERLOAD_LAG_MS's default: several times what a busy but coping machine shows, and well under a
      * second. Limits built in code ({@link #of}, {@link #defaults()}) leave the adaptive limit off.
      */
     public static final Duration DEFAULT_OVERLOAD_LAG = Duration.ofMillis(50);
-    static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration DEFAULT_MAX_CONNECTION_IDLE = Duration.ofMinutes(2);
 
     /** Heap that a Thespian needs with nothing in flight (classes, gRPC, telemetry buffers), kept aside. */
     private static final long BASE_HEAP_BYTES = 32L << 20;
@@ -38,20 +43,46 @@ public record ServerLimits(int maxInFlight, Duration peerTimeout, Duration hands
         }
     }
 
+    /**
+     * These connection timings, with the request arrival bound and the connection cap at their defaults and the
+     * adaptive limit off.
+     */
+    public ServerLimits(int maxInFlight, Duration peerTimeout, Duration handshakeTimeout, Duration maxConnectionIdle,
+            EngineLimits engine) {
+        this(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, Duration.ZERO,
+                DEFAULT_REQUEST_ARRIVAL, OptionalInt.empty());
+    }
+
     /** The limits for {@code maxInFlight} calls, everything else as documented. */
     public static ServerLimits of(int maxInFlight, Duration peerTimeout) {
         return new ServerLimits(maxInFlight, peerTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_CONNECTION_IDLE,
-                EngineLimits.DEFAULT, Duration.ZERO);
+                EngineLimits.DEFAULT);
     }
 
     /** These limits, with {@code engine} for the work inside each request. */
     public ServerLimits withEngine(EngineLimits engine) {
-        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, overloadLag);
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, overloadLag,
+                requestArrival, maxConnections);
     }
 
     /** These limits, limiting new work once the process runs {@code lag} late (zero: never). */
     public ServerLimits withOverloadLag(Duration lag) {
-        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, lag);
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, lag,
+                requestArrival, maxConnections);
+    }
+
+    /** These limits, with a request arrival bound and a fixed connection cap (tests shorten and lower them). */
+    ServerLimits withConnections(Duration requestArrival, OptionalInt maxConnections) {
+        return new ServerLimits(maxInFlight, peerTimeout, handshakeTimeout, maxConnectionIdle, engine, overloadLag,
+                requestArrival, maxConnections);
+    }
+
+    /**
+     * What one connection may hold of a budget of {@code limit} calls: three quarters of it, so that the last quarter
+     * is always left to other clients (with a budget under 4, all of it).
+     */
+    static int connectionShare(int limit) {
+        return limit - limit / 4;
     }
 
     /** Every limit at its default, for this JVM's heap. */

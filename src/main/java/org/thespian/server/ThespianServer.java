@@ -1,7 +1,6 @@
 package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.UnaryOperator;
 import org.thespian.config.Config;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.config.TextFile;
@@ -48,7 +46,7 @@ public final class ThespianServer {
      * RST_STREAM frames a connection may send per window before it gets GOAWAY (the HTTP/2 rapid-reset
      * attack): far above what a load test of short deadlines sends, far below what an attack needs.
      */
-    static final int MAX_RESETS_PER_WINDOW = 10_000;
+    static final int MAX_RESETS_PER_WINDOW = 100_000;
     static final int RESET_WINDOW_SECONDS = 10;
     /** Every request of ours is a few bytes; reflection's answers are the largest messages and go out. */
     static final int MAX_INBOUND_MESSAGE_BYTES = 1 << 20;
@@ -65,20 +63,31 @@ public final class ThespianServer {
      */
     public static final String LIVENESS_SERVICE = "thespian.liveness";
 
+    /**
+     * Admin calls in flight at once. A call holds its place until its answer has left, so a client that never reads
+     * its answers holds at most this many configs in the server's buffers.
+     */
+    static final int MAX_ADMIN_IN_FLIGHT = 16;
+
     private final Server server;
     private final HealthControl health;
     private final Admission admission;
     private final Optional<ConfigWatcher> watcher;
     private final Optional<Backstage> ownBackstage;
+    private final LiveConfig live;
+    private final StandingFaults standingFaults;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ThespianServer(Server server, HealthControl health, Admission admission,
-            Optional<ConfigWatcher> watcher, Optional<Backstage> ownBackstage) {
+            Optional<ConfigWatcher> watcher, Optional<Backstage> ownBackstage, LiveConfig live,
+            StandingFaults standingFaults) {
         this.server = server;
         this.health = health;
         this.admission = admission;
         this.watcher = watcher;
         this.ownBackstage = ownBackstage;
+        this.live = live;
+        this.standingFaults = standingFaults;
     }
 
     /** Binds {@code port} and starts serving, with the default limits. */
@@ -98,7 +107,7 @@ public final class ThespianServer {
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options) throws IOException {
         Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
-                UnaryOperator.identity());
+                PeerDirectory.AS_CONFIGURED);
         try {
             return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, backstage,
                     Optional.of(backstage));
@@ -141,25 +150,31 @@ public final class ThespianServer {
         LiveConfig live = new LiveConfig(config, options.serviceName(), revision -> {
             peers.use(peerUser, revision.config().peers());
             engine.declareResources(revision.config().resources().values());
+            engine.declareBreakersAndLimits(revision.config());
             events.configChanged(revision.number(), revision.origin());
         });
         CallStats stats = new CallStats();
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
         AdaptiveLimit newWork = new AdaptiveLimit(limits.maxInFlight(), limits.overloadLag());
-        Admission admission = new Admission(limits.maxInFlight(), newWork, backstage.heap(), stats);
+        RequestArrival arrival = backstage.requestArrival();
+        Admission admission = new Admission(limits.maxInFlight(), newWork, backstage.heap(), stats, arrival);
         admission.followLag(backstage.lag());
-        ThespianService service = new ThespianService(live, engine, dice, options.serviceName(),
+        ThespianService service = new ThespianService(live, engine, dice,
+                new FaultPlan.Target(options.serviceName(), options.instanceId()),
                 new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
         // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
         // traced and logged like any other, and counted in the admin service's stats.
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders(),
-                limits.engine().maxActionsPerTrace()));
-        interceptors.add(admission);
+                limits.engine().maxActionsPerTrace(), backstage.standingFaults()));
+        interceptors.add(admission); // also the request arrival bound and the connection's share, one wrapper for all
         interceptors.addAll(instrumentation.serverInterceptors());
+        Connections connections = backstage.connections();
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
-        // handing each call to a pool.
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
+        // handing each call to a pool. Plaintext, as the connection cap's negotiator is gRPC's plaintext one.
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
+                .protocolNegotiator(connections.negotiator())
+                .addTransportFilter(connections)
                 .directExecutor()
                 .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
@@ -175,11 +190,15 @@ public final class ThespianServer {
                 .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
                 .addService(ServerInterceptors.intercept(MalformedMessages.refusedIn(service.bindService()),
                         interceptors))
-                .addService(MalformedMessages.refusedIn(health.manager().getHealthService().bindService()))
-                .addService(MalformedMessages.refusedIn(ProtoReflectionServiceV1.newInstance().bindService()))
-                .addService(MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()));
+                .addService(ServerInterceptors.intercept(
+                        MalformedMessages.refusedIn(health.manager().getHealthService().bindService()), arrival))
+                .addService(ServerInterceptors.intercept(
+                        MalformedMessages.refusedIn(ProtoReflectionServiceV1.newInstance().bindService()), arrival))
+                .addService(ServerInterceptors.intercept(
+                        MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()), arrival));
         if (options.admin()) {
-            builder.addService(adminService(options, live, health, stats, instrumentation));
+            builder.addService(adminService(options, live, health, stats, backstage.standingFaults(),
+                    instrumentation, arrival));
         }
         Server server = builder.build();
         Optional<ConfigWatcher> watcher = Optional.empty();
@@ -196,22 +215,34 @@ public final class ThespianServer {
         peers.use(peerUser, config.config().peers());
         health.set(ServingStatus.SERVING);
         events.configChanged(1, config.origin());
-        return new ThespianServer(server, health, admission, watcher, owned);
-    }
-
-    /** The admin service behind the token check (if there is a token), inside telemetry. */
-    private static ServerServiceDefinition adminService(RuntimeOptions options, LiveConfig live,
-            HealthControl health, CallStats stats, Instrumentation instrumentation) {
-        List<ServerInterceptor> interceptors = new ArrayList<>();
-        options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
-        interceptors.addAll(instrumentation.serverInterceptors());
-        return ServerInterceptors.intercept(MalformedMessages.refusedIn(
-                new AdminService(live, health, stats, instrumentation.runtimeEvents()).bindService()), interceptors);
+        return new ThespianServer(server, health, admission, watcher, owned, live,
+                backstage.standingFaults());
     }
 
     /**
-     * Twice the in-flight limit: one connection can use the whole budget and still see, as RESOURCE_EXHAUSTED,
-     * the calls it sends beyond it, rather than having them wait silently for HTTP/2 stream credit.
+     * The admin service behind the token check (if there is a token), inside telemetry; admitted like
+     * thespian.Thespian's calls, under a limit of its own (its answers can be a whole config each).
+     */
+    private static ServerServiceDefinition adminService(RuntimeOptions options, LiveConfig live,
+            HealthControl health, CallStats stats, StandingFaults faults, Instrumentation instrumentation,
+            RequestArrival arrival) {
+        List<ServerInterceptor> interceptors = new ArrayList<>();
+        interceptors.add(arrival);
+        // A call past its connection's share is refused before it takes one of the server's places.
+        interceptors.add(CallQuota.perServer(MAX_ADMIN_IN_FLIGHT, "admin calls"));
+        interceptors.add(CallQuota.perConnection(MAX_ADMIN_IN_FLIGHT, "the admin calls allowed at once",
+                Connection::adminCalls));
+        options.adminToken().ifPresent(token -> interceptors.add(new AdminAuthentication(token)));
+        interceptors.addAll(instrumentation.serverInterceptors());
+        return ServerInterceptors.intercept(MalformedMessages.refusedIn(
+                new AdminService(live, health, stats, faults, instrumentation.runtimeEvents()).bindService()),
+                interceptors);
+    }
+
+    /**
+     * Twice the in-flight limit: one connection can use its whole share of the budget and still see, as
+     * RESOURCE_EXHAUSTED, the calls it sends beyond it, rather than having them wait silently for HTTP/2 stream
+     * credit.
      */
     static int maxCallsPerConnection(ServerLimits limits) {
         return (int) Math.min(Integer.MAX_VALUE, 2L * limits.maxInFlight());
@@ -219,6 +250,16 @@ public final class ThespianServer {
 
     public int port() {
         return server.getPort();
+    }
+
+    /** The config new calls run, as GetConfig shows it. */
+    public LiveConfig.Revision runningConfig() {
+        return live.current();
+    }
+
+    /** The standing fault plan this server applies to calls from clients (shared with a cast's other members). */
+    public StandingFaults standingFaults() {
+        return standingFaults;
     }
 
     /** Calls of thespian.Thespian running now. */

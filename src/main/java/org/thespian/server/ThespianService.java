@@ -31,17 +31,17 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
     private final LiveConfig config;
     private final Engine engine;
     private final Dice dice;
-    private final String serviceName;
+    private final FaultPlan.Target target;
     private final FaultInjector faults;
     private final RuntimeEvents events;
 
-    /** @param serviceName the name fault plan entries must use to reach this instance */
-    ThespianService(LiveConfig config, Engine engine, Dice dice, String serviceName, FaultInjector faults,
+    /** @param target the names fault plan entries may use to reach this instance */
+    ThespianService(LiveConfig config, Engine engine, Dice dice, FaultPlan.Target target, FaultInjector faults,
             RuntimeEvents events) {
         this.config = config;
         this.engine = engine;
         this.dice = dice;
-        this.serviceName = serviceName;
+        this.target = target;
         this.faults = faults;
         this.events = events;
     }
@@ -65,7 +65,7 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
         LiveConfig.Revision revision = config.current();
         events.requestOnRevision(revision.number());
         Optional<Function> function = revision.config().function(method);
-        Optional<FaultPlan> plan = RequestMetadata.current().plan().filter(p -> p.appliesTo(serviceName));
+        Optional<FaultPlan> plan = RequestMetadata.current().plan().filter(p -> p.appliesTo(target));
         if (function.isEmpty() && plan.isEmpty()) {
             answerOk(responses);
             return;
@@ -77,7 +77,7 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
                 () -> execution.cancel(Cancellations.why(request)));
         FaultPlan.Injection injection = plan.isEmpty()
                 ? FaultPlan.Injection.NONE
-                : plan.get().roll(serviceName, execution::roll);
+                : plan.get().roll(target, execution::roll);
         CompletableFuture<Void> outcome = injection.isNone()
                 ? perform(function, execution)
                 : faults.inject(injection, execution, () -> perform(function, execution));
@@ -115,7 +115,7 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
             return Status.INTERNAL.withDescription(FaultInjector.DELAY_NAME + ": " + cause.getMessage());
         }
         ActionFailure failure = Engine.failureOf(cause, function.get());
-        return Status.fromCode(Status.Code.valueOf(failure.code().name())).withDescription(StatusText.capped(failure.getMessage()));
+        return StatusCodes.statusOf(failure.code()).withDescription(StatusText.capped(failure.getMessage()));
     }
 
     private static void answerOk(StreamObserver<Nothing> responses) {

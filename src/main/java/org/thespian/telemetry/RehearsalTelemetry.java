@@ -33,15 +33,15 @@ public final class RehearsalTelemetry implements AutoCloseable {
         this.propagators = propagators;
     }
 
-    /** The instrumentation a server of {@code serviceName} gets for its rehearsal. */
-    public Instrumentation instrumentationFor(String serviceName) {
+    /** The instrumentation a server of {@code serviceName} ({@code instanceId}) gets for its rehearsal. */
+    public Instrumentation instrumentationFor(String serviceName, String instanceId) {
         OpenTelemetrySdk member = OpenTelemetrySdk.builder()
                 .setTracerProvider(tracerProvider)
                 .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(new NeverCollected()).build())
                 .setPropagators(propagators)
                 .build();
         members.add(member);
-        return Telemetry.instrument(member, SpanLogging.rehearsal(serviceName));
+        return Telemetry.instrument(member, SpanLogging.rehearsal(serviceName, instanceId));
     }
 
     @Override

@@ -84,6 +84,17 @@ final class RuntimeTelemetry implements RuntimeEvents {
     }
 
     @Override
+    public void standingFaultsChanged(String plan, String origin) {
+        log(Span.current().getSpanContext(), () -> {
+            if (plan.isEmpty()) {
+                LOG.warn("standing fault plan cleared by {}", origin);
+            } else {
+                LOG.warn("standing fault plan set by {}: {}", origin, plan);
+            }
+        });
+    }
+
+    @Override
     public void healthChanged(String status) {
         serving.set(status.equals("SERVING") ? 1 : 0);
         log(Span.current().getSpanContext(), () -> LOG.warn("health set to {}", status));

@@ -80,7 +80,7 @@ final class ServerTracing implements ServerInterceptor {
         }
         Span span = builder.startSpan();
         Context context = parent.with(span);
-        Completion completion = new Completion(span, method, CallHeaders.fromThespian(headers) && !detached);
+        Completion completion = new Completion(span, method, detached ? null : headers);
         ServerCall<Q, R> traced = new SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
@@ -128,13 +128,18 @@ final class ServerTracing implements ServerInterceptor {
         private final MethodDescriptor<?, ?> method;
         private final long startNanos = System.nanoTime();
         private final AtomicBoolean finished = new AtomicBoolean();
-        /** Whether the caller is a Thespian of the same trace, which has the failure's whole path to write. */
-        private final boolean pathWrittenAbove;
+        /** The call's headers, unless it was fired and forgotten: read only when it fails (see below). */
+        private final Metadata headers;
 
-        Completion(Span span, MethodDescriptor<?, ?> method, boolean pathWrittenAbove) {
+        Completion(Span span, MethodDescriptor<?, ?> method, Metadata headers) {
             this.span = span;
             this.method = method;
-            this.pathWrittenAbove = pathWrittenAbove;
+            this.headers = headers;
+        }
+
+        /** Whether the caller is a Thespian of the same trace, which has the failure's whole path to write. */
+        private boolean pathWrittenAbove() {
+            return headers != null && CallHeaders.fromThespian(headers);
         }
 
         /** @return whether this call finished it (false if it had finished already) */
@@ -161,7 +166,7 @@ final class ServerTracing implements ServerInterceptor {
                     LOG.info(outcome);
                 } else if (status.getCode() == Status.Code.CANCELLED) {
                     LOG.info("{}: {}", outcome, status.getDescription()); // the caller's choice, not a failure
-                } else if (pathWrittenAbove) {
+                } else if (pathWrittenAbove()) {
                     LOG.warn("{} to another Thespian (the trace's first instance logs the failure's path)", outcome);
                 } else {
                     LOG.warn("{}: {}", outcome, status.getDescription());

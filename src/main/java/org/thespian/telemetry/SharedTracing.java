@@ -21,13 +21,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class SharedTracing {
 
     private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+    private static final AttributeKey<String> SERVICE_INSTANCE_ID = AttributeKey.stringKey("service.instance.id");
 
     final List<SpanProcessor> processors = new CopyOnWriteArrayList<>();
     volatile Resource resource = Resource.getDefault();
     volatile Sampler sampler = Sampler.parentBased(Sampler.alwaysOn());
 
-    static Resource serviceResource(String serviceName) {
-        return Resource.create(Attributes.of(SERVICE_NAME, serviceName));
+    static Resource serviceResource(String serviceName, String instanceId) {
+        return Resource.create(Attributes.of(SERVICE_NAME, serviceName, SERVICE_INSTANCE_ID, instanceId));
     }
 
     SpanProcessor add(SpanProcessor processor) {
@@ -35,14 +36,14 @@ final class SharedTracing {
         return processor;
     }
 
-    /** The process's resource, for another service of the process. */
-    Resource resourceOf(String serviceName) {
-        return resource.merge(serviceResource(serviceName));
+    /** The process's resource, for another service (or replica) of the process. */
+    Resource resourceOf(String serviceName, String instanceId) {
+        return resource.merge(serviceResource(serviceName, instanceId));
     }
 
-    SdkTracerProvider tracerProvider(String serviceName) {
+    SdkTracerProvider tracerProvider(String serviceName, String instanceId) {
         return SdkTracerProvider.builder()
-                .setResource(resourceOf(serviceName))
+                .setResource(resourceOf(serviceName, instanceId))
                 .setSampler(sampler)
                 .addSpanProcessor(new Borrowed(SpanProcessor.composite(processors)))
                 .build();

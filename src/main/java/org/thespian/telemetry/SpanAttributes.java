@@ -27,6 +27,11 @@ final class SpanAttributes {
     static final AttributeKey<Double> LATENCY_MS = AttributeKey.doubleKey("thespian.latency_ms");
     static final AttributeKey<Long> MEGABYTES = AttributeKey.longKey("thespian.memory.megabytes");
     static final AttributeKey<String> HOLD = AttributeKey.stringKey("thespian.memory.hold_ms");
+    static final AttributeKey<Boolean> HEDGE = AttributeKey.booleanKey("thespian.hedge");
+    /** {@code closed}, {@code open} or {@code half-open}: where the call's circuit breaker stood when it asked. */
+    static final AttributeKey<String> CIRCUIT_STATE = AttributeKey.stringKey("thespian.circuit.state");
+    /** A rate-limited function's limit, e.g. {@code 100 calls a second, burst 20}. */
+    static final AttributeKey<String> RATE_LIMIT = AttributeKey.stringKey("thespian.rate_limit");
 
     /** Who ended a cancelled request or action: {@code the caller cancelled}, {@code the caller's deadline passed}. */
     static final AttributeKey<String> CANCELLED_BY = AttributeKey.stringKey("thespian.cancelled");

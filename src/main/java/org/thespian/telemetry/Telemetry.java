@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.thespian.server.InstanceId;
 import org.thespian.server.Instrumentation;
 import org.thespian.telemetry.logging.LoggingSetup;
 
@@ -36,8 +38,13 @@ public final class Telemetry implements AutoCloseable {
     static final Duration CLOSE_BUDGET = Duration.ofMillis(900);
 
     private static final String SCOPE = "org.thespian";
+    /** Spans reach an in-process view within a fifth of a second; nothing is serialised, so batches can be large. */
+    private static final SpanShipper.Limits IN_PROCESS_LIMITS = new SpanShipper.Limits(65_536, 4_096,
+            Duration.ofMillis(200), Duration.ofSeconds(1));
     private static final List<String> EXPORTER_VARIABLES =
             List.of("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER");
+    private static final String SDK_INSTANCE_ID =
+            "io.opentelemetry.sdk.autoconfigure.ServiceInstanceIdResourceProvider";
 
     /** A telemetry setting the SDK cannot use; the message is one line naming it. */
     public static final class InvalidTelemetrySetting extends RuntimeException {
@@ -63,36 +70,53 @@ public final class Telemetry implements AutoCloseable {
 
     /**
      * @param serviceName the instance's name; it wins over OTEL_SERVICE_NAME so spans and logs agree
-     * @param env         the process environment, read for which exporters to switch on by default
+     * @param env         the process environment, read for which exporters to switch on by default and for the
+     *                    instance id ({@link InstanceId}), which wins over a {@code service.instance.id} in
+     *                    OTEL_RESOURCE_ATTRIBUTES as the name does
      * @throws InvalidTelemetrySetting when an OTEL_* setting is refused by the SDK
      */
     public static Telemetry start(String serviceName, Optional<URI> otelBackendAddress, boolean traceConsole,
             Map<String, String> env) {
+        return start(serviceName, otelBackendAddress, traceConsole, env, Optional.empty());
+    }
+
+    /**
+     * As above, with one more exporter that gets every span of the process, its cast members' included (the live
+     * view's collector), through a queue and a thread of its own.
+     */
+    public static Telemetry start(String serviceName, Optional<URI> otelBackendAddress, boolean traceConsole,
+            Map<String, String> env, Optional<SpanExporter> inProcess) {
         refuseUnavailableExporters(env);
         ExportPlan plan = new ExportPlan();
         SharedTracing shared = new SharedTracing();
         SharedMetrics metrics = new SharedMetrics();
         SpanProcessor local = shared.add(traceConsole ? ConsoleTraceProcessor.shared() : new KeepSpansRecording());
+        Optional<SpanShipper> watcher = inProcess.map(exporter -> new SpanShipper(exporter, "the live view",
+                IN_PROCESS_LIMITS));
+        watcher.ifPresent(shared::add);
         OpenTelemetrySdk sdk;
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
                     .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
-                            SharedTracing.serviceResource(serviceName)))
+                            SharedTracing.serviceResource(serviceName, InstanceId.of(env))))
                     .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
                     .addSpanExporterCustomizer(plan::reportSpanFailures)
                     .addSpanProcessorCustomizer((processor, config) -> shared.add(plan.shipBatches(processor, config)))
                     .addMetricExporterCustomizer((exporter, config) ->
                             metrics.exportingTo(plan.reportMetricFailures(exporter, config)))
                     .addMeterProviderCustomizer((meterProvider, config) -> meterProvider.registerMetricProducer(metrics))
-                    .addTracerProviderCustomizer((tracerProvider, config) -> tracerProvider.addSpanProcessor(local))
+                    .addTracerProviderCustomizer((tracerProvider, config) -> {
+                        watcher.ifPresent(tracerProvider::addSpanProcessor);
+                        return tracerProvider.addSpanProcessor(local);
+                    })
                     .disableShutdownHook()
                     .build()
                     .getOpenTelemetrySdk();
         } catch (ConfigurationException e) {
             throw new InvalidTelemetrySetting("OpenTelemetry setting refused: " + e.getMessage());
         }
-        countDrops(sdk, plan.shippers());
+        countDrops(sdk, java.util.stream.Stream.concat(plan.shippers().stream(), watcher.stream()).toList());
         String description = "telemetry: " + plan.describe(traceConsole) + "; logs to " + LoggingSetup.destinations();
         return new Telemetry(sdk, instrument(sdk), description, shared, metrics);
     }
@@ -103,18 +127,18 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /**
-     * Instrumentation for another service in this process (a member of a cast): its spans, metrics and log lines
-     * carry {@code serviceName}, and go through this SDK's sampler, processors, reader and exporters, so a hundred
-     * services cost no more threads or connections than one.
+     * Instrumentation for another service in this process (a replica of a cast's member): its spans, metrics and
+     * log lines carry {@code serviceName} and {@code instanceId}, and go through this SDK's sampler, processors,
+     * reader and exporters, so a hundred services cost no more threads or connections than one.
      */
-    public Instrumentation instrumentationFor(String serviceName) {
+    public Instrumentation instrumentationFor(String serviceName, String instanceId) {
         OpenTelemetrySdk member = OpenTelemetrySdk.builder()
-                .setTracerProvider(shared.tracerProvider(serviceName))
-                .setMeterProvider(metrics.meterProvider(shared.resourceOf(serviceName))
+                .setTracerProvider(shared.tracerProvider(serviceName, instanceId))
+                .setMeterProvider(metrics.meterProvider(shared.resourceOf(serviceName, instanceId))
                         .orElse(sdk.getSdkMeterProvider()))
                 .setPropagators(sdk.getPropagators())
                 .build();
-        return instrument(member, SpanLogging.member(serviceName));
+        return instrument(member, SpanLogging.member(serviceName, instanceId));
     }
 
     /** Instrumentation for a warm-up's rehearsal, which no exporter, meter or log ever sees; close it after. */
@@ -163,7 +187,7 @@ public final class Telemetry implements AutoCloseable {
         return new Instrumentation(
                 List.of(new ServerTracing(propagator, tracer, duration, cancelled, logging)),
                 List.of(new ClientPropagation(propagator)),
-                new TracingActionListener(tracer, failures, logging),
+                new TracingActionListener(tracer, failures, logging, new CircuitTelemetry(meter, logging)),
                 new RuntimeTelemetry(meter, logging));
     }
 
@@ -176,6 +200,9 @@ public final class Telemetry implements AutoCloseable {
         defaults.put("otel.traces.exporter", traces ? "otlp" : "none");
         defaults.put("otel.metrics.exporter", metrics ? "otlp" : "none");
         defaults.put("otel.logs.exporter", "none");
+        // service.instance.id is THESPIAN_INSTANCE_ID (or a cast replica's id): the SDK's random one would only be
+        // replaced, with a warning about the entity it belonged to.
+        defaults.put("otel.java.disabled.resource.providers", SDK_INSTANCE_ID);
         // A simulator is watched live: ship spans within a second, metrics every ten.
         defaults.put("otel.bsp.schedule.delay", "1000");
         defaults.put("otel.metric.export.interval", "10000");

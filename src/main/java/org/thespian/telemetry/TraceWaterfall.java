@@ -80,7 +80,8 @@ final class TraceWaterfall {
 
     /**
      * What the config's behaviours decided for this span, which the bar alone does not show: the latency drawn
-     * from a distribution, the failure roll, the attempt of a retried call, a skipped call, a failure code other
+     * from a distribution, the failure roll, the attempt of a retried or hedged call, the state of a call's circuit
+     * breaker, a function's rate limit, a skipped call, a failure code other
      * than the default INTERNAL, memory held, an injected fault, a cancellation, a link from the trace that fired
      * this one off, and the attributes the config gave the action ({@code db.system=postgresql}).
      */
@@ -97,8 +98,17 @@ final class TraceWaterfall {
             notes.add(String.format(Locale.ROOT, "rolled %.4f %s %s", roll, roll < chance ? "<" : ">=", chance));
         }
         Long attempt = attributes.get(SpanAttributes.ATTEMPT);
-        if (attempt != null && attempt > 1) {
-            notes.add("attempt " + attempt);
+        boolean hedged = Boolean.TRUE.equals(attributes.get(SpanAttributes.HEDGE));
+        if (attempt != null && (attempt > 1 || hedged)) {
+            notes.add((hedged ? "hedge attempt " : "attempt ") + attempt);
+        }
+        String circuit = attributes.get(SpanAttributes.CIRCUIT_STATE);
+        if (circuit != null) {
+            notes.add("circuit " + circuit);
+        }
+        String rateLimit = attributes.get(SpanAttributes.RATE_LIMIT);
+        if (rateLimit != null) {
+            notes.add("rate limit " + rateLimit);
         }
         Long megabytes = attributes.get(SpanAttributes.MEGABYTES);
         if (megabytes != null) {

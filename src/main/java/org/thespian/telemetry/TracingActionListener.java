@@ -4,16 +4,19 @@ import static org.thespian.telemetry.SpanAttributes.ACTION;
 import static org.thespian.telemetry.SpanAttributes.ACTION_NAME;
 import static org.thespian.telemetry.SpanAttributes.ATTEMPT;
 import static org.thespian.telemetry.SpanAttributes.CANCELLED_BY;
+import static org.thespian.telemetry.SpanAttributes.CIRCUIT_STATE;
 import static org.thespian.telemetry.SpanAttributes.DURATION_MS;
 import static org.thespian.telemetry.SpanAttributes.EXCEPTION_MESSAGE;
 import static org.thespian.telemetry.SpanAttributes.EXCEPTION_TYPE;
 import static org.thespian.telemetry.SpanAttributes.FAILURE_CHANCE;
 import static org.thespian.telemetry.SpanAttributes.FAILURE_CODE;
+import static org.thespian.telemetry.SpanAttributes.HEDGE;
 import static org.thespian.telemetry.SpanAttributes.HOLD;
 import static org.thespian.telemetry.SpanAttributes.LATENCY;
 import static org.thespian.telemetry.SpanAttributes.LATENCY_MS;
 import static org.thespian.telemetry.SpanAttributes.MEGABYTES;
 import static org.thespian.telemetry.SpanAttributes.PEER;
+import static org.thespian.telemetry.SpanAttributes.RATE_LIMIT;
 import static org.thespian.telemetry.SpanAttributes.REPETITION;
 import static org.thespian.telemetry.SpanAttributes.RESOURCE;
 import static org.thespian.telemetry.SpanAttributes.ROLL;
@@ -33,6 +36,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +48,8 @@ import org.thespian.config.Latency;
 import org.thespian.engine.ActionFailure;
 import org.thespian.engine.ActionListener;
 import org.thespian.engine.ActionScope;
+import org.thespian.engine.Circuit;
+import org.thespian.engine.CircuitState;
 import org.thespian.proto.ThespianGrpc;
 
 /**
@@ -58,11 +64,23 @@ final class TracingActionListener implements ActionListener {
     private final Tracer tracer;
     private final LongCounter failures;
     private final SpanLogging logging;
+    private final CircuitTelemetry circuits;
 
-    TracingActionListener(Tracer tracer, LongCounter failures, SpanLogging logging) {
+    TracingActionListener(Tracer tracer, LongCounter failures, SpanLogging logging, CircuitTelemetry circuits) {
         this.tracer = tracer;
         this.failures = failures;
         this.logging = logging;
+        this.circuits = circuits;
+    }
+
+    @Override
+    public void circuitChanged(Circuit circuit, CircuitState from, String why) {
+        circuits.changed(circuit, from, why);
+    }
+
+    @Override
+    public void watchCircuits(Supplier<List<Circuit>> readings) {
+        circuits.watch(readings);
     }
 
     @Override
@@ -105,6 +123,7 @@ final class TracingActionListener implements ActionListener {
             @Override
             public SpanBuilder function(Function function) {
                 function.resource().ifPresent(resource -> builder.setAttribute(RESOURCE, resource.name()));
+                function.rateLimit().ifPresent(limit -> builder.setAttribute(RATE_LIMIT, limit.describe()));
                 return builder;
             }
         });
@@ -155,12 +174,20 @@ final class TracingActionListener implements ActionListener {
         }
 
         @Override
+        public void circuit(CircuitState state) {
+            Span.fromContext(context).setAttribute(CIRCUIT_STATE, state.label());
+        }
+
+        @Override
         public ActionScope attempt(int repetition, int attempt) {
             CallService call = (CallService) action;
             SpanBuilder builder = asClientCall(tracer.spanBuilder(call.tracingName()).setParent(context), call)
                     .setAttribute(ATTEMPT, (long) attempt);
             if (call.policy().repeat().times() > 1) {
                 builder.setAttribute(REPETITION, (long) repetition);
+            }
+            if (call.policy().hedge().isPresent()) {
+                builder.setAttribute(HEDGE, true);
             }
             return new SpanScope(context.with(builder.startSpan()), action, false);
         }

@@ -4,16 +4,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.thespian.admin.proto.AdminGrpc;
+import org.thespian.admin.proto.GetStatsRequest;
 import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.ThespianProcess;
 
 /** {@code cast FILE} and {@code demo} as a user runs them: the jar as a process, its output and its exit code. */
@@ -56,6 +73,148 @@ class CastIT {
         }
     }
 
+    /**
+     * The hedged-replicas scenario of example-configs/, on free ports, as its comment says to run it: with stock-2
+     * slow, the unhedged method meets it one call in three, the hedged one hides it.
+     */
+    @Test
+    void hedgingHidesTheSlowReplicaThatTheUnhedgedMethodMeets() throws Exception {
+        int front = ThespianProcess.freePort();
+        Path cast = dir.resolve("hedged-replicas.cast.yaml");
+        Files.writeString(cast, Files.readString(CastParserTest.SHOP.resolveSibling("hedged-replicas.cast.yaml"))
+                .replace("    port: 6379\n", "    port: " + front + "\n")
+                .replace("    port: 6380\n", "    port: " + ThespianProcess.freePort() + "\n"));
+        try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(front)), "cast",
+                cast.toString(), "--ui", "off")) {
+            process.awaitStdout(lines -> lines.contains("Ctrl-C stops them all."), EXIT);
+            Metadata slowStock2 = new Metadata();
+            slowStock2.put(Metadata.Key.of("thespian-fault", Metadata.ASCII_STRING_MARSHALLER), "stock-2:delay=300ms");
+            var stub = ThespianGrpc.newBlockingStub(process.channel())
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(slowStock2));
+            // Until every replica has been reached once, the round robin may skip one (its first connect attempt
+            // came before it listened): warm up until a call of B meets stock-2.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (millis(() -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).b(Nothing.getDefaultInstance())) < 300
+                    && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            List<Long> unhedged = new ArrayList<>();
+            List<Long> hedged = new ArrayList<>();
+            // One method after the other: interleaved, a hedge's extra pick would steer the other method's calls
+            // around stock-2 in the round robin.
+            for (int i = 0; i < 30; i++) {
+                unhedged.add(millis(() -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).b(Nothing.getDefaultInstance())));
+            }
+            for (int i = 0; i < 30; i++) {
+                hedged.add(millis(() -> stub.withDeadlineAfter(5, TimeUnit.SECONDS).a(Nothing.getDefaultInstance())));
+            }
+            Collections.sort(unhedged);
+            Collections.sort(hedged);
+            assertTrue(unhedged.get(unhedged.size() - 5) >= 300, "a third of B's calls meet stock-2: " + unhedged);
+            // A slow attempt is hedged after 30 ms: the worst calls take about 40 ms, far below 300.
+            assertTrue(hedged.get(hedged.size() - 5) < 200, "A's tail with hedging: " + hedged);
+        }
+    }
+
+    private static long millis(Runnable call) {
+        long start = System.nanoTime();
+        call.run();
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    /** The bad-replica scenario of example-configs/, on free ports, as its comment says to run it. */
+    @Test
+    void aMemberWithReplicasRunsEachOnAPortOfItsOwnAndCallsToItTakeTurnsAtThem() throws Exception {
+        int front = ThespianProcess.freePort();
+        int payment = ThespianProcess.freePort();
+        Path cast = dir.resolve("bad-replica.cast.yaml");
+        Files.writeString(cast, Files.readString(CastParserTest.SHOP.resolveSibling("bad-replica.cast.yaml"))
+                .replace("    port: 6379\n", "    port: " + front + "\n")
+                .replace("    port: 6380\n", "    port: " + payment + "\n"));
+        try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(front)), "cast",
+                cast.toString())) {
+            String table = String.join("\n", process.awaitStdout(
+                    lines -> lines.contains("Ctrl-C stops them all."), EXIT));
+            assertTrue(table.contains("cast bad-replica: 2 members, 4 instances in one JVM"), table);
+            List<Integer> replicas = new ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                Matcher row = Pattern.compile("\\n  payment-" + i + " +127\\.0\\.0\\.1:(\\d+) +-\\n").matcher(table);
+                assertTrue(row.find(), table);
+                replicas.add(Integer.parseInt(row.group(1)));
+            }
+            assertEquals(payment, replicas.get(0), "the first replica keeps the member's port");
+            assertEquals(3, Set.copyOf(replicas).size(), table);
+
+            List<ListenableFuture<Nothing>> calls = new ArrayList<>();
+            for (int i = 0; i < 300; i++) { // 8 at a time: each call takes about 25 ms
+                calls.add(ThespianGrpc.newFutureStub(process.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .a(Nothing.getDefaultInstance()));
+                if (calls.size() >= 8) {
+                    calls.remove(0).get();
+                }
+            }
+            for (ListenableFuture<Nothing> call : calls) {
+                call.get();
+            }
+            List<Long> spread = new ArrayList<>();
+            for (int port : replicas) {
+                try (Replica replica = new Replica(port)) {
+                    spread.add(replica.callsOfB());
+                    Status.Code injected = replica.outcomeOfB("payment-2:abort=UNAVAILABLE");
+                    assertEquals(port == replicas.get(1) ? Status.Code.UNAVAILABLE : Status.Code.OK, injected,
+                            "only payment-2 is named by the plan");
+                }
+            }
+            assertEquals(300, spread.stream().mapToLong(Long::longValue).sum(), spread.toString());
+            assertTrue(spread.stream().allMatch(count -> count >= 60 && count <= 141),
+                    "each replica gets about a third: " + spread);
+
+            process.terminate();
+            assertEquals(0, process.awaitExit(EXIT), process.stderr());
+            assertTrue(process.stdout().stream().noneMatch(line -> line.contains("\"level\":\"WARN\"")
+                    && line.contains("opentelemetry")), "the SDK's own instance id is not replaced with a warning");
+            for (int i = 1; i <= 3; i++) {
+                String instance = "\"service_instance_id\":\"payment-" + i + "\"";
+                assertTrue(process.stdout().stream().anyMatch(line -> line.contains("\"service_name\":\"payment\"")
+                        && line.contains(instance)), "payment-" + i + "'s request lines name it");
+            }
+        }
+    }
+
+    /** A channel to one replica, for its admin service's stats and a call with a fault plan. */
+    private static final class Replica implements AutoCloseable {
+        private final ManagedChannel channel;
+
+        Replica(int port) {
+            channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
+        }
+
+        long callsOfB() {
+            return AdminGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getStats(GetStatsRequest.getDefaultInstance()).getMethodsList().stream()
+                    .filter(method -> method.getMethod().equals("thespian.Thespian/B"))
+                    .mapToLong(method -> method.getCalls()).sum();
+        }
+
+        Status.Code outcomeOfB(String faultPlan) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("thespian-fault", Metadata.ASCII_STRING_MARSHALLER), faultPlan);
+            try {
+                ThespianGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                        .b(Nothing.getDefaultInstance());
+                return Status.Code.OK;
+            } catch (StatusRuntimeException e) {
+                return e.getStatus().getCode();
+            }
+        }
+
+        @Override
+        public void close() {
+            channel.shutdownNow();
+        }
+    }
+
     @Test
     void aCastLogsWhereTelemetryGoesAndWarnsOfAdminServicesWithoutAToken() throws Exception {
         int open = ThespianProcess.freePort();
@@ -65,7 +224,7 @@ class CastIT {
                 name: admins
                 members:
                   - {name: open, port: %d, config: {}, env: {THESPIAN_ADMIN: true}}
-                  - {name: guarded, port: %d, config: {}, env: {THESPIAN_ADMIN: true, THESPIAN_ADMIN_TOKEN: s3cret}}
+                  - {name: guarded, port: %d, config: {}, env: {THESPIAN_ADMIN: true, THESPIAN_ADMIN_TOKEN: s3cret-s3cret-s3cret}}
                   - {name: plain, port: %d, config: {}}
                 """.formatted(open, guarded, ThespianProcess.freePort()));
         try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(open)), "cast",

@@ -105,19 +105,42 @@ class CastStageTest {
     @Test
     void theDirectoryMapsMembersOnTheCastPortOnly() throws Exception {
         Cast cast = chain(List.of(7101, 7102, 7103, 7104));
-        var directory = CastStage.directory(cast);
-        assertEquals(new Peer("127.0.0.1", 7102, false),
-                directory.apply(new Peer("orders", 6379, false)));
+        var directory = CastStage.directory(CastStage.ports(cast));
+        assertEquals(List.of(new Peer("127.0.0.1", 7102, false)),
+                directory.addressesOf(new Peer("orders", 6379, false)));
         var elsewhere = new Peer("orders", 6380, false);
-        assertEquals(elsewhere, directory.apply(elsewhere));
+        assertEquals(List.of(elsewhere), directory.addressesOf(elsewhere));
         var tls = new Peer("orders", 6379, true);
-        assertEquals(tls, directory.apply(tls));
+        assertEquals(List.of(tls), directory.addressesOf(tls));
+    }
+
+    @Test
+    void aMemberWithReplicasIsEveryReplicasPortTheFirstOnTheMembersOwn() throws Exception {
+        Cast cast = CastParser.parse("replicas.cast.yaml", """
+                name: replicas
+                members:
+                  - {name: front, port: 7101, config: {}}
+                  - {name: payment, port: 7102, config: {}, replicas: 3}
+                """, CastParserTest::noFiles);
+        Map<Cast.Replica, Integer> ports = CastStage.ports(cast);
+        assertEquals(List.of("front-1", "payment-1", "payment-2", "payment-3"),
+                ports.keySet().stream().map(Cast.Replica::instanceId).toList());
+        List<Integer> payment = ports.entrySet().stream().filter(place -> place.getKey().member().name()
+                .equals("payment")).map(Map.Entry::getValue).toList();
+        assertEquals(7102, payment.get(0), "the first replica keeps the member's port");
+        assertEquals(3, Set.copyOf(payment).size(), "each replica has a port of its own: " + payment);
+        assertEquals(payment.stream().map(port -> new Peer("127.0.0.1", port, false)).toList(),
+                CastStage.directory(ports).addressesOf(new Peer("payment", 6379, false)));
+        assertEquals(List.of(new Peer("127.0.0.1", 7101, false)),
+                CastStage.directory(ports).addressesOf(new Peer("front", 6379, false)));
     }
 
     private static CastStage start(Cast cast, Telemetry telemetry) throws IOException {
         return CastStage.start(cast, TlsChannelCredentials.create(), telemetry.instrumentation().clientInterceptors(),
-                ServerLimits.defaults(), member -> new CastStage.Role(telemetry.instrumentationFor(member.name()),
-                        Dice.of(OptionalLong.empty()), ServerLimits.defaults(), RuntimeOptions.defaults(member.name())));
+                ServerLimits.defaults(), replica -> new CastStage.Role(
+                        telemetry.instrumentationFor(replica.member().name(), replica.instanceId()),
+                        Dice.of(OptionalLong.empty()), ServerLimits.defaults(),
+                        RuntimeOptions.defaults(replica.member().name())));
     }
 
     /** edge → orders → stock → ledger, each calling the next by name on 6379, as in Compose or Kubernetes. */

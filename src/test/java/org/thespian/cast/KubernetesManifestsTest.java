@@ -98,6 +98,21 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void aMemberWithReplicasGetsAHeadlessServiceSoCallersSpreadCallsOverItsPodsAndTheOthersKeepAClusterIp() {
+        for (Cast.Member member : shop.members()) {
+            JsonNode spec = resource("Service", member.name()).path("spec");
+            if (member.replicas() > 1) {
+                assertEquals("None", spec.path("clusterIP").asText(), member.name() + " resolves to each pod");
+            } else {
+                assertTrue(spec.path("clusterIP").isMissingNode(), member.name() + " keeps its virtual IP: " + spec);
+            }
+            assertEquals(6379, spec.at("/ports/0/port").asInt());
+        }
+        assertEquals(List.of("payment"), shop.members().stream().filter(member -> member.replicas() > 1)
+                .map(Cast.Member::name).toList(), "the shop has one replicated member, so both kinds are checked");
+    }
+
+    @Test
     void readinessAsksWhatSetHealthFlipsAndLivenessWhatOnlyTheProcesssLifeChanges() {
         for (Cast.Member member : shop.members()) {
             JsonNode container = resource("Deployment", member.name()).at("/spec/template/spec/containers/0");

@@ -25,4 +25,15 @@ class ConfigSummaryTest {
                 + " fails [UNAVAILABLE], burns CPU, leaks memory); B: answers OK at once; C: answers OK at once",
                 summary);
     }
+
+    @Test
+    void namesHedgesBreakersAndRateLimits() throws ConfigException {
+        String summary = ConfigSummary.of(ConfigParser.parse("""
+                {"grpc_method_a": {"tracing_name": "api", "rate_limit": {"per_second": 100, "burst": 20}, "operations": [
+                   {"Action": {"CallService": {"service_address": "pay", "service_port": 7000, "grpc_method": "B",
+                       "hedge": {"delay_ms": 20, "max_attempts": 3}, "circuit_breaker": {}}}}]}}"""));
+        assertEquals("A: \"api\" (2 actions, 0 ms of sleeps and CPU on the longest path, calls http://pay:7000/B"
+                + " hedged every 20 ms up to 3 times behind a circuit breaker, rate-limited to 100 calls a second,"
+                + " burst 20); B: answers OK at once; C: answers OK at once", summary);
+    }
 }

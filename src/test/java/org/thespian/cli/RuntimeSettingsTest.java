@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.thespian.server.RuntimeOptions;
 
-/** Issue 9's env vars and THESPIAN_MAX_HOPS: defaults, and one clear error per bad value. */
+/** The runtime switches' env vars and THESPIAN_MAX_HOPS: defaults, and one clear error per bad value. */
 class RuntimeSettingsTest {
 
     @Test
@@ -58,6 +59,21 @@ class RuntimeSettingsTest {
                 .adminTokenWarning());
         assertEquals(Optional.empty(), Settings.from(Map.of("THESPIAN_ADMIN", "true")).adminTokenWarning());
         assertEquals(Optional.empty(), Settings.from(Map.of()).adminTokenWarning());
+    }
+
+    @Test
+    void theInstanceIdIsThespianInstanceIdOrElseTheHostName() throws Exception {
+        assertEquals("payment-7d4b9-x2k", Settings.from(Map.of("THESPIAN_INSTANCE_ID", " payment-7d4b9-x2k "))
+                .runtime().instanceId());
+        assertEquals("payment-7d4b9-x2k", Settings.from(Map.of("HOSTNAME", "payment-7d4b9-x2k")).runtime().instanceId(),
+                "Kubernetes sets HOSTNAME to the pod's name");
+        assertEquals("pod-a", Settings.from(Map.of("THESPIAN_INSTANCE_ID", "pod-a", "HOSTNAME", "pod-b")).runtime()
+                .instanceId(), "the variable wins over the host name");
+        assertEquals(InetAddress.getLocalHost().getHostName(), Settings.from(Map.of()).runtime().instanceId());
+        assertEquals(InetAddress.getLocalHost().getHostName(), Settings.from(Map.of("THESPIAN_INSTANCE_ID", " "))
+                .runtime().instanceId(), "blank counts as unset");
+        assertProblem(Map.of("THESPIAN_INSTANCE_ID", "\u200b"), "THESPIAN_INSTANCE_ID must be a name with a visible"
+                + " character");
     }
 
     private static void assertProblem(Map<String, String> env, String expected) {

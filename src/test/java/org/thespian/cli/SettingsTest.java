@@ -81,7 +81,8 @@ class SettingsTest {
         env.put("THESPIAN_SHUTDOWN_DELAY_SECONDS", "5");
         Settings settings = Settings.from(env);
         assertEquals(8080, settings.port());
-        assertEquals(ServerLimits.of(500, Duration.ofMillis(1500)), settings.limits());
+        assertEquals(ServerLimits.of(500, Duration.ofMillis(1500)).withOverloadLag(ServerLimits.DEFAULT_OVERLOAD_LAG),
+                settings.limits());
         assertEquals(Duration.ofSeconds(5), settings.shutdownDelay());
     }
 

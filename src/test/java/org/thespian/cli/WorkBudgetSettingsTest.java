@@ -16,7 +16,7 @@ class WorkBudgetSettingsTest {
         EngineLimits limits = Settings.from(Map.of()).limits().engine();
         assertEquals(EngineLimits.defaultMaxActionsInFlight(Runtime.getRuntime().maxMemory()),
                 limits.maxActionsInFlight());
-        assertEquals(10_000, limits.maxActionsPerTrace());
+        assertEquals(100_000, limits.maxActionsPerTrace());
         assertEquals(4_096, EngineLimits.defaultMaxActionsInFlight(64L << 20));
         assertEquals(28_672, EngineLimits.defaultMaxActionsInFlight(256L << 20));
         assertEquals(256, EngineLimits.defaultMaxActionsInFlight(16L << 20));

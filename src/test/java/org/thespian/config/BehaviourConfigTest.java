@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The behaviours beyond the original's vocabulary (issue 8): parsed into the model, or refused with their path. */
+/** The behaviours beyond the original's vocabulary: parsed into the model, or refused with their path. */
 class BehaviourConfigTest {
 
     private static final String A0 = "grpc_method_a.operations[0].Action";

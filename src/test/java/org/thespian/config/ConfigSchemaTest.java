@@ -100,7 +100,7 @@ class ConfigSchemaTest {
                 function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A', 'method': 'A'"))));
     }
 
-    /** The constructs of issue 8, in the syntax of its contract. */
+    /** The behaviours beyond the original's vocabulary, in their documented syntax. */
     @Test
     void agreesWithTheParserOnTheNewSyntax() {
         assertAgreement(List.of(
@@ -130,7 +130,17 @@ class ConfigSchemaTest {
                 "{'resources': {'db': {'max_concurrent': 8, 'queue': 64}}, 'grpc_method_a': {'tracing_name': 'q',"
                         + " 'resource': 'db', 'attributes': {'tier': 'gold'}, 'operations': []}}",
                 "{'resources': {'pool': {'max_concurrent': 1}}, 'grpc_method_b': null}",
-                "{'resources': null, '$schema': null}"
+                "{'resources': null, '$schema': null}",
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B', 'circuit_breaker':"
+                        + " {'failure_rate': 0.5, 'min_calls': 10, 'window_ms': 10000, 'open_ms': 5000, 'half_open_calls': 1},"
+                        + " 'hedge': {'delay_ms': 20, 'max_attempts': 2}")),
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B', 'circuit_breaker': {},"
+                        + " 'hedge': {'delay_ms': 0, 'max_attempts': null}, 'retries': null")),
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B', 'circuit_breaker': null,"
+                        + " 'hedge': null, 'retries': {'max_attempts': 3}")),
+                "{'grpc_method_a': {'tracing_name': 'a', 'rate_limit': {'per_second': 100, 'burst': 20}, 'operations': []}}",
+                "{'grpc_method_a': {'tracing_name': 'a', 'rate_limit': {'per_second': 0.5, 'burst': null}, 'operations': []}}",
+                "{'grpc_method_a': {'tracing_name': 'a', 'rate_limit': null, 'operations': []}}"
         ), List.of(
                 "{'$schema': ' '}",
                 sleep("'duration_ms': 5, 'fail_at': 'start'"),
@@ -176,7 +186,25 @@ class ConfigSchemaTest {
                         + " 'repeat': {'times': 2, 'parallel': true}")),
                 function(call("'service_address': 'localhost', 'service_port': 1, 'grpc_method': 'A', 'wait': 'no'")),
                 "{'resources': {'db': {'max_concurrent': '8', 'queue': 64}}}",
-                "{'resources': {'db': {'max_concurrent': 8, 'queue': 64, 'timeout_ms': 5}}}"));
+                "{'resources': {'db': {'max_concurrent': 8, 'queue': 64, 'timeout_ms': 5}}}",
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B',"
+                        + " 'hedge': {'delay_ms': 20}, 'retries': {'max_attempts': 3}")),
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B',"
+                        + " 'circuit_breaker': {'failure_rate': 0}")),
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B',"
+                        + " 'circuit_breaker': {'min_calls': 0}")),
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B',"
+                        + " 'circuit_breaker': {'open': 5}")),
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B',"
+                        + " 'hedge': {'max_attempts': 2}")),
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B',"
+                        + " 'hedge': {'delay_ms': -1}")),
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B',"
+                        + " 'hedge': {'delay_ms': 1, 'max_attempts': 101}")),
+                "{'grpc_method_a': {'tracing_name': 'a', 'rate_limit': {'burst': 20}, 'operations': []}}",
+                "{'grpc_method_a': {'tracing_name': 'a', 'rate_limit': {'per_second': 0}, 'operations': []}}",
+                "{'grpc_method_a': {'tracing_name': 'a', 'rate_limit': {'per_second': 5, 'burst': 0}, 'operations': []}}",
+                "{'grpc_method_a': {'tracing_name': 'a', 'rate_limit': {'per_second': 5, 'refill': 1}, 'operations': []}}"));
     }
 
     /** What no JSON Schema can say (relations between values, references by name) only the parser checks. */
@@ -186,7 +214,10 @@ class ConfigSchemaTest {
                 sleep("'latency': {'uniform': {'min_ms': 30, 'max_ms': 10}}"),
                 sleep("'latency': {'lognormal': {'median_ms': 400, 'p99_ms': 50}}"),
                 sleep("'latency': {'percentiles': {'p50_ms': 20, 'p90_ms': 10, 'p99_ms': 250, 'max_ms': 900}}"),
-                "{'grpc_method_a': {'tracing_name': 'q', 'resource': 'db', 'operations': []}}");
+                "{'grpc_method_a': {'tracing_name': 'q', 'resource': 'db', 'operations': []}}",
+                function(call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B', 'circuit_breaker':"
+                        + " {'min_calls': 3}"), call("'service_address': 'pay', 'service_port': 1, 'grpc_method': 'B',"
+                        + " 'circuit_breaker': {'min_calls': 4}")));
         for (String document : beyondTheSchema) {
             assertEquals(List.of(), schemaErrors(json(document)), document);
             assertNotNull(parserError(json(document)), "the parser rejects " + document);

@@ -9,7 +9,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The {@code latency} object in the syntax of the contract (issue 8, item 1), and its errors with their paths. */
+/** The {@code latency} object in its documented syntax, and its errors with their paths. */
 class LatencyParserTest {
 
     private static final Map<String, Latency> CONTRACT_EXAMPLES = Map.of(

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -110,7 +112,23 @@ class ChainTest {
             assertThrows(StatusRuntimeException.class, () -> caller.blockingStub().a(NOTHING));
             Thread.sleep(1500); // past gRPC's first reconnect backoff (1 s): the caller's attempts back off meanwhile
             try (InProcessThespian late = InProcessThespian.start(Map.of("PORT", Integer.toString(latePort)))) {
-                caller.blockingStub().a(NOTHING);
+                // Calls fail at once on the stale news until the channel's next attempt, which a call sets off at
+                // most once a second: the peer is reached within about a second of coming up, never by waiting.
+                long upAt = System.nanoTime();
+                List<Long> failedAfterMs = new ArrayList<>();
+                while (true) {
+                    long start = System.nanoTime();
+                    try {
+                        caller.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS).a(NOTHING);
+                        break;
+                    } catch (StatusRuntimeException stale) {
+                        failedAfterMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                        assertTrue(System.nanoTime() - upAt < TimeUnit.SECONDS.toNanos(3),
+                                "not reached within 3 s of coming up; failures took " + failedAfterMs + " ms");
+                        Thread.sleep(20);
+                    }
+                }
+                assertTrue(failedAfterMs.stream().allMatch(ms -> ms < 500), "a call waited: " + failedAfterMs + " ms");
             }
         }
     }

@@ -19,7 +19,7 @@ import org.thespian.admin.proto.SetHealthRequest;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
- * The README promises that every change to a running instance is visible: each health flip, refused SetConfig,
+ * docs/faults.md promises that every change to a running instance is visible: each health flip, refused SetConfig,
  * bad edit of a watched file and new revision is its own log line, however quickly they follow one another (the
  * once-a-minute limit on repeated warnings must not swallow them).
  */

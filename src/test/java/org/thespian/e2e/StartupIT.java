@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
+import org.thespian.testsupport.Loopback;
 import org.thespian.testsupport.ThespianProcess;
 
 /** How the jar starts, refuses to start, and stops, seen from outside the process. */
@@ -36,7 +35,7 @@ class StartupIT {
             assertEquals(2, thespian.awaitExit(EXIT));
             assertEquals("thespian: CONFIG_JSON: grpc_method_a.operations[0].Action.Sleep.duration_ms:"
                     + " expected a non-negative integer, got -5", thespian.stderr());
-            assertFalse(listening(thespian.port()), "the port was bound");
+            assertFalse(Loopback.listening(thespian.port()), "the port was bound");
         }
     }
 
@@ -137,7 +136,7 @@ class StartupIT {
             thespian.terminate();
             inFlight.get(); // completes OK despite the SIGTERM
             assertEquals(0, thespian.awaitExit(EXIT));
-            assertFalse(listening(thespian.port()));
+            assertFalse(Loopback.listening(thespian.port()));
         }
     }
 
@@ -159,14 +158,5 @@ class StartupIT {
     private static void assertNoStackTrace(ThespianProcess thespian) {
         assertFalse(thespian.stderr().contains("\tat "), thespian.stderr());
         assertFalse(thespian.stderr().contains("Exception"), thespian.stderr());
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

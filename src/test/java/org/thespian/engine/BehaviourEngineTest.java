@@ -37,7 +37,7 @@ import org.thespian.config.Peer;
 import org.thespian.config.Resource;
 import org.thespian.testsupport.TimingSensitive;
 
-/** Issue 8's behaviours in the engine: chosen codes, fail_at, probability, repeat, retries, fire-and-forget, resources. */
+/** The engine's newer behaviours: chosen codes, fail_at, probability, repeat, retries, fire-and-forget, resources. */
 class BehaviourEngineTest {
 
     private final Scheduler scheduler = Scheduler.start();

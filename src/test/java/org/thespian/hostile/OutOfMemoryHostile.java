@@ -25,6 +25,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
+import org.thespian.testsupport.Loopback;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -127,6 +128,9 @@ class OutOfMemoryHostile {
 
     private static void assertServingOrGone(ThespianProcess thespian, Map<String, Long> outcomes)
             throws InterruptedException {
+        if (thespian.isAlive() && !Loopback.listening(thespian.port())) {
+            thespian.awaitExit(Duration.ofSeconds(10)); // its port closed first: it is on its way out
+        }
         if (!thespian.isAlive()) {
             int code = thespian.awaitExit(Duration.ofSeconds(5));
             System.out.println("exited with " + code + ": " + thespian.stderr());

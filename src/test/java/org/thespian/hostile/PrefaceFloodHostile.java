@@ -18,7 +18,7 @@ import org.thespian.testsupport.RawHttp2;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
- * Issue 7's descriptor exhaustion: 1,100 connections that send only the HTTP/2 preface, against a jar limited
+ * Descriptor exhaustion: 1,100 connections that send only the HTTP/2 preface, against a jar limited
  * to 1,024 descriptors. The server closes them after its handshake timeout (10 s) and serves again. About
  * 30 s, so {@code bench/hostile.sh} runs it, not {@code mvn verify}.
  */

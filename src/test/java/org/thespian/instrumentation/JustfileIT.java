@@ -89,8 +89,21 @@ class JustfileIT {
         awaitServing(clientPort, "client");
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", clientPort).usePlaintext().build();
         try {
-            // The client's method A calls method B on the server: OK means both answered.
-            ThespianGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).a(Nothing.getDefaultInstance());
+            // The client's method A calls method B on the server: OK means both answered. The two start side by
+            // side: when the client tried the server before it listened, its calls fail at once until its channel's
+            // next attempt (a second at most), as any gRPC client's would.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                try {
+                    ThespianGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .a(Nothing.getDefaultInstance());
+                    break;
+                } catch (io.grpc.StatusRuntimeException notYet) {
+                    assertTrue(System.nanoTime() < until && notYet.getStatus().getDescription() != null
+                            && notYet.getStatus().getDescription().contains("connection refused"), notYet.toString());
+                    Thread.sleep(50);
+                }
+            }
         } finally {
             channel.shutdownNow();
         }

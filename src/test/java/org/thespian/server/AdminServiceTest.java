@@ -35,7 +35,7 @@ import org.thespian.config.TextFile;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
 
-/** Issue 9 items 2 and 3: the admin service, served only when asked for, and only to the token's holder. */
+/** The admin service, served only when asked for, and only to the token's holder. */
 class AdminServiceTest {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
@@ -262,7 +262,8 @@ class AdminServiceTest {
             }
         };
         LiveConfig live = new LiveConfig(ConfigSource.load(Map.of("CONFIG_JSON", "{}")), "thespian", revision -> { });
-        AdminService service = new AdminService(live, new HealthControl(events), new CallStats(), events);
+        AdminService service = new AdminService(live, new HealthControl(events), new CallStats(),
+                new StandingFaults(), events);
         LinkedBlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
         StreamObserver<SetConfigResponse> responses = new StreamObserver<>() {
             @Override

@@ -36,7 +36,7 @@ import org.thespian.engine.Dice;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 
-/** Issue 9 item 5: with THESPIAN_WATCH_CONFIG, a changed CONFIG_FILE is loaded like SetConfig. */
+/** With THESPIAN_WATCH_CONFIG, a changed CONFIG_FILE is loaded like SetConfig. */
 class ConfigWatcherTest {
 
     private static final String OK_A = "{\"grpc_method_a\": null}";

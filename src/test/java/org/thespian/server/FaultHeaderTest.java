@@ -14,7 +14,7 @@ import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
 
 /**
- * Issue 9 item 1: a {@code thespian-fault} plan travels with the request through every hop and is applied by
+ * A {@code thespian-fault} plan travels with the request through every hop and is applied by
  * the services it names. A chain edge → payment, where payment's B has no function at all.
  */
 class FaultHeaderTest {

@@ -16,14 +16,14 @@ import org.thespian.engine.Dice;
 class FaultPlanTest {
 
     @Test
-    void parsesTheIssuesExample() throws Exception {
+    void parsesTheReadmeExample() throws Exception {
         FaultPlan plan = FaultPlan.parse("payment:delay=300ms@50,payment:abort=UNAVAILABLE@10,*:delay=5ms");
         assertEquals(List.of(
                 new FaultPlan.Entry("payment:delay=300ms@50", "payment", new FaultPlan.Delay(300), 50),
                 new FaultPlan.Entry("payment:abort=UNAVAILABLE@10", "payment",
                         new FaultPlan.Abort(FailureCode.UNAVAILABLE), 10),
                 new FaultPlan.Entry("*:delay=5ms", "*", new FaultPlan.Delay(5), 100)), plan.entries());
-        assertTrue(plan.appliesTo("checkout"), "* names every service");
+        assertTrue(plan.appliesTo(target("checkout")), "* names every service");
     }
 
     @Test
@@ -31,7 +31,7 @@ class FaultPlanTest {
         FaultPlan plan = FaultPlan.parse("db:delay=2s@0.5");
         assertEquals(new FaultPlan.Delay(2000), plan.entries().get(0).effect());
         assertEquals(0.5, plan.entries().get(0).percent());
-        assertFalse(FaultPlan.parse("db:delay=2s").appliesTo("payment"));
+        assertFalse(FaultPlan.parse("db:delay=2s").appliesTo(target("payment")));
     }
 
     @Test
@@ -98,10 +98,10 @@ class FaultPlanTest {
     @Test
     void rollsAddUpDelaysAndTheFirstAbortWins() throws Exception {
         FaultPlan plan = FaultPlan.parse("a:delay=10ms,*:delay=5ms,b:delay=1s,a:abort=ABORTED,a:abort=INTERNAL");
-        FaultPlan.Injection injection = plan.roll("a", Dice.of(OptionalLong.empty()).nextRequest());
+        FaultPlan.Injection injection = plan.roll(target("a"), Dice.of(OptionalLong.empty()).nextRequest());
         assertEquals(15, injection.delayMillis());
         assertEquals(Optional.of(plan.entries().get(3)), injection.abort());
-        assertTrue(plan.roll("c", Dice.of(OptionalLong.empty()).nextRequest()).abort().isEmpty());
+        assertTrue(plan.roll(target("c"), Dice.of(OptionalLong.empty()).nextRequest()).abort().isEmpty());
     }
 
     @Test
@@ -113,13 +113,33 @@ class FaultPlanTest {
         Dice dice = Dice.of(OptionalLong.of(42));
         Dice again = Dice.of(OptionalLong.of(42));
         for (int i = 0; i < 10_000; i++) {
-            FaultPlan.Injection injection = plan.roll("a", dice.nextRequest());
+            FaultPlan.Injection injection = plan.roll(target("a"), dice.nextRequest());
             aborted += injection.abort().isPresent() ? 1 : 0;
             assertEquals(0, injection.delayMillis(), "@0 never comes up");
             first.append(injection.abort().isPresent() ? 'x' : '.');
-            second.append(plan.roll("a", again.nextRequest()).abort().isPresent() ? 'x' : '.');
+            second.append(plan.roll(target("a"), again.nextRequest()).abort().isPresent() ? 'x' : '.');
         }
         assertTrue(aborted > 2_800 && aborted < 3_200, aborted + " aborts in 10,000 at 30%");
         assertEquals(first.toString(), second.toString());
+    }
+
+    @Test
+    void anEntryNamingAnInstanceIdReachesThatReplicaAlone() throws Exception {
+        FaultPlan plan = FaultPlan.parse("payment-2:abort=UNAVAILABLE,payment-3:delay=300ms");
+        FaultPlan.Target second = new FaultPlan.Target("payment", "payment-2");
+        assertTrue(plan.appliesTo(second));
+        assertEquals(Optional.of(plan.entries().get(0)), plan.roll(second, Dice.of(OptionalLong.empty()).nextRequest())
+                .abort());
+        FaultPlan.Target first = new FaultPlan.Target("payment", "payment-1");
+        assertFalse(plan.appliesTo(first), "the other replicas of the service are not named");
+        assertTrue(plan.roll(first, Dice.of(OptionalLong.empty()).nextRequest()).isNone());
+        assertEquals(300, plan.roll(new FaultPlan.Target("payment", "payment-3"), Dice.of(OptionalLong.empty())
+                .nextRequest()).delayMillis());
+        assertTrue(FaultPlan.parse("payment:abort=UNAVAILABLE").appliesTo(first), "the service's name reaches each");
+    }
+
+    /** An instance of {@code service} whose instance id is a host name that no plan here uses. */
+    private static FaultPlan.Target target(String service) {
+        return new FaultPlan.Target(service, "host-7f9c");
     }
 }

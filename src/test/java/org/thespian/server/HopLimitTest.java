@@ -17,7 +17,7 @@ import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
 import org.thespian.testsupport.ThespianProcess;
 
-/** Issue 8 item 7: every peer call carries a hop count, and a call cycle ends at THESPIAN_MAX_HOPS. */
+/** Every peer call carries a hop count, so a call cycle ends at THESPIAN_MAX_HOPS instead of running forever. */
 class HopLimitTest {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();

@@ -51,7 +51,7 @@ class HostileConnectionsTest {
     @Test
     void aConnectionThatSendsOnlyThePrefaceIsClosedAfterTheHandshakeTimeout() throws IOException {
         start(new ServerLimits(100, ServerLimits.DEFAULT_PEER_TIMEOUT, SHORT, Duration.ofMinutes(5),
-                EngineLimits.DEFAULT, ServerLimits.DEFAULT_OVERLOAD_LAG));
+                EngineLimits.DEFAULT));
         try (RawHttp2 connection = RawHttp2.connect(server.port()).sendPrefaceOnly()) {
             assertTrue(connection.awaitClosedByServer(BOUND), "still open after " + BOUND);
         }
@@ -61,7 +61,7 @@ class HostileConnectionsTest {
     @Test
     void aConnectionThatNeverCallsIsClosedWhenIdleTooLong() throws IOException {
         start(new ServerLimits(100, ServerLimits.DEFAULT_PEER_TIMEOUT, Duration.ofMinutes(5), SHORT,
-                EngineLimits.DEFAULT, ServerLimits.DEFAULT_OVERLOAD_LAG));
+                EngineLimits.DEFAULT));
         // GOAWAY at once; the close follows the answer to grpc-java's graceful-shutdown PING, which this client
         // sends as any HTTP/2 stack would (without it, the close waits 10 s for the PING to time out).
         try (RawHttp2 connection = RawHttp2.connect(server.port()).handshake(BOUND)) {

@@ -18,7 +18,7 @@ import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.TimingSensitive;
 
-/** Issue 8 item 1, end to end over gRPC: 1,000 calls of a lognormal sleep land its p50 and p99 within 10%. */
+/** The latency distributions end to end over gRPC: 1,000 calls of a lognormal sleep land its p50 and p99 within 10%. */
 @TimingSensitive
 class LatencyEndToEndTest {
 

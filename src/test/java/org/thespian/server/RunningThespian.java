@@ -27,6 +27,12 @@ record RunningThespian(ThespianServer server, ManagedChannel channel) implements
                 ServerLimits.defaults(), options));
     }
 
+    /** With {@code options} (such as the admin service) and {@code config}'s text as the one GetConfig answers. */
+    static RunningThespian start(LoadedConfig config, ServerLimits limits, RuntimeOptions options) throws IOException {
+        return connectedTo(ThespianServer.start(0, config, Dice.of(OptionalLong.empty()), TlsChannelCredentials.create(),
+                Instrumentation.NONE, limits, options));
+    }
+
     private static RunningThespian connectedTo(ThespianServer server) {
         return new RunningThespian(server, Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
                 InsecureChannelCredentials.create()).build());

@@ -22,20 +22,24 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.thespian.config.ConfigParser;
 import org.thespian.engine.Dice;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
+import org.thespian.server.ServerLimits;
 import org.thespian.server.ThespianServer;
 import org.thespian.testsupport.OtlpReceiver;
 import org.thespian.testsupport.ReceivedMetric;
 import org.thespian.testsupport.ReceivedSpan;
 
 /**
- * A caller that gives up is not a failure: its request's spans say who ended it, nothing is logged as an error,
- * the failure count stays still and the cancellation count moves. Real gRPC calls, a real OTLP receiver.
+ * Endings that are not this service's failures. A caller that gives up: its request's spans say who ended it,
+ * nothing is logged as an error, the failure count stays still and the cancellation count moves. A peer that sheds
+ * load: its code and words reach the client at once, and the edge records no failure of its own. Real gRPC calls,
+ * a real OTLP receiver.
  */
 class CancellationTelemetryTest {
 
@@ -60,26 +64,38 @@ class CancellationTelemetryTest {
         }
     }
 
+    private final List<ILoggingEvent> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>() {
+        @Override
+        protected void append(ILoggingEvent event) {
+            lines.add(event);
+        }
+    };
+    private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger("thespian.action"),
+            (Logger) LoggerFactory.getLogger("thespian.request"));
+
+    @BeforeEach
+    void captureLogs() {
+        appender.start();
+        loggers.forEach(logger -> logger.addAppender(appender));
+        System.setProperty("otel.metric.export.interval", "300");
+    }
+
     @AfterEach
-    void clearProperties() {
+    void release() {
+        loggers.forEach(logger -> logger.detachAppender(appender));
         System.clearProperty("otel.metric.export.interval");
+    }
+
+    private void assertNoErrorLines() {
+        for (ILoggingEvent line : lines) {
+            assertFalse(line.getLevel().isGreaterOrEqual(Level.ERROR),
+                    line.getLoggerName() + " " + line.getLevel() + " " + line.getFormattedMessage());
+        }
     }
 
     @Test
     void aCallerGivingUpEndsSpansAsCancelledWithoutErrorsOrFailureCounts() throws Exception {
-        List<ILoggingEvent> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ListAppender<ILoggingEvent> appender = new ListAppender<>() {
-            @Override
-            protected void append(ILoggingEvent event) {
-                lines.add(event);
-            }
-        };
-        appender.start();
-        Logger actions = (Logger) LoggerFactory.getLogger("thespian.action");
-        Logger requests = (Logger) LoggerFactory.getLogger("thespian.request");
-        actions.addAppender(appender);
-        requests.addAppender(appender);
-        System.setProperty("otel.metric.export.interval", "300");
         try (OtlpReceiver otlp = OtlpReceiver.start()) {
             Telemetry telemetry = Telemetry.start("svc", Optional.of(URI.create(otlp.grpcEndpoint())), false, Map.of());
             ThespianServer failing = ThespianServer.start(0, ConfigParser.parse(FAILING), Dice.of(OptionalLong.empty()),
@@ -125,10 +141,7 @@ class CancellationTelemetryTest {
                         Duration.ofSeconds(20));
                 assertTrue(ReceivedMetric.latest(metrics, "svc", "thespian.action.failures").isEmpty(),
                         "a peer's answer and a caller giving up are no failure of this service's: " + metrics);
-                for (ILoggingEvent line : lines) {
-                    assertFalse(line.getLevel().isGreaterOrEqual(Level.ERROR),
-                            line.getLoggerName() + " " + line.getLevel() + " " + line.getFormattedMessage());
-                }
+                assertNoErrorLines();
                 assertTrue(lines.stream().anyMatch(line -> line.getLevel() == Level.INFO && line.getFormattedMessage()
                         .matches("thespian.Thespian/A answered CANCELLED in .* ms: the caller's deadline passed")),
                         lines.toString());
@@ -138,9 +151,63 @@ class CancellationTelemetryTest {
                 failing.stop(Duration.ZERO);
                 telemetry.close();
             }
-        } finally {
-            actions.detachAppender(appender);
-            requests.detachAppender(appender);
+        }
+    }
+
+    @Test
+    void aPeerSheddingLoadIsRelayedAtOnceAndIsNoFailureOfTheEdge() throws Exception {
+        try (OtlpReceiver otlp = OtlpReceiver.start()) {
+            Telemetry telemetry = Telemetry.start("edge", Optional.of(URI.create(otlp.grpcEndpoint())), false, Map.of());
+            // One call at a time: while the test holds it, every other call is shed.
+            ThespianServer busy = ThespianServer.start(0, ConfigParser.parse("""
+                    {"grpc_method_a": {"tracing_name": "hold", "operations": [
+                       {"Action": {"Sleep": {"tracing_name": "hold", "duration_ms": 5000}}}]},
+                     "grpc_method_b": {"tracing_name": "quick", "operations": [
+                       {"Action": {"Sleep": {"tracing_name": "quick", "duration_ms": 1}}}]}}"""),
+                    Dice.of(OptionalLong.empty()), InsecureChannelCredentials.create(),
+                    org.thespian.server.Instrumentation.NONE, ServerLimits.of(1, ServerLimits.DEFAULT_PEER_TIMEOUT));
+            ThespianServer edge = ThespianServer.start(0, ConfigParser.parse("""
+                    {"grpc_method_a": {"tracing_name": "order", "operations": [
+                       {"Action": {"CallService": {"tracing_name": "call busy", "service_address": "127.0.0.1",
+                           "service_port": %d, "grpc_method": "B"}}}]}}""".formatted(busy.port())),
+                    Dice.of(OptionalLong.empty()), InsecureChannelCredentials.create(), telemetry.instrumentation());
+            ManagedChannel toBusy = NettyChannelBuilder.forAddress("127.0.0.1", busy.port()).usePlaintext().build();
+            ManagedChannel toEdge = NettyChannelBuilder.forAddress("127.0.0.1", edge.port()).usePlaintext().build();
+            try {
+                var held = ThespianGrpc.newFutureStub(toBusy).a(Nothing.getDefaultInstance());
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (busy.inFlight() < 1 && System.nanoTime() < until) {
+                    Thread.sleep(5);
+                }
+                awaitReady(toEdge);
+                long start = System.nanoTime();
+                StatusRuntimeException shed = assertThrows(StatusRuntimeException.class, () -> ThespianGrpc
+                        .newBlockingStub(toEdge).withDeadlineAfter(10, TimeUnit.SECONDS).a(Nothing.getDefaultInstance()));
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, shed.getStatus().getCode());
+                assertTrue(shed.getStatus().getDescription().startsWith("order > call busy: peer http://127.0.0.1:"
+                        + busy.port() + " (thespian.Thespian/B) refused the call with RESOURCE_EXHAUSTED: 1 calls are"
+                        + " in flight"), shed.getStatus().getDescription());
+                assertTrue(millis < 1000, "the refusal took " + millis + " ms"); // nothing waits: a few ms
+                held.cancel(true);
+
+                List<ReceivedSpan> spans = otlp.awaitSpans(all -> !ReceivedSpan.byName(all, "call busy").isEmpty()
+                        && !ReceivedSpan.byName(all, "thespian.Thespian/A").isEmpty(), Duration.ofSeconds(20));
+                ReceivedSpan call = ReceivedSpan.byName(spans, "call busy").get(0);
+                assertEquals("ERROR", call.statusCode(), call.toString());
+                assertEquals("RESOURCE_EXHAUSTED", call.attributes().get("thespian.failure_code"));
+                assertTrue(call.events().isEmpty(), "the peer's refusal is not an exception of the edge: " + call);
+                ReceivedSpan server = ReceivedSpan.byName(spans, "thespian.Thespian/A").get(0);
+                assertEquals(8L, server.attributes().get("rpc.grpc.status_code"));
+                assertEquals("UNSET", server.statusCode(), "RESOURCE_EXHAUSTED is no server error: " + server);
+                assertNoErrorLines();
+            } finally {
+                toBusy.shutdownNow();
+                toEdge.shutdownNow();
+                edge.stop(Duration.ZERO);
+                busy.stop(Duration.ZERO);
+                telemetry.close();
+            }
         }
     }
 }

@@ -102,6 +102,11 @@ class ConsoleTraceProcessorTest {
                 .setAttribute(SpanAttributes.SKIPPED, true).startSpan().end();
         tracer.spanBuilder("injected delay").setParent(parent)
                 .setAttribute(RuntimeTelemetry.FAULT_INJECTED, true).startSpan().end();
+        tracer.spanBuilder("hedged").setParent(parent).setSpanKind(SpanKind.CLIENT).setAttribute(SpanAttributes.ATTEMPT, 1L)
+                .setAttribute(SpanAttributes.HEDGE, true).setAttribute(SpanAttributes.CIRCUIT_STATE, "half-open")
+                .startSpan().end();
+        tracer.spanBuilder("limited").setParent(parent)
+                .setAttribute(SpanAttributes.RATE_LIMIT, "100 calls a second, burst 20").startSpan().end();
         root.end();
 
         String text = String.join("\n", awaitTree("injected delay"));
@@ -109,6 +114,8 @@ class ConsoleTraceProcessorTest {
         assertTrue(text.contains("  retry [CLIENT]  {attempt 2}"), text);
         assertTrue(text.contains("  audit [CLIENT]  {skipped}"), text);
         assertTrue(text.contains("  injected delay  {injected}"), text);
+        assertTrue(text.contains("  hedged [CLIENT]  {hedge attempt 1, circuit half-open}"), text);
+        assertTrue(text.contains("  limited  {rate limit 100 calls a second, burst 20}"), text);
         assertTrue(text.contains("  charge [SERVER] (payment)\n"), text);
     }
 

@@ -16,7 +16,7 @@ import org.thespian.testsupport.ReceivedSpan;
 /**
  * {@code "wait": false} end to end, between two instances exporting to a real OTLP receiver: the caller answers
  * without waiting for the callee, and the callee's work is a trace of its own whose SERVER span links back to the
- * caller's CLIENT span (the outbox → bus → consumer hop of issue 8).
+ * caller's CLIENT span, as in an outbox → bus → consumer hop.
  */
 class FireAndForgetTraceTest {
 

@@ -47,7 +47,7 @@ import org.thespian.server.ThespianServer;
 import org.thespian.testsupport.TimingSensitive;
 
 /**
- * Issue 8's "a seeded run of each scenario prints the same trace tree twice": every scenario in
+ * A seeded run of each scenario prints the same trace tree twice, so runs can be compared: every scenario in
  * example-configs/scenarios/ is served twice, in fresh servers with the same THESPIAN_SEED, and given the same few
  * calls one after another; the console view's trees must be the same once timings (and the free port) are taken
  * out, and so must every span's attributes (drawn latency, roll, chosen code, attempt, skip flag).
@@ -65,6 +65,13 @@ class SeededTraceTreeTest {
      * the retries then come from the seeded failures alone.
      */
     private static final String TIMEOUT = "\"timeout_ms\": \\d+";
+    /**
+     * For the same reason, whether a hedge is sent depends on how long the first attempt took, and how many calls a
+     * rate limit lets through on how much time passed: hedges are put off far past any draw, and a limit's bucket
+     * refills too slowly to matter, so what the trees show is the seeded draws and the burst alone.
+     */
+    private static final String HEDGE_DELAY = "\"delay_ms\": \\d+";
+    private static final String RATE = "\"per_second\": \\d+";
     /** The calls made to each scenario, in order: a few each, so the whole test takes seconds. */
     private static final Map<String, String> CALLS = Map.of(
             "slow-dependency.jsonc", "AAAA",
@@ -72,7 +79,10 @@ class SeededTraceTreeTest {
             "retry-storm.jsonc", "AAA",
             "saturated-database.jsonc", "AAA",
             "memory-leak.jsonc", "AAB",
-            "outbox-bus-consumer.jsonc", "AA");
+            "outbox-bus-consumer.jsonc", "AA",
+            "circuit-breaker.jsonc", "AAAAAA",
+            "rate-limited-api.jsonc", "AAAAA",
+            "hedged-calls.jsonc", "AAAA");
     private static final String TIMING = "^ *\\d+\\.\\d ms +\\d+\\.\\d ms  \\|[ #]*\\|  ";
 
     @Test
@@ -119,6 +129,28 @@ class SeededTraceTreeTest {
         assertFalse(run.text().contains("ERROR"), "a hop not waited for was cut short:\n" + run);
     }
 
+    @Test
+    void circuitBreaker() throws Exception {
+        Run run = assertSameTwice("circuit-breaker.jsonc");
+        assertTrue(run.text().contains("{circuit closed, UNAVAILABLE}") && run.text().contains("{circuit open, UNAVAILABLE}"),
+                "the breaker did not open in this seeded run:\n" + run);
+        assertTrue(run.text().contains("ERROR: circuit open for peer http://localhost:PORT (thespian.Thespian/B)"),
+                "no refusal in this seeded run:\n" + run);
+    }
+
+    @Test
+    void rateLimitedApi() throws Exception {
+        Run run = assertSameTwice("rate-limited-api.jsonc");
+        assertTrue(run.text().contains("ERROR: rate limited: over the limit of 0.001 calls a second, burst 10"
+                + " (grpc_method_b.rate_limit)"), "no refusal in this seeded run:\n" + run);
+    }
+
+    @Test
+    void hedgedCalls() throws Exception {
+        Run run = assertSameTwice("hedged-calls.jsonc");
+        assertTrue(run.text().contains("{hedge attempt 1}"), "no hedged call in this seeded run:\n" + run);
+    }
+
     private static Run assertSameTwice(String scenario) throws Exception {
         Run first = run(scenario);
         Run second = run(scenario);
@@ -137,7 +169,9 @@ class SeededTraceTreeTest {
         int port = freePort();
         String config = Files.readString(SCENARIOS.resolve(scenario))
                 .replace("\"service_port\": 6379", "\"service_port\": " + port)
-                .replaceAll(TIMEOUT, "\"timeout_ms\": 15000");
+                .replaceAll(TIMEOUT, "\"timeout_ms\": 15000")
+                .replaceAll(HEDGE_DELAY, "\"delay_ms\": 15000")
+                .replaceAll(RATE, "\"per_second\": 0.001");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         ConsoleTraceProcessor processor = new ConsoleTraceProcessor(new PrintStream(console, true, StandardCharsets.UTF_8));
         SpanCollector collector = new SpanCollector();

@@ -18,12 +18,14 @@ class SpanLoggingTest {
             TraceFlags.getSampled(), TraceState.getDefault());
 
     @Test
-    void aCastMembersLinesNameTheMemberAndAProcesssLeaveItToTheLoggingContext() {
+    void aCastReplicasLinesNameTheMemberAndTheReplicaAndAProcesssLeaveThemToTheLoggingContext() {
         Map<String, String> seen = new HashMap<>();
-        SpanLogging.member("payment").withSpan(SPAN, "charge", () -> seen.putAll(MDC.getCopyOfContextMap()));
+        SpanLogging.member("payment", "payment-2").withSpan(SPAN, "charge",
+                () -> seen.putAll(MDC.getCopyOfContextMap()));
         assertEquals(Map.of("trace_id", SPAN.getTraceId(), "span_id", SPAN.getSpanId(), "action", "charge",
-                LoggingSetup.SERVICE_NAME, "payment"), seen);
+                LoggingSetup.SERVICE_NAME, "payment", LoggingSetup.SERVICE_INSTANCE_ID, "payment-2"), seen);
         assertNull(MDC.get(LoggingSetup.SERVICE_NAME), "removed after the call");
+        assertNull(MDC.get(LoggingSetup.SERVICE_INSTANCE_ID), "removed after the call");
 
         seen.clear();
         SpanLogging.PROCESS.withSpan(SPAN, "charge", () -> seen.putAll(MDC.getCopyOfContextMap()));

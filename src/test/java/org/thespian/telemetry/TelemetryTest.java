@@ -11,6 +11,7 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,9 +24,11 @@ import org.thespian.engine.Dice;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.server.ThespianServer;
+import org.thespian.testsupport.InProcessThespian;
 import org.thespian.testsupport.Loopback;
 import org.thespian.testsupport.OtlpReceiver;
 import org.thespian.testsupport.ReceivedMetric;
+import org.thespian.testsupport.ReceivedSpan;
 import org.thespian.testsupport.SilentServer;
 import org.thespian.testsupport.TimingSensitive;
 
@@ -66,6 +69,28 @@ class TelemetryTest {
                 telemetry.close();
                 Duration took = Duration.ofNanos(System.nanoTime() - started);
                 assertTrue(took.compareTo(Duration.ofSeconds(1)) <= 0, "close() with " + backend + " took " + took);
+            }
+        }
+    }
+
+    @Test
+    void aProcesssSpansCarryItsInstanceIdBesideItsServiceName() throws Exception {
+        try (OtlpReceiver otlp = OtlpReceiver.start()) {
+            for (Map.Entry<Map<String, String>, String> run : Map.of(
+                    Map.of("THESPIAN_INSTANCE_ID", "payment-7d4b9-x2k"), "payment-7d4b9-x2k",
+                    Map.of("HOSTNAME", "payment-5f6c7-q9z"), "payment-5f6c7-q9z").entrySet()) {
+                Map<String, String> env = new HashMap<>(run.getKey());
+                env.putAll(Map.of("SERVICE_NAME", "payment", "CONFIG_JSON", NAP,
+                        "OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint()));
+                try (InProcessThespian thespian = InProcessThespian.start(env)) {
+                    thespian.blockingStub().a(Nothing.getDefaultInstance());
+                }
+                List<ReceivedSpan> spans = otlp.awaitSpans(received -> received.stream().anyMatch(span ->
+                        run.getValue().equals(span.resourceAttributes().get("service.instance.id"))),
+                        Duration.ofSeconds(20));
+                assertTrue(spans.stream().filter(span -> run.getValue().equals(span.resourceAttributes()
+                        .get("service.instance.id"))).allMatch(span -> span.serviceName().equals("payment")),
+                        spans.toString());
             }
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 
 /** Addresses on 127.0.0.1, where every test endpoint lives. */
@@ -21,6 +22,16 @@ public final class Loopback {
             return url(socket.getLocalPort());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether something on 127.0.0.1 accepts a connection on {@code port}. */
+    public static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(HOST, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -1,5 +1,8 @@
 package org.thespian.testsupport;
 
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -11,6 +14,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * An HTTP/2 client written by hand, frame by frame, to do what well-behaved clients never do: stop after the
@@ -38,6 +43,7 @@ public final class RawHttp2 implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private final DataInputStream in;
+    private final DefaultHttp2HeadersDecoder hpack = new DefaultHttp2HeadersDecoder(false);
 
     private RawHttp2(Socket socket) throws IOException {
         this.socket = socket;
@@ -72,6 +78,16 @@ public final class RawHttp2 implements AutoCloseable {
         return this;
     }
 
+    /** Sends a PING and reads up to its acknowledgement: the server has then read everything sent before it. */
+    public void sync(Duration timeout) throws IOException {
+        frame(PING, 0, 0, new byte[8]);
+        out.flush();
+        Frame frame;
+        do {
+            frame = read(timeout);
+        } while (frame.type() != PING || (frame.flags() & ACK) == 0);
+    }
+
     /** HEADERS of a gRPC POST to {@code path}, leaving the stream open for DATA unless {@code endStream}. */
     public void headers(int streamId, String path, boolean endStream) throws IOException {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
@@ -86,13 +102,18 @@ public final class RawHttp2 implements AutoCloseable {
 
     /** One gRPC message (uncompressed) in a DATA frame that ends the stream. */
     public void message(int streamId, byte[] message) throws IOException {
+        message(streamId, message, true);
+    }
+
+    /** One gRPC message (uncompressed) in a DATA frame, ending the stream or leaving it open. */
+    public void message(int streamId, byte[] message, boolean endStream) throws IOException {
         byte[] payload = new byte[5 + message.length];
         payload[1] = (byte) (message.length >>> 24);
         payload[2] = (byte) (message.length >>> 16);
         payload[3] = (byte) (message.length >>> 8);
         payload[4] = (byte) message.length;
         System.arraycopy(message, 0, payload, 5, message.length);
-        frame(DATA, END_STREAM, streamId, payload);
+        frame(DATA, endStream ? END_STREAM : 0, streamId, payload);
     }
 
     public void reset(int streamId) throws IOException {
@@ -113,6 +134,48 @@ public final class RawHttp2 implements AutoCloseable {
         byte[] payload = new byte[length];
         in.readFully(payload);
         return new Frame(type, flags, streamId, payload);
+    }
+
+    /**
+     * The header fields of a HEADERS frame the server sent, by name. Frames must be decoded in the order they came
+     * (HPACK's table lives as long as the connection), and only HEADERS frames that carry a whole block.
+     */
+    public Map<String, String> headersOf(Frame frame) throws IOException {
+        if (frame.type() != HEADERS || (frame.flags() & END_HEADERS) == 0) {
+            throw new IllegalArgumentException("not a HEADERS frame with a whole block: type " + frame.type());
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        try {
+            hpack.decodeHeaders(frame.streamId(), Unpooled.wrappedBuffer(frame.payload()))
+                    .forEach(field -> fields.put(field.getKey().toString(), field.getValue().toString()));
+        } catch (Http2Exception e) {
+            throw new IOException("the server's header block does not decode: " + e.getMessage(), e);
+        }
+        return fields;
+    }
+
+    /** Whether a frame ends its stream (a HEADERS frame with it carries the trailers, or a trailers-only answer). */
+    public static boolean endsStream(Frame frame) {
+        return (frame.flags() & END_STREAM) != 0;
+    }
+
+    /**
+     * Reads until {@code count} streams have ended with a HEADERS frame (their trailers, or a trailers-only answer) and
+     * gives those header fields by stream; other frames are read and dropped.
+     */
+    public Map<Integer, Map<String, String>> awaitTrailers(int count, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<Integer, Map<String, String>> ended = new LinkedHashMap<>();
+        while (ended.size() < count) {
+            Frame frame = read(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1)));
+            if (frame.type() == HEADERS) {
+                Map<String, String> fields = headersOf(frame);
+                if (endsStream(frame)) {
+                    ended.put(frame.streamId(), fields);
+                }
+            }
+        }
+        return ended;
     }
 
     /** Reads and drops frames until the server closes the connection; false if it is still open after {@code timeout}. */

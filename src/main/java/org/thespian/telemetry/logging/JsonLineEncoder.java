@@ -12,6 +12,10 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
         layout.setServiceName(serviceName);
     }
 
+    public void setInstanceId(String instanceId) {
+        layout.setInstanceId(instanceId);
+    }
+
     @Override
     public void start() {
         layout.setContext(getContext());

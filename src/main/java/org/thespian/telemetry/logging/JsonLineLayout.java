@@ -22,7 +22,8 @@ import org.slf4j.event.KeyValuePair;
 
 /**
  * Renders a logging event as one JSON object without a trailing newline: the body of a Loki line, and (through
- * {@link JsonLineEncoder}) a stdout line. Fields: {@code timestamp level message logger thread service_name}, then
+ * {@link JsonLineEncoder}) a stdout line. Fields: {@code timestamp level message logger thread service_name
+ * service_instance_id}, then
  * every MDC entry, then the event's key-value pairs, then {@code exception} when a throwable is attached.
  */
 public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
@@ -32,14 +33,20 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final JsonFactory JSON = new JsonFactory();
     private static final Set<String> OWN_FIELDS =
-            Set.of("timestamp", "level", "message", "logger", "thread", "service_name", "exception");
+            Set.of("timestamp", "level", "message", "logger", "thread", "service_name", "service_instance_id",
+                    "exception");
 
     private static volatile Timestamp lastTimestamp = new Timestamp(Long.MIN_VALUE, "");
 
     private String serviceName = "";
+    private String instanceId = "";
 
     public void setServiceName(String serviceName) {
         this.serviceName = serviceName;
+    }
+
+    public void setInstanceId(String instanceId) {
+        this.instanceId = instanceId;
     }
 
     @Override
@@ -74,6 +81,7 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
         json.writeStringField("logger", event.getLoggerName());
         json.writeStringField("thread", event.getThreadName());
         json.writeStringField("service_name", mdc.getOrDefault(LoggingSetup.SERVICE_NAME, serviceName));
+        json.writeStringField("service_instance_id", mdc.getOrDefault(LoggingSetup.SERVICE_INSTANCE_ID, instanceId));
         writeContext(json, mdc, event.getKeyValuePairs());
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {

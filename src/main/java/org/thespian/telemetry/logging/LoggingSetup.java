@@ -24,6 +24,8 @@ public final class LoggingSetup {
      * which {@link ServiceNameConverter} prefers.
      */
     public static final String SERVICE_NAME = "service_name";
+    /** The instance id ({@code service.instance.id}), the same way: the process's, or a cast replica's in the MDC. */
+    public static final String SERVICE_INSTANCE_ID = "service_instance_id";
 
     /** The loggers THESPIAN_LOG_LEVEL applies to: Thespian's own, not grpc's, netty's or the SDK's. */
     static final List<String> OWN_LOGGERS = List.of("thespian", "org.thespian");
@@ -56,16 +58,17 @@ public final class LoggingSetup {
      * {@code http://loki:3100}) lines are also pushed to Loki; a slow or dead Loki costs dropped lines, never a
      * blocked caller.
      */
-    public static void configure(String serviceName, Optional<URI> lokiAddress) {
-        configure((LoggerContext) LoggerFactory.getILoggerFactory(), serviceName, lokiAddress);
+    public static void configure(String serviceName, String instanceId, Optional<URI> lokiAddress) {
+        configure((LoggerContext) LoggerFactory.getILoggerFactory(), serviceName, instanceId, lokiAddress);
     }
 
-    static void configure(LoggerContext context, String serviceName, Optional<URI> lokiAddress) {
+    static void configure(LoggerContext context, String serviceName, String instanceId, Optional<URI> lokiAddress) {
         context.reset();
         // Logback and loki4j print their own status unless a listener is installed; this one turns a failed push to
         // Loki into one (rate-limited) log line, and keeps everything else quiet.
         context.getStatusManager().add(new LokiTroubleReport(lokiAddress.map(LokiAppenders::pushUrl).orElse("")));
         context.putProperty(SERVICE_NAME, serviceName);
+        context.putProperty(SERVICE_INSTANCE_ID, instanceId);
         registerServiceNameConverter(context);
 
         context.addTurboFilter(new RepeatedWarningFilter(REPEAT_INTERVAL_NANOS, System::nanoTime));
@@ -74,8 +77,9 @@ public final class LoggingSetup {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         LIBRARY_LEVELS.forEach((name, level) -> context.getLogger(name).setLevel(level));
         applyLevel(context, Level.INFO);
-        root.addAppender(stdout(context, serviceName));
-        lokiAddress.ifPresent(loki -> root.addAppender(LokiAppenders.start(context, jsonLayout(context, serviceName), loki)));
+        root.addAppender(stdout(context, serviceName, instanceId));
+        lokiAddress.ifPresent(loki -> root.addAppender(
+                LokiAppenders.start(context, jsonLayout(context, serviceName, instanceId), loki)));
         destinations = lokiAddress.map(loki -> "stdout and Loki at " + LokiAppenders.pushUrl(loki)).orElse("stdout");
     }
 
@@ -117,10 +121,11 @@ public final class LoggingSetup {
      * Requests log on the transport and timer threads, so a slow or unread stdout must never stall them: lines go
      * through a bounded queue to one writer thread, and are dropped (and counted) when it is full.
      */
-    private static BatchingStdoutAppender stdout(LoggerContext context, String serviceName) {
+    private static BatchingStdoutAppender stdout(LoggerContext context, String serviceName, String instanceId) {
         JsonLineEncoder encoder = new JsonLineEncoder();
         encoder.setContext(context);
         encoder.setServiceName(serviceName);
+        encoder.setInstanceId(instanceId);
         encoder.start();
         BatchingStdoutAppender stdout = new BatchingStdoutAppender(encoder, System.out);
         stdout.setContext(context);
@@ -147,10 +152,11 @@ public final class LoggingSetup {
         ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
     }
 
-    private static JsonLineLayout jsonLayout(LoggerContext context, String serviceName) {
+    private static JsonLineLayout jsonLayout(LoggerContext context, String serviceName, String instanceId) {
         JsonLineLayout layout = new JsonLineLayout();
         layout.setContext(context);
         layout.setServiceName(serviceName);
+        layout.setInstanceId(instanceId);
         layout.start();
         return layout;
     }

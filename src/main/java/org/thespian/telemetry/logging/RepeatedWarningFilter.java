@@ -19,13 +19,14 @@ import org.slf4j.Marker;
  *
  * <p>Exempt: the request and action lines (one per request is their contract, and the bounded stdout queue keeps
  * them from blocking anyone), the live-change lines ({@code thespian.runtime}: health flips, refused configs, new
- * revisions; every change is promised to be visible, and each comes from an admin call or a file edit), and the
- * span-drop and stdout-drop reports, which already come once a minute with their counts.
+ * revisions; every change is promised to be visible, and each comes from an admin call or a file edit), circuit
+ * breakers' changes of state ({@code thespian.circuit}: each is promised a line, and {@code open_ms} spaces them
+ * out), and the span-drop and stdout-drop reports, which already come once a minute with their counts.
  */
 final class RepeatedWarningFilter extends TurboFilter {
 
     static final Set<String> EXEMPT_LOGGERS = Set.of("thespian.request", "thespian.action", "thespian.runtime",
-            "thespian.telemetry.spans", BatchingStdoutAppender.DROP_LOGGER);
+            "thespian.circuit", "thespian.telemetry.spans", BatchingStdoutAppender.DROP_LOGGER);
 
     /*
      * Distinct templates are few, but some libraries put ids into the text: past this many keys, new ones share one

@@ -43,14 +43,15 @@ class JsonLineEncoderTest {
         assertEquals(text.length() - 1, text.indexOf('\n'), "one line, newline-terminated: " + text);
         JsonNode json = JSON.readTree(text);
         assertEquals(List.of("timestamp", "level", "message", "logger", "thread", "service_name",
-                "trace_id", "span_id", "action", "attempt", "latency_ms", "retried", "note", "exception"),
-                fieldNames(json));
+                "service_instance_id", "trace_id", "span_id", "action", "attempt", "latency_ms", "retried", "note",
+                "exception"), fieldNames(json));
         assertEquals("2026-11-25T10:15:30.000Z", json.get("timestamp").asText());
         assertEquals("WARN", json.get("level").asText());
         assertEquals("paid 12.50 for order-7", json.get("message").asText());
         assertEquals("org.thespian.Checkout", json.get("logger").asText());
         assertEquals("worker-1", json.get("thread").asText());
         assertEquals("checkout", json.get("service_name").asText());
+        assertEquals("checkout-7f9c", json.get("service_instance_id").asText());
         assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", json.get("trace_id").asText());
         assertEquals("00f067aa0ba902b7", json.get("span_id").asText());
         assertEquals("charge", json.get("action").asText());
@@ -74,8 +75,8 @@ class JsonLineEncoderTest {
 
         JsonNode json = JSON.readTree(encode(event));
 
-        assertEquals(List.of("timestamp", "level", "message", "logger", "thread", "service_name", "action"),
-                fieldNames(json));
+        assertEquals(List.of("timestamp", "level", "message", "logger", "thread", "service_name",
+                "service_instance_id", "action"), fieldNames(json));
         assertEquals("from the call", json.get("message").asText());
         assertEquals("INFO", json.get("level").asText());
         assertEquals("charge", json.get("action").asText());
@@ -96,6 +97,7 @@ class JsonLineEncoderTest {
         JsonLineEncoder encoder = new JsonLineEncoder();
         encoder.setContext(context);
         encoder.setServiceName("checkout");
+        encoder.setInstanceId("checkout-7f9c");
         encoder.start();
         return new String(encoder.encode(event), StandardCharsets.UTF_8);
     }

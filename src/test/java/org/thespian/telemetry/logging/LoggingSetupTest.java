@@ -38,17 +38,18 @@ class LoggingSetupTest {
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String SPAN_ID = "00f067aa0ba902b7";
     private static final Duration PROMPT = Duration.ofSeconds(2);
+    private static final String INSTANCE = "host-7f9c";
 
     @AfterEach
     void backToStdoutOnly() {
         MDC.clear();
-        LoggingSetup.configure("thespian", Optional.empty());
+        LoggingSetup.configure("thespian", INSTANCE, Optional.empty());
     }
 
     @Test
     void pushesJsonLinesToLokiWithLowCardinalityLabelsAndTraceMetadata() throws Exception {
         try (LokiReceiver loki = LokiReceiver.start()) {
-            LoggingSetup.configure("checkout", Optional.of(loki.address()));
+            LoggingSetup.configure("checkout", INSTANCE, Optional.of(loki.address()));
             MDC.put("trace_id", TRACE_ID);
             MDC.put("span_id", SPAN_ID);
             log.atInfo().addKeyValue("order_id", 42).log("order paid");
@@ -72,10 +73,11 @@ class LoggingSetupTest {
     }
 
     @Test
-    void aCastMembersLinesCarryItsOwnServiceNameInTheLabelAndTheBody() throws Exception {
+    void aCastReplicasLinesCarryItsOwnServiceNameInTheLabelAndTheBodyAndItsInstanceIdInTheBody() throws Exception {
         try (LokiReceiver loki = LokiReceiver.start()) {
-            LoggingSetup.configure("shop", Optional.of(loki.address()));
+            LoggingSetup.configure("shop", INSTANCE, Optional.of(loki.address()));
             MDC.put(LoggingSetup.SERVICE_NAME, "payment");
+            MDC.put(LoggingSetup.SERVICE_INSTANCE_ID, "payment-2");
             log.info("card charged");
             MDC.clear();
             log.info("the cast is up");
@@ -87,16 +89,19 @@ class LoggingSetupTest {
             JsonNode memberBody = JSON.readTree(member.line());
             assertEquals("payment", memberBody.get("service_name").asText());
             assertEquals(1, memberBody.findValues("service_name").size(), "service_name is written once");
+            assertEquals("payment-2", memberBody.get("service_instance_id").asText());
+            assertEquals(1, memberBody.findValues("service_instance_id").size(), "written once");
             ReceivedLogLine process = withMessage(lines, "the cast is up");
             assertEquals(Map.of("service_name", "shop", "level", "INFO"), process.streamLabels());
             assertEquals("shop", JSON.readTree(process.line()).get("service_name").asText());
+            assertEquals(INSTANCE, JSON.readTree(process.line()).get("service_instance_id").asText());
         }
     }
 
     @Test
     void aRehearsalsLinesNeverReachLoki() throws Exception {
         try (LokiReceiver loki = LokiReceiver.start()) {
-            LoggingSetup.configure("checkout", Optional.of(loki.address()));
+            LoggingSetup.configure("checkout", INSTANCE, Optional.of(loki.address()));
             MDC.put(RehearsalLines.MDC_KEY, "true");
             log.info("rehearsed");
             MDC.clear();
@@ -141,13 +146,13 @@ class LoggingSetupTest {
     @Test
     void jdkLoggingComesOutAsJsonLinesOnStdoutRateLimited() throws Exception {
         String stdout = captureStdout(() -> {
-            LoggingSetup.configure("checkout", Optional.empty());
+            LoggingSetup.configure("checkout", INSTANCE, Optional.empty());
             java.util.logging.Logger grpc = java.util.logging.Logger.getLogger("io.grpc.internal.SerializingExecutor");
             for (int i = 0; i < 500; i++) {
                 grpc.log(java.util.logging.Level.SEVERE, "Exception while executing runnable",
                         new IllegalStateException("malformed message " + i));
             }
-            LoggingSetup.configure("checkout", Optional.empty()); // stops the stdout queue once it is written
+            LoggingSetup.configure("checkout", INSTANCE, Optional.empty()); // stops the stdout queue once it is written
         });
         // Only grpc's lines: an earlier test's Loki sender may still report a failed push beside them.
         List<String> lines = stdout.lines()
@@ -162,7 +167,7 @@ class LoggingSetupTest {
 
     @Test
     void thespianLogLevelDebugRaisesThespianLoggersOnly() {
-        LoggingSetup.configure("checkout", Optional.empty());
+        LoggingSetup.configure("checkout", INSTANCE, Optional.empty());
         LoggingSetup.setLevel(Level.DEBUG);
         assertTrue(LoggerFactory.getLogger("thespian.request").isDebugEnabled());
         assertTrue(LoggerFactory.getLogger("org.thespian.cli.Main").isDebugEnabled());
@@ -179,7 +184,7 @@ class LoggingSetupTest {
     @Test
     void lokiAddressMayBeGivenWithThePushPath() throws Exception {
         try (LokiReceiver loki = LokiReceiver.start()) {
-            LoggingSetup.configure("checkout", Optional.of(URI.create(loki.address() + "/loki/api/v1/push")));
+            LoggingSetup.configure("checkout", INSTANCE, Optional.of(URI.create(loki.address() + "/loki/api/v1/push")));
             log.info("through the full push URL");
             withMessage(loki.awaitLines(received -> !received.isEmpty(), Duration.ofSeconds(10)),
                     "through the full push URL");
@@ -190,14 +195,14 @@ class LoggingSetupTest {
     void aLokiAnsweringAnErrorIsReportedOnceNamingItsUrlAndStatus() throws Exception {
         try (LokiReceiver loki = LokiReceiver.answering(503)) {
             String stdout = captureStdout(() -> {
-                LoggingSetup.configure("checkout", Optional.of(loki.address()));
+                LoggingSetup.configure("checkout", INSTANCE, Optional.of(loki.address()));
                 for (int i = 0; i < 2; i++) { // a push each: the next line waits until Loki has refused this one
                     String pushed = "push " + i;
                     log.info(pushed);
                     loki.awaitLines(received -> received.stream().anyMatch(line -> line.line().contains(pushed)),
                             Duration.ofSeconds(10));
                 }
-                LoggingSetup.configure("checkout", Optional.empty());
+                LoggingSetup.configure("checkout", INSTANCE, Optional.empty());
             });
             List<String> refusals = stdout.lines().filter(line -> line.contains("thespian.telemetry.loki"))
                     .filter(line -> line.contains("refused the logs")).toList();
@@ -211,7 +216,7 @@ class LoggingSetupTest {
 
     @Test
     void silencesExporterFailuresInJdkLogging() {
-        LoggingSetup.configure("checkout", Optional.empty());
+        LoggingSetup.configure("checkout", INSTANCE, Optional.empty());
 
         assertFalse(java.util.logging.Logger.getLogger("io.opentelemetry.exporter.otlp.internal.GrpcExporter")
                 .isLoggable(java.util.logging.Level.SEVERE));
@@ -226,7 +231,7 @@ class LoggingSetupTest {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         System.setOut(new PrintStream(console, true, StandardCharsets.UTF_8));
         try {
-            LoggingSetup.configure("checkout", Optional.of(deadLoki));
+            LoggingSetup.configure("checkout", INSTANCE, Optional.of(deadLoki));
             long started = System.nanoTime();
             for (int i = 0; i < 1_000; i++) {
                 log.info("line {}", i);
@@ -235,7 +240,7 @@ class LoggingSetupTest {
 
             beforeReconfiguring.run();
             started = System.nanoTime();
-            LoggingSetup.configure("checkout", Optional.empty());
+            LoggingSetup.configure("checkout", INSTANCE, Optional.empty());
             Duration reconfiguring = Duration.ofNanos(System.nanoTime() - started);
 
             assertTrue(logging.compareTo(PROMPT) < 0, "1,000 log calls took " + logging);
