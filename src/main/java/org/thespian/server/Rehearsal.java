@@ -32,8 +32,8 @@ import org.thespian.proto.ThespianGrpc;
  * The warm-up before serving (THESPIAN_WARMUP). A JVM runs new code slowly until its JIT has compiled it, so a fresh
  * instance answered its first calls hundreds of milliseconds late. Before the real ports open, each server of the
  * process is built as it will serve (the same service, interceptors, engine and telemetry classes, its own config)
- * on a port of 127.0.0.1 the system picks, and answers real gRPC calls for at most {@link #BUDGET}; then it is
- * stopped, and the real servers start on compiled code.
+ * on a port of 127.0.0.1 the system picks, and answers real gRPC calls for at most {@link #BUDGET}; then the real
+ * servers start on compiled code.
  *
  * <p>Nothing of it is seen outside the process. Its servers have a backstage of their own (timers, peer channels,
  * budgets, nothing the real servers count), and the instrumentation they are given records spans, metric points
@@ -46,7 +46,10 @@ import org.thespian.proto.ThespianGrpc;
  */
 public final class Rehearsal {
 
-    /** How long the calls run at most; building the servers first, stopping them and {@link #SETTLE} add to it. */
+    /**
+     * The calls and {@link #AFTER_CALLS}: what the warm-up adds to the start. Building its servers comes first, and
+     * loads what the real servers then find loaded.
+     */
     static final Duration BUDGET = Duration.ofSeconds(2);
     /** Enough calls for the request path to be compiled; a rehearsal stops at whichever comes first. */
     static final int MAX_CALLS = 20_000;
@@ -54,10 +57,11 @@ public final class Rehearsal {
     static final int IN_FLIGHT = 32;
     static final Duration LONGEST_WAIT = Duration.ofMillis(1);
     /**
-     * After the calls, the JIT still compiles what they made hot: the real port opens once it has compiled nothing
-     * for {@link #COMPILER_QUIET}, or after this long at most, so the first real calls do not share the CPU with it.
+     * The end of the budget, kept from the calls: the JIT still compiles what they made hot, so the real port opens
+     * once it has compiled nothing for {@link #COMPILER_QUIET} (or the budget is spent), and the first real calls do
+     * not share the CPU with it.
      */
-    static final Duration SETTLE = Duration.ofMillis(500);
+    static final Duration AFTER_CALLS = Duration.ofMillis(200);
     private static final Duration COMPILER_QUIET = Duration.ofMillis(25);
     private static final String LOOPBACK = InetAddress.getLoopbackAddress().getHostAddress();
 
@@ -69,16 +73,22 @@ public final class Rehearsal {
     private Rehearsal() {
     }
 
-    /** What a rehearsal did, for the startup line. */
-    public record Summary(int calls, Duration took) {
+    /**
+     * What a rehearsal did, for the startup line.
+     *
+     * @param took     the calls and the wait for a quiet JIT after them
+     * @param building building the rehearsal's servers, before the calls
+     */
+    public record Summary(int calls, Duration took, Duration building) {
         public String describe() {
-            return String.format(Locale.ROOT, "warm-up: %d calls rehearsed in %.1f s", calls, took.toMillis() / 1000.0);
+            return String.format(Locale.ROOT, "warm-up: %d calls rehearsed in %.1f s, after %.1f s building", calls,
+                    took.toMillis() / 1000.0, building.toMillis() / 1000.0);
         }
     }
 
     /**
-     * Rehearses every part at once (a cast's members share the process, as they will when serving) and returns
-     * once all of it is stopped again.
+     * Rehearses every part at once (a cast's members share the process, as they will when serving) and returns at
+     * most {@link #BUDGET} after its servers are built, those stopping in the background.
      *
      * @param shared the limits of the process (the peer timeout, the CPU threads)
      * @throws IOException when loopback cannot be bound
@@ -88,50 +98,67 @@ public final class Rehearsal {
         AtomicReference<Peer> standInAddress = new AtomicReference<>();
         List<ThespianServer> servers = new ArrayList<>();
         List<ManagedChannel> channels = new ArrayList<>();
+        Backstage backstage = Backstage.rehearsal(parts.get(0).instrumentation().clientInterceptors(), shared,
+                LONGEST_WAIT, peer -> List.of(standInAddress.get()));
+        long built;
         Calls calls;
-        try (Backstage backstage = Backstage.rehearsal(parts.get(0).instrumentation().clientInterceptors(), shared,
-                LONGEST_WAIT, peer -> List.of(standInAddress.get()))) {
+        try {
+            // The peer of every call: a server of the default config, whose methods answer OK at once.
+            ThespianServer standIn = startOnLoopback(new Part(new LoadedConfig(Config.empty(), "rehearsal", "{}"),
+                    Dice.of(OptionalLong.empty()), parts.get(0).instrumentation(), shared, parts.get(0).options()),
+                    backstage);
+            servers.add(standIn);
+            standInAddress.set(new Peer(LOOPBACK, standIn.port(), false));
+            List<Target> targets = new ArrayList<>();
+            for (Part part : parts) {
+                ThespianServer server = startOnLoopback(part, backstage);
+                servers.add(server);
+                ManagedChannel channel = Grpc.newChannelBuilderForAddress(LOOPBACK, server.port(),
+                                InsecureChannelCredentials.create())
+                        .executor(backstage.scheduler().continuations())
+                        .build();
+                channels.add(channel);
+                methodsOf(part.config().config()).forEach(method -> targets.add(new Target(channel, method)));
+            }
+            built = System.nanoTime();
+            calls = new Calls(targets, built + BUDGET.minus(AFTER_CALLS).toNanos());
+            calls.runUntilDone();
+        } finally {
+            channels.forEach(ManagedChannel::shutdownNow);
+            stopInBackground(servers, backstage);
+        }
+        awaitQuietCompiler(built + BUDGET.toNanos());
+        return new Summary(calls.answered.get(), Duration.ofNanos(System.nanoTime() - built),
+                Duration.ofNanos(built - begin));
+    }
+
+    /**
+     * The rehearsal's servers take no more calls (their only client is gone) and listen on ports no one else knows:
+     * they are stopped while the real ones start, which saves the real port the wait for their connections to close.
+     */
+    private static void stopInBackground(List<ThespianServer> servers, Backstage backstage) {
+        Thread stopper = new Thread(() -> {
             try {
-                // The peer of every call: a server of the default config, whose methods answer OK at once.
-                ThespianServer standIn = startOnLoopback(new Part(new LoadedConfig(Config.empty(), "rehearsal", "{}"),
-                        Dice.of(OptionalLong.empty()), parts.get(0).instrumentation(), shared, parts.get(0).options()),
-                        backstage);
-                servers.add(standIn);
-                standInAddress.set(new Peer(LOOPBACK, standIn.port(), false));
-                List<Target> targets = new ArrayList<>();
-                for (Part part : parts) {
-                    ThespianServer server = startOnLoopback(part, backstage);
-                    servers.add(server);
-                    ManagedChannel channel = Grpc.newChannelBuilderForAddress(LOOPBACK, server.port(),
-                                    InsecureChannelCredentials.create())
-                            .executor(backstage.scheduler().continuations())
-                            .build();
-                    channels.add(channel);
-                    methodsOf(part.config().config()).forEach(method -> targets.add(new Target(channel, method)));
-                }
-                // Building the servers took what building the real ones would have: the budget is for the calls.
-                long deadline = System.nanoTime() + BUDGET.toNanos();
-                calls = new Calls(targets, deadline);
-                calls.runUntilDone();
-            } finally {
-                channels.forEach(ManagedChannel::shutdownNow);
                 for (ThespianServer server : servers) {
                     server.stop(Duration.ZERO);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                backstage.close();
             }
-        }
-        awaitQuietCompiler();
-        return new Summary(calls.answered.get(), Duration.ofNanos(System.nanoTime() - begin));
+        }, "thespian-rehearsal-stop");
+        stopper.setDaemon(true);
+        stopper.start();
     }
 
-    private static void awaitQuietCompiler() throws InterruptedException {
+    private static void awaitQuietCompiler(long until) throws InterruptedException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
             return;
         }
-        long until = System.nanoTime() + SETTLE.toNanos();
         long compiling = jit.getTotalCompilationTime();
-        while (System.nanoTime() < until) {
+        while (until - System.nanoTime() > COMPILER_QUIET.toNanos()) {
             Thread.sleep(COMPILER_QUIET.toMillis());
             long since = jit.getTotalCompilationTime();
             if (since == compiling) {
@@ -165,6 +192,8 @@ public final class Rehearsal {
      * until the deadline or {@link #MAX_CALLS}. Every call's deadline is the rehearsal's, so none outlives it.
      */
     private static final class Calls {
+        private static final Duration LATE_ANSWERS = Duration.ofMillis(50);
+
         private final List<Target> targets;
         private final long deadline;
         private final AtomicInteger started = new AtomicInteger();
@@ -180,9 +209,8 @@ public final class Rehearsal {
             for (int i = 0; i < IN_FLIGHT; i++) {
                 next();
             }
-            // The calls' own deadlines end them by the rehearsal's; a second more for the last answers to arrive.
-            loopsEnded.await(Math.max(0, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1),
-                    TimeUnit.NANOSECONDS);
+            // The calls' own deadlines end them by the rehearsal's; what a busy machine answers late is cancelled.
+            loopsEnded.await(Math.max(0, deadline - System.nanoTime()) + LATE_ANSWERS.toNanos(), TimeUnit.NANOSECONDS);
         }
 
         private void next() {

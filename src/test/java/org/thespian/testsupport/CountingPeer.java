@@ -9,14 +9,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 
-/** A peer on 127.0.0.1 that answers every method of thespian.Thespian OK at once and counts the calls. */
+/**
+ * A peer that answers every method of thespian.Thespian OK at once and counts the calls: a configured peer, one
+ * replica, or one pod.
+ */
 public final class CountingPeer implements AutoCloseable {
 
     private final AtomicInteger calls = new AtomicInteger();
     private final Server server;
 
-    private CountingPeer() throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    private CountingPeer(InetSocketAddress address) throws IOException {
+        server = NettyServerBuilder.forAddress(address)
                 .addService(new ThespianGrpc.ThespianImplBase() {
                     @Override
                     public void a(Nothing request, StreamObserver<Nothing> answer) {
@@ -37,8 +40,13 @@ public final class CountingPeer implements AutoCloseable {
                 .start();
     }
 
+    /** On a free port of 127.0.0.1. */
     public static CountingPeer start() throws IOException {
-        return new CountingPeer();
+        return on(Loopback.HOST, 0);
+    }
+
+    public static CountingPeer on(String host, int port) throws IOException {
+        return new CountingPeer(new InetSocketAddress(host, port));
     }
 
     private void answer(Nothing request, StreamObserver<Nothing> answer) {
