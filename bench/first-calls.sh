@@ -114,12 +114,13 @@ for line in open(results):
     runs.setdefault(variant, []).append(dict(pair.split("=", 1) for pair in pairs))
 def median(variant, key):
     return statistics.median(float(run[key]) for run in runs[variant])
-print(f"| variant | launch to open port, ms | first {calls} p50 / p99, ms | warm p50 / p99, ms | p99 ratio (each run) "
+print(f"| variant | launch to open port, ms | first {calls}: OK, p50 / p99 ms | warm p50 / p99, ms | p99 ratio (each run) "
       "| server: first p99 / warm p99, ms | server ratio (each run) |")
 print("|---|---|---|---|---|---|---|")
 for v in variants:
     each = lambda key: ", ".join(run[key] for run in runs[v])
-    print(f"| {v} | {median(v, 'start_ms'):.0f} | {median(v, 'first_p50_ms'):.1f} / {median(v, 'first_p99_ms'):.1f} "
+    print(f"| {v} | {median(v, 'start_ms'):.0f} | {median(v, 'first_ok'):.0f}, {median(v, 'first_p50_ms'):.1f} / "
+          f"{median(v, 'first_p99_ms'):.1f} "
           f"| {median(v, 'warm_p50_ms'):.1f} / {median(v, 'warm_p99_ms'):.1f} "
           f"| **{median(v, 'p99_ratio'):.2f}** ({each('p99_ratio')}) "
           f"| {median(v, 'server_first_p99_ms'):.1f} / {median(v, 'server_warm_p99_ms'):.1f} "
