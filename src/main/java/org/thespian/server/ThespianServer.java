@@ -31,7 +31,7 @@ import org.thespian.proto.ThespianGrpc;
  * so grpcurl needs no proto file, behind the limits of {@link ServerLimits}; and, when asked for, the admin
  * service and a watch on CONFIG_FILE.
  */
-public final class ThespianServer {
+public final class ThespianServer implements Stage {
 
     /** Clients may ping this often (peers of ours ping every {@link PeerChannels#KEEPALIVE}). */
     static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(5);
@@ -258,11 +258,13 @@ public final class ThespianServer {
     }
 
     /** The standing fault plan this server applies to calls from clients (shared with a cast's other members). */
+    @Override
     public StandingFaults standingFaults() {
         return standingFaults;
     }
 
     /** Calls of thespian.Thespian running now. */
+    @Override
     public int inFlight() {
         return admission.inFlight();
     }
@@ -271,6 +273,7 @@ public final class ThespianServer {
      * Begins the shutdown: reports NOT_SERVING while still taking calls, so that readiness probes steer traffic
      * away before the drain refuses any; from now on SetHealth cannot report SERVING again.
      */
+    @Override
     public void reportNotServing() {
         health.startShutdown();
     }
@@ -280,6 +283,7 @@ public final class ThespianServer {
      * get answers; lets calls in flight finish within {@code grace}; cuts off what is left, saying so; then
      * closes every connection. Takes at most {@code grace} plus two seconds; only the first call does anything.
      */
+    @Override
     public void stop(Duration grace) throws InterruptedException {
         if (!stopping.compareAndSet(false, true)) {
             return;

@@ -237,7 +237,8 @@ class CastReplicasTest {
     private static void playing(Cast cast, Map<String, String> env, Play play) throws Exception {
         Map<String, String> process = new HashMap<>(env);
         process.putIfAbsent("THESPIAN_WARMUP", "off");
-        CastRunner.Running running = CastRunner.start(CastRunner.check(cast, process), false, member -> List.of());
+        Serving.Running<CastStage> running = CastRunner.start(CastRunner.check(cast, process), false,
+                member -> List.of());
         try {
             if (process.get("THESPIAN_WARMUP").equals("on")) {
                 assertTrue(running.warmUp().matches("warm-up: \\d+ calls rehearsed in .*"), running.warmUp());
