@@ -11,6 +11,7 @@ import org.thespian.engine.ActionListener;
 import org.thespian.engine.ActionScope;
 import org.thespian.engine.Execution;
 import org.thespian.engine.Scheduler;
+import org.thespian.engine.Step;
 
 /**
  * Acts out a request's {@link FaultPlan.Injection} before the method's function: the delay as a timer (never a
@@ -54,7 +55,7 @@ final class FaultInjector {
 
     private CompletableFuture<Void> delay(FaultPlan.Injection injection, ActionScope request, Execution execution) {
         Action.Sleep action = new Action.Sleep(DELAY_NAME, injection.delayMillis(), OptionalDouble.empty());
-        ActionScope scope = listener.begin(request, action);
+        ActionScope scope = request.begin(new Step.Act(action));
         scope.enter(() -> {
             injection.delays().forEach(events::faultInjected);
             return null;
