@@ -249,12 +249,19 @@ public final class Engine {
         }
 
         private CompletableFuture<Void> operation(Operation operation, long operationKey) {
-            List<Action> actions = operation.actions();
-            if (operation instanceof Operation.Single) {
-                return run(actions.get(0), childKey(operationKey, 0), scope, execution);
-            }
-            return ConcurrentGroup.run(actions.size(),
-                    index -> run(actions.get(index), childKey(operationKey, index), scope, execution));
+            return operation.accept(new Operation.Visitor<>() {
+                @Override
+                public CompletableFuture<Void> single(Operation.Single single) {
+                    return run(single.action(), childKey(operationKey, 0), scope, execution);
+                }
+
+                @Override
+                public CompletableFuture<Void> concurrent(Operation.Concurrent group) {
+                    List<Action> actions = group.actions();
+                    return ConcurrentGroup.run(actions.size(),
+                            index -> run(actions.get(index), childKey(operationKey, index), scope, execution));
+                }
+            });
         }
     }
 

@@ -45,8 +45,8 @@ final class FaultInjector {
                 : delay(injection, request, execution);
         return delayed.thenCompose(ignored -> request.enter(() -> {
             if (injection.abort().isPresent()) {
-                FaultPlan.Entry abort = injection.abort().get();
-                events.faultInjected(abort);
+                FaultPlan.Aborting abort = injection.abort().get();
+                events.faultInjected(abort.entry());
                 return CompletableFuture.failedFuture(new InjectedAbort(abort));
             }
             return function.get();
@@ -72,16 +72,15 @@ final class FaultInjector {
 
     /** The answer of an aborted call: the entry's code, with a message that says it was injected. */
     static final class InjectedAbort extends RuntimeException {
-        private final FaultPlan.Entry entry;
+        private final FaultPlan.Abort abort;
 
-        InjectedAbort(FaultPlan.Entry entry) {
-            super("injected fault: " + entry.text(), null, false, false);
-            this.entry = entry;
+        InjectedAbort(FaultPlan.Aborting aborting) {
+            super("injected fault: " + aborting.entry().text(), null, false, false);
+            this.abort = aborting.abort();
         }
 
         Status status() {
-            return StatusCodes.statusOf(((FaultPlan.Abort) entry.effect()).code())
-                    .withDescription(getMessage());
+            return StatusCodes.statusOf(abort.code()).withDescription(getMessage());
         }
     }
 }
