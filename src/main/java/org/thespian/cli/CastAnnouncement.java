@@ -19,7 +19,7 @@ final class CastAnnouncement {
     private CastAnnouncement() {
     }
 
-    static void log(CastRunner.Checked checked, CastRunner.Running running) {
+    static void log(CastRunner.Checked checked, Serving.Running<CastStage> running) {
         List<CastStage.Running> members = running.stage().members();
         LOG.info("Cast \"{}\" serving {} in one JVM; {}", checked.cast().name(), running.stage().headcount(),
                 running.telemetry().describe());

@@ -3,7 +3,6 @@ package org.thespian.server;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.thespian.engine.ActionsInFlight;
 import org.thespian.engine.ProcessBudget;
@@ -52,12 +51,9 @@ public final class Backstage implements AutoCloseable {
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
             ServerLimits limits, PeerDirectory directory) {
-        // Every peer call carries on its request's fault plan and hop count.
-        List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
-        interceptors.add(new RequestMetadataForwarding());
         HeapPressure heap = HeapPressure.watch();
         return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
-                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory), heap,
+                new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout(), directory), heap,
                 new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()),
                 limits);
     }

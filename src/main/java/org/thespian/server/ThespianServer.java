@@ -29,7 +29,7 @@ import org.thespian.proto.ThespianGrpc;
  * so grpcurl needs no proto file, behind the limits of {@link ServerLimits}; and, when asked for, the admin
  * service and a watch on CONFIG_FILE.
  */
-public final class ThespianServer {
+public final class ThespianServer implements Stage {
 
     /** Clients may ping this often (peers of ours ping every {@link PeerChannels#KEEPALIVE}). */
     static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(5);
@@ -247,11 +247,13 @@ public final class ThespianServer {
     }
 
     /** The standing fault plan this server applies to calls from clients (shared with a cast's other members). */
+    @Override
     public StandingFaults standingFaults() {
         return standingFaults;
     }
 
     /** Calls of thespian.Thespian running now. */
+    @Override
     public int inFlight() {
         return admission.inFlight();
     }
@@ -260,6 +262,7 @@ public final class ThespianServer {
      * Begins the shutdown: reports NOT_SERVING while still taking calls, so that readiness probes steer traffic
      * away before the drain refuses any; from now on SetHealth cannot report SERVING again.
      */
+    @Override
     public void reportNotServing() {
         health.startShutdown();
     }
@@ -269,6 +272,7 @@ public final class ThespianServer {
      * get answers; lets calls in flight finish within {@code grace}; cuts off what is left, saying so; then
      * closes every connection. Takes at most {@code grace} plus two seconds; only the first call does anything.
      */
+    @Override
     public void stop(Duration grace) throws InterruptedException {
         if (!stopping.compareAndSet(false, true)) {
             return;

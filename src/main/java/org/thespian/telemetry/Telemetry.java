@@ -48,7 +48,7 @@ public final class Telemetry implements AutoCloseable {
 
     /** A telemetry setting the SDK cannot use; the message is one line naming it. */
     public static final class InvalidTelemetrySetting extends RuntimeException {
-        InvalidTelemetrySetting(String message) {
+        public InvalidTelemetrySetting(String message) {
             super(message);
         }
     }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastParser;
+import org.thespian.cast.CastStage;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.proto.ThespianGrpc.ThespianBlockingStub;
@@ -52,7 +53,7 @@ class CastBudgetTest {
 
     private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
     private OtlpReceiver otlp;
-    private CastRunner.Running running;
+    private Serving.Running<CastStage> running;
     private Cast cast;
 
     @BeforeEach

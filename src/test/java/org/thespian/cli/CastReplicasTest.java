@@ -230,7 +230,8 @@ class CastReplicasTest {
 
     /** Runs {@code cast} as {@code cast FILE} does, with {@code env} as the process's environment, then stops it. */
     private static void playing(Cast cast, Map<String, String> env, Play play) throws Exception {
-        CastRunner.Running running = CastRunner.start(CastRunner.check(cast, env), false, member -> List.of());
+        Serving.Running<CastStage> running = CastRunner.start(CastRunner.check(cast, env), false,
+                member -> List.of());
         try {
             play.accept(running.stage());
         } finally {
