@@ -22,6 +22,7 @@ import org.thespian.engine.Dice;
 import org.thespian.server.Backstage;
 import org.thespian.server.Instrumentation;
 import org.thespian.server.PeerDirectory;
+import org.thespian.server.Rehearsal;
 import org.thespian.server.RuntimeOptions;
 import org.thespian.server.ServerLimits;
 import org.thespian.server.Stage;
@@ -100,6 +101,15 @@ public final class CastStage implements Stage {
             Thread.currentThread().interrupt();
         }
         return new CastStage(running, backstage);
+    }
+
+    /** Every replica of every member as it will serve, with the role {@code roleOf} gives it: a {@link Rehearsal}. */
+    public static List<Rehearsal.Part> rehearsalParts(Cast cast, Function<Replica, Role> roleOf) {
+        return cast.members().stream().flatMap(member -> member.instances().stream()).map(replica -> {
+            Role role = roleOf.apply(replica);
+            return new Rehearsal.Part(loaded(replica.member()), role.dice(), role.instrumentation(), role.limits(),
+                    role.runtime());
+        }).toList();
     }
 
     /** The member's config as GetConfig shows it: its text, and the file it came from. */

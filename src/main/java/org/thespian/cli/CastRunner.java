@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 import org.thespian.cast.Cast;
 import org.thespian.cast.Cast.Member;
+import org.thespian.cast.Cast.Replica;
 import org.thespian.cast.CastStage;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
@@ -116,8 +117,12 @@ final class CastRunner {
     private static Serving.Start<CastStage> stage(Checked checked,
             Function<Member, List<ServerInterceptor>> extraInterceptors) {
         return telemetry -> {
+            Settings process = checked.process();
+            String warmUp = WarmUp.rehearse(process.warmup(), telemetry, process.limits(),
+                    rehearsal -> CastStage.rehearsalParts(checked.cast(), replica -> role(checked, replica,
+                            rehearsal.instrumentationFor(replica.member().name(), replica.instanceId()))));
             CastStage stage = startMembers(checked, telemetry, extraInterceptors);
-            return new Serving.Started<>(stage, Topology.of(stage));
+            return new Serving.Started<>(stage, Topology.of(stage), warmUp);
         };
     }
 
@@ -125,18 +130,20 @@ final class CastRunner {
             Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
         Settings process = checked.process();
         return CastStage.start(checked.cast(), process.peerTls(),
-                telemetry.instrumentation().clientInterceptors(), process.limits(), replica -> {
-                    Member member = replica.member();
-                    Settings own = checked.members().get(member.name());
-                    // Replicas roll dice of their own, or they would fail in lockstep; a member alone rolls by
-                    // its name, as it did before replicas ran here.
-                    String dice = member.replicas() == 1 ? member.name() : replica.instanceId();
-                    return new CastStage.Role(
-                            withInterceptors(telemetry.instrumentationFor(member.name(), replica.instanceId()),
-                                    extraInterceptors.apply(member)),
-                            Dice.of(own.seed(), dice), own.limits(),
-                            own.runtime().withServiceName(member.name()).withInstanceId(replica.instanceId()));
-                });
+                telemetry.instrumentation().clientInterceptors(), process.limits(),
+                replica -> role(checked, replica, withInterceptors(telemetry.instrumentationFor(
+                        replica.member().name(), replica.instanceId()), extraInterceptors.apply(replica.member()))));
+    }
+
+    /** How {@code replica} runs, with {@code instrumentation}. */
+    private static CastStage.Role role(Checked checked, Replica replica, Instrumentation instrumentation) {
+        Member member = replica.member();
+        Settings own = checked.members().get(member.name());
+        // Replicas roll dice of their own, or they would fail in lockstep; a member alone rolls by its name, as it
+        // did before replicas ran here.
+        String dice = member.replicas() == 1 ? member.name() : replica.instanceId();
+        return new CastStage.Role(instrumentation, Dice.of(own.seed(), dice), own.limits(),
+                own.runtime().withServiceName(member.name()).withInstanceId(replica.instanceId()));
     }
 
     private static Instrumentation withInterceptors(Instrumentation instrumentation, List<ServerInterceptor> extra) {

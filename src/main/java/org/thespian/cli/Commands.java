@@ -39,6 +39,7 @@ public final class Commands {
             + " THESPIAN_SHUTDOWN_GRACE_SECONDS (10), THESPIAN_CPU_THREADS (cores), THESPIAN_MEMORY_CAP_MB (a quarter"
             + " of the heap), THESPIAN_FAULT_HEADERS (true), THESPIAN_MAX_HOPS (16), THESPIAN_ADMIN,"
             + " THESPIAN_ADMIN_TOKEN, THESPIAN_WATCH_CONFIG, THESPIAN_UI (off), THESPIAN_UI_TRACES (2000),"
+            + " THESPIAN_WARMUP (on),"
             + " THESPIAN_MAX_ACTIONS_IN_FLIGHT (from the heap), THESPIAN_MAX_ACTIONS_PER_TRACE (100000), and the"
             + " standard OTEL_* variables. See docs/reference.md.";
 

@@ -1,6 +1,7 @@
 package org.thespian.cli;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
+import org.thespian.server.Rehearsal;
 import org.thespian.server.ThespianServer;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.ui.LiveViewSettings;
@@ -54,8 +56,12 @@ public final class Main {
             return usageError(e.getMessage());
         }
         return Serving.untilSignalled(settings.serviceName(), settings, view, telemetry -> {
+            String warmUp = WarmUp.rehearse(settings.warmup(), telemetry, settings.limits(), rehearsal -> List.of(
+                    new Rehearsal.Part(settings.config(), Dice.of(settings.seed(), settings.serviceName()),
+                            rehearsal.instrumentationFor(settings.serviceName(), settings.runtime().instanceId()),
+                            settings.limits(), settings.runtime())));
             ThespianServer server = startServer(settings, telemetry);
-            return new Serving.Started<>(server, Topology.of(settings.serviceName(), server));
+            return new Serving.Started<>(server, Topology.of(settings.serviceName(), server), warmUp);
         }, running -> announce(settings, running));
     }
 
@@ -74,9 +80,9 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         int port = running.stage().port();
         running.view().ifPresent(live -> log.info("Live view at {}", live.url()));
-        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}", settings.serviceName(),
+        log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}; {}", settings.serviceName(),
                 port, settings.config().origin(), ConfigSummary.of(settings.config().config()),
-                running.telemetry().describe());
+                running.telemetry().describe(), running.warmUp());
         if (settings.runtime().admin() && settings.runtime().adminToken().isPresent()) {
             log.info("Admin service thespian.admin.v1.Admin is on; calls need authorization:"
                     + " Bearer <THESPIAN_ADMIN_TOKEN>");

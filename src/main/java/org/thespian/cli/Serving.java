@@ -37,8 +37,8 @@ final class Serving {
     private Serving() {
     }
 
-    /** A stage as it started, with the live view's picture of it. */
-    record Started<S extends Stage>(S stage, Topology topology) {
+    /** A stage as it started, with the live view's picture of it and what its warm-up did ({@link WarmUp}). */
+    record Started<S extends Stage>(S stage, Topology topology, String warmUp) {
     }
 
     /** Starts the stage, reporting to the process's telemetry; nothing is left running when it cannot. */
@@ -47,8 +47,11 @@ final class Serving {
         Started<S> start(Telemetry telemetry) throws IOException;
     }
 
-    /** The stage running, with the process's telemetry and the live view; {@link #stop} ends them all. */
-    record Running<S extends Stage>(S stage, Telemetry telemetry, Optional<LiveView> view) {
+    /**
+     * The stage running, with the process's telemetry, the live view and what its warm-up did; {@link #stop} ends
+     * them all.
+     */
+    record Running<S extends Stage>(S stage, Telemetry telemetry, Optional<LiveView> view, String warmUp) {
 
         /** NOT_SERVING for {@code delay}, the drain within {@code grace}, then telemetry's flush. */
         void stop(Duration delay, Duration grace) {
@@ -140,7 +143,7 @@ final class Serving {
             Optional<LiveView> view = viewSettings.isEmpty() ? Optional.empty()
                     : Optional.of(LiveView.start(viewSettings.get(), started.topology(), collector.get(),
                             started.stage().standingFaults(), telemetry.instrumentation().runtimeEvents()));
-            return new Running<>(started.stage(), telemetry, view);
+            return new Running<>(started.stage(), telemetry, view, started.warmUp());
         } catch (IOException | RuntimeException e) {
             stopNow(started.stage(), Duration.ZERO);
             closeWithin(telemetry, TELEMETRY_CLOSE);

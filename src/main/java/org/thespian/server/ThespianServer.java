@@ -10,6 +10,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +109,8 @@ public final class ThespianServer implements Stage {
         Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
                 PeerDirectory.AS_CONFIGURED);
         try {
-            return start(port, config, dice, instrumentation, limits, options, backstage, Optional.of(backstage));
+            return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, backstage,
+                    Optional.of(backstage));
         } catch (IOException e) {
             backstage.close();
             throw e;
@@ -120,13 +123,21 @@ public final class ThespianServer implements Stage {
      */
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
             ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
-        return start(port, config, dice, instrumentation, limits, options, backstage, Optional.empty());
+        return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, backstage,
+                Optional.empty());
+    }
+
+    /** A server built as every other, on a port of 127.0.0.1 the system picks: a {@link Rehearsal}'s. */
+    static ThespianServer startOnLoopback(LoadedConfig config, Dice dice, Instrumentation instrumentation,
+            ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), config, dice, instrumentation, limits,
+                options, backstage, Optional.empty());
     }
 
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
-    private static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
-            ServerLimits limits, RuntimeOptions options, Backstage backstage, Optional<Backstage> owned)
-            throws IOException {
+    private static ThespianServer start(InetSocketAddress address, LoadedConfig config, Dice dice,
+            Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options, Backstage backstage,
+            Optional<Backstage> owned) throws IOException {
         RuntimeEvents events = instrumentation.runtimeEvents();
         Scheduler scheduler = backstage.scheduler();
         GrpcPeerCaller peers = backstage.peers();
@@ -161,7 +172,7 @@ public final class ThespianServer implements Stage {
         Connections connections = backstage.connections();
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool. Plaintext, as the connection cap's negotiator is gRPC's plaintext one.
-        NettyServerBuilder builder = backstage.transport().serve(NettyServerBuilder.forPort(port))
+        NettyServerBuilder builder = backstage.transport().serve(NettyServerBuilder.forAddress(address))
                 .protocolNegotiator(connections.negotiator())
                 .addTransportFilter(connections)
                 .directExecutor()

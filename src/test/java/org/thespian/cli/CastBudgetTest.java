@@ -69,7 +69,7 @@ class CastBudgetTest {
         otlp = OtlpReceiver.start();
         CastRunner.Checked checked = CastRunner.check(cast, Map.of("THESPIAN_MEMORY_CAP_MB", "20",
                 "THESPIAN_MAX_BACKGROUND_CALLS", "2", "THESPIAN_CPU_THREADS", "1",
-                "OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint()));
+                "OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint(), "THESPIAN_WARMUP", "off"));
         System.setProperty(METRIC_INTERVAL, "300");
         try {
             running = CastRunner.start(checked, false, member -> List.of());
