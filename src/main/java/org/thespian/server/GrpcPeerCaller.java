@@ -73,7 +73,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
                 @Override
                 public void onClose(Status status, Metadata trailers) {
                     channel.release();
-                    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && deadline.isCallers()) {
+                    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && deadline.isCallers()
+                            && CallDeadline.callersPassed(execution)) {
                         execution.cancel(CallDeadline.CALLERS_DEADLINE_PASSED); // the request is over, not just this call
                     }
                     if (status.isOk()) {

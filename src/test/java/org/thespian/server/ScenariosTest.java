@@ -243,7 +243,7 @@ class ScenariosTest {
     }
 
     private Map<Status.Code, Integer> outcomes(int calls) {
-        return outcomes(calls, stub()::a);
+        return outcomes(calls, request -> stub().a(request)); // a fresh deadline for each call
     }
 
     private static Map<Status.Code, Integer> outcomes(int calls, Function<Nothing, Nothing> method) {
