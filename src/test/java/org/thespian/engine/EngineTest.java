@@ -45,7 +45,8 @@ class EngineTest {
     void aSleepTakesItsDuration() {
         Function function = function("f", single(sleep("wait", 200)));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
-        assertTrue(median >= 200 && median <= 260, "median of a 200 ms sleep was " + median + " ms");
+        // Never shorter; later by whatever the machine adds, bounded generously.
+        assertTrue(median >= 200 && median <= 400, "median of a 200 ms sleep was " + median + " ms");
     }
 
     @Test
@@ -54,7 +55,8 @@ class EngineTest {
         Function function = function("f", new Operation.Concurrent(
                 List.of(sleep("one", 100), sleep("two", 100), sleep("three", 100))));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
-        assertTrue(median >= 100 && median <= 160, "three concurrent 100 ms sleeps took " + median + " ms");
+        // One after another they would take 300 ms.
+        assertTrue(median >= 100 && median < 250, "three concurrent 100 ms sleeps took " + median + " ms");
     }
 
     @Test
@@ -62,7 +64,7 @@ class EngineTest {
     void sequentialOperationsAddUp() {
         Function function = function("f", single(sleep("one", 60)), single(sleep("two", 60)));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
-        assertTrue(median >= 120 && median <= 180, "two sequential 60 ms sleeps took " + median + " ms");
+        assertTrue(median >= 120 && median <= 400, "two sequential 60 ms sleeps took " + median + " ms");
     }
 
     @Test
@@ -116,7 +118,8 @@ class EngineTest {
         long start = System.nanoTime();
         execution.cancel();
         ActionFailure failure = failureOf(outcome);
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 100, "cancel did not end the sleep");
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs < 200, "cancel did not end the sleep (250 ms were left): " + tookMs + " ms");
         assertTrue(failure.reason().startsWith("cancelled"), failure.getMessage());
         Thread.sleep(350);
         assertTrue(peerCalls.isEmpty(), "a call ran after the request was cancelled");
