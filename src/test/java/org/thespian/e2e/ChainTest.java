@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
 import org.thespian.testsupport.ThespianProcess;
-import org.thespian.testsupport.TimingSensitive;
 
 /**
  * Three Thespians with different configs, client → middle → leaf, talking real gRPC on their own ports (in this
@@ -76,7 +75,6 @@ class ChainTest {
     }
 
     @Test
-    @TimingSensitive
     void aCallThroughTheChainSucceedsAndTakesTheConfiguredTime() {
         client.blockingStub().a(NOTHING); // warm-up: connections between the instances
         long[] millis = new long[5];

@@ -36,7 +36,6 @@ import org.thespian.config.Method;
 import org.thespian.config.Operation;
 import org.thespian.config.Peer;
 import org.thespian.config.Resource;
-import org.thespian.testsupport.TimingSensitive;
 
 /** The engine's newer behaviours: chosen codes, fail_at, probability, repeat, retries, fire-and-forget, resources. */
 class BehaviourEngineTest {
@@ -251,7 +250,6 @@ class BehaviourEngineTest {
      * once), and the load compared with itself (eight times the calls in flight, the same rate, eight times the wait).
      */
     @Test
-    @TimingSensitive
     void aSaturatedResourceFollowsLittlesLaw() throws Exception {
         Function pooled = pooled(10, new Resource("db", 4, 1000));
         Engine engine = engine(answering());

@@ -22,7 +22,6 @@ import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Sleep;
 import org.thespian.config.Function;
 import org.thespian.config.Operation;
-import org.thespian.testsupport.TimingSensitive;
 
 /** The engine's fidelity: sleeps take what they say, groups overlap, chances hold, cancellation stops work. */
 class EngineTest {
@@ -41,7 +40,6 @@ class EngineTest {
     }
 
     @Test
-    @TimingSensitive
     void aSleepTakesItsDuration() {
         Function function = function("f", single(sleep("wait", 200)));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
@@ -50,7 +48,6 @@ class EngineTest {
     }
 
     @Test
-    @TimingSensitive
     void concurrentSleepsOverlap() {
         Function function = function("f", new Operation.Concurrent(
                 List.of(sleep("one", 100), sleep("two", 100), sleep("three", 100))));
@@ -60,7 +57,6 @@ class EngineTest {
     }
 
     @Test
-    @TimingSensitive
     void sequentialOperationsAddUp() {
         Function function = function("f", single(sleep("one", 60)), single(sleep("two", 60)));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
@@ -109,7 +105,6 @@ class EngineTest {
     }
 
     @Test
-    @TimingSensitive
     void cancellingStopsRemainingWork() throws Exception {
         Function function = function("f", single(sleep("long", 300)), single(call("after the sleep")));
         Execution execution = new Execution(Dice.of(OptionalLong.empty()).nextRequest(), OptionalLong.empty());
