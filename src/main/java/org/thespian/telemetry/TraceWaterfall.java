@@ -71,10 +71,11 @@ final class TraceWaterfall {
             text.append(" (").append(escape(String.valueOf(service))).append(')');
         }
         appendNotes(text, span);
+        String answered = span.getAttributes().get(SpanAttributes.STATUS_MESSAGE);
         if (span.getStatus().getStatusCode() == StatusCode.ERROR) {
             text.append("  ERROR: ").append(escape(span.getStatus().getDescription()));
-        } else if (span.getAttributes().get(SpanAttributes.STATUS_MESSAGE) != null) {
-            text.append("  answered: ").append(escape(span.getAttributes().get(SpanAttributes.STATUS_MESSAGE)));
+        } else if (answered != null) { // a non-OK answer that is no error of this server's, such as RESOURCE_EXHAUSTED
+            text.append("  answered: ").append(escape(answered));
         }
         text.append('\n');
         children.getOrDefault(span.getSpanId(), List.of()).stream()
@@ -83,14 +84,17 @@ final class TraceWaterfall {
     }
 
     /**
-     * The span's service, or its instance id where that names one replica of it ({@code payment-2}: a cast's
-     * replicas, or THESPIAN_INSTANCE_ID set so), which is what a fault plan and Tempo pick it out by. A host name as
-     * the instance id (the default) would only repeat on every line, so it is left out.
+     * The span's service, or its instance id where that names one replica of it ({@code payment-2}, or
+     * THESPIAN_INSTANCE_ID set so), which is what a fault plan and Tempo pick it out by. A cast calls every member's
+     * first instance {@code <member>-1}, replicas or not, and a host name (the default elsewhere) would only repeat
+     * on every line: those are left out.
      */
     private static String serviceOrReplica(SpanData span) {
         String service = span.getResource().getAttribute(SERVICE_NAME);
         String instance = span.getResource().getAttribute(INSTANCE_ID);
-        return service != null && instance != null && instance.startsWith(service + "-") ? instance : service;
+        boolean replica = service != null && instance != null && instance.startsWith(service + "-")
+                && !instance.equals(service + "-1");
+        return replica ? instance : service;
     }
 
     /**

@@ -304,7 +304,8 @@ class CastIT {
             assertTrue(rows.get(0).matches("frontend +8 .*"), rows.get(0));
             for (String service : List.of("frontend", "catalog", "checkout", "payment")) {
                 assertEquals(8, process.stderr().lines()
-                        .filter(line -> line.contains("thespian.Thespian/") && line.contains("[SERVER] (" + service + ")"))
+                        .filter(line -> line.contains("thespian.Thespian/")
+                                && line.matches(".*\\[SERVER] \\(" + service + "(-\\d+)?\\).*")) // or its replica
                         .count(), () -> "each trace shows " + service + ": " + process.stderr());
             }
             assertEquals(8, process.stderr().lines().filter(line -> line.contains("|  ") && line.endsWith("validate cart"))

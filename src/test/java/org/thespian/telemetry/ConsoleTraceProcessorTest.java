@@ -131,6 +131,10 @@ class ConsoleTraceProcessorTest {
                 .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "inventory",
                         AttributeKey.stringKey("service.instance.id"), "build-host")))
                 .addSpanProcessor(processor).build().get("test");
+        Tracer firstInstance = SdkTracerProvider.builder()
+                .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "ledger",
+                        AttributeKey.stringKey("service.instance.id"), "ledger-1")))
+                .addSpanProcessor(processor).build().get("test");
         Span root = checkout.spanBuilder("checkout").setSpanKind(SpanKind.SERVER).startSpan();
         Context parent = Context.root().with(root);
         Span charge = replica.spanBuilder("charge").setSpanKind(SpanKind.SERVER).setParent(parent)
@@ -139,15 +143,17 @@ class ConsoleTraceProcessorTest {
         charge.end();
         hostNamed.spanBuilder("reserve").setSpanKind(SpanKind.SERVER).setParent(parent)
                 .setAttribute(SpanAttributes.RPC_GRPC_STATUS_CODE, 0L).startSpan().end();
+        firstInstance.spanBuilder("record").setSpanKind(SpanKind.SERVER).setParent(parent).startSpan().end();
         root.setAttribute(SpanAttributes.RPC_GRPC_STATUS_CODE, 8L)
                 .setAttribute(SpanAttributes.STATUS_MESSAGE, "rate limited: over the limit");
         root.end();
 
-        String text = String.join("\n", awaitTree("reserve [SERVER]")) + "\n";
+        String text = String.join("\n", awaitTree("record [SERVER]")) + "\n";
         assertTrue(text.contains("  checkout [SERVER] (checkout)  {status 8 RESOURCE_EXHAUSTED}  answered: rate limited:"
                 + " over the limit\n"), text);
         assertTrue(text.contains("  charge [SERVER] (payment-2)  {status 14 UNAVAILABLE}  ERROR: injected fault:"), text);
         assertTrue(text.contains("  reserve [SERVER] (inventory)\n"), text);
+        assertTrue(text.contains("  record [SERVER] (ledger)\n"), text);
     }
 
     @Test
