@@ -22,8 +22,10 @@ import org.thespian.engine.Dice;
 import org.thespian.server.Backstage;
 import org.thespian.server.Instrumentation;
 import org.thespian.server.PeerDirectory;
+import org.thespian.server.Rehearsal;
 import org.thespian.server.RuntimeOptions;
 import org.thespian.server.ServerLimits;
+import org.thespian.server.Stage;
 import org.thespian.server.StandingFaults;
 import org.thespian.server.ThespianServer;
 
@@ -33,7 +35,7 @@ import org.thespian.server.ThespianServer;
  * configs say, reaches that member's loopback ports, taking turns at its replicas, so the configs run here
  * unchanged.
  */
-public final class CastStage {
+public final class CastStage implements Stage {
 
     static final String LOOPBACK = "127.0.0.1";
 
@@ -87,7 +89,7 @@ public final class CastStage {
                 running.add(new Running(replica, ThespianServer.start(place.getValue(), loaded(replica.member()),
                         role.dice(), role.instrumentation(), role.limits(), role.runtime(), backstage)));
             } catch (IOException e) {
-                new CastStage(running, backstage).stop(Duration.ZERO, Duration.ZERO);
+                new CastStage(running, backstage).stop(Duration.ZERO);
                 String who = replica.member().replicas() == 1 ? "" : " (replica " + replica.instanceId() + ")";
                 throw new IOException("member \"" + replica.member().name() + "\"" + who + " cannot listen on port "
                         + place.getValue(), e);
@@ -99,6 +101,15 @@ public final class CastStage {
             Thread.currentThread().interrupt();
         }
         return new CastStage(running, backstage);
+    }
+
+    /** Every replica of every member as it will serve, with the role {@code roleOf} gives it: a {@link Rehearsal}. */
+    public static List<Rehearsal.Part> rehearsalParts(Cast cast, Function<Replica, Role> roleOf) {
+        return cast.members().stream().flatMap(member -> member.instances().stream()).map(replica -> {
+            Role role = roleOf.apply(replica);
+            return new Rehearsal.Part(loaded(replica.member()), role.dice(), role.instrumentation(), role.limits(),
+                    role.runtime());
+        }).toList();
     }
 
     /** The member's config as GetConfig shows it: its text, and the file it came from. */
@@ -144,21 +155,26 @@ public final class CastStage {
     }
 
     /** The standing fault plan the members share: requests entering the cast anywhere get it. */
+    @Override
     public StandingFaults standingFaults() {
         return backstage.standingFaults();
     }
 
-    /**
-     * Stops every member at once, as a single server stops: NOT_SERVING while still taking calls for
-     * {@code delay} (THESPIAN_SHUTDOWN_DELAY_SECONDS), then the drain within {@code grace}; then what they share.
-     */
-    public void stop(Duration delay, Duration grace) {
+    /** Every member reports NOT_SERVING while still taking calls, as a single server does before its drain. */
+    @Override
+    public void reportNotServing() {
         running.forEach(member -> member.server().reportNotServing());
-        try {
-            Thread.sleep(delay.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    }
+
+    /** The calls in flight in all members. */
+    @Override
+    public int inFlight() {
+        return running.stream().mapToInt(member -> member.server().inFlight()).sum();
+    }
+
+    /** Stops every member at once, each with a single server's drain within {@code grace}; then what they share. */
+    @Override
+    public void stop(Duration grace) {
         ExecutorService stoppers = Executors.newFixedThreadPool(Math.max(1, running.size()));
         try {
             CompletableFuture.allOf(running.stream().map(member -> CompletableFuture.runAsync(() -> {

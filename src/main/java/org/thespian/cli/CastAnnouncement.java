@@ -19,10 +19,10 @@ final class CastAnnouncement {
     private CastAnnouncement() {
     }
 
-    static void log(CastRunner.Checked checked, CastRunner.Running running) {
+    static void log(CastRunner.Checked checked, Serving.Running<CastStage> running) {
         List<CastStage.Running> members = running.stage().members();
-        LOG.info("Cast \"{}\" serving {} in one JVM; {}", checked.cast().name(), running.stage().headcount(),
-                running.telemetry().describe());
+        LOG.info("Cast \"{}\" serving {} in one JVM; {}; {}", checked.cast().name(), running.stage().headcount(),
+                running.telemetry().describe(), running.warmUp());
         List<String> open = new ArrayList<>();
         List<String> guarded = new ArrayList<>();
         for (CastStage.Running member : members) {

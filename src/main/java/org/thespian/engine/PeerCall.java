@@ -128,10 +128,10 @@ final class PeerCall {
                 ? CircuitBreaker.Outcome.FAILED : CircuitBreaker.Outcome.ABANDONED;
     }
 
+    /** The call reads what its request carries from {@code execution}; the attempt's scope makes its span current. */
     private CompletableFuture<Void> dial(Execution execution, ActionScope attemptScope) {
-        RequestContext request = execution.context();
         try {
-            return request.enter(() -> attemptScope.enter(() -> peers.call(call, execution)));
+            return attemptScope.enter(() -> peers.call(call, execution));
         } catch (RuntimeException | Error e) {
             return CompletableFuture.failedFuture(e);
         }

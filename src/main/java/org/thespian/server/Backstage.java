@@ -2,8 +2,8 @@ package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
+import io.grpc.InsecureChannelCredentials;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.thespian.engine.ActionsInFlight;
 import org.thespian.engine.ProcessBudget;
@@ -52,12 +52,24 @@ public final class Backstage implements AutoCloseable {
      */
     public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
             ServerLimits limits, PeerDirectory directory) {
-        // Every peer call carries on its request's fault plan and hop count.
-        List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
-        interceptors.add(new RequestMetadataForwarding());
+        return open(Scheduler.start(limits.engine().cpuThreads()), peerTls, clientInterceptors, limits, directory);
+    }
+
+    /**
+     * A backstage of its own for a rehearsal ({@link Rehearsal}): nothing the real servers count or hold is touched,
+     * every wait lasts at most {@code longestWait}, and every peer is where {@code directory} says (on loopback).
+     */
+    static Backstage rehearsal(List<ClientInterceptor> clientInterceptors, ServerLimits limits,
+            Duration longestWait, PeerDirectory directory) {
+        return open(Scheduler.rehearsal(limits.engine().cpuThreads(), longestWait.toNanos()),
+                InsecureChannelCredentials.create(), clientInterceptors, limits, directory);
+    }
+
+    private static Backstage open(Scheduler scheduler, ChannelCredentials peerTls,
+            List<ClientInterceptor> clientInterceptors, ServerLimits limits, PeerDirectory directory) {
         HeapPressure heap = HeapPressure.watch();
-        return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
-                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory), heap,
+        return new Backstage(scheduler,
+                new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout(), directory), heap,
                 new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()),
                 limits);
     }

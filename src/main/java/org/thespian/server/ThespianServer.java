@@ -10,6 +10,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +31,7 @@ import org.thespian.proto.ThespianGrpc;
  * so grpcurl needs no proto file, behind the limits of {@link ServerLimits}; and, when asked for, the admin
  * service and a watch on CONFIG_FILE.
  */
-public final class ThespianServer {
+public final class ThespianServer implements Stage {
 
     /** Clients may ping this often (peers of ours ping every {@link PeerChannels#KEEPALIVE}). */
     static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(5);
@@ -107,7 +109,8 @@ public final class ThespianServer {
         Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
                 PeerDirectory.AS_CONFIGURED);
         try {
-            return start(port, config, dice, instrumentation, limits, options, backstage, Optional.of(backstage));
+            return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, backstage,
+                    Optional.of(backstage));
         } catch (IOException e) {
             backstage.close();
             throw e;
@@ -120,13 +123,21 @@ public final class ThespianServer {
      */
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
             ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
-        return start(port, config, dice, instrumentation, limits, options, backstage, Optional.empty());
+        return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, backstage,
+                Optional.empty());
+    }
+
+    /** A server built as every other, on a port of 127.0.0.1 the system picks: a {@link Rehearsal}'s. */
+    static ThespianServer startOnLoopback(LoadedConfig config, Dice dice, Instrumentation instrumentation,
+            ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), config, dice, instrumentation, limits,
+                options, backstage, Optional.empty());
     }
 
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
-    private static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
-            ServerLimits limits, RuntimeOptions options, Backstage backstage, Optional<Backstage> owned)
-            throws IOException {
+    private static ThespianServer start(InetSocketAddress address, LoadedConfig config, Dice dice,
+            Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options, Backstage backstage,
+            Optional<Backstage> owned) throws IOException {
         RuntimeEvents events = instrumentation.runtimeEvents();
         Scheduler scheduler = backstage.scheduler();
         GrpcPeerCaller peers = backstage.peers();
@@ -161,7 +172,7 @@ public final class ThespianServer {
         Connections connections = backstage.connections();
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool. Plaintext, as the connection cap's negotiator is gRPC's plaintext one.
-        NettyServerBuilder builder = NettyServerBuilder.forPort(port)
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .protocolNegotiator(connections.negotiator())
                 .addTransportFilter(connections)
                 .directExecutor()
@@ -247,11 +258,13 @@ public final class ThespianServer {
     }
 
     /** The standing fault plan this server applies to calls from clients (shared with a cast's other members). */
+    @Override
     public StandingFaults standingFaults() {
         return standingFaults;
     }
 
     /** Calls of thespian.Thespian running now. */
+    @Override
     public int inFlight() {
         return admission.inFlight();
     }
@@ -260,6 +273,7 @@ public final class ThespianServer {
      * Begins the shutdown: reports NOT_SERVING while still taking calls, so that readiness probes steer traffic
      * away before the drain refuses any; from now on SetHealth cannot report SERVING again.
      */
+    @Override
     public void reportNotServing() {
         health.startShutdown();
     }
@@ -269,6 +283,7 @@ public final class ThespianServer {
      * get answers; lets calls in flight finish within {@code grace}; cuts off what is left, saying so; then
      * closes every connection. Takes at most {@code grace} plus two seconds; only the first call does anything.
      */
+    @Override
     public void stop(Duration grace) throws InterruptedException {
         if (!stopping.compareAndSet(false, true)) {
             return;

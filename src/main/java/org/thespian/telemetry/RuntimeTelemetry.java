@@ -104,7 +104,7 @@ final class RuntimeTelemetry implements RuntimeEvents {
         if (span.isValid()) {
             logging.withSpan(span, "runtime", logCall);
         } else {
-            logCall.run();
+            logging.withoutSpan(logCall);
         }
     }
 }

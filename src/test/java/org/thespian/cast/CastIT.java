@@ -64,12 +64,17 @@ class CastIT {
         try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(front)), "cast",
                 cast.toString())) {
             process.blockingStub().a(Nothing.getDefaultInstance());
-            process.terminate();
+            process.signal("TERM"); // with kill(1): Process.destroy() would close the pipes, and lose the last lines
             assertEquals(0, process.awaitExit(EXIT), process.stderr());
             String stdout = String.join("\n", process.stdout());
             assertTrue(stdout.contains("cast pair: 2 members in one JVM"), stdout);
             assertTrue(stdout.matches("(?s).*\\n  front +127\\.0\\.0\\.1:" + front + " +back\\n.*"), stdout);
             assertTrue(stdout.matches("(?s).*\\n  back +127\\.0\\.0\\.1:" + back + " +-\\n.*"), stdout);
+            // The stop of a single instance: the drain said, then the last line.
+            assertTrue(stdout.contains("SIGTERM: stopping: refusing new calls, letting 0 calls in flight finish"
+                    + " within 10 s"), stdout);
+            assertTrue(process.stdout().get(process.stdout().size() - 1).contains("\"message\":\"Stopped\""),
+                    stdout);
         }
     }
 

@@ -78,7 +78,7 @@ class CastStageTest {
                 }
             } finally {
                 channel.shutdownNow();
-                stage.stop(Duration.ZERO, Duration.ofSeconds(1));
+                stage.stop(Duration.ofSeconds(1));
                 telemetry.close();
             }
         }

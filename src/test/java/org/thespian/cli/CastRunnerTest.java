@@ -78,8 +78,8 @@ class CastRunnerTest {
                   - {name: right, port: %d, config: coin.json}
                 """.formatted(ThespianProcess.freePort(), ThespianProcess.freePort());
         Cast cast = CastParser.parse(Files.writeString(dir.resolve("twins.cast.yaml"), twins));
-        CastRunner.Running running = CastRunner.start(CastRunner.check(cast, Map.of("THESPIAN_SEED", "7")), false,
-                member -> List.of());
+        Serving.Running<CastStage> running = CastRunner.start(CastRunner.check(cast, Map.of("THESPIAN_SEED", "7",
+                "THESPIAN_WARMUP", "off")), false, member -> List.of());
         try {
             Map<String, List<String>> outcomes = new HashMap<>();
             for (CastStage.Running member : running.stage().members()) {

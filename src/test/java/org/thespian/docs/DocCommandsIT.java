@@ -59,6 +59,7 @@ class DocCommandsIT {
     private static final Duration SERVER_START = Duration.ofSeconds(60);
     private static final Duration PORTS_FREE = Duration.ofSeconds(60);
     private static final String RETRYING = """
+            shopt -s expand_aliases
             __run() {
               local try code
               for try in 1 2 3 4 5 6 7 8; do

@@ -97,7 +97,7 @@ final class RunningCast implements AutoCloseable {
     public void close() {
         channel.shutdownNow();
         view.close();
-        stage.stop(Duration.ZERO, Duration.ofSeconds(1));
+        stage.stop(Duration.ofSeconds(1));
         telemetry.close();
     }
 }

@@ -77,6 +77,9 @@ final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEv
     @Override
     protected void append(ILoggingEvent event) {
         byte[] line = encoder.encode(event);
+        if (RehearsalLines.isRehearsal(event)) {
+            return;
+        }
         if (DROP_LOGGER.equals(event.getLoggerName())) {
             // The report comes when the queue may well be full again: it must not be dropped itself.
             dropReport = line;
