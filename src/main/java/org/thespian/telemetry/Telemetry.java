@@ -98,21 +98,23 @@ public final class Telemetry implements AutoCloseable {
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
+                    .addPropertiesCustomizer(plan::leaveOtlpSpansToShipper)
                     .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
                             SharedTracing.serviceResource(serviceName, InstanceId.of(env))))
                     .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
-                    .addSpanExporterCustomizer(plan::reportSpanFailures)
-                    .addSpanProcessorCustomizer((processor, config) -> shared.add(plan.shipBatches(processor, config)))
+                    .addSpanProcessorCustomizer((processor, config) -> shared.add(processor))
                     .addMetricExporterCustomizer((exporter, config) ->
                             metrics.exportingTo(plan.reportMetricFailures(exporter, config)))
                     .addMeterProviderCustomizer((meterProvider, config) -> meterProvider.registerMetricProducer(metrics))
                     .addTracerProviderCustomizer((tracerProvider, config) -> {
+                        plan.otlpShipper(config).map(shared::add).ifPresent(tracerProvider::addSpanProcessor);
                         watcher.ifPresent(tracerProvider::addSpanProcessor);
                         return tracerProvider.addSpanProcessor(local);
                     })
                     .disableShutdownHook()
                     .build()
                     .getOpenTelemetrySdk();
+            plan.started(sdk);
         } catch (ConfigurationException e) {
             throw new InvalidTelemetrySetting("OpenTelemetry setting refused: " + e.getMessage());
         }

@@ -386,11 +386,6 @@ class BehaviourEngineTest {
 
         @Override
         public ActionScope requestScope() {
-            return ActionScope.NONE;
-        }
-
-        @Override
-        public ActionScope begin(ActionScope parent, Action action) {
             return new Recording("");
         }
 
@@ -431,14 +426,15 @@ class BehaviourEngineTest {
             }
 
             @Override
-            public ActionScope attempt(int repetition, int attempt) {
-                return new Recording(repetition + "/" + attempt);
-            }
-
-            @Override
-            public ActionScope waiting(String resource) {
-                waits.add("waiting for " + resource);
-                return new Recording("waiting for " + resource);
+            public ActionScope begin(Step step) {
+                if (step instanceof Step.Attempt attempt) {
+                    return new Recording(attempt.repetition() + "/" + attempt.number());
+                }
+                if (step instanceof Step.Waiting waiting) {
+                    waits.add("waiting for " + waiting.resource().name());
+                    return new Recording("waiting for " + waiting.resource().name());
+                }
+                return new Recording("");
             }
         }
     }
