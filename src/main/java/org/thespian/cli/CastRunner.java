@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.thespian.cast.Cast;
 import org.thespian.cast.Cast.Member;
 import org.thespian.cast.Cast.Replica;
-import org.thespian.cast.CastStage;
+import org.thespian.cast.CastServers;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
 import org.thespian.server.Instrumentation;
@@ -104,45 +104,45 @@ final class CastRunner {
      *
      * @param extraInterceptors what else watches each member's calls (the demo's tally)
      */
-    static Serving.Running<CastStage> start(Checked checked, boolean traceConsole,
+    static Serving.Running<CastServers> start(Checked checked, boolean traceConsole,
             Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
         return Serving.start(checked.cast().name(), checked.process(), traceConsole, checked.view(),
-                stage(checked, extraInterceptors));
+                servers(checked, extraInterceptors));
     }
 
     /**
      * Every member, wired as a single instance is from its own settings, with the per-process budgets (peer timeout,
      * CPU threads, memory) shared.
      */
-    private static Serving.Start<CastStage> stage(Checked checked,
+    private static Serving.Start<CastServers> servers(Checked checked,
             Function<Member, List<ServerInterceptor>> extraInterceptors) {
         return telemetry -> {
             Settings process = checked.process();
             String warmUp = WarmUp.rehearse(process.warmup(), telemetry, process.limits(),
-                    rehearsal -> CastStage.rehearsalParts(checked.cast(), replica -> role(checked, replica,
+                    rehearsal -> CastServers.rehearsalParts(checked.cast(), replica -> setup(checked, replica,
                             rehearsal.instrumentationFor(replica.member().name(), replica.instanceId()))));
-            CastStage stage = startMembers(checked, telemetry, extraInterceptors);
-            return new Serving.Started<>(stage, Topology.of(stage), warmUp);
+            CastServers servers = startMembers(checked, telemetry, extraInterceptors);
+            return new Serving.Started<>(servers, Topology.of(servers), warmUp);
         };
     }
 
-    private static CastStage startMembers(Checked checked, Telemetry telemetry,
+    private static CastServers startMembers(Checked checked, Telemetry telemetry,
             Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
         Settings process = checked.process();
-        return CastStage.start(checked.cast(), process.peerTls(),
+        return CastServers.start(checked.cast(), process.peerTls(),
                 telemetry.instrumentation().clientInterceptors(), process.limits(),
-                replica -> role(checked, replica, withInterceptors(telemetry.instrumentationFor(
+                replica -> setup(checked, replica, withInterceptors(telemetry.instrumentationFor(
                         replica.member().name(), replica.instanceId()), extraInterceptors.apply(replica.member()))));
     }
 
     /** How {@code replica} runs, with {@code instrumentation}. */
-    private static CastStage.Role role(Checked checked, Replica replica, Instrumentation instrumentation) {
+    private static CastServers.ReplicaSetup setup(Checked checked, Replica replica, Instrumentation instrumentation) {
         Member member = replica.member();
         Settings own = checked.members().get(member.name());
         // Replicas roll dice of their own, or they would fail in lockstep; a member alone rolls by its name, as it
         // did before replicas ran here.
         String dice = member.replicas() == 1 ? member.name() : replica.instanceId();
-        return new CastStage.Role(instrumentation, Dice.of(own.seed(), dice), own.limits(),
+        return new CastServers.ReplicaSetup(instrumentation, Dice.of(own.seed(), dice), own.limits(),
                 own.runtime().withServiceName(member.name()).withInstanceId(replica.instanceId()));
     }
 
@@ -156,7 +156,7 @@ final class CastRunner {
     /** {@code cast FILE}: runs until SIGTERM or Ctrl-C, then stops every member gracefully. */
     static int serveUntilSignalled(Checked checked) {
         return Serving.untilSignalled(checked.cast().name(), checked.process(), checked.view(),
-                stage(checked, member -> List.of()), running -> {
+                servers(checked, member -> List.of()), running -> {
                     showMembers(checked, running);
                     CastAnnouncement.log(checked, running);
                     System.out.println("Ctrl-C stops them all.");
@@ -169,20 +169,20 @@ final class CastRunner {
      * one line on stderr and the exit code.
      */
     static int whileRunning(Checked checked, boolean traceConsole,
-            Function<Member, List<ServerInterceptor>> extraInterceptors, Consumer<Serving.Running<CastStage>> play) {
+            Function<Member, List<ServerInterceptor>> extraInterceptors, Consumer<Serving.Running<CastServers>> play) {
         return Serving.run(checked.cast().name(), checked.process(), traceConsole, checked.view(),
-                stage(checked, extraInterceptors), running -> {
+                servers(checked, extraInterceptors), running -> {
                     showMembers(checked, running);
                     play.accept(running);
                 });
     }
 
     /** The members' admin-token warnings, then their table on stdout. */
-    private static void showMembers(Checked checked, Serving.Running<CastStage> running) {
+    private static void showMembers(Checked checked, Serving.Running<CastServers> running) {
         checked.cast().members().forEach(member -> checked.members().get(member.name()).adminTokenWarning()
                 .ifPresent(warning -> LoggerFactory.getLogger(CastRunner.class)
                         .warn("member \"{}\": {}", member.name(), warning)));
-        System.out.print(MemberTable.render(checked.cast().name(), running.stage(),
+        System.out.print(MemberTable.render(checked.cast().name(), running.servers(),
                 running.view().map(LiveView::url)));
     }
 }

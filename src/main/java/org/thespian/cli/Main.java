@@ -65,7 +65,7 @@ public final class Main {
         }, running -> announce(settings, running));
     }
 
-    /** The single instance: a server with a backstage of its own, whose budgets are the process's. */
+    /** The single instance: a server with resources of its own, whose budgets are the process's. */
     private static ThespianServer startServer(Settings settings, Telemetry telemetry) throws IOException {
         try {
             return ThespianServer.start(settings.port(), settings.config(),
@@ -78,7 +78,7 @@ public final class Main {
 
     private static void announce(Settings settings, Serving.Running<ThespianServer> running) {
         Logger log = LoggerFactory.getLogger(Main.class);
-        int port = running.stage().port();
+        int port = running.servers().port();
         running.view().ifPresent(live -> log.info("Live view at {}", live.url()));
         log.info("Thespian \"{}\" serving thespian.Thespian on port {} with {}: {}; {}; {}", settings.serviceName(),
                 port, settings.config().origin(), ConfigSummary.of(settings.config().config()),

@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.server.OutOfMemoryExit;
-import org.thespian.server.Stage;
+import org.thespian.server.ServerGroup;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
 import org.thespian.ui.LiveView;
@@ -37,21 +37,21 @@ final class Serving {
     private Serving() {
     }
 
-    /** A stage as it started, with the live view's picture of it and what its warm-up did ({@link WarmUp}). */
-    record Started<S extends Stage>(S stage, Topology topology, String warmUp) {
+    /** The servers as they started, with the live view's picture of it and what its warm-up did ({@link WarmUp}). */
+    record Started<S extends ServerGroup>(S servers, Topology topology, String warmUp) {
     }
 
-    /** Starts the stage, reporting to the process's telemetry; nothing is left running when it cannot. */
+    /** Starts the servers, reporting to the process's telemetry; nothing is left running when it cannot. */
     @FunctionalInterface
-    interface Start<S extends Stage> {
+    interface Start<S extends ServerGroup> {
         Started<S> start(Telemetry telemetry) throws IOException;
     }
 
     /**
-     * The stage running, with the process's telemetry, the live view and what its warm-up did; {@link #stop} ends
+     * The servers running, with the process's telemetry, the live view and what its warm-up did; {@link #stop} ends
      * them all.
      */
-    record Running<S extends Stage>(S stage, Telemetry telemetry, Optional<LiveView> view, String warmUp) {
+    record Running<S extends ServerGroup>(S servers, Telemetry telemetry, Optional<LiveView> view, String warmUp) {
 
         /** NOT_SERVING for {@code delay}, the drain within {@code grace}, then telemetry's flush. */
         void stop(Duration delay, Duration grace) {
@@ -62,7 +62,7 @@ final class Serving {
         private void stop(Duration delay, Duration grace, Optional<String> signal) {
             Logger log = LoggerFactory.getLogger(Main.class);
             view.ifPresent(LiveView::close);
-            stage.reportNotServing();
+            servers.reportNotServing();
             if (!delay.isZero()) {
                 signal.ifPresent(name -> log.info("SIG{}: reporting NOT_SERVING, still taking calls for {} s"
                         + " (THESPIAN_SHUTDOWN_DELAY_SECONDS)", name, delay.toSeconds()));
@@ -73,8 +73,8 @@ final class Serving {
                 }
             }
             signal.ifPresent(name -> log.info("SIG{}: stopping: refusing new calls, letting {} calls in flight finish"
-                    + " within {} s", name, stage.inFlight(), grace.toSeconds()));
-            stopNow(stage, grace);
+                    + " within {} s", name, servers.inFlight(), grace.toSeconds()));
+            stopNow(servers, grace);
             closeWithin(telemetry, TELEMETRY_CLOSE);
         }
     }
@@ -85,13 +85,13 @@ final class Serving {
      *
      * @param name the service name of the process's telemetry and log lines: the instance's, or the cast's
      */
-    static <S extends Stage> int untilSignalled(String name, Settings process, Optional<LiveViewSettings> view,
-            Start<S> stage, Consumer<Running<S>> announce) {
+    static <S extends ServerGroup> int untilSignalled(String name, Settings process, Optional<LiveViewSettings> view,
+            Start<S> servers, Consumer<Running<S>> announce) {
         LoggingSetup.configure(name, process.runtime().instanceId(), process.lokiAddress());
         LoggingSetup.setLevel(process.logLevel());
         OutOfMemoryExit.install();
         CompletableFuture<String> stopSignal = onStopSignal(); // before a port opens: a supervisor may stop us at once
-        return run(name, process, process.traceConsole(), view, stage, running -> {
+        return run(name, process, process.traceConsole(), view, servers, running -> {
             announce.accept(running);
             String signal = await(stopSignal);
             running.stop(process.shutdownDelay(), process.shutdownGrace(), Optional.of(signal));
@@ -103,12 +103,12 @@ final class Serving {
      * Starts everything, runs {@code play}, which stops it, and returns the exit code; a failure to start is one
      * line on stderr: exit 1 for a port that cannot be bound, 2 for a telemetry setting.
      */
-    static <S extends Stage> int run(String name, Settings process, boolean traceConsole,
-            Optional<LiveViewSettings> view, Start<S> stage, Consumer<Running<S>> play) {
+    static <S extends ServerGroup> int run(String name, Settings process, boolean traceConsole,
+            Optional<LiveViewSettings> view, Start<S> servers, Consumer<Running<S>> play) {
         try {
             Running<S> running;
             try {
-                running = start(name, process, traceConsole, view, stage);
+                running = start(name, process, traceConsole, view, servers);
             } catch (IOException e) {
                 System.err.println("thespian: " + e.getMessage() + ": " + Main.rootMessage(e));
                 return Main.EXIT_FAILURE;
@@ -124,11 +124,11 @@ final class Serving {
     }
 
     /**
-     * Starts the process's telemetry, the stage and the live view, or nothing.
+     * Starts the process's telemetry, the servers and the live view, or nothing.
      *
      * @throws Telemetry.InvalidTelemetrySetting when an OpenTelemetry setting is refused
      */
-    static <S extends Stage> Running<S> start(String name, Settings process, boolean traceConsole,
+    static <S extends ServerGroup> Running<S> start(String name, Settings process, boolean traceConsole,
             Optional<LiveViewSettings> viewSettings, Start<S> start) throws IOException {
         Optional<SpanCollector> collector = viewSettings.map(view -> new SpanCollector());
         Telemetry telemetry = telemetry(name, process, traceConsole, collector);
@@ -142,18 +142,18 @@ final class Serving {
         try {
             Optional<LiveView> view = viewSettings.isEmpty() ? Optional.empty()
                     : Optional.of(LiveView.start(viewSettings.get(), started.topology(), collector.get(),
-                            started.stage().standingFaults(), telemetry.instrumentation().runtimeEvents()));
-            return new Running<>(started.stage(), telemetry, view, started.warmUp());
+                            started.servers().standingFaults(), telemetry.instrumentation().runtimeEvents()));
+            return new Running<>(started.servers(), telemetry, view, started.warmUp());
         } catch (IOException | RuntimeException e) {
-            stopNow(started.stage(), Duration.ZERO);
+            stopNow(started.servers(), Duration.ZERO);
             closeWithin(telemetry, TELEMETRY_CLOSE);
             throw e;
         }
     }
 
-    private static void stopNow(Stage stage, Duration grace) {
+    private static void stopNow(ServerGroup servers, Duration grace) {
         try {
-            stage.stop(grace);
+            servers.stop(grace);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

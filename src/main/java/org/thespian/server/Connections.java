@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 import org.thespian.common.DropReport;
 
 /**
- * Every open connection of the servers that share a {@link Backstage}, from accept to close, under a cap below the
+ * Every open connection of the servers that share a {@link ProcessResources}, from accept to close, under a cap below the
  * process's descriptor limit. Past the cap a new connection closes another: one that never finished its HTTP/2
  * handshake (the oldest first), else one with no stream open (the longest silent first), else, when every
  * connection has calls open, the newcomer itself. Descriptors never run out, so the server can always accept, and a

@@ -35,7 +35,7 @@ import org.thespian.proto.ThespianGrpc;
  * on a port of 127.0.0.1 the system picks, and answers real gRPC calls for at most {@link #BUDGET}; then the real
  * servers start on compiled code.
  *
- * <p>Nothing of it is seen outside the process. Its servers have a backstage of their own (timers, peer channels,
+ * <p>Nothing of it is seen outside the process. Its servers have resources of their own (timers, peer channels,
  * budgets, nothing the real servers count), and the instrumentation they are given records spans, metric points
  * and log lines that go nowhere. Every peer they call is a stand-in on loopback that answers OK at once, so no
  * real peer gets a call. Its calls carry no fault plan and no trace context.
@@ -98,7 +98,7 @@ public final class Rehearsal {
         AtomicReference<Peer> standInAddress = new AtomicReference<>();
         List<ThespianServer> servers = new ArrayList<>();
         List<ManagedChannel> channels = new ArrayList<>();
-        Backstage backstage = Backstage.rehearsal(parts.get(0).instrumentation().clientInterceptors(), shared,
+        ProcessResources resources = ProcessResources.rehearsal(parts.get(0).instrumentation().clientInterceptors(), shared,
                 LONGEST_WAIT, peer -> List.of(standInAddress.get()));
         long built;
         Calls calls;
@@ -106,16 +106,16 @@ public final class Rehearsal {
             // The peer of every call: a server of the default config, whose methods answer OK at once.
             ThespianServer standIn = startOnLoopback(new Part(new LoadedConfig(Config.empty(), "rehearsal", "{}"),
                     Dice.of(OptionalLong.empty()), parts.get(0).instrumentation(), shared, parts.get(0).options()),
-                    backstage);
+                    resources);
             servers.add(standIn);
             standInAddress.set(new Peer(LOOPBACK, standIn.port(), false));
             List<Target> targets = new ArrayList<>();
             for (Part part : parts) {
-                ThespianServer server = startOnLoopback(part, backstage);
+                ThespianServer server = startOnLoopback(part, resources);
                 servers.add(server);
                 ManagedChannel channel = Grpc.newChannelBuilderForAddress(LOOPBACK, server.port(),
                                 InsecureChannelCredentials.create())
-                        .executor(backstage.scheduler().continuations())
+                        .executor(resources.scheduler().continuations())
                         .build();
                 channels.add(channel);
                 methodsOf(part.config().config()).forEach(method -> targets.add(new Target(channel, method)));
@@ -125,7 +125,7 @@ public final class Rehearsal {
             calls.runUntilDone();
         } finally {
             channels.forEach(ManagedChannel::shutdownNow);
-            stopInBackground(servers, backstage);
+            stopInBackground(servers, resources);
         }
         awaitQuietCompiler(built + BUDGET.toNanos());
         return new Summary(calls.answered.get(), Duration.ofNanos(System.nanoTime() - built),
@@ -136,7 +136,7 @@ public final class Rehearsal {
      * The rehearsal's servers take no more calls (their only client is gone) and listen on ports no one else knows:
      * they are stopped while the real ones start, which saves the real port the wait for their connections to close.
      */
-    private static void stopInBackground(List<ThespianServer> servers, Backstage backstage) {
+    private static void stopInBackground(List<ThespianServer> servers, ProcessResources resources) {
         Thread stopper = new Thread(() -> {
             try {
                 for (ThespianServer server : servers) {
@@ -145,7 +145,7 @@ public final class Rehearsal {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                backstage.close();
+                resources.close();
             }
         }, "thespian-rehearsal-stop");
         stopper.setDaemon(true);
@@ -169,9 +169,9 @@ public final class Rehearsal {
     }
 
     /** A cold JVM runs late by nature: the adaptive limit is off, or the rehearsal would refuse its own calls. */
-    private static ThespianServer startOnLoopback(Part part, Backstage backstage) throws IOException {
+    private static ThespianServer startOnLoopback(Part part, ProcessResources resources) throws IOException {
         return ThespianServer.startOnLoopback(part.config(), part.dice(), part.instrumentation(), part.limits()
-                .withOverloadLag(Duration.ZERO), part.options().unchangeable(), backstage);
+                .withOverloadLag(Duration.ZERO), part.options().unchangeable(), resources);
     }
 
     /** The methods the config gives a function, or A alone when it gives none (every call then takes that path). */

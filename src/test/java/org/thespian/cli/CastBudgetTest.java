@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastParser;
-import org.thespian.cast.CastStage;
+import org.thespian.cast.CastServers;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.proto.ThespianGrpc.ThespianBlockingStub;
@@ -53,7 +53,7 @@ class CastBudgetTest {
 
     private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
     private OtlpReceiver otlp;
-    private Serving.Running<CastStage> running;
+    private Serving.Running<CastServers> running;
     private Cast cast;
 
     @BeforeEach

@@ -95,15 +95,15 @@ class AdaptiveLimitTest {
         ServerLimits limits = ServerLimits.of(1_000, ServerLimits.DEFAULT_PEER_TIMEOUT)
                 .withOverloadLag(Duration.ofMillis(200));
         AtomicBoolean holding = new AtomicBoolean(true);
-        try (Backstage backstage = Backstage.open(TlsChannelCredentials.create(), List.of(), limits,
+        try (ProcessResources resources = ProcessResources.open(TlsChannelCredentials.create(), List.of(), limits,
                 PeerDirectory.AS_CONFIGURED)) {
             ThespianServer server = ThespianServer.start(0, new LoadedConfig(ConfigParser.parse(SLOW), "test", SLOW),
                     Dice.of(OptionalLong.empty()), Instrumentation.NONE, limits, RuntimeOptions.defaults("busy"),
-                    backstage);
+                    resources);
             ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
                     InsecureChannelCredentials.create()).build();
             try {
-                backstage.transport().loops().forEach(loop -> holdNow(loop, holding));
+                resources.transport().loops().forEach(loop -> holdNow(loop, holding));
                 assertSomeAreShed(ThespianGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
             } finally {
                 holding.set(false);
