@@ -1,7 +1,7 @@
 package org.thespian.cli;
 
 import io.grpc.ServerInterceptor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -123,7 +123,7 @@ final class CastRunner {
         Settings process = checked.process();
         Optional<SpanCollector> collector = checked.view().map(view -> new SpanCollector());
         Telemetry telemetry = Telemetry.start(checked.cast().name(), process.otelBackendAddress(), traceConsole,
-                process.environment(), collector.map(SpanExporter.class::cast));
+                process.environment(), collector.map(SpanProcessor.class::cast));
         try {
             CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
                     telemetry.instrumentation().clientInterceptors(), process.limits(), replica -> {

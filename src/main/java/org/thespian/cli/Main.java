@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.thespian.config.ConfigException;
@@ -144,7 +144,7 @@ public final class Main {
         Optional<SpanCollector> collector = viewSettings.map(view -> new SpanCollector());
         try {
             telemetry = Telemetry.start(settings.serviceName(), settings.otelBackendAddress(),
-                    settings.traceConsole(), settings.environment(), collector.map(SpanExporter.class::cast));
+                    settings.traceConsole(), settings.environment(), collector.map(SpanProcessor.class::cast));
         } catch (Telemetry.InvalidTelemetrySetting e) {
             return usageError(e.getMessage());
         } catch (RuntimeException e) {
