@@ -51,12 +51,12 @@ record CollectedSpan(String traceId, String spanId, String parentSpanId, String 
     }
 
     /**
-     * Roughly what a kept span costs on the heap: its objects, its strings (two bytes a character) and the attributes
-     * the view shows.
+     * Roughly what a kept span costs on the heap: its objects, its strings (two bytes a character), its events and
+     * the attributes the view shows.
      */
     static long estimatedBytes(SpanData span) {
         long bytes = 200 + 2L * (32 + 16 + 16 + span.getName().length()
-                + String.valueOf(span.getStatus().getDescription()).length());
+                + String.valueOf(span.getStatus().getDescription()).length()) + 200L * span.getEvents().size();
         int counted = 0;
         for (Map.Entry<AttributeKey<?>, Object> attribute : span.getAttributes().asMap().entrySet()) {
             if (counted++ == MAX_ATTRIBUTES) {
