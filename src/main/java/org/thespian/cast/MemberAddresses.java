@@ -37,16 +37,28 @@ final class MemberAddresses {
     private static Optional<String> inFunction(Function function, String path, List<String> members) {
         List<Operation> operations = function.operations();
         for (int i = 0; i < operations.size(); i++) {
-            Operation operation = operations.get(i);
             String at = path + ".operations[" + i + "]";
-            List<Action> actions = operation.actions();
-            for (int j = 0; j < actions.size(); j++) {
-                String actionPath = operation instanceof Operation.Single ? at + ".Action"
-                        : at + ".ConcurrentActions[" + j + "]";
-                Optional<String> problem = inAction(actions.get(j), actionPath, members);
-                if (problem.isPresent()) {
-                    return problem;
+            Optional<String> problem = operations.get(i).accept(new Operation.Visitor<>() {
+                @Override
+                public Optional<String> single(Operation.Single single) {
+                    return inAction(single.action(), at + ".Action", members);
                 }
+
+                @Override
+                public Optional<String> concurrent(Operation.Concurrent group) {
+                    List<Action> actions = group.actions();
+                    for (int j = 0; j < actions.size(); j++) {
+                        Optional<String> problem = inAction(actions.get(j), at + ".ConcurrentActions[" + j + "]",
+                                members);
+                        if (problem.isPresent()) {
+                            return problem;
+                        }
+                    }
+                    return Optional.empty();
+                }
+            });
+            if (problem.isPresent()) {
+                return problem;
             }
         }
         return Optional.empty();

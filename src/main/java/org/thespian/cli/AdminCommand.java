@@ -7,14 +7,9 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -31,21 +26,94 @@ import org.thespian.admin.proto.SetFaultsRequest;
 import org.thespian.admin.proto.SetHealthRequest;
 import org.thespian.config.TextFile;
 import org.thespian.server.ThespianServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code java -jar thespian.jar admin --target host:port COMMAND}: the admin service from a shell, with the
  * token from THESPIAN_ADMIN_TOKEN. Usage mistakes exit 2; a refused or failed call exits 1 with its status.
  */
-final class AdminCommand {
+@Command(name = "admin", description = "Call the admin service of a running instance (THESPIAN_ADMIN=true),"
+        + " with the token from THESPIAN_ADMIN_TOKEN.")
+final class AdminCommand implements Callable<Integer> {
 
-    static final String USAGE = "usage: admin --target host:port get-config | set-config FILE"
-            + " | set-health SERVING|NOT_SERVING | stats | get-faults | set-faults PLAN | set-faults --clear";
     private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.\\-]+:[0-9]{1,5}|\\[[0-9a-fA-F:.]+\\]:[0-9]{1,5}");
     private static final long DEADLINE_SECONDS = 10;
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
-    private AdminCommand() {
+    @Option(names = "--target", paramLabel = "HOST:PORT", description = "The instance to call, such as"
+            + " localhost:6379 (required).")
+    String target;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Map<String, String> env;
+
+    AdminCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** {@code admin --target host:port} and no command. */
+    @Override
+    public Integer call() {
+        throw Commands.usage(spec, "missing command: get-config, set-config, set-health, stats, get-faults or"
+                + " set-faults");
+    }
+
+    @Command(name = "get-config", description = "Print the instance's config; its revision goes to stderr.")
+    int getConfig() {
+        return call(admin -> {
+            GetConfigResponse config = admin.getConfig(GetConfigRequest.getDefaultInstance());
+            System.err.println("revision " + config.getRevision());
+            System.out.println(config.getConfigJson());
+        });
+    }
+
+    @Command(name = "set-config", description = "Replace the instance's config with FILE's; print the new revision.")
+    int setConfig(@Parameters(paramLabel = "FILE", description = "A config file, as CONFIG_FILE takes.") String file) {
+        return call(admin -> System.out.println("revision " + admin.setConfig(SetConfigRequest.newBuilder()
+                .setConfigJson(read(file)).build()).getRevision()));
+    }
+
+    @Command(name = "set-health", description = "Set what the instance's health service reports.")
+    int setHealth(@Parameters(paramLabel = "SERVING|NOT_SERVING") String text) {
+        return call(admin -> {
+            ServingStatus status = servingStatus(text);
+            ServingStatus previous = admin.setHealth(SetHealthRequest.newBuilder().setStatus(status).build())
+                    .getPrevious();
+            System.out.println("health " + status + " (was " + previous + ")");
+        });
+    }
+
+    @Command(name = "stats", description = "Print calls, calls in flight and failures by method.")
+    int stats() {
+        return call(admin -> System.out.print(table(admin.getStats(GetStatsRequest.getDefaultInstance()))));
+    }
+
+    @Command(name = "get-faults", description = "Print the standing fault plan (docs/faults.md).")
+    int getFaults() {
+        return call(admin -> System.out.println(shownPlan(admin.getFaults(GetFaultsRequest.getDefaultInstance())
+                .getPlan())));
+    }
+
+    @Command(name = "set-faults", description = "Set the standing fault plan, or clear it with --clear.")
+    int setFaults(@Parameters(paramLabel = "PLAN", arity = "0..1",
+            description = "Such as payment:abort=UNAVAILABLE@20 (docs/faults.md).") String given,
+            @Option(names = "--clear", description = "Remove the standing fault plan.") boolean clear) {
+        return call(admin -> {
+            // A plan is never blank: clearing is said out loud, so an empty shell variable clears nothing.
+            if (clear == (given != null) || given != null && given.isBlank()) {
+                throw new UsageError("set-faults takes a plan such as payment:abort=UNAVAILABLE@20, or --clear");
+            }
+            String plan = clear ? "" : given;
+            String previous = admin.setFaults(SetFaultsRequest.newBuilder().setPlan(plan).build()).getPrevious();
+            System.out.println("faults " + shownPlan(plan) + " (was " + shownPlan(previous) + ")");
+        });
     }
 
     /** A mistake on the command line, reported as {@code thespian: admin: ...} with exit code 2. */
@@ -55,13 +123,17 @@ final class AdminCommand {
         }
     }
 
-    static int run(String[] args, Map<String, String> env) {
+    /** One call to the admin service. */
+    private interface AdminCall {
+        void on(AdminGrpc.AdminBlockingStub admin) throws UsageError;
+    }
+
+    private int call(AdminCall call) {
         ManagedChannel channel = null;
         try {
-            if (args.length < 3 || !args[0].equals("--target")) {
-                throw new UsageError(USAGE);
+            if (target == null) {
+                throw new UsageError("--target host:port is required, such as --target localhost:6379");
             }
-            String target = args[1];
             if (!TARGET.matcher(target).matches()) {
                 throw new UsageError("--target must be host:port, such as localhost:6379, got \"" + target + "\"");
             }
@@ -77,7 +149,8 @@ final class AdminCommand {
                 authorization.put(AUTHORIZATION, "Bearer " + token.get());
                 admin = admin.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization));
             }
-            return command(admin, args[2], args.length > 3 ? args[3] : null, args.length - 3);
+            call.on(admin);
+            return Main.EXIT_OK;
         } catch (UsageError | Settings.InvalidSetting e) {
             System.err.println("thespian: admin: " + e.getMessage());
             return Main.EXIT_USAGE;
@@ -89,43 +162,6 @@ final class AdminCommand {
                 channel.shutdownNow();
             }
         }
-    }
-
-    private static int command(AdminGrpc.AdminBlockingStub admin, String command, String argument, int arguments)
-            throws UsageError {
-        int expected = List.of("set-config", "set-health", "set-faults").contains(command) ? 1 : 0;
-        if (arguments != expected) {
-            throw new UsageError(USAGE);
-        }
-        switch (command) {
-            case "get-config" -> {
-                GetConfigResponse config = admin.getConfig(GetConfigRequest.getDefaultInstance());
-                System.err.println("revision " + config.getRevision());
-                System.out.println(config.getConfigJson());
-            }
-            case "set-config" -> System.out.println("revision " + admin.setConfig(SetConfigRequest.newBuilder()
-                    .setConfigJson(read(argument)).build()).getRevision());
-            case "set-health" -> {
-                ServingStatus status = servingStatus(argument);
-                ServingStatus previous = admin.setHealth(SetHealthRequest.newBuilder().setStatus(status).build())
-                        .getPrevious();
-                System.out.println("health " + status + " (was " + previous + ")");
-            }
-            case "stats" -> System.out.print(table(admin.getStats(GetStatsRequest.getDefaultInstance())));
-            case "get-faults" -> System.out.println(shownPlan(admin.getFaults(GetFaultsRequest.getDefaultInstance())
-                    .getPlan()));
-            case "set-faults" -> {
-                // A plan is never blank: clearing is said out loud, so an empty shell variable clears nothing.
-                if (argument.isBlank()) {
-                    throw new UsageError("set-faults takes a plan such as payment:abort=UNAVAILABLE@20, or --clear");
-                }
-                String plan = argument.equals("--clear") ? "" : argument;
-                String previous = admin.setFaults(SetFaultsRequest.newBuilder().setPlan(plan).build()).getPrevious();
-                System.out.println("faults " + shownPlan(plan) + " (was " + shownPlan(previous) + ")");
-            }
-            default -> throw new UsageError("unknown admin command \"" + command + "\"; " + USAGE);
-        }
-        return Main.EXIT_OK;
     }
 
     private static String shownPlan(String plan) {

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.thespian.cast.CastStage;
+import org.thespian.cast.CastServers;
 import org.thespian.server.RuntimeOptions;
 
 /**
@@ -19,13 +19,13 @@ final class CastAnnouncement {
     private CastAnnouncement() {
     }
 
-    static void log(CastRunner.Checked checked, CastRunner.Running running) {
-        List<CastStage.Running> members = running.stage().members();
-        LOG.info("Cast \"{}\" serving {} in one JVM; {}", checked.cast().name(), running.stage().headcount(),
-                running.telemetry().describe());
+    static void log(CastRunner.Checked checked, Serving.Running<CastServers> running) {
+        List<CastServers.Running> members = running.servers().members();
+        LOG.info("Cast \"{}\" serving {} in one JVM; {}; {}", checked.cast().name(), running.servers().headcount(),
+                running.telemetry().describe(), running.warmUp());
         List<String> open = new ArrayList<>();
         List<String> guarded = new ArrayList<>();
-        for (CastStage.Running member : members) {
+        for (CastServers.Running member : members) {
             RuntimeOptions runtime = checked.members().get(member.member().name()).runtime();
             if (runtime.admin()) {
                 String where = member.name() + " (port " + member.server().port() + ")";

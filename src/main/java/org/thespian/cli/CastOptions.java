@@ -3,7 +3,6 @@ package org.thespian.cli;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,8 +19,10 @@ record CastOptions(Path file, Optional<Emit> emit, Optional<Path> out, URI otelB
 
     enum Emit { COMPOSE, KUBERNETES }
 
-    static final URI STACK_COLLECTOR = URI.create("http://otel-collector:4317");
-    static final URI STACK_LOKI = URI.create("http://loki:3100");
+    static final String STACK_COLLECTOR_TEXT = "http://otel-collector:4317";
+    static final String STACK_LOKI_TEXT = "http://loki:3100";
+    static final URI STACK_COLLECTOR = URI.create(STACK_COLLECTOR_TEXT);
+    static final URI STACK_LOKI = URI.create(STACK_LOKI_TEXT);
     static final String LOCAL_IMAGE = "thespian:local";
 
     /** A mistake in the arguments, said in one line. */
@@ -31,52 +32,39 @@ record CastOptions(Path file, Optional<Emit> emit, Optional<Path> out, URI otelB
         }
     }
 
-    static CastOptions parse(List<String> args) throws Invalid {
-        Path file = null;
-        Optional<Emit> emit = Optional.empty();
-        Optional<Path> out = Optional.empty();
-        URI otel = STACK_COLLECTOR;
-        URI loki = STACK_LOKI;
-        String image = LOCAL_IMAGE;
-        Optional<String> ui = Optional.empty();
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            switch (arg) {
-                case "--emit" -> emit = Optional.of(switch (value(args, ++i, arg)) {
-                    case "compose" -> Emit.COMPOSE;
-                    case "kubernetes" -> Emit.KUBERNETES;
-                    default -> throw new Invalid("--emit must be compose or kubernetes, got \"" + args.get(i) + "\"");
-                });
-                case "--out" -> out = Optional.of(Path.of(value(args, ++i, arg)));
-                case "--otel-backend-address" -> otel = url(value(args, ++i, arg), arg);
-                case "--loki-address" -> loki = url(value(args, ++i, arg), arg);
-                case "--image" -> image = value(args, ++i, arg);
-                case "--ui" -> ui = Optional.of(value(args, ++i, arg));
-                default -> {
-                    if (arg.startsWith("-") || file != null) {
-                        throw new Invalid("cast: unexpected argument \"" + arg + "\"");
-                    }
-                    file = Path.of(arg);
-                }
-            }
-        }
-        if (file == null) {
-            throw new Invalid("cast needs a cast file: java -jar thespian.jar cast FILE [--emit compose|kubernetes]");
-        }
-        if (emit.isEmpty() && (out.isPresent() || otel != STACK_COLLECTOR || loki != STACK_LOKI || image != LOCAL_IMAGE)) {
+    /** Checks the flags of {@code cast} together; each is empty when not given. */
+    static CastOptions of(Path file, Optional<String> emit, Optional<Path> out, Optional<String> otelBackendAddress,
+            Optional<String> lokiAddress, Optional<String> image, Optional<String> ui) throws Invalid {
+        if (emit.isEmpty() && (out.isPresent() || otelBackendAddress.isPresent() || lokiAddress.isPresent()
+                || image.isPresent())) {
             throw new Invalid("--out, --otel-backend-address, --loki-address and --image go with --emit");
         }
         if (emit.isPresent() && ui.isPresent()) {
             throw new Invalid("--ui goes with running the cast, not with --emit");
         }
-        return new CastOptions(file, emit, out, otel, loki, image, ui);
+        Optional<Emit> target = Optional.empty();
+        if (emit.isPresent()) {
+            target = Optional.of(switch (emit.get()) {
+                case "compose" -> Emit.COMPOSE;
+                case "kubernetes" -> Emit.KUBERNETES;
+                default -> throw new Invalid("--emit must be compose or kubernetes, got \"" + emit.get() + "\"");
+            });
+        }
+        return new CastOptions(file, target, given(out.map(Path::toString), "--out").map(Path::of),
+                url(given(otelBackendAddress, "--otel-backend-address"), "--otel-backend-address", STACK_COLLECTOR),
+                url(given(lokiAddress, "--loki-address"), "--loki-address", STACK_LOKI),
+                given(image, "--image").orElse(LOCAL_IMAGE), given(ui, "--ui"));
     }
 
-    private static String value(List<String> args, int index, String flag) throws Invalid {
-        if (index >= args.size() || args.get(index).isBlank()) {
+    private static Optional<String> given(Optional<String> value, String flag) throws Invalid {
+        if (value.isPresent() && value.get().isBlank()) {
             throw new Invalid(flag + " needs a value");
         }
-        return args.get(index);
+        return value;
+    }
+
+    private static URI url(Optional<String> text, String flag, URI fallback) throws Invalid {
+        return text.isEmpty() ? fallback : url(text.get(), flag);
     }
 
     private static URI url(String text, String flag) throws Invalid {

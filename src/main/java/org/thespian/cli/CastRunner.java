@@ -1,12 +1,9 @@
 package org.thespian.cli;
 
 import io.grpc.ServerInterceptor;
-import io.opentelemetry.sdk.trace.SpanProcessor;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -15,17 +12,15 @@ import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 import org.thespian.cast.Cast;
 import org.thespian.cast.Cast.Member;
-import org.thespian.cast.CastStage;
+import org.thespian.cast.Cast.Replica;
+import org.thespian.cast.CastServers;
 import org.thespian.config.ConfigException;
 import org.thespian.engine.Dice;
 import org.thespian.server.Instrumentation;
-import org.thespian.server.OutOfMemoryExit;
 import org.thespian.server.ServerLimits;
 import org.thespian.telemetry.Telemetry;
-import org.thespian.telemetry.logging.LoggingSetup;
 import org.thespian.ui.LiveView;
 import org.thespian.ui.LiveViewSettings;
-import org.thespian.ui.SpanCollector;
 import org.thespian.ui.Topology;
 
 /**
@@ -104,53 +99,51 @@ final class CastRunner {
         }
     }
 
-    /** Every member running, with the process's telemetry and the live view; {@link #stop} ends them all. */
-    record Running(CastStage stage, Telemetry telemetry, Optional<LiveView> view) {
-        void stop(Duration delay, Duration grace) {
-            view.ifPresent(LiveView::close);
-            stage.stop(delay, grace);
-            telemetry.close();
-        }
-    }
-
     /**
-     * Starts telemetry and every member, or nothing.
+     * Starts telemetry, every member and the live view, or nothing.
      *
      * @param extraInterceptors what else watches each member's calls (the demo's tally)
      */
-    static Running start(Checked checked, boolean traceConsole,
+    static Serving.Running<CastServers> start(Checked checked, boolean traceConsole,
+            Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
+        return Serving.start(checked.cast().name(), checked.process(), traceConsole, checked.view(),
+                servers(checked, extraInterceptors));
+    }
+
+    /**
+     * Every member, wired as a single instance is from its own settings, with the per-process budgets (peer timeout,
+     * CPU threads, memory) shared.
+     */
+    private static Serving.Start<CastServers> servers(Checked checked,
+            Function<Member, List<ServerInterceptor>> extraInterceptors) {
+        return telemetry -> {
+            Settings process = checked.process();
+            String warmUp = WarmUp.rehearse(process.warmup(), telemetry, process.limits(),
+                    rehearsal -> CastServers.rehearsalParts(checked.cast(), replica -> setup(checked, replica,
+                            rehearsal.instrumentationFor(replica.member().name(), replica.instanceId()))));
+            CastServers servers = startMembers(checked, telemetry, extraInterceptors);
+            return new Serving.Started<>(servers, Topology.of(servers), warmUp);
+        };
+    }
+
+    private static CastServers startMembers(Checked checked, Telemetry telemetry,
             Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {
         Settings process = checked.process();
-        Optional<SpanCollector> collector = checked.view().map(view -> new SpanCollector());
-        Telemetry telemetry = Telemetry.start(checked.cast().name(), process.otelBackendAddress(), traceConsole,
-                process.environment(), collector.map(SpanProcessor.class::cast));
-        try {
-            CastStage stage = CastStage.start(checked.cast(), process.peerTls(),
-                    telemetry.instrumentation().clientInterceptors(), process.limits(), replica -> {
-                        Member member = replica.member();
-                        Settings own = checked.members().get(member.name());
-                        // Replicas roll dice of their own, or they would fail in lockstep; a member alone rolls by
-                        // its name, as it did before replicas ran here.
-                        String dice = member.replicas() == 1 ? member.name() : replica.instanceId();
-                        return new CastStage.Role(
-                                withInterceptors(telemetry.instrumentationFor(member.name(), replica.instanceId()),
-                                        extraInterceptors.apply(member)),
-                                Dice.of(own.seed(), dice), own.limits(),
-                                own.runtime().withServiceName(member.name()).withInstanceId(replica.instanceId()));
-                    });
-            try {
-                Optional<LiveView> view = checked.view().isEmpty() ? Optional.empty()
-                        : Optional.of(LiveView.start(checked.view().get(), Topology.of(stage), collector.get(),
-                                stage.standingFaults(), telemetry.instrumentation().runtimeEvents()));
-                return new Running(stage, telemetry, view);
-            } catch (IOException e) {
-                stage.stop(Duration.ZERO, Duration.ZERO);
-                throw e;
-            }
-        } catch (IOException e) {
-            telemetry.close();
-            throw e;
-        }
+        return CastServers.start(checked.cast(), process.peerTls(),
+                telemetry.instrumentation().clientInterceptors(), process.limits(),
+                replica -> setup(checked, replica, withInterceptors(telemetry.instrumentationFor(
+                        replica.member().name(), replica.instanceId()), extraInterceptors.apply(replica.member()))));
+    }
+
+    /** How {@code replica} runs, with {@code instrumentation}. */
+    private static CastServers.ReplicaSetup setup(Checked checked, Replica replica, Instrumentation instrumentation) {
+        Member member = replica.member();
+        Settings own = checked.members().get(member.name());
+        // Replicas roll dice of their own, or they would fail in lockstep; a member alone rolls by its name, as it
+        // did before replicas ran here.
+        String dice = member.replicas() == 1 ? member.name() : replica.instanceId();
+        return new CastServers.ReplicaSetup(instrumentation, Dice.of(own.seed(), dice), own.limits(),
+                own.runtime().withServiceName(member.name()).withInstanceId(replica.instanceId()));
     }
 
     private static Instrumentation withInterceptors(Instrumentation instrumentation, List<ServerInterceptor> extra) {
@@ -162,18 +155,13 @@ final class CastRunner {
 
     /** {@code cast FILE}: runs until SIGTERM or Ctrl-C, then stops every member gracefully. */
     static int serveUntilSignalled(Checked checked) {
-        Settings process = checked.process();
-        LoggingSetup.configure(checked.cast().name(), process.runtime().instanceId(), process.lokiAddress());
-        LoggingSetup.setLevel(process.logLevel());
-        OutOfMemoryExit.install();
-        CompletableFuture<String> stopSignal = Main.onStopSignal(); // before the first member listens
-        return whileRunning(checked, process.traceConsole(), member -> List.of(), running -> {
-            CastAnnouncement.log(checked, running);
-            System.out.println("Ctrl-C stops them all.");
-            System.out.flush();
-            Main.await(stopSignal);
-            running.stop(process.shutdownDelay(), process.shutdownGrace());
-        });
+        return Serving.untilSignalled(checked.cast().name(), checked.process(), checked.view(),
+                servers(checked, member -> List.of()), running -> {
+                    showMembers(checked, running);
+                    CastAnnouncement.log(checked, running);
+                    System.out.println("Ctrl-C stops them all.");
+                    System.out.flush();
+                });
     }
 
     /**
@@ -181,27 +169,20 @@ final class CastRunner {
      * one line on stderr and the exit code.
      */
     static int whileRunning(Checked checked, boolean traceConsole,
-            Function<Member, List<ServerInterceptor>> extraInterceptors, Consumer<Running> play) {
-        try {
-            Running running;
-            try {
-                running = start(checked, traceConsole, extraInterceptors);
-            } catch (IOException e) {
-                System.err.println("thespian: " + e.getMessage() + ": " + Main.rootMessage(e));
-                return Main.EXIT_FAILURE;
-            } catch (Telemetry.InvalidTelemetrySetting e) {
-                return Main.usageError(e.getMessage());
-            }
-            checked.cast().members().forEach(member -> checked.members().get(member.name()).adminTokenWarning()
-                    .ifPresent(warning -> LoggerFactory.getLogger(CastRunner.class)
-                            .warn("member \"{}\": {}", member.name(), warning)));
-            System.out.print(MemberTable.render(checked.cast().name(), running.stage(),
-                    running.view().map(LiveView::url)));
-            play.accept(running);
-            return Main.EXIT_OK;
-        } finally {
-            // Log lines are written in batches: however the cast ends, the last ones must come out.
-            LoggingSetup.flush();
-        }
+            Function<Member, List<ServerInterceptor>> extraInterceptors, Consumer<Serving.Running<CastServers>> play) {
+        return Serving.run(checked.cast().name(), checked.process(), traceConsole, checked.view(),
+                servers(checked, extraInterceptors), running -> {
+                    showMembers(checked, running);
+                    play.accept(running);
+                });
+    }
+
+    /** The members' admin-token warnings, then their table on stdout. */
+    private static void showMembers(Checked checked, Serving.Running<CastServers> running) {
+        checked.cast().members().forEach(member -> checked.members().get(member.name()).adminTokenWarning()
+                .ifPresent(warning -> LoggerFactory.getLogger(CastRunner.class)
+                        .warn("member \"{}\": {}", member.name(), warning)));
+        System.out.print(MemberTable.render(checked.cast().name(), running.servers(),
+                running.view().map(LiveView::url)));
     }
 }

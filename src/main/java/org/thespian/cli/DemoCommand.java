@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.thespian.cast.CallTally;
@@ -26,13 +27,20 @@ import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.telemetry.Telemetry;
 import org.thespian.telemetry.logging.LoggingSetup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code demo}: the built-in shop cast (example-configs/shop.cast.yaml) on free ports, a few requests to its
  * entrance, each trace tree, and a summary per service. {@code demo --serve} runs it on its own ports until
  * Ctrl-C, for grpcurl and Grafana.
  */
-final class DemoCommand {
+@Command(name = "demo", description = {
+    "Run the built-in shop cast on free ports, send it a few requests, print their traces and a summary.",
+    "With --serve, keep it running on ports 6379-6383 until Ctrl-C, with the live view."})
+final class DemoCommand implements Callable<Integer> {
 
     private static final String BUNDLE = "/org/thespian/cast/demo/";
     private static final String CAST_FILE = "shop.cast.yaml";
@@ -40,21 +48,31 @@ final class DemoCommand {
     private static final Duration REQUEST_DEADLINE = Duration.ofSeconds(10);
     private static final Duration GRACE = Duration.ofSeconds(2);
 
-    private DemoCommand() {
+    @Option(names = "--serve", description = "Keep the cast running on its own ports until Ctrl-C.")
+    boolean serve;
+
+    @Option(names = "--ui", paramLabel = "HOST:PORT|off", description = "With --serve: where the live view"
+            + " listens (default 127.0.0.1:8080 or the next free port), or off.")
+    String ui;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Map<String, String> env;
+
+    DemoCommand(Map<String, String> env) {
+        this.env = env;
     }
 
-    static int run(List<String> args, Map<String, String> env) {
-        boolean serve = args.equals(List.of("--serve"))
-                || args.size() == 3 && args.get(0).equals("--serve") && args.get(1).equals("--ui");
-        if (!args.isEmpty() && !serve) {
-            return Main.usageError("demo takes only --serve [--ui HOST:PORT|off], got \"" + String.join(" ", args)
-                    + "\"");
+    @Override
+    public Integer call() {
+        if (ui != null && !serve) {
+            throw Commands.usage(spec, "--ui goes with --serve");
         }
         try {
             Cast shop = bundledCast();
             if (serve) {
-                Optional<String> ui = args.size() == 3 ? Optional.of(args.get(2)) : Optional.empty();
-                return CastRunner.serveUntilSignalled(CastRunner.check(shop, env, ui));
+                return CastRunner.serveUntilSignalled(CastRunner.check(shop, env, Optional.ofNullable(ui)));
             }
             return playOnce(CastRunner.check(onFreePorts(shop), env));
         } catch (CastRunner.InvalidEnvironment e) {

@@ -7,15 +7,32 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
 
 /**
  * {@code thespian healthcheck}: asks the local instance's gRPC health service, so a container HEALTHCHECK
  * needs nothing but the jar.
  */
-final class HealthCheck {
+@Command(name = "healthcheck", description = "Exit 0 if the instance on 127.0.0.1:$PORT reports SERVING, 1"
+        + " otherwise (for a container HEALTHCHECK).")
+final class HealthCheck implements Callable<Integer> {
 
-    private HealthCheck() {
+    private final Map<String, String> env;
+
+    HealthCheck(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        try {
+            return run(Settings.port(env));
+        } catch (Settings.InvalidSetting e) {
+            return Main.usageError(e.getMessage());
+        }
     }
 
     /** Exit code 0 when the server on {@code port} is SERVING, 1 otherwise. */

@@ -6,8 +6,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.thespian.cast.Cast;
-import org.thespian.cast.CastStage;
-import org.thespian.cast.CastStage.Running;
+import org.thespian.cast.CastServers;
+import org.thespian.cast.CastServers.Running;
 import org.thespian.config.Peer;
 
 /**
@@ -20,14 +20,14 @@ final class MemberTable {
     }
 
     /** @param view the live view's page, shown below the members */
-    static String render(String castName, CastStage stage, Optional<URI> view) {
+    static String render(String castName, CastServers servers, Optional<URI> view) {
         int nameWidth = Math.max("member".length(),
-                stage.members().stream().map(m -> m.name().length()).max(Comparator.naturalOrder()).orElse(0));
+                servers.members().stream().map(m -> m.name().length()).max(Comparator.naturalOrder()).orElse(0));
         String row = "  %-" + nameWidth + "s  %-21s  %s%n";
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-                "cast %s: %s in one JVM%n", castName, stage.headcount()));
+                "cast %s: %s in one JVM%n", castName, servers.headcount()));
         table.append(String.format(Locale.ROOT, row, "member", "address", "calls"));
-        for (Running running : stage.members()) {
+        for (Running running : servers.members()) {
             String calls = running.member().config().config().peers().stream()
                     .map(MemberTable::peerName).distinct().collect(Collectors.joining(", "));
             table.append(String.format(Locale.ROOT, row, running.name(), running.address(),

@@ -5,16 +5,21 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
 
 /**
  * {@code java -jar thespian.jar schema}: prints the JSON Schema (draft 2020-12) of the config language, so editors
  * can complete and check configs. The build copies docs/config.schema.json, the one source of it, into the jar.
  */
-final class SchemaCommand {
+@Command(name = "schema", description = "Print the JSON Schema of CONFIG_JSON (docs/config.schema.json).")
+final class SchemaCommand implements Callable<Integer> {
 
     private static final String RESOURCE = "config.schema.json";
 
-    private SchemaCommand() {
+    @Override
+    public Integer call() {
+        return run(System.out);
     }
 
     static int run(PrintStream out) {

@@ -46,7 +46,8 @@ public record Settings(
         Duration shutdownDelay,
         ServerLimits limits,
         RuntimeOptions runtime,
-        Map<String, String> environment) {
+        Map<String, String> environment,
+        boolean warmup) {
 
     static final int DEFAULT_PORT = 6379;
     static final String DEFAULT_SERVICE_NAME = "thespian";
@@ -71,6 +72,7 @@ public record Settings(
         Optional<URI> otelBackendAddress = endpoint(env, "OTEL_BACKEND_ADDRESS", "http://localhost:4317");
         Optional<URI> lokiAddress = endpoint(env, "LOKI_ADDRESS", "http://localhost:3100");
         boolean traceConsole = flag(env, "THESPIAN_TRACE_CONSOLE");
+        boolean warmup = flag(env, "THESPIAN_WARMUP", true);
         Level logLevel = logLevel(env);
         ChannelCredentials peerTls = peerTls(env);
         Duration shutdownGrace = Duration.ofSeconds(wholeNumber(env, "THESPIAN_SHUTDOWN_GRACE_SECONDS", 10, 0, 3600));
@@ -101,7 +103,8 @@ public record Settings(
                 shutdownDelay,
                 limits,
                 runtime.withServiceName(name),
-                Map.copyOf(env));
+                Map.copyOf(env),
+                warmup);
     }
 
     private static EngineLimits engineLimits(Map<String, String> env) throws InvalidSetting {

@@ -2,17 +2,29 @@ package org.thespian.cli;
 
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.thespian.config.ConfigException;
 import org.thespian.config.ConfigSource;
 import org.thespian.config.ConfigSource.LoadedConfig;
+import picocli.CommandLine.Command;
 
 /**
  * {@code thespian validate}: checks CONFIG_JSON or CONFIG_FILE exactly as {@code serve} would, without binding a
  * port, so a config can be tried in CI or before a deploy.
  */
-final class Validate {
+@Command(name = "validate", description = "Check CONFIG_JSON (or CONFIG_FILE) without serving: exit 0 with a"
+        + " summary, or 2 with the error.")
+final class Validate implements Callable<Integer> {
 
-    private Validate() {
+    private final Map<String, String> env;
+
+    Validate(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        return run(env, System.out, System.err);
     }
 
     /** Exit code 0 with one line saying what the config does, or 2 with one line saying what is wrong. */

@@ -22,8 +22,6 @@ public final class ConfigParser {
     private static final List<String> FUNCTION_KEYS =
             List.of("tracing_name", "operations", "resource", "attributes", "rate_limit");
     private static final List<String> FUNCTION_REQUIRED = List.of("tracing_name", "operations");
-    private static final List<String> OPERATIONS = List.of("Action", "ConcurrentActions");
-    private static final List<String> ACTIONS = List.of("Sleep", "CallService", "Function", "Cpu", "Memory");
     private static final List<String> SLEEP_KEYS = List.of("tracing_name", "duration_ms", "latency", "failure_chance",
             "failure_codes", "failure_message", "fail_at", "attributes");
     private static final List<String> CPU_KEYS = List.of("tracing_name", "duration_ms", "latency", "attributes");
@@ -36,6 +34,12 @@ public final class ConfigParser {
     private static final List<String> RESOURCE_KEYS = List.of("max_concurrent", "queue");
     private static final List<String> RATE_LIMIT_KEYS = List.of("per_second", "burst");
     private static final List<String> METHOD_NAMES = Arrays.stream(Method.values()).map(Method::name).toList();
+
+    /** The kinds of operation, named as the config writes them. */
+    private enum OperationKind { Action, ConcurrentActions }
+
+    /** The kinds of action, named as the config writes them, in the order messages list them. */
+    private enum ActionKind { Sleep, CallService, Function, Cpu, Memory }
 
     private final Map<String, Resource> resources;
     /** The first circuit breaker given for each peer and method, and where: an instance has one for each. */
@@ -119,26 +123,24 @@ public final class ConfigParser {
     }
 
     private Operation operation(JsonValue value) throws ConfigException {
-        Map.Entry<String, JsonValue> operation = value.variant("operation", OPERATIONS);
-        return operation.getKey().equals("Action")
-                ? new Operation.Single(action(operation.getValue()))
-                : new Operation.Concurrent(operation.getValue().elements(this::action));
+        Map.Entry<OperationKind, JsonValue> operation = value.variant("operation", OperationKind.class);
+        JsonValue body = operation.getValue();
+        return switch (operation.getKey()) {
+            case Action -> new Operation.Single(action(body));
+            case ConcurrentActions -> new Operation.Concurrent(body.elements(this::action));
+        };
     }
 
     private Action action(JsonValue value) throws ConfigException {
-        Map.Entry<String, JsonValue> action = value.variant("action", ACTIONS);
-        switch (action.getKey()) {
-            case "Sleep":
-                return sleep(action.getValue());
-            case "CallService":
-                return callService(action.getValue());
-            case "Cpu":
-                return cpu(action.getValue());
-            case "Memory":
-                return memory(action.getValue());
-            default: // "Function": variant() admits only ACTIONS
-                return function(action.getValue());
-        }
+        Map.Entry<ActionKind, JsonValue> action = value.variant("action", ActionKind.class);
+        JsonValue body = action.getValue();
+        return switch (action.getKey()) {
+            case Sleep -> sleep(body);
+            case CallService -> callService(body);
+            case Function -> function(body);
+            case Cpu -> cpu(body);
+            case Memory -> memory(body);
+        };
     }
 
     private static Action.Sleep sleep(JsonValue value) throws ConfigException {

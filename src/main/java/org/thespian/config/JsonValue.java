@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +91,18 @@ final class JsonValue {
      * The single key and its value of an externally tagged {@code kind}, such as {@code {"Sleep": {...}}} for an
      * action; the key must be one of {@code tags}.
      */
-    Map.Entry<String, JsonValue> variant(String kind, List<String> tags) throws ConfigException {
+    /**
+     * An object of exactly one key, which must be the name of one of {@code tags}' constants (named as the JSON
+     * writes them, in the order messages list them): that constant and the key's value. A switch over the constant
+     * is checked by the compiler to handle every tag.
+     */
+    <T extends Enum<T>> Map.Entry<T, JsonValue> variant(String kind, Class<T> tags) throws ConfigException {
+        Map.Entry<String, JsonValue> variant = variant(kind, Arrays.stream(tags.getEnumConstants()).map(Enum::name)
+                .toList());
+        return Map.entry(Enum.valueOf(tags, variant.getKey()), variant.getValue());
+    }
+
+    private Map.Entry<String, JsonValue> variant(String kind, List<String> tags) throws ConfigException {
         requireObject();
         List<String> keys = keys();
         if (keys.size() != 1) {

@@ -9,38 +9,43 @@ import java.util.Map;
  */
 final class LatencyParser {
 
-    private static final List<String> DISTRIBUTIONS =
-            List.of("uniform", "normal", "exponential", "lognormal", "percentiles");
+    /** The distributions, named as the config writes them, in the order messages list them. */
+    private enum Distribution { uniform, normal, exponential, lognormal, percentiles }
 
     private LatencyParser() {
     }
 
     static Latency parse(JsonValue latency) throws ConfigException {
-        Map.Entry<String, JsonValue> distribution = latency.variant("latency distribution", DISTRIBUTIONS);
+        Map.Entry<Distribution, JsonValue> distribution = latency.variant("latency distribution", Distribution.class);
         JsonValue parameters = distribution.getValue();
         try {
-            switch (distribution.getKey()) {
-                case "uniform":
+            return switch (distribution.getKey()) {
+                case uniform -> {
                     requireKeys(parameters, "min_ms", "max_ms");
-                    return new Latency.Uniform(
+                    yield new Latency.Uniform(
                             parameters.get("min_ms").nonNegativeNumber(), parameters.get("max_ms").nonNegativeNumber());
-                case "normal":
+                }
+                case normal -> {
                     requireKeys(parameters, "mean_ms", "stddev_ms");
-                    return new Latency.Normal(
+                    yield new Latency.Normal(
                             parameters.get("mean_ms").nonNegativeNumber(), parameters.get("stddev_ms").positiveNumber());
-                case "exponential":
+                }
+                case exponential -> {
                     requireKeys(parameters, "mean_ms");
-                    return new Latency.Exponential(parameters.get("mean_ms").positiveNumber());
-                case "lognormal":
+                    yield new Latency.Exponential(parameters.get("mean_ms").positiveNumber());
+                }
+                case lognormal -> {
                     requireKeys(parameters, "median_ms", "p99_ms");
-                    return new Latency.LogNormal(
+                    yield new Latency.LogNormal(
                             parameters.get("median_ms").positiveNumber(), parameters.get("p99_ms").positiveNumber());
-                default: // "percentiles": variant() admits only DISTRIBUTIONS
+                }
+                case percentiles -> {
                     requireKeys(parameters, "p50_ms", "p90_ms", "p99_ms", "max_ms");
-                    return new Latency.Percentiles(parameters.get("p50_ms").nonNegativeNumber(),
+                    yield new Latency.Percentiles(parameters.get("p50_ms").nonNegativeNumber(),
                             parameters.get("p90_ms").nonNegativeNumber(), parameters.get("p99_ms").nonNegativeNumber(),
                             parameters.get("max_ms").nonNegativeNumber());
-            }
+                }
+            };
         } catch (IllegalArgumentException e) {
             // Each number is fine on its own (checked above, with its own path); their relation is not.
             throw parameters.error(e.getMessage());

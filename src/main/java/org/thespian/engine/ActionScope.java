@@ -3,12 +3,15 @@ package org.thespian.engine;
 import java.util.function.Supplier;
 
 /**
- * One running action as an {@link ActionListener} sees it. The engine reports the outcome exactly once. Work
- * that reads the current context runs through {@link #enter}: a peer call is started (and its answer handled)
- * there, so its span is current when the call's headers are written. Nothing else needs it, and a sleep or a
- * function starts without it.
+ * One running action (or request, call or wait) as an {@link ActionListener} sees it. The engine begins the scope of
+ * each step inside its parent's ({@link #begin}) and reports the outcome exactly once. Work that reads the current
+ * context runs through {@link #enter}: a peer call is started (and its answer handled) there, so its span is current
+ * when the call's headers are written. Nothing else needs it, and a sleep or a function starts without it.
  */
 public interface ActionScope {
+
+    /** The scope of {@code step}, begun within this one. */
+    ActionScope begin(Step step);
 
     <T> T enter(Supplier<T> work);
 
@@ -32,41 +35,16 @@ public interface ActionScope {
     default void circuit(CircuitState state) {
     }
 
-    /**
-     * One call made by a CallService that calls more than once or does not wait for the answer: repetition
-     * {@code repetition} (from 1), attempt {@code attempt} (from 1). The returned scope ends exactly once.
-     */
-    default ActionScope attempt(int repetition, int attempt) {
-        return Quiet.within(this);
-    }
-
-    /** A function waiting for a permit of {@code resource}; the returned scope ends when it got one, or gave up. */
-    default ActionScope waiting(String resource) {
-        return Quiet.within(this);
-    }
-
-    /** A scope that observes nothing: the engine without telemetry. */
-    ActionScope NONE = new Quiet(ActionScope::enterDirectly);
-
-    private static <T> T enterDirectly(Supplier<T> work) {
-        return work.get();
-    }
-
-    /** Observes nothing itself; enters through whatever scope it was made in. */
-    final class Quiet implements ActionScope {
-        private final Entrance entrance;
-
-        private Quiet(Entrance entrance) {
-            this.entrance = entrance;
-        }
-
-        static ActionScope within(ActionScope parent) {
-            return new Quiet(parent::enter);
+    /** A scope that observes nothing: the engine without telemetry. Its steps need no scope of their own. */
+    ActionScope NONE = new ActionScope() {
+        @Override
+        public ActionScope begin(Step step) {
+            return this;
         }
 
         @Override
         public <T> T enter(Supplier<T> work) {
-            return entrance.enter(work);
+            return work.get();
         }
 
         @Override
@@ -76,9 +54,5 @@ public interface ActionScope {
         @Override
         public void failed(ActionFailure failure) {
         }
-
-        private interface Entrance {
-            <T> T enter(Supplier<T> work);
-        }
-    }
+    };
 }

@@ -1,9 +1,9 @@
 package org.thespian.engine;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.thespian.common.DropReport;
 
 /**
  * One member's fire-and-forget calls in flight, counted against the process's cap (THESPIAN_MAX_BACKGROUND_CALLS)
@@ -13,29 +13,22 @@ import org.slf4j.LoggerFactory;
 final class BackgroundCalls {
 
     private static final Logger LOG = LoggerFactory.getLogger("thespian.background");
-    private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /** The process's: its cap, and its drops for the log. */
     static final class Pool {
         private final Quota inFlight;
-        private final AtomicLong dropped = new AtomicLong();
-        private final AtomicLong droppedSinceLog = new AtomicLong();
-        private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+        private final DropReport drops = new DropReport();
 
         Pool(int max) {
             this.inFlight = new Quota(max);
         }
 
         private void dropped() {
-            dropped.incrementAndGet();
-            droppedSinceLog.incrementAndGet();
-            long last = lastLogNanos.get();
-            long now = System.nanoTime();
-            if (now - last >= LOG_INTERVAL_NANOS && lastLogNanos.compareAndSet(last, now)) {
-                LOG.warn("Dropped {} fire-and-forget calls in the last minute: {} of at most {} were in flight in this"
-                        + " process (THESPIAN_MAX_BACKGROUND_CALLS, or a member's own if lower); {} dropped since start",
-                        droppedSinceLog.getAndSet(0), inFlight.used(), inFlight.max(), dropped.get());
-            }
+            drops.add(1);
+            drops.due(System.nanoTime()).ifPresent(due -> LOG.warn("Dropped {} fire-and-forget calls in the last"
+                    + " minute: {} of at most {} were in flight in this process (THESPIAN_MAX_BACKGROUND_CALLS, or a"
+                    + " member's own if lower); {} dropped since start", due.total(), inFlight.used(), inFlight.max(),
+                    drops.total()));
         }
     }
 

@@ -18,7 +18,7 @@ final class CpuBurn {
     static CompletableFuture<Void> start(Cpu cpu, long key, ActionScope scope, Execution execution,
             Scheduler scheduler) {
         long nanos = Draw.nanos(cpu.latency(), key, execution, scope);
-        Optional<CompletableFuture<Void>> burning = scheduler.cpu().burn(nanos, execution::isOver);
+        Optional<CompletableFuture<Void>> burning = scheduler.burn(nanos, execution::isOver);
         if (burning.isEmpty()) {
             return CompletableFuture.failedFuture(ActionFailure.at(cpu, FailureCode.RESOURCE_EXHAUSTED,
                     "the CPU pool is full: " + scheduler.cpu().threads() + " threads burning and "

@@ -28,6 +28,33 @@ import org.thespian.config.Resource;
 public final class Engine {
 
     private static final long ROOT_KEY = 0x9E3779B97F4A7C15L;
+    /** The step each action is begun as: the one place that says which actions' calls get scopes of their own. */
+    private static final Action.Visitor<Step> STEP = new Action.Visitor<>() {
+        @Override
+        public Step sleep(Sleep sleep) {
+            return new Step.Act(sleep);
+        }
+
+        @Override
+        public Step callService(CallService call) {
+            return PeerCall.scopePerAttempt(call) ? new Step.Calls(call) : new Step.Act(call);
+        }
+
+        @Override
+        public Step function(Function function) {
+            return new Step.Act(function);
+        }
+
+        @Override
+        public Step cpu(Cpu cpu) {
+            return new Step.Act(cpu);
+        }
+
+        @Override
+        public Step memory(Memory memory) {
+            return new Step.Act(memory);
+        }
+    };
 
     private final Scheduler scheduler;
     private final PeerCaller peers;
@@ -117,7 +144,7 @@ public final class Engine {
      * throw included; the future fails only with an {@link ActionFailure}.
      */
     private CompletableFuture<Void> run(Action action, long key, ActionScope parent, Execution execution) {
-        ActionScope scope = listener.begin(parent, action);
+        ActionScope scope = parent.begin(action.accept(STEP));
         CompletableFuture<Void> outcome;
         boolean tookPlace = false; // in THESPIAN_MAX_ACTIONS_IN_FLIGHT, given back when the action ends
         try {
@@ -222,12 +249,19 @@ public final class Engine {
         }
 
         private CompletableFuture<Void> operation(Operation operation, long operationKey) {
-            List<Action> actions = operation.actions();
-            if (operation instanceof Operation.Single) {
-                return run(actions.get(0), childKey(operationKey, 0), scope, execution);
-            }
-            return ConcurrentGroup.run(actions.size(),
-                    index -> run(actions.get(index), childKey(operationKey, index), scope, execution));
+            return operation.accept(new Operation.Visitor<>() {
+                @Override
+                public CompletableFuture<Void> single(Operation.Single single) {
+                    return run(single.action(), childKey(operationKey, 0), scope, execution);
+                }
+
+                @Override
+                public CompletableFuture<Void> concurrent(Operation.Concurrent group) {
+                    List<Action> actions = group.actions();
+                    return ConcurrentGroup.run(actions.size(),
+                            index -> run(actions.get(index), childKey(operationKey, index), scope, execution));
+                }
+            });
         }
     }
 

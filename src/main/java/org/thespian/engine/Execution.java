@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.thespian.config.Action;
 
 /**
- * One request being acted out: its rolls, its deadline, and whether the caller has gone away. Cancelling it
+ * One request being acted out: its rolls, its deadline, what it carries from hop to hop ({@link RequestContext}),
+ * and whether the caller has gone away. Cancelling it
  * stops every sleep and peer call still pending, so abandoned requests cost nothing.
  */
 public final class Execution {
@@ -30,7 +31,7 @@ public final class Execution {
         this(rolls, deadlineNanos, RequestContext.NONE);
     }
 
-    /** @param context re-entered while this request's peer calls start and handle their answers */
+    /** @param context what the request carries from hop to hop, read back by its peer calls */
     public Execution(Dice.Rolls rolls, OptionalLong deadlineNanos, RequestContext context) {
         this.rolls = rolls;
         this.deadlineNanos = deadlineNanos;
@@ -58,7 +59,8 @@ public final class Execution {
     record Part(Execution execution, Runnable detach) {
     }
 
-    RequestContext context() {
+    /** What the request carries from hop to hop: the {@link RequestContext} it was made with. */
+    public RequestContext context() {
         return context;
     }
 

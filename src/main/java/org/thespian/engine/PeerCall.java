@@ -24,6 +24,7 @@ final class PeerCall {
     private final PeerCaller peers;
     private final Scheduler scheduler;
     private final Optional<CircuitBreaker> breaker;
+    private final boolean scopePerAttempt;
 
     private PeerCall(CallService call, ActionScope scope, PeerCaller peers, Scheduler scheduler,
             Optional<CircuitBreaker> breaker) {
@@ -33,6 +34,12 @@ final class PeerCall {
         this.peers = peers;
         this.scheduler = scheduler;
         this.breaker = breaker;
+        this.scopePerAttempt = scopePerAttempt(call);
+    }
+
+    /** A call made more than once, or not waited for, has a scope per attempt ({@link Step.Calls}). */
+    static boolean scopePerAttempt(CallService call) {
+        return !call.policy().isSingleCall();
     }
 
     static CompletableFuture<Void> start(CallService call, long key, ActionScope scope, Execution execution,
@@ -69,7 +76,7 @@ final class PeerCall {
     }
 
     private CompletableFuture<Void> attempt(Execution execution, int repetition, int number) {
-        ActionScope attemptScope = policy.isSingleCall() ? scope : scope.attempt(repetition, number);
+        ActionScope attemptScope = scopePerAttempt ? scope.begin(new Step.Attempt(call, repetition, number)) : scope;
         CompletableFuture<Void> outcome = callOnce(execution, attemptScope);
         if (attemptScope != scope) {
             outcome = outcome.whenComplete((ignored, error) -> {
@@ -128,10 +135,10 @@ final class PeerCall {
                 ? CircuitBreaker.Outcome.FAILED : CircuitBreaker.Outcome.ABANDONED;
     }
 
+    /** The call reads what its request carries from {@code execution}; the attempt's scope makes its span current. */
     private CompletableFuture<Void> dial(Execution execution, ActionScope attemptScope) {
-        RequestContext request = execution.context();
         try {
-            return request.enter(() -> attemptScope.enter(() -> peers.call(call, execution)));
+            return attemptScope.enter(() -> peers.call(call, execution));
         } catch (RuntimeException | Error e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -1,16 +1,13 @@
 package org.thespian.engine;
 
-import java.util.function.Supplier;
-
 /**
- * The ambient context of the request an {@link Execution} acts out, re-entered while one of its peer calls
- * starts or handles the answer: a server keeps there what each outgoing call must carry on (hop count, fault
- * header). The engine may continue a request on any thread (a timer, a peer's answer, another request that
- * released a permit), so it cannot rely on whatever that thread has current.
+ * What the request an {@link Execution} acts out carries from hop to hop, as a value that travels with it: a server
+ * keeps there what each outgoing call must carry on (hop count, fault header, trace budget) and reads it back from
+ * the execution wherever the request goes on. The engine may continue a request on any thread (a timer, a peer's
+ * answer, another request that released a permit), so nothing of it may live in whatever that thread has current.
+ * The engine itself only spends from the trace budget.
  */
 public interface RequestContext {
-
-    <T> T enter(Supplier<T> work);
 
     /**
      * The budget of the trace this request belongs to: what its caller handed on, or {@code units} when the
@@ -28,11 +25,7 @@ public interface RequestContext {
         return this;
     }
 
-    /** No context of its own: the engine without a server around it. */
+    /** Nothing carried: the engine without a server around it. */
     RequestContext NONE = new RequestContext() {
-        @Override
-        public <T> T enter(Supplier<T> work) {
-            return work.get();
-        }
     };
 }

@@ -32,7 +32,7 @@ final class ResourceGate {
         if (permit.isDone()) {
             return holding(bulkhead, body);
         }
-        ActionScope waiting = scope.waiting(resource.name());
+        ActionScope waiting = scope.begin(new Step.Waiting(resource));
         Runnable unregister = execution.onCancel(() -> bulkhead.giveUp(permit));
         CompletableFuture<Void> done = new CompletableFuture<>();
         permit.whenComplete((ignored, error) -> {

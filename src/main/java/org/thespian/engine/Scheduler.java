@@ -1,5 +1,6 @@
 package org.thespian.engine;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -7,6 +8,7 @@ import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.thespian.config.Action;
 
 /**
@@ -19,8 +21,11 @@ public final class Scheduler implements AutoCloseable {
     private final ScheduledThreadPoolExecutor timer;
     private final ForkJoinPool continuations;
     private final CpuPool cpu;
+    /** The longest wait or burn this scheduler runs; longer ones are cut to it. */
+    private final long longestNanos;
 
-    private Scheduler(int threads, int cpuThreads) {
+    private Scheduler(int threads, int cpuThreads, long longestNanos) {
+        this.longestNanos = longestNanos;
         timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "thespian-timer");
             thread.setDaemon(true);
@@ -45,16 +50,30 @@ public final class Scheduler implements AutoCloseable {
 
     /** A scheduler that burns CPU on {@code cpuThreads} threads. */
     public static Scheduler start(int cpuThreads) {
-        return new Scheduler(Runtime.getRuntime().availableProcessors(), cpuThreads);
+        return new Scheduler(Runtime.getRuntime().availableProcessors(), cpuThreads, Long.MAX_VALUE);
+    }
+
+    /**
+     * A scheduler for a rehearsal: every sleep, hold, back-off and CPU burn lasts at most {@code longestNanos}, so a
+     * rehearsal runs as many calls as the CPU allows, whatever times the config asks for, on the same code.
+     */
+    public static Scheduler rehearsal(int cpuThreads, long longestNanos) {
+        return new Scheduler(Runtime.getRuntime().availableProcessors(), cpuThreads, longestNanos);
     }
 
     CpuPool cpu() {
         return cpu;
     }
 
+    /** Burns {@code nanos} of CPU on the CPU pool (see {@link CpuPool#burn}). */
+    Optional<CompletableFuture<Void>> burn(long nanos, BooleanSupplier cancelled) {
+        return cpu.burn(Math.min(nanos, longestNanos), cancelled);
+    }
+
     /** Runs {@code task} on the continuation pool once {@code delayNanos} have passed. */
     public ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-        return timer.schedule(() -> continuations.execute(task), delayNanos, TimeUnit.NANOSECONDS);
+        return timer.schedule(() -> continuations.execute(task), Math.min(delayNanos, longestNanos),
+                TimeUnit.NANOSECONDS);
     }
 
     /** Completes, on the continuation pool, once {@code delayNanos} have passed. */

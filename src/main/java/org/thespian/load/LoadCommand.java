@@ -1,18 +1,34 @@
 package org.thespian.load;
 
-import java.io.PrintStream;
-import java.util.List;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code java -jar thespian.jar load ...}: runs the load and prints the report; with {@code --report-every}, a
  * report per interval first, each as it ends (with {@code --json}, JSON Lines: one object a line).
  */
-public final class LoadCommand {
+@Command(name = "load", description = "Drive load at a Thespian and report throughput, calls by status code and"
+        + " latency percentiles (docs/load.md).")
+public final class LoadCommand implements Callable<Integer> {
 
-    private LoadCommand() {
+    @Mixin
+    LoadFlags flags;
+
+    @Spec
+    CommandSpec spec;
+
+    private final boolean terminal;
+
+    /** @param terminal a progress line a second on stderr */
+    public LoadCommand(boolean terminal) {
+        this.terminal = terminal;
     }
 
     /**
@@ -23,28 +39,28 @@ public final class LoadCommand {
     private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
 
     /** For the {@code load} process: grpc's own log lines off. */
-    public static void silenceGrpcLogging() {
+    private static void silenceGrpcLogging() {
         LoggerFactory.getILoggerFactory(); // logback's setup resets java.util.logging's levels: it comes first
         GRPC_LOG.setLevel(Level.OFF);
     }
 
     /**
-     * Exit code 0 after a run (whatever the calls answered); 1 with one line on {@code err} when the target
-     * cannot be reached; 2 with one line on {@code err} for a bad flag. {@code terminal}: a progress line a
-     * second on {@code err}. A target that goes away during the run is a line on {@code err} too.
+     * Exit code 0 after a run (whatever the calls answered); 1 with one line on stderr when the target cannot be
+     * reached; 2 with one line on stderr for a bad flag. A target that goes away during the run is a line on
+     * stderr too.
      */
-    public static int run(List<String> args, PrintStream out, PrintStream err, boolean terminal) {
-        if (args.contains("--help") || args.contains("-h")) {
-            out.println(LoadOptions.USAGE);
-            return 0;
-        }
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         LoadOptions options;
         try {
-            options = LoadOptions.parse(args);
+            options = LoadOptions.of(flags);
         } catch (LoadOptions.BadFlag e) {
             err.println("thespian load: " + e.getMessage());
             return 2;
         }
+        silenceGrpcLogging();
         Progress.Listener progress = terminal ? second -> err.println(second.line()) : Progress.Listener.NONE;
         IntervalReport.Listener intervals = interval -> {
             out.println(options.json() ? interval.toJson().toString() : interval.line());
@@ -61,6 +77,7 @@ public final class LoadCommand {
             return 1;
         }
         out.println(options.json() ? report.toJson().toString() : report.toText());
+        out.flush();
         return 0;
     }
 }

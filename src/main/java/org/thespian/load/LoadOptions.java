@@ -6,13 +6,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
+import picocli.CommandLine;
 
 /**
  * What the load tool was asked to do, from its command-line flags: checked once, so a run never starts with a
@@ -31,29 +30,6 @@ public record LoadOptions(
         int maxInFlight,
         boolean json,
         Optional<Duration> reportEvery) {
-
-    public static final String USAGE = """
-            Usage: java -jar thespian.jar load --target HOST:PORT [--method A]
-                     [--concurrency N | --rate R/s] [--duration 10s] [--warmup 0s] [--timeout 2s]
-                     [-H key=value]... [--connections 1] [--max-in-flight 10000] [--json]
-                     [--report-every 30s]
-              --target       the Thespian (or any thespian.Thespian server) to call, e.g. 127.0.0.1:6379
-              --method       A, B or C (default A)
-              --concurrency  closed loop: keep N calls in flight, each answer starts the next (default 16)
-              --rate         open loop: start R calls per second whatever the answers (e.g. 500/s); latency
-                             counts from each call's intended send time (coordinated-omission correction)
-              --duration     how long to measure: 500ms, 30s, 10m, 1h (default 10s)
-              --warmup       run the same load this long first, unmeasured (default 0s)
-              --timeout      deadline of each call (default: none)
-              -H             request metadata, repeatable, e.g. -H thespian-fault=...
-              --connections  HTTP/2 connections to spread the calls over (default 1)
-              --max-in-flight  open loop: a call due while this many are unanswered is not sent, and
-                             counted as not sent, so a target slower than --rate cannot pile up calls
-                             in the client without bound (default 10000)
-              --json         print one JSON document instead of the text report
-              --report-every also report each interval this long (e.g. 30s) as it ends: the calls due in
-                             it; one line each (with --json a JSON object with "interval" and
-                             "interval_s"), then the report of the whole run""";
 
     static final int DEFAULT_CONCURRENCY = 16;
     static final int DEFAULT_MAX_IN_FLIGHT = 10_000;
@@ -102,10 +78,20 @@ public record LoadOptions(
                 .orElseThrow();
     }
 
-    /** The flags after {@code load}; {@code --flag value} and {@code --flag=value} both work. */
+    /** The flags after {@code load}, as the command reads them; {@code --flag value} and {@code --flag=value}. */
     public static LoadOptions parse(List<String> args) throws BadFlag {
-        Map<String, List<String>> flags = Flags.read(args);
-        String target = Flags.single(flags, "--target")
+        LoadFlags flags = new LoadFlags();
+        try {
+            new CommandLine(flags).parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw new BadFlag(e.getMessage());
+        }
+        return of(flags);
+    }
+
+    /** Checks the flags together. */
+    static LoadOptions of(LoadFlags flags) throws BadFlag {
+        String target = Optional.ofNullable(flags.target)
                 .orElseThrow(() -> new BadFlag("--target HOST:PORT is required, e.g. --target 127.0.0.1:6379"));
         Matcher address = TARGET.matcher(target);
         if (!address.matches()) {
@@ -114,8 +100,8 @@ public record LoadOptions(
         int port = wholeNumber("--target's port", address.group(2), 1, 65_535);
         String host = address.group(1).replaceAll("^\\[|\\]$", "");
 
-        Optional<String> concurrency = Flags.single(flags, "--concurrency");
-        Optional<String> rate = Flags.single(flags, "--rate");
+        Optional<String> concurrency = Optional.ofNullable(flags.concurrency);
+        Optional<String> rate = Optional.ofNullable(flags.rate);
         if (concurrency.isPresent() && rate.isPresent()) {
             throw new BadFlag("--concurrency (closed loop) and --rate (open loop) exclude each other: give one");
         }
@@ -124,45 +110,44 @@ public record LoadOptions(
                 : new Pacing.Closed(wholeNumber("--concurrency",
                         concurrency.orElse(Integer.toString(DEFAULT_CONCURRENCY)), 1, MAX_CONCURRENCY));
 
-        Optional<String> maxInFlight = Flags.single(flags, "--max-in-flight");
+        Optional<String> maxInFlight = Optional.ofNullable(flags.maxInFlight);
         if (maxInFlight.isPresent() && rate.isEmpty()) {
             throw new BadFlag("--max-in-flight bounds an open loop (--rate); a closed loop keeps --concurrency calls"
                     + " in flight");
         }
 
-        Duration duration = duration("--duration", Flags.single(flags, "--duration").orElse("10s"));
+        Duration duration = duration("--duration", Optional.ofNullable(flags.duration).orElse("10s"));
         if (duration.isZero()) {
             throw new BadFlag("--duration must be more than 0");
         }
         List<Header> headers = new ArrayList<>();
-        for (String header : flags.getOrDefault("-H", List.of())) {
+        for (String header : flags.headers) {
             headers.add(header(header));
         }
         return new LoadOptions(
                 host,
                 port,
-                method(Flags.single(flags, "--method").orElse("A")),
+                method(Optional.ofNullable(flags.method).orElse("A")),
                 pacing,
                 duration,
-                duration("--warmup", Flags.single(flags, "--warmup").orElse("0s")),
-                optionalDuration(flags, "--timeout", Duration.ofNanos(1), "more than 0"),
+                duration("--warmup", Optional.ofNullable(flags.warmup).orElse("0s")),
+                optionalDuration(flags.timeout, "--timeout", Duration.ofNanos(1), "more than 0"),
                 headers,
-                wholeNumber("--connections", Flags.single(flags, "--connections").orElse("1"), 1, MAX_CONNECTIONS),
+                wholeNumber("--connections", Optional.ofNullable(flags.connections).orElse("1"), 1, MAX_CONNECTIONS),
                 wholeNumber("--max-in-flight", maxInFlight.orElse(Integer.toString(DEFAULT_MAX_IN_FLIGHT)), 1,
                         MAX_CONCURRENCY),
-                flags.containsKey("--json"),
-                optionalDuration(flags, "--report-every", SHORTEST_REPORT_INTERVAL, "at least 100ms"));
+                flags.json,
+                optionalDuration(flags.reportEvery, "--report-every", SHORTEST_REPORT_INTERVAL, "at least 100ms"));
     }
 
-    private static Optional<Duration> optionalDuration(Map<String, List<String>> flags, String flag, Duration shortest,
+    private static Optional<Duration> optionalDuration(String text, String flag, Duration shortest,
             String shortestText) throws BadFlag {
-        Optional<String> text = Flags.single(flags, flag);
-        if (text.isEmpty()) {
+        if (text == null) {
             return Optional.empty();
         }
-        Duration value = duration(flag, text.get());
+        Duration value = duration(flag, text);
         if (value.compareTo(shortest) < 0) {
-            throw new BadFlag(flag + " must be " + shortestText + ", got \"" + text.get() + "\"");
+            throw new BadFlag(flag + " must be " + shortestText + ", got \"" + text + "\"");
         }
         return Optional.of(value);
     }
@@ -237,46 +222,6 @@ public record LoadOptions(
             return new Header(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER), text.substring(equals + 1));
         } catch (IllegalArgumentException e) {
             throw new BadFlag("-H " + key + ": not a valid metadata key (lower-case letters, digits, - _ .)");
-        }
-    }
-
-    /** Flag names to their values, in order; repeats allowed only for -H. */
-    private static final class Flags {
-        private static final List<String> WITH_VALUE = List.of("--target", "--method", "--concurrency", "--rate",
-                "--duration", "--warmup", "--timeout", "-H", "--connections", "--max-in-flight", "--report-every");
-        private static final List<String> SWITCHES = List.of("--json");
-
-        static Map<String, List<String>> read(List<String> args) throws BadFlag {
-            Map<String, List<String>> flags = new java.util.LinkedHashMap<>();
-            for (int i = 0; i < args.size(); i++) {
-                String arg = args.get(i);
-                int equals = arg.indexOf('=');
-                String name = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
-                if (SWITCHES.contains(name) && name.equals(arg)) {
-                    flags.put(name, List.of());
-                } else if (WITH_VALUE.contains(name)) {
-                    String value;
-                    if (!name.equals(arg)) {
-                        value = arg.substring(equals + 1);
-                    } else if (i + 1 < args.size()) {
-                        value = args.get(++i);
-                    } else {
-                        throw new BadFlag(name + " needs a value");
-                    }
-                    if (flags.containsKey(name) && !name.equals("-H")) {
-                        throw new BadFlag(name + " given twice");
-                    }
-                    flags.computeIfAbsent(name, ignored -> new ArrayList<>()).add(value);
-                } else {
-                    throw new BadFlag("unknown flag \"" + arg + "\"; the flags are "
-                            + WITH_VALUE.stream().collect(Collectors.joining(", ")) + ", " + String.join(", ", SWITCHES));
-                }
-            }
-            return flags;
-        }
-
-        static Optional<String> single(Map<String, List<String>> flags, String name) {
-            return Optional.ofNullable(flags.get(name)).map(values -> values.get(0));
         }
     }
 }

@@ -42,4 +42,12 @@ record CallDeadline(long nanosFromNow, Source source, String missed) {
     boolean isCallers() {
         return source == Source.CALLER;
     }
+
+    /**
+     * Whether the request's own deadline has passed: a peer may also answer DEADLINE_EXCEEDED of its own accord (a
+     * config's failure code, or a deadline further down), which fails this call but leaves the request to answer.
+     */
+    static boolean callersPassed(Execution execution) {
+        return execution.deadlineNanos().stream().anyMatch(deadline -> System.nanoTime() - deadline >= 0);
+    }
 }

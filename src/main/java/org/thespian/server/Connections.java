@@ -20,13 +20,13 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.thespian.common.DropReport;
 
 /**
- * Every open connection of the servers that share a {@link Backstage}, from accept to close, under a cap below the
+ * Every open connection of the servers that share a {@link ProcessResources}, from accept to close, under a cap below the
  * process's descriptor limit. Past the cap a new connection closes another: one that never finished its HTTP/2
  * handshake (the oldest first), else one with no stream open (the longest silent first), else, when every
  * connection has calls open, the newcomer itself. Descriptors never run out, so the server can always accept, and a
@@ -44,7 +44,6 @@ final class Connections extends ServerTransportFilter {
     /** Descriptors kept for everything else (the JVM's files, peers, telemetry, the accept of one more). */
     private static final int MIN_RESERVED_DESCRIPTORS = 128;
     private static final Logger LOG = LoggerFactory.getLogger("thespian.connections");
-    private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** Handshake-only connections before idle ones; among the first the oldest, among the second the quietest. */
     private static final Comparator<Connection> CLOSED_FIRST = Comparator.comparing(Connection::ready)
             .thenComparingLong(connection -> connection.ready() ? connection.lastReadNanos()
@@ -54,8 +53,8 @@ final class Connections extends ServerTransportFilter {
     private final String capName;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final Map<Connection.Addresses, Connection> byAddresses = new ConcurrentHashMap<>();
-    private long closedSinceLog;
-    private long lastLogNanos = System.nanoTime() - LOG_INTERVAL_NANOS;
+    /** Connections closed to stay under the cap. */
+    private final DropReport closed = new DropReport();
 
     private Connections(IntSupplier cap, String capName) {
         this.cap = cap;
@@ -145,15 +144,10 @@ final class Connections extends ServerTransportFilter {
 
     /** At most one line a minute, however many connections a flood makes it close. */
     private void report(int limit) {
-        closedSinceLog++;
-        long now = System.nanoTime();
-        if (now - lastLogNanos >= LOG_INTERVAL_NANOS) {
-            LOG.warn("Closed {} connections in the last minute to stay within {} open connections ({}): those"
-                    + " without a finished HTTP/2 handshake first, then idle ones, else the newest", closedSinceLog,
-                    limit, capName);
-            closedSinceLog = 0;
-            lastLogNanos = now;
-        }
+        closed.add(1);
+        closed.due(System.nanoTime()).ifPresent(due -> LOG.warn("Closed {} connections in the last minute to stay"
+                + " within {} open connections ({}): those without a finished HTTP/2 handshake first, then idle ones,"
+                + " else the newest", due.total(), limit, capName));
     }
 
     /**

@@ -11,6 +11,7 @@ import org.thespian.engine.ActionListener;
 import org.thespian.engine.ActionScope;
 import org.thespian.engine.Execution;
 import org.thespian.engine.Scheduler;
+import org.thespian.engine.Step;
 
 /**
  * Acts out a request's {@link FaultPlan.Injection} before the method's function: the delay as a timer (never a
@@ -44,8 +45,8 @@ final class FaultInjector {
                 : delay(injection, request, execution);
         return delayed.thenCompose(ignored -> request.enter(() -> {
             if (injection.abort().isPresent()) {
-                FaultPlan.Entry abort = injection.abort().get();
-                events.faultInjected(abort);
+                FaultPlan.Aborting abort = injection.abort().get();
+                events.faultInjected(abort.entry());
                 return CompletableFuture.failedFuture(new InjectedAbort(abort));
             }
             return function.get();
@@ -54,7 +55,7 @@ final class FaultInjector {
 
     private CompletableFuture<Void> delay(FaultPlan.Injection injection, ActionScope request, Execution execution) {
         Action.Sleep action = new Action.Sleep(DELAY_NAME, injection.delayMillis(), OptionalDouble.empty());
-        ActionScope scope = listener.begin(request, action);
+        ActionScope scope = request.begin(new Step.Act(action));
         scope.enter(() -> {
             injection.delays().forEach(events::faultInjected);
             return null;
@@ -71,16 +72,15 @@ final class FaultInjector {
 
     /** The answer of an aborted call: the entry's code, with a message that says it was injected. */
     static final class InjectedAbort extends RuntimeException {
-        private final FaultPlan.Entry entry;
+        private final FaultPlan.Abort abort;
 
-        InjectedAbort(FaultPlan.Entry entry) {
-            super("injected fault: " + entry.text(), null, false, false);
-            this.entry = entry;
+        InjectedAbort(FaultPlan.Aborting aborting) {
+            super("injected fault: " + aborting.entry().text(), null, false, false);
+            this.abort = aborting.abort();
         }
 
         Status status() {
-            return StatusCodes.statusOf(((FaultPlan.Abort) entry.effect()).code())
-                    .withDescription(getMessage());
+            return StatusCodes.statusOf(abort.code()).withDescription(getMessage());
         }
     }
 }

@@ -51,14 +51,37 @@ public record FaultPlan(List<Entry> entries) {
     public record Target(String serviceName, String instanceId) {
     }
 
-    /** What an entry does when its roll comes up. */
+    /**
+     * What an entry does when its roll comes up. Code that treats each kind differently goes through
+     * {@link #accept}, so a new kind that some place forgets does not compile.
+     */
     public sealed interface Effect permits Delay, Abort {
+        <R> R accept(Visitor<R> visitor);
+
+        /** One method per kind of effect: adding a kind adds a method every visitor must implement. */
+        interface Visitor<R> {
+            R delay(Delay delay);
+
+            R abort(Abort abort);
+        }
     }
 
     public record Delay(long millis) implements Effect {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.delay(this);
+        }
     }
 
     public record Abort(FailureCode code) implements Effect {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.abort(this);
+        }
+    }
+
+    /** An abort entry whose roll came up, and what it answers. */
+    public record Aborting(Entry entry, Abort abort) {
     }
 
     /** A plan that cannot be parsed; the message names the entry. */
@@ -69,7 +92,7 @@ public record FaultPlan(List<Entry> entries) {
     }
 
     /** What this instance does for one request: the summed delays that came up, then maybe an abort. */
-    public record Injection(long delayMillis, List<Entry> delays, Optional<Entry> abort) {
+    public record Injection(long delayMillis, List<Entry> delays, Optional<Aborting> abort) {
         static final Injection NONE = new Injection(0, List.of(), Optional.empty());
 
         public boolean isNone() {
@@ -163,21 +186,43 @@ public record FaultPlan(List<Entry> entries) {
 
     /** Rolls each entry naming {@code target}: delays that come up add up; the first abort wins. */
     public Injection roll(Target target, Dice.Rolls rolls) {
-        long delayMillis = 0;
-        List<Entry> delays = new ArrayList<>();
-        Optional<Entry> abort = Optional.empty();
+        Rolled rolled = new Rolled();
         for (int i = 0; i < entries.size(); i++) {
             Entry entry = entries.get(i);
-            if (!entry.appliesTo(target) || rolls.roll(ROLL_KEY + i) * 100 >= entry.percent()) {
-                continue;
-            }
-            if (entry.effect() instanceof Delay delay) {
-                delayMillis += delay.millis();
-                delays.add(entry);
-            } else if (abort.isEmpty()) {
-                abort = Optional.of(entry);
+            if (entry.appliesTo(target) && rolls.roll(ROLL_KEY + i) * 100 < entry.percent()) {
+                rolled.add(entry);
             }
         }
-        return delays.isEmpty() && abort.isEmpty() ? Injection.NONE : new Injection(delayMillis, delays, abort);
+        return rolled.injection();
+    }
+
+    /** The entries whose rolls came up, so far. */
+    private static final class Rolled {
+        private long delayMillis;
+        private final List<Entry> delays = new ArrayList<>();
+        private Optional<Aborting> abort = Optional.empty();
+
+        void add(Entry entry) {
+            entry.effect().accept(new Effect.Visitor<Void>() {
+                @Override
+                public Void delay(Delay delay) {
+                    delayMillis += delay.millis();
+                    delays.add(entry);
+                    return null;
+                }
+
+                @Override
+                public Void abort(Abort first) {
+                    if (abort.isEmpty()) {
+                        abort = Optional.of(new Aborting(entry, first));
+                    }
+                    return null;
+                }
+            });
+        }
+
+        Injection injection() {
+            return delays.isEmpty() && abort.isEmpty() ? Injection.NONE : new Injection(delayMillis, delays, abort);
+        }
     }
 }

@@ -23,7 +23,8 @@ import org.thespian.proto.ThespianGrpc;
 
 /**
  * Starts peer calls: each on its peer's leased channel ({@link PeerChannels}), with the request's deadline (or
- * the action's {@code timeout_ms}, or THESPIAN_PEER_TIMEOUT) and cancellation, and its outcome classified by
+ * the action's {@code timeout_ms}, or THESPIAN_PEER_TIMEOUT) and cancellation, carrying on what the request
+ * carries ({@link RequestMetadata}, read from its {@link Execution}), and its outcome classified by
  * {@link PeerFailures}. A peer that cannot be reached fails the call at once with what the connection said;
  * no call waits for a reconnect.
  */
@@ -60,20 +61,24 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
             return CompletableFuture.failedFuture(execution.cancellationOf(action));
         }
         CallDeadline deadline = CallDeadline.of(action, execution, defaultTimeout);
-        Metadata headers = new Metadata();
-        if (!action.policy().waitForAnswer()) {
-            headers.put(CallHeaders.FIRE_AND_FORGET, "true");
-        }
         PeerChannels.PeerChannel channel = channels.lease(action.peer());
         CompletableFuture<Void> done = new CompletableFuture<>();
         ClientCall<Nothing, Nothing> call;
         try {
             call = newCall(channel.channel(), action, deadline.options());
+            Metadata headers = new Metadata();
+            if (!action.policy().waitForAnswer()) {
+                headers.put(CallHeaders.FIRE_AND_FORGET, "true");
+            }
+            RequestMetadata request = RequestMetadata.of(execution);
+            long lent = request.forwardTo(headers);
             call.start(new ClientCall.Listener<>() {
                 @Override
                 public void onClose(Status status, Metadata trailers) {
+                    request.settle(lent, trailers);
                     channel.release();
-                    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && deadline.isCallers()) {
+                    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && deadline.isCallers()
+                            && CallDeadline.callersPassed(execution)) {
                         execution.cancel(CallDeadline.CALLERS_DEADLINE_PASSED); // the request is over, not just this call
                     }
                     if (status.isOk()) {

@@ -24,7 +24,7 @@ import org.thespian.engine.HeapGauge;
  * the calls already running can finish instead of all of them failing together when the heap runs out. When
  * several full collections in a row cannot get below {@link #EXHAUSTED}, the JVM would only thrash until an
  * OutOfMemoryError that may land anywhere: it exits instead, through {@link OutOfMemoryExit}; so it does when
- * collecting takes most of its time for seconds on end. One per process ({@link Backstage}), whatever number of
+ * collecting takes most of its time for seconds on end. One per process ({@link ProcessResources}), whatever number of
  * servers it runs: they share one heap.
  */
 final class HeapPressure implements HeapGauge, AutoCloseable {

@@ -61,7 +61,7 @@ final class RequestArrival implements ServerInterceptor, AutoCloseable {
         try {
             scheduler.schedule(this::sweep, sweepIntervalNanos());
         } catch (RejectedExecutionException stopped) {
-            // the scheduler closed with the backstage: nothing is served any more
+            // the scheduler closed with the resources: nothing is served any more
         }
     }
 

@@ -14,9 +14,9 @@ import org.thespian.engine.TraceBudget;
 
 /**
  * Reads {@code thespian-hops}, {@code thespian-fault} and {@code thespian-budget} from an incoming call into its
- * context, and refuses at once a call that has made too many hops (a cycle, most likely), whose trace has no
- * budget left, or that carries a malformed value (or, where plans are only forwarded, a plan too long to
- * forward). A call from a client (no {@code thespian-hops}) gets the {@link StandingFaults standing plan} after its
+ * {@link RequestMetadata} (handed to the service in the call's context), and refuses at once a call that has made
+ * too many hops (a cycle, most likely), whose trace has no budget left, or that carries a malformed value (or, where
+ * plans are only forwarded, a plan too long to forward). A call from a client (no {@code thespian-hops}) gets the {@link StandingFaults standing plan} after its
  * own entries. A call from another Thespian is answered with a description cut to {@link StatusText#MAX_CHARS}
  * and, when it lent a budget, with what was left of it (a trailer).
  */
@@ -86,11 +86,8 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
         } catch (FaultPlan.InvalidFaultPlan e) {
             return refuse(call, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
         }
-        Optional<TraceBudget> lent = budgetText == null
-                ? Optional.empty()
-                : Optional.of(new TraceBudget(Math.min(budget, maxActionsPerTrace)));
-        Context context = new RequestMetadata(hops, Optional.ofNullable(forwarded), plan, lent)
-                .attachTo(Context.current());
+        TraceBudget lent = budgetText == null ? null : new TraceBudget(Math.min(budget, maxActionsPerTrace));
+        Context context = new RequestMetadata(hops, forwarded, plan, lent).attachTo(Context.current());
         return Contexts.interceptCall(context, new AnswerToThespian<>(call, lent), headers, next);
     }
 
@@ -101,16 +98,19 @@ final class RequestMetadataInterceptor implements ServerInterceptor {
 
     /** The answer to a call from another Thespian: a description that fits in metadata, and what is left of the budget. */
     private static final class AnswerToThespian<Q, R> extends SimpleForwardingServerCall<Q, R> {
-        private final Optional<TraceBudget> lent;
+        private final TraceBudget lent;
 
-        AnswerToThespian(ServerCall<Q, R> call, Optional<TraceBudget> lent) {
+        /** @param lent the budget the caller lent, or null */
+        AnswerToThespian(ServerCall<Q, R> call, TraceBudget lent) {
             super(call);
             this.lent = lent;
         }
 
         @Override
         public void close(Status status, Metadata trailers) {
-            lent.ifPresent(budget -> trailers.put(RequestMetadata.BUDGET_HEADER, Long.toString(budget.giveBack())));
+            if (lent != null) {
+                trailers.put(RequestMetadata.BUDGET_HEADER, Long.toString(lent.giveBack()));
+            }
             super.close(StatusText.capped(status), trailers);
         }
     }

@@ -41,6 +41,12 @@ public record RuntimeOptions(
         return new RuntimeOptions(serviceName, faultHeaders, maxHops, admin, adminToken, watchedFile, id);
     }
 
+    /** The same without the admin service or a file watch: a rehearsal's, which nothing outside may change. */
+    RuntimeOptions unchangeable() {
+        return new RuntimeOptions(serviceName, faultHeaders, maxHops, false, Optional.empty(), Optional.empty(),
+                instanceId);
+    }
+
     /**
      * Fault headers on, hop limit 16, no admin service, no file watch, the host name as the instance id: what an
      * unconfigured instance runs.

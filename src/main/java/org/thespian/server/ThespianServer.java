@@ -10,6 +10,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +31,7 @@ import org.thespian.proto.ThespianGrpc;
  * so grpcurl needs no proto file, behind the limits of {@link ServerLimits}; and, when asked for, the admin
  * service and a watch on CONFIG_FILE.
  */
-public final class ThespianServer {
+public final class ThespianServer implements ServerGroup {
 
     /** Clients may ping this often (peers of ours ping every {@link PeerChannels#KEEPALIVE}). */
     static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(5);
@@ -71,19 +73,19 @@ public final class ThespianServer {
     private final HealthControl health;
     private final Admission admission;
     private final Optional<ConfigWatcher> watcher;
-    private final Optional<Backstage> ownBackstage;
+    private final Optional<ProcessResources> ownResources;
     private final LiveConfig live;
     private final StandingFaults standingFaults;
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ThespianServer(Server server, HealthControl health, Admission admission,
-            Optional<ConfigWatcher> watcher, Optional<Backstage> ownBackstage, LiveConfig live,
+            Optional<ConfigWatcher> watcher, Optional<ProcessResources> ownResources, LiveConfig live,
             StandingFaults standingFaults) {
         this.server = server;
         this.health = health;
         this.admission = admission;
         this.watcher = watcher;
-        this.ownBackstage = ownBackstage;
+        this.ownResources = ownResources;
         this.live = live;
         this.standingFaults = standingFaults;
     }
@@ -104,34 +106,43 @@ public final class ThespianServer {
     /** Binds {@code port} and starts serving; nothing is left running if the port cannot be bound. */
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, ChannelCredentials peerTls,
             Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options) throws IOException {
-        Backstage backstage = Backstage.open(peerTls, instrumentation.clientInterceptors(), limits,
+        ProcessResources resources = ProcessResources.open(peerTls, instrumentation.clientInterceptors(), limits,
                 PeerDirectory.AS_CONFIGURED);
         try {
-            return start(port, config, dice, instrumentation, limits, options, backstage, Optional.of(backstage));
+            return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, resources,
+                    Optional.of(resources));
         } catch (IOException e) {
-            backstage.close();
+            resources.close();
             throw e;
         }
     }
 
     /**
-     * Starts one of several servers of this process (a cast's members) that share {@code backstage}; stopping
-     * this server leaves the backstage open for the others.
+     * Starts one of several servers of this process (a cast's members) that share {@code resources}; stopping
+     * this server leaves the resources open for the others.
      */
     public static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
-            ServerLimits limits, RuntimeOptions options, Backstage backstage) throws IOException {
-        return start(port, config, dice, instrumentation, limits, options, backstage, Optional.empty());
+            ServerLimits limits, RuntimeOptions options, ProcessResources resources) throws IOException {
+        return start(new InetSocketAddress(port), config, dice, instrumentation, limits, options, resources,
+                Optional.empty());
+    }
+
+    /** A server built as every other, on a port of 127.0.0.1 the system picks: a {@link Rehearsal}'s. */
+    static ThespianServer startOnLoopback(LoadedConfig config, Dice dice, Instrumentation instrumentation,
+            ServerLimits limits, RuntimeOptions options, ProcessResources resources) throws IOException {
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), config, dice, instrumentation, limits,
+                options, resources, Optional.empty());
     }
 
     @SuppressWarnings("deprecation") // v1alpha reflection: older grpcurl releases only speak that one
-    private static ThespianServer start(int port, LoadedConfig config, Dice dice, Instrumentation instrumentation,
-            ServerLimits limits, RuntimeOptions options, Backstage backstage, Optional<Backstage> owned)
-            throws IOException {
+    private static ThespianServer start(InetSocketAddress address, LoadedConfig config, Dice dice,
+            Instrumentation instrumentation, ServerLimits limits, RuntimeOptions options, ProcessResources resources,
+            Optional<ProcessResources> owned) throws IOException {
         RuntimeEvents events = instrumentation.runtimeEvents();
-        Scheduler scheduler = backstage.scheduler();
-        GrpcPeerCaller peers = backstage.peers();
+        Scheduler scheduler = resources.scheduler();
+        GrpcPeerCaller peers = resources.peers();
         Engine engine = new Engine(scheduler, peers, instrumentation.actionListener(), limits.engine(),
-                backstage.actionsInFlight(), backstage.budget().share(limits.engine(), events::backgroundCallDropped));
+                resources.actionsInFlight(), resources.budget().share(limits.engine(), events::backgroundCallDropped));
         HealthControl health = new HealthControl(events);
         // This server's key among those sharing the peer channels: a config change retires only channels that
         // no member of the process still names.
@@ -145,9 +156,9 @@ public final class ThespianServer {
         CallStats stats = new CallStats();
         ThespianGrpc.getServiceDescriptor().getMethods().forEach(method -> stats.track(method.getFullMethodName()));
         AdaptiveLimit newWork = new AdaptiveLimit(limits.maxInFlight(), limits.overloadLag());
-        RequestArrival arrival = backstage.requestArrival();
-        Admission admission = new Admission(limits.maxInFlight(), newWork, backstage.heap(), stats, arrival);
-        admission.followLag(backstage.lag());
+        RequestArrival arrival = resources.requestArrival();
+        Admission admission = new Admission(limits.maxInFlight(), newWork, resources.heap(), stats, arrival);
+        admission.followLag(resources.lag());
         ThespianService service = new ThespianService(live, engine, dice,
                 new FaultPlan.Target(options.serviceName(), options.instanceId()),
                 new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
@@ -155,13 +166,13 @@ public final class ThespianServer {
         // traced and logged like any other, and counted in the admin service's stats.
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders(),
-                limits.engine().maxActionsPerTrace(), backstage.standingFaults()));
+                limits.engine().maxActionsPerTrace(), resources.standingFaults()));
         interceptors.add(admission); // also the request arrival bound and the connection's share, one wrapper for all
         interceptors.addAll(instrumentation.serverInterceptors());
-        Connections connections = backstage.connections();
+        Connections connections = resources.connections();
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool. Plaintext, as the connection cap's negotiator is gRPC's plaintext one.
-        NettyServerBuilder builder = NettyServerBuilder.forPort(port)
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .protocolNegotiator(connections.negotiator())
                 .addTransportFilter(connections)
                 .directExecutor()
@@ -186,7 +197,7 @@ public final class ThespianServer {
                 .addService(ServerInterceptors.intercept(
                         MalformedMessages.refusedIn(ProtoReflectionService.newInstance().bindService()), arrival));
         if (options.admin()) {
-            builder.addService(adminService(options, live, health, stats, backstage.standingFaults(),
+            builder.addService(adminService(options, live, health, stats, resources.standingFaults(),
                     instrumentation, arrival));
         }
         Server server = builder.build();
@@ -205,7 +216,7 @@ public final class ThespianServer {
         health.set(ServingStatus.SERVING);
         events.configChanged(1, config.origin());
         return new ThespianServer(server, health, admission, watcher, owned, live,
-                backstage.standingFaults());
+                resources.standingFaults());
     }
 
     /**
@@ -247,11 +258,13 @@ public final class ThespianServer {
     }
 
     /** The standing fault plan this server applies to calls from clients (shared with a cast's other members). */
+    @Override
     public StandingFaults standingFaults() {
         return standingFaults;
     }
 
     /** Calls of thespian.Thespian running now. */
+    @Override
     public int inFlight() {
         return admission.inFlight();
     }
@@ -260,6 +273,7 @@ public final class ThespianServer {
      * Begins the shutdown: reports NOT_SERVING while still taking calls, so that readiness probes steer traffic
      * away before the drain refuses any; from now on SetHealth cannot report SERVING again.
      */
+    @Override
     public void reportNotServing() {
         health.startShutdown();
     }
@@ -269,6 +283,7 @@ public final class ThespianServer {
      * get answers; lets calls in flight finish within {@code grace}; cuts off what is left, saying so; then
      * closes every connection. Takes at most {@code grace} plus two seconds; only the first call does anything.
      */
+    @Override
     public void stop(Duration grace) throws InterruptedException {
         if (!stopping.compareAndSet(false, true)) {
             return;
@@ -288,7 +303,7 @@ public final class ThespianServer {
             }
         } finally {
             admission.stopFollowingLag();
-            ownBackstage.ifPresent(Backstage::close);
+            ownResources.ifPresent(ProcessResources::close);
         }
     }
 }

@@ -65,14 +65,17 @@ final class ThespianService extends ThespianGrpc.ThespianImplBase {
         LiveConfig.Revision revision = config.current();
         events.requestOnRevision(revision.number());
         Optional<Function> function = revision.config().function(method);
-        Optional<FaultPlan> plan = RequestMetadata.current().plan().filter(p -> p.appliesTo(target));
+        RequestMetadata metadata = RequestMetadata.ofCallHere();
+        Optional<FaultPlan> plan = metadata == null ? Optional.empty()
+                : metadata.plan().filter(p -> p.appliesTo(target));
         if (function.isEmpty() && plan.isEmpty()) {
             answerOk(responses);
             return;
         }
         Context request = Context.current();
+        // From here on the request's metadata travels with its execution, never in a thread's context.
         Execution execution = new Execution(dice.nextRequest(), deadlineNanos(request.getDeadline()),
-                new GrpcRequestContext(request));
+                metadata == null ? RequestMetadata.fromClient() : metadata);
         ((ServerCallStreamObserver<Nothing>) responses).setOnCancelHandler(
                 () -> execution.cancel(Cancellations.why(request)));
         FaultPlan.Injection injection = plan.isEmpty()

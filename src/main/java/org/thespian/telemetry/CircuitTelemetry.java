@@ -51,7 +51,7 @@ final class CircuitTelemetry {
         if (span.isValid()) {
             logging.withSpan(span, "circuit breaker", line);
         } else {
-            line.run();
+            logging.withoutSpan(line);
         }
     }
 }

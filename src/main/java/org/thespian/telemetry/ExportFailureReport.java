@@ -7,6 +7,8 @@ import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,15 +31,15 @@ final class ExportFailureReport {
         this.endpoint = endpoint;
     }
 
-    static ExportFailureReport traces(String endpoint) {
-        return new ExportFailureReport("traces", endpoint);
+    static SpanExporter traces(SpanExporter exporter, String endpoint) {
+        return new ReportingSpanExporter(exporter, new ExportFailureReport("traces", endpoint));
     }
 
     static MetricExporter metrics(MetricExporter exporter, String endpoint) {
         return new ReportingMetricExporter(exporter, new ExportFailureReport("metrics", endpoint));
     }
 
-    CompletableResultCode watch(CompletableResultCode result) {
+    private CompletableResultCode watch(CompletableResultCode result) {
         result.whenComplete(() -> {
             if (!result.isSuccess()) {
                 LOG.warn(template, endpoint, reason(result.getFailureThrowable()));
@@ -59,6 +61,23 @@ final class ExportFailureReport {
             }
         }
         return text.toString();
+    }
+
+    private record ReportingSpanExporter(SpanExporter delegate, ExportFailureReport report) implements SpanExporter {
+        @Override
+        public CompletableResultCode export(Collection<SpanData> spans) {
+            return report.watch(delegate.export(spans));
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return delegate.flush();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return delegate.shutdown();
+        }
     }
 
     private record ReportingMetricExporter(MetricExporter delegate, ExportFailureReport report)

@@ -1,22 +1,19 @@
 package org.thespian.telemetry;
 
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.metrics.OtlpGrpcMetricExporter;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
-import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.AutoConfigureListener;
+import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -25,6 +22,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * their failures ({@link ExportFailureReport}), and OTLP spans are shipped by a {@link SpanShipper} instead of the
  * SDK's batch processor. Everything else (endpoints, protocol, headers, TLS, sampler, the console exporter) stays the
  * SDK's, read from the standard OTEL_* variables.
+ *
+ * <p>The SDK puts a batch processor (and its thread) around every span exporter it builds, so it is not asked to
+ * build the OTLP one: {@link #leaveOtlpSpansToShipper} takes {@code otlp} out of the {@code otel.traces.exporter}
+ * the SDK reads, and {@link #otlpShipper} builds that exporter through autoconfigure's own provider for it (the
+ * {@link ConfigurableSpanExporterProvider} named {@code otlp}, from the same settings) and gives it to the shipper.
  */
 final class ExportPlan {
 
@@ -34,46 +36,87 @@ final class ExportPlan {
     private static final long HEAP_PER_QUEUED_SPAN = 1_024;
     static final int DEFAULT_BATCH_SPANS = 2_048;
 
+    private static final String TRACES_EXPORTER = "otel.traces.exporter";
+    private static final String OTLP = "otlp";
+    private static final String NONE = "none";
+
     private final List<SpanShipper> shippers = new CopyOnWriteArrayList<>();
+    /** The traces exporters the settings name, OTLP included, as the SDK's default would have them. */
+    private volatile List<String> tracesExporters = List.of(OTLP);
+    private volatile boolean shipsOtlpSpans;
+    /** The settings, once the SDK builds its tracer provider (it never does when OTEL_SDK_DISABLED). */
     private volatile ConfigProperties config;
+    private volatile ConfigurableSpanExporterProvider otlpProvider;
 
     List<SpanShipper> shippers() {
         return shippers;
     }
 
-    SpanExporter reportSpanFailures(SpanExporter exporter, ConfigProperties config) {
-        this.config = config;
-        if (exporter instanceof OtlpGrpcSpanExporter || exporter instanceof OtlpHttpSpanExporter) {
-            return new Handover(exporter, ExportFailureReport.traces(otlpEndpoint(config, "traces")));
+    /**
+     * A properties customizer: the SDK is left every traces exporter but OTLP's (and {@code none} when OTLP was the
+     * only one). A list the SDK refuses (OTLP twice, {@code none} beside others) is left as it is, for the SDK to
+     * refuse with its own message.
+     */
+    Map<String, String> leaveOtlpSpansToShipper(ConfigProperties settings) {
+        List<String> named = settings.getList(TRACES_EXPORTER);
+        List<String> exporters = named.isEmpty() ? List.of(OTLP) : named;
+        tracesExporters = exporters;
+        if (Collections.frequency(exporters, OTLP) != 1 || exporters.contains(NONE)) {
+            return Map.of();
         }
-        return exporter;
-    }
-
-    MetricExporter reportMetricFailures(MetricExporter exporter, ConfigProperties config) {
-        this.config = config;
-        if (exporter instanceof OtlpGrpcMetricExporter || exporter instanceof OtlpHttpMetricExporter) {
-            return ExportFailureReport.metrics(exporter, otlpEndpoint(config, "metrics"));
-        }
-        return exporter;
+        shipsOtlpSpans = true;
+        List<String> others = exporters.stream().filter(exporter -> !exporter.equals(OTLP)).toList();
+        return Map.of(TRACES_EXPORTER, others.isEmpty() ? NONE : String.join(",", others));
     }
 
     /**
-     * The SDK builds a batch processor around every OTLP span exporter (its thread already running); this takes the
-     * exporter back out of it and stops it before it ever sees a span.
+     * The shipper of OTLP spans, when the settings name OTLP; called once, as the SDK builds its tracer provider,
+     * which then owns it (and, through it, the exporter).
      */
-    SpanProcessor shipBatches(SpanProcessor processor, ConfigProperties config) {
-        if (processor instanceof BatchSpanProcessor batch && batch.getSpanExporter() instanceof Handover handover) {
-            SpanExporter exporter = handover.takeOver();
-            batch.shutdown();
-            SpanShipper shipper = new SpanShipper(exporter, otlpEndpoint(config, "traces"), new SpanShipper.Limits(
-                    positive(config, "otel.bsp.max.queue.size", defaultQueueSpans(Runtime.getRuntime().maxMemory())),
-                    positive(config, "otel.bsp.max.export.batch.size", DEFAULT_BATCH_SPANS),
-                    config.getDuration("otel.bsp.schedule.delay", Duration.ofSeconds(1)),
-                    config.getDuration("otel.bsp.export.timeout", Duration.ofSeconds(30))));
-            shippers.add(shipper);
-            return shipper;
+    Optional<SpanShipper> otlpShipper(ConfigProperties settings) {
+        this.config = settings;
+        if (!shipsOtlpSpans) {
+            return Optional.empty();
         }
-        return processor;
+        SpanShipper.Limits limits = new SpanShipper.Limits(
+                positive(settings, "otel.bsp.max.queue.size", defaultQueueSpans(Runtime.getRuntime().maxMemory())),
+                positive(settings, "otel.bsp.max.export.batch.size", DEFAULT_BATCH_SPANS),
+                settings.getDuration("otel.bsp.schedule.delay", Duration.ofSeconds(1)),
+                settings.getDuration("otel.bsp.export.timeout", Duration.ofSeconds(30)));
+        String endpoint = otlpEndpoint(settings, "traces");
+        otlpProvider = otlpProvider(settings);
+        SpanShipper shipper = new SpanShipper(
+                ExportFailureReport.traces(otlpProvider.createExporter(settings), endpoint), endpoint, limits);
+        shippers.add(shipper);
+        return Optional.of(shipper);
+    }
+
+    /**
+     * Once the SDK is built: what autoconfigure does for the providers it loads itself, so the OTLP span exporter's
+     * own metrics ({@code otlp.exporter.seen}, {@code otlp.exporter.exported}) go through this SDK.
+     */
+    void started(OpenTelemetrySdk sdk) {
+        if (otlpProvider instanceof AutoConfigureListener listener) {
+            listener.afterAutoConfigure(sdk);
+        }
+    }
+
+    MetricExporter reportMetricFailures(MetricExporter exporter, ConfigProperties settings) {
+        if (exporter instanceof OtlpGrpcMetricExporter || exporter instanceof OtlpHttpMetricExporter) {
+            return ExportFailureReport.metrics(exporter, otlpEndpoint(settings, "metrics"));
+        }
+        return exporter;
+    }
+
+    /** Autoconfigure's provider of the {@code otlp} span exporter, found where autoconfigure finds it. */
+    private static ConfigurableSpanExporterProvider otlpProvider(ConfigProperties settings) {
+        for (ConfigurableSpanExporterProvider provider
+                : settings.getComponentLoader().load(ConfigurableSpanExporterProvider.class)) {
+            if (provider.getName().equals(OTLP)) {
+                return provider;
+            }
+        }
+        throw new ConfigurationException(TRACES_EXPORTER + " names otlp, but no provider of it is in this build");
     }
 
     /**
@@ -100,7 +143,7 @@ final class ExportPlan {
         List<String> traces = new ArrayList<>();
         List<String> metrics = new ArrayList<>();
         if (settled != null) {
-            for (String exporter : settled.getList("otel.traces.exporter", List.of("otlp"))) {
+            for (String exporter : tracesExporters) {
                 destination(settled, exporter, "traces").ifPresent(traces::add);
             }
             Duration interval = settled.getDuration("otel.metric.export.interval", Duration.ofMinutes(1));
@@ -152,45 +195,5 @@ final class ExportPlan {
         }
         String root = base != null ? base : "http://localhost:4318";
         return (root.endsWith("/") ? root : root + "/") + "v1/" + signal;
-    }
-
-    /**
-     * An OTLP span exporter that reports its failures, carried through the SDK's batch processor to
-     * {@link #shipBatches}.
-     */
-    private static final class Handover implements SpanExporter {
-        private final SpanExporter exporter;
-        private final ExportFailureReport report;
-        private volatile boolean takenOver;
-
-        Handover(SpanExporter exporter, ExportFailureReport report) {
-            this.exporter = exporter;
-            this.report = report;
-        }
-
-        SpanExporter takeOver() {
-            takenOver = true;
-            return this;
-        }
-
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            return report.watch(exporter.export(spans));
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return exporter.flush();
-        }
-
-        /** Once taken over, the first shutdown comes from the batch processor stopped unused, and is ignored. */
-        @Override
-        public synchronized CompletableResultCode shutdown() {
-            if (takenOver) {
-                takenOver = false;
-                return CompletableResultCode.ofSuccess();
-            }
-            return exporter.shutdown();
-        }
     }
 }

@@ -59,10 +59,17 @@ final class RuntimeTelemetry implements RuntimeEvents {
         Span span = Span.current();
         span.setAttribute(FAULT_INJECTED, true);
         span.setAttribute(FAULT_ENTRY, entry.text());
-        Attributes attributes = entry.effect() instanceof FaultPlan.Abort abort
-                ? Attributes.of(KIND, "abort", CODE, abort.code().name())
-                : Attributes.of(KIND, "delay");
-        faults.add(1, attributes);
+        faults.add(1, entry.effect().accept(new FaultPlan.Effect.Visitor<>() {
+            @Override
+            public Attributes delay(FaultPlan.Delay delay) {
+                return Attributes.of(KIND, "delay");
+            }
+
+            @Override
+            public Attributes abort(FaultPlan.Abort abort) {
+                return Attributes.of(KIND, "abort", CODE, abort.code().name());
+            }
+        }));
         log(span.getSpanContext(), () -> LOG.info("injected fault {}", entry.text()));
     }
 
@@ -104,7 +111,7 @@ final class RuntimeTelemetry implements RuntimeEvents {
         if (span.isValid()) {
             logging.withSpan(span, "runtime", logCall);
         } else {
-            logCall.run();
+            logging.withoutSpan(logCall);
         }
     }
 }

@@ -3,6 +3,7 @@ package org.thespian.telemetry;
 import io.opentelemetry.api.trace.SpanContext;
 import org.slf4j.MDC;
 import org.thespian.telemetry.logging.LoggingSetup;
+import org.thespian.telemetry.logging.RehearsalLines;
 
 /**
  * Puts a span's trace and span ids (and the action's name) in the logging context for one log call, so the
@@ -18,19 +19,37 @@ final class SpanLogging {
     static final String ACTION = "action";
 
     /** For a process that is one service, named on the logging context already. */
-    static final SpanLogging PROCESS = new SpanLogging(null, null);
+    static final SpanLogging PROCESS = new SpanLogging(null, null, false);
 
     private final String memberName;
     private final String instanceId;
+    private final boolean rehearsal;
 
-    private SpanLogging(String memberName, String instanceId) {
+    private SpanLogging(String memberName, String instanceId, boolean rehearsal) {
         this.memberName = memberName;
         this.instanceId = instanceId;
+        this.rehearsal = rehearsal;
     }
 
     /** For one replica of a cast's member: its lines carry {@code serviceName} and {@code instanceId}. */
     static SpanLogging member(String serviceName, String instanceId) {
-        return new SpanLogging(serviceName, instanceId);
+        return new SpanLogging(serviceName, instanceId, false);
+    }
+
+    /** For a rehearsal of {@code serviceName}: its lines are made as when serving, and marked to be dropped. */
+    static SpanLogging rehearsal(String serviceName, String instanceId) {
+        return new SpanLogging(serviceName, instanceId, true);
+    }
+
+    /** A line outside any span: as it is, or marked when it is a rehearsal's. */
+    void withoutSpan(Runnable logCall) {
+        if (!rehearsal) {
+            logCall.run();
+            return;
+        }
+        try (MDC.MDCCloseable rehearsing = MDC.putCloseable(RehearsalLines.MDC_KEY, "true")) {
+            logCall.run();
+        }
     }
 
     void withSpan(SpanContext span, String action, Runnable logCall) {
@@ -40,7 +59,8 @@ final class SpanLogging {
                 MDC.MDCCloseable service = memberName == null
                         ? null : MDC.putCloseable(LoggingSetup.SERVICE_NAME, memberName);
                 MDC.MDCCloseable instance = instanceId == null
-                        ? null : MDC.putCloseable(LoggingSetup.SERVICE_INSTANCE_ID, instanceId)) {
+                        ? null : MDC.putCloseable(LoggingSetup.SERVICE_INSTANCE_ID, instanceId);
+                MDC.MDCCloseable rehearsing = rehearsal ? MDC.putCloseable(RehearsalLines.MDC_KEY, "true") : null) {
             logCall.run();
         }
     }

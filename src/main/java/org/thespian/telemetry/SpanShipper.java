@@ -16,9 +16,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.thespian.common.DropReport;
 
 /**
  * Ships finished spans to an exporter in batches, in place of the SDK's batch processor, which exports one batch at a
@@ -35,7 +35,9 @@ final class SpanShipper implements SpanProcessor {
     static final Duration SHUTDOWN_BUDGET = Duration.ofMillis(600);
 
     private static final Logger LOG = LoggerFactory.getLogger("thespian.telemetry.spans");
-    private static final long DROP_REPORT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** Causes of drops: the queue was full (or no export slot came in time); the export failed. */
+    private static final int OVERFLOWED = 0;
+    private static final int FAILED = 1;
     // The worker wakes this often at least, to see flush and shutdown requests.
     private static final long WAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -51,21 +53,13 @@ final class SpanShipper implements SpanProcessor {
     private final Limits limits;
     private final BlockingQueue<ReadableSpan> queue;
     private final Semaphore exportSlots = new Semaphore(MAX_CONCURRENT_EXPORTS);
-    /** Spans that found the queue full, or no export slot in time. */
-    private final LongAdder overflowed = new LongAdder();
-    /** Spans handed to the exporter in an export that failed (backend down, refusing, timed out). */
-    private final LongAdder failed = new LongAdder();
+    /** Spans dropped: {@link #OVERFLOWED} and {@link #FAILED}. */
+    private final DropReport drops = new DropReport(2);
     private final Queue<CompletableResultCode> flushRequests = new ConcurrentLinkedQueue<>();
     private final CompletableResultCode stopped = new CompletableResultCode();
     private final Thread worker;
     private volatile long stopBy;
     private volatile boolean stopping;
-
-    // Worker thread only.
-    private long overflowedReported;
-    private long failedReported;
-    private long lastReportNanos;
-    private boolean reportedOnce;
 
     SpanShipper(SpanExporter exporter, String destination, Limits limits) {
         this.exporter = exporter;
@@ -79,7 +73,7 @@ final class SpanShipper implements SpanProcessor {
 
     /** Spans dropped so far: the queue was full, or their export failed. */
     long dropped() {
-        return overflowed.sum() + failed.sum();
+        return drops.total();
     }
 
     @Override
@@ -94,7 +88,7 @@ final class SpanShipper implements SpanProcessor {
     @Override
     public void onEnd(ReadableSpan span) {
         if (span.getSpanContext().isSampled() && !queue.offer(span)) {
-            overflowed.increment();
+            drops.add(OVERFLOWED, 1);
         }
     }
 
@@ -187,7 +181,7 @@ final class SpanShipper implements SpanProcessor {
     /** Starts one export once a slot is free; a batch that finds no slot by {@code deadline} is dropped. */
     private void export(List<ReadableSpan> spans, long deadline) throws InterruptedException {
         if (!exportSlots.tryAcquire(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
-            overflowed.add(spans.size());
+            drops.add(OVERFLOWED, spans.size());
             return;
         }
         List<SpanData> data = new ArrayList<>(spans.size());
@@ -198,30 +192,21 @@ final class SpanShipper implements SpanProcessor {
             CompletableResultCode result = exporter.export(data);
             result.whenComplete(() -> {
                 if (!result.isSuccess()) {
-                    failed.add(data.size());
+                    drops.add(FAILED, data.size());
                 }
                 exportSlots.release();
             });
         } catch (RuntimeException e) {
-            failed.add(data.size());
+            drops.add(FAILED, data.size());
             exportSlots.release();
             LOG.warn("exporting traces to {} failed: {}", destination, ExportFailureReport.reason(e));
         }
     }
 
     private void reportDrops(long now) {
-        long overflow = overflowed.sum() - overflowedReported;
-        long lost = failed.sum() - failedReported;
-        if (overflow + lost == 0 || (reportedOnce && now - lastReportNanos < DROP_REPORT_INTERVAL_NANOS)) {
-            return;
-        }
-        LOG.warn("{} spans dropped since {}: {} more than could be shipped to {} (queue of {} spans, batches of {},"
-                        + " {} exports at a time), {} in exports that failed; see docs/telemetry.md",
-                overflow + lost, reportedOnce ? "the last report" : "start", overflow, destination,
-                limits.queueSize(), limits.batchSize(), MAX_CONCURRENT_EXPORTS, lost);
-        overflowedReported += overflow;
-        failedReported += lost;
-        lastReportNanos = now;
-        reportedOnce = true;
+        drops.due(now).ifPresent(due -> LOG.warn("{} spans dropped since {}: {} more than could be shipped to {}"
+                        + " (queue of {} spans, batches of {}, {} exports at a time), {} in exports that failed;"
+                        + " see docs/telemetry.md", due.total(), due.since(), due.count(OVERFLOWED), destination,
+                limits.queueSize(), limits.batchSize(), MAX_CONCURRENT_EXPORTS, due.count(FAILED)));
     }
 }

@@ -44,7 +44,7 @@ public final class Telemetry implements AutoCloseable {
 
     /** A telemetry setting the SDK cannot use; the message is one line naming it. */
     public static final class InvalidTelemetrySetting extends RuntimeException {
-        InvalidTelemetrySetting(String message) {
+        public InvalidTelemetrySetting(String message) {
             super(message);
         }
     }
@@ -92,21 +92,23 @@ public final class Telemetry implements AutoCloseable {
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults(otelBackendAddress, env))
+                    .addPropertiesCustomizer(plan::leaveOtlpSpansToShipper)
                     .addResourceCustomizer((resource, config) -> shared.resource = resource.merge(
                             SharedTracing.serviceResource(serviceName, InstanceId.of(env))))
                     .addSamplerCustomizer((sampler, config) -> shared.sampler = sampler)
-                    .addSpanExporterCustomizer(plan::reportSpanFailures)
-                    .addSpanProcessorCustomizer((processor, config) -> shared.add(plan.shipBatches(processor, config)))
+                    .addSpanProcessorCustomizer((processor, config) -> shared.add(processor))
                     .addMetricExporterCustomizer((exporter, config) ->
                             metrics.exportingTo(plan.reportMetricFailures(exporter, config)))
                     .addMeterProviderCustomizer((meterProvider, config) -> meterProvider.registerMetricProducer(metrics))
                     .addTracerProviderCustomizer((tracerProvider, config) -> {
+                        plan.otlpShipper(config).map(shared::add).ifPresent(tracerProvider::addSpanProcessor);
                         inProcess.ifPresent(tracerProvider::addSpanProcessor);
                         return tracerProvider.addSpanProcessor(local);
                     })
                     .disableShutdownHook()
                     .build()
                     .getOpenTelemetrySdk();
+            plan.started(sdk);
         } catch (ConfigurationException e) {
             throw new InvalidTelemetrySetting("OpenTelemetry setting refused: " + e.getMessage());
         }
@@ -135,6 +137,11 @@ public final class Telemetry implements AutoCloseable {
         return instrument(member, SpanLogging.member(serviceName, instanceId));
     }
 
+    /** Instrumentation for a warm-up's rehearsal, which no exporter, meter or log ever sees; close it after. */
+    public RehearsalTelemetry rehearsal() {
+        return new RehearsalTelemetry(shared, sdk.getPropagators());
+    }
+
     /** logging-otlp is a standard exporter name, but its module is not published for the SDK version used here. */
     private static void refuseUnavailableExporters(Map<String, String> env) {
         for (String variable : EXPORTER_VARIABLES) {
@@ -158,7 +165,7 @@ public final class Telemetry implements AutoCloseable {
         return instrument(openTelemetry, SpanLogging.PROCESS);
     }
 
-    private static Instrumentation instrument(OpenTelemetry openTelemetry, SpanLogging logging) {
+    static Instrumentation instrument(OpenTelemetry openTelemetry, SpanLogging logging) {
         var tracer = openTelemetry.getTracer(SCOPE);
         Meter meter = openTelemetry.getMeter(SCOPE);
         var duration = meter.histogramBuilder("rpc.server.duration")
@@ -211,7 +218,7 @@ public final class Telemetry implements AutoCloseable {
      * their trace ids and a chain would lose its links wherever one instance does not export. A processor
      * that does nothing keeps every span real.
      */
-    private static final class KeepSpansRecording implements SpanProcessor {
+    static final class KeepSpansRecording implements SpanProcessor {
         @Override
         public void onStart(io.opentelemetry.context.Context parentContext, ReadWriteSpan span) {
         }

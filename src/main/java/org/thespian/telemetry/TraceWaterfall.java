@@ -1,5 +1,6 @@
 package org.thespian.telemetry;
 
+import io.grpc.Status;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
@@ -25,6 +26,7 @@ final class TraceWaterfall {
 
     static final int BAR_WIDTH = 24;
     private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+    private static final AttributeKey<String> INSTANCE_ID = AttributeKey.stringKey("service.instance.id");
 
     private TraceWaterfall() {
     }
@@ -64,13 +66,16 @@ final class TraceWaterfall {
         if (span.getKind() != SpanKind.INTERNAL) {
             text.append(" [").append(span.getKind()).append(']');
         }
-        String service = span.getResource().getAttribute(SERVICE_NAME);
+        String service = serviceOrReplica(span);
         if (!Objects.equals(service, parentService)) {
             text.append(" (").append(escape(String.valueOf(service))).append(')');
         }
         appendNotes(text, span);
+        String answered = span.getAttributes().get(SpanAttributes.STATUS_MESSAGE);
         if (span.getStatus().getStatusCode() == StatusCode.ERROR) {
             text.append("  ERROR: ").append(escape(span.getStatus().getDescription()));
+        } else if (answered != null) { // a non-OK answer that is no error of this server's, such as RESOURCE_EXHAUSTED
+            text.append("  answered: ").append(escape(answered));
         }
         text.append('\n');
         children.getOrDefault(span.getSpanId(), List.of()).stream()
@@ -79,11 +84,26 @@ final class TraceWaterfall {
     }
 
     /**
+     * The span's service, or its instance id where that names one replica of it ({@code payment-2}, or
+     * THESPIAN_INSTANCE_ID set so), which is what a fault plan and Tempo pick it out by. A cast calls every member's
+     * first instance {@code <member>-1}, replicas or not, and a host name (the default elsewhere) would only repeat
+     * on every line: those are left out.
+     */
+    private static String serviceOrReplica(SpanData span) {
+        String service = span.getResource().getAttribute(SERVICE_NAME);
+        String instance = span.getResource().getAttribute(INSTANCE_ID);
+        boolean replica = service != null && instance != null && instance.startsWith(service + "-")
+                && !instance.equals(service + "-1");
+        return replica ? instance : service;
+    }
+
+    /**
      * What the config's behaviours decided for this span, which the bar alone does not show: the latency drawn
      * from a distribution, the failure roll, the attempt of a retried or hedged call, the state of a call's circuit
      * breaker, a function's rate limit, a skipped call, a failure code other
-     * than the default INTERNAL, memory held, an injected fault, a cancellation, a link from the trace that fired
-     * this one off, and the attributes the config gave the action ({@code db.system=postgresql}).
+     * than the default INTERNAL, a SERVER span's non-OK answer, memory held, an injected fault, a cancellation, a
+     * link from the trace that fired this one off, and the attributes the config gave the action
+     * ({@code db.system=postgresql}).
      */
     private static void appendNotes(StringBuilder text, SpanData span) {
         List<String> notes = new ArrayList<>();
@@ -121,6 +141,11 @@ final class TraceWaterfall {
         }
         if (Boolean.TRUE.equals(span.getAttributes().get(SpanAttributes.SKIPPED))) {
             notes.add("skipped");
+        }
+        Long answered = attributes.get(SpanAttributes.RPC_GRPC_STATUS_CODE);
+        // rpc.grpc.status_code, on SERVER spans; a cancellation says who ended it above
+        if (answered != null && answered != Status.Code.OK.value() && answered != Status.Code.CANCELLED.value()) {
+            notes.add("status " + answered + " " + Status.fromCodeValue(answered.intValue()).getCode());
         }
         String code = span.getAttributes().get(SpanAttributes.FAILURE_CODE);
         if (code != null && !code.equals("INTERNAL")) { // INTERNAL is every failure's code unless one was chosen

@@ -45,11 +45,13 @@ import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Sleep;
 import org.thespian.config.Function;
 import org.thespian.config.Latency;
+import org.thespian.config.Resource;
 import org.thespian.engine.ActionFailure;
 import org.thespian.engine.ActionListener;
 import org.thespian.engine.ActionScope;
 import org.thespian.engine.Circuit;
 import org.thespian.engine.CircuitState;
+import org.thespian.engine.Step;
 import org.thespian.proto.ThespianGrpc;
 
 /**
@@ -88,47 +90,42 @@ final class TracingActionListener implements ActionListener {
         return new SpanScope(Context.current(), null, false);
     }
 
-    @Override
-    public ActionScope begin(ActionScope parent, Action action) {
-        Context parentContext = ((SpanScope) parent).context;
-        SpanBuilder builder = tracer.spanBuilder(action.tracingName())
-                .setParent(parentContext)
-                .setAttribute(ACTION, kind(action))
-                .setAttribute(ACTION_NAME, action.tracingName());
-        action.accept(new Action.Visitor<SpanBuilder>() {
-            @Override
-            public SpanBuilder sleep(Sleep sleep) {
-                sleep.failureChance().ifPresent(chance -> builder.setAttribute(FAILURE_CHANCE, chance));
-                return withLatency(builder, sleep.latency());
-            }
-
-            @Override
-            public SpanBuilder cpu(Action.Cpu cpu) {
-                return withLatency(builder, cpu.latency());
-            }
-
-            @Override
-            public SpanBuilder memory(Action.Memory memory) {
-                return builder.setAttribute(MEGABYTES, (long) memory.megabytes()).setAttribute(HOLD,
-                        memory.holdMs().isPresent() ? Long.toString(memory.holdMs().getAsLong()) : "forever");
-            }
-
-            @Override
-            public SpanBuilder callService(CallService call) {
-                // A call made more than once, or not waited for, has a CLIENT span per attempt below it.
-                return call.policy().isSingleCall() ? asClientCall(builder, call)
-                        : builder.setAttribute(PEER, call.peer().display());
-            }
-
-            @Override
-            public SpanBuilder function(Function function) {
-                function.resource().ifPresent(resource -> builder.setAttribute(RESOURCE, resource.name()));
-                function.rateLimit().ifPresent(limit -> builder.setAttribute(RATE_LIMIT, limit.describe()));
-                return builder;
-            }
-        });
+    /** The config's own {@code attributes}, after the ones Thespian sets. */
+    private static SpanBuilder withAttributes(SpanBuilder builder, Action action) {
         action.attributes().forEach(builder::setAttribute);
-        return new SpanScope(parentContext.with(builder.startSpan()), action, true);
+        return builder;
+    }
+
+    /** What each kind of action puts on its span; a CallService here is one call, so its span is the CLIENT span. */
+    private record KindAttributes(SpanBuilder builder) implements Action.Visitor<SpanBuilder> {
+        @Override
+        public SpanBuilder sleep(Sleep sleep) {
+            sleep.failureChance().ifPresent(chance -> builder.setAttribute(FAILURE_CHANCE, chance));
+            return withLatency(builder, sleep.latency());
+        }
+
+        @Override
+        public SpanBuilder cpu(Action.Cpu cpu) {
+            return withLatency(builder, cpu.latency());
+        }
+
+        @Override
+        public SpanBuilder memory(Action.Memory memory) {
+            return builder.setAttribute(MEGABYTES, (long) memory.megabytes()).setAttribute(HOLD,
+                    memory.holdMs().isPresent() ? Long.toString(memory.holdMs().getAsLong()) : "forever");
+        }
+
+        @Override
+        public SpanBuilder callService(CallService call) {
+            return asClientCall(builder, call);
+        }
+
+        @Override
+        public SpanBuilder function(Function function) {
+            function.resource().ifPresent(resource -> builder.setAttribute(RESOURCE, resource.name()));
+            function.rateLimit().ifPresent(limit -> builder.setAttribute(RATE_LIMIT, limit.describe()));
+            return builder;
+        }
     }
 
     /** A fixed time as the original's duration_ms; a distribution described (the draw comes later). */
@@ -179,24 +176,52 @@ final class TracingActionListener implements ActionListener {
         }
 
         @Override
-        public ActionScope attempt(int repetition, int attempt) {
-            CallService call = (CallService) action;
-            SpanBuilder builder = asClientCall(tracer.spanBuilder(call.tracingName()).setParent(context), call)
-                    .setAttribute(ATTEMPT, (long) attempt);
-            if (call.policy().repeat().times() > 1) {
-                builder.setAttribute(REPETITION, (long) repetition);
-            }
-            if (call.policy().hedge().isPresent()) {
-                builder.setAttribute(HEDGE, true);
-            }
-            return new SpanScope(context.with(builder.startSpan()), action, false);
+        public ActionScope begin(Step step) {
+            return step.accept(new Step.Visitor<>() {
+                @Override
+                public ActionScope act(Action begun) {
+                    return child(withAttributes(begun.accept(new KindAttributes(actionSpan(begun))), begun),
+                            begun, true);
+                }
+
+                @Override
+                public ActionScope calls(CallService call) {
+                    // A CLIENT span per attempt below it.
+                    return child(withAttributes(actionSpan(call).setAttribute(PEER, call.peer().display()), call),
+                            call, true);
+                }
+
+                @Override
+                public ActionScope attempt(Step.Attempt attempt) {
+                    CallService call = attempt.call();
+                    SpanBuilder builder = asClientCall(tracer.spanBuilder(call.tracingName()).setParent(context), call)
+                            .setAttribute(ATTEMPT, (long) attempt.number());
+                    if (call.policy().repeat().times() > 1) {
+                        builder.setAttribute(REPETITION, (long) attempt.repetition());
+                    }
+                    if (call.policy().hedge().isPresent()) {
+                        builder.setAttribute(HEDGE, true);
+                    }
+                    return child(builder, call, false);
+                }
+
+                @Override
+                public ActionScope waiting(Resource resource) {
+                    return child(tracer.spanBuilder("waiting for " + resource.name()).setParent(context)
+                            .setAttribute(RESOURCE, resource.name()), null, false);
+                }
+            });
         }
 
-        @Override
-        public ActionScope waiting(String resource) {
-            Span span = tracer.spanBuilder("waiting for " + resource).setParent(context)
-                    .setAttribute(RESOURCE, resource).startSpan();
-            return new SpanScope(context.with(span), null, false);
+        private SpanBuilder actionSpan(Action action) {
+            return tracer.spanBuilder(action.tracingName())
+                    .setParent(context)
+                    .setAttribute(ACTION, kind(action))
+                    .setAttribute(ACTION_NAME, action.tracingName());
+        }
+
+        private ActionScope child(SpanBuilder builder, Action origin, boolean reportsOrigin) {
+            return new SpanScope(context.with(builder.startSpan()), origin, reportsOrigin);
         }
 
         @Override

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.thespian.cast.CastStage;
+import org.thespian.cast.CastServers;
 import org.thespian.config.Action;
 import org.thespian.config.Peer;
 import org.thespian.server.LiveConfig;
@@ -58,8 +58,8 @@ public final class Topology {
     }
 
     /** A cast's members, which reach each other as {@code http://NAME:6379}. */
-    public static Topology of(CastStage stage) {
-        return new Topology(stage.members().stream().map(member -> new Actor(member.member().name(),
+    public static Topology of(CastServers servers) {
+        return new Topology(servers.members().stream().map(member -> new Actor(member.member().name(),
                 member.address(), member.server().port(), member.server()::runningConfig)).toList(), true);
     }
 

@@ -41,11 +41,15 @@ import org.thespian.proto.ThespianGrpc;
  *         the engine alone with the tracing listener, method A back to back on one thread; a line per round.
  * logline [--rounds 8] [--lines 1000000]
  *         a request's log line made and encoded as stdout gets it, back to back on one thread; a line per round.
+ * first-calls --port P [--calls 200] [--concurrency 10] [--client-warmup-s 10] [--warm-s 15] [--rounds 7]
+ *         [--server-log FILE]
+ *         warms itself, says ready, and once P takes connections sends the first calls of a fresh server, then
+ *         the same calls once it is warm (see {@link FirstCalls}).
  * </pre>
  *
- * burst and measure print one line {@code RESULT key=value ...} on stdout; the sink prints {@code listening
- * PORT}, then a line per method and second: {@code sink METHOD requests=N bytes=N items=N}. Everything stays
- * on 127.0.0.1.
+ * burst, measure and first-calls print one line {@code RESULT key=value ...} on stdout; the sink prints
+ * {@code listening PORT}, then a line per method and second: {@code sink METHOD requests=N bytes=N items=N}.
+ * Everything stays on 127.0.0.1.
  */
 public final class Bench {
 
@@ -58,7 +62,8 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             throw new IllegalArgumentException(
-                    "usage: sink|plain|burst|measure|engine|logline [--key value]...; see the class comment");
+                    "usage: sink|plain|burst|measure|engine|logline|first-calls [--key value]...; see the class"
+                            + " comment");
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
@@ -68,6 +73,7 @@ public final class Bench {
             case "measure" -> Measure.run(rest);
             case "engine" -> EngineLoop.run(Options.parse(rest));
             case "logline" -> LogLineLoop.run(Options.parse(rest));
+            case "first-calls" -> FirstCalls.run(Options.parse(rest));
             default -> throw new IllegalArgumentException("unknown mode " + args[0] + "; see the class comment");
         }
     }

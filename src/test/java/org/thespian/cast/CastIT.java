@@ -64,12 +64,17 @@ class CastIT {
         try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(front)), "cast",
                 cast.toString())) {
             process.blockingStub().a(Nothing.getDefaultInstance());
-            process.terminate();
+            process.signal("TERM"); // with kill(1): Process.destroy() would close the pipes, and lose the last lines
             assertEquals(0, process.awaitExit(EXIT), process.stderr());
             String stdout = String.join("\n", process.stdout());
             assertTrue(stdout.contains("cast pair: 2 members in one JVM"), stdout);
             assertTrue(stdout.matches("(?s).*\\n  front +127\\.0\\.0\\.1:" + front + " +back\\n.*"), stdout);
             assertTrue(stdout.matches("(?s).*\\n  back +127\\.0\\.0\\.1:" + back + " +-\\n.*"), stdout);
+            // The stop of a single instance: the drain said, then the last line.
+            assertTrue(stdout.contains("SIGTERM: stopping: refusing new calls, letting 0 calls in flight finish"
+                    + " within 10 s"), stdout);
+            assertTrue(process.stdout().get(process.stdout().size() - 1).contains("\"message\":\"Stopped\""),
+                    stdout);
         }
     }
 
@@ -111,8 +116,9 @@ class CastIT {
             Collections.sort(unhedged);
             Collections.sort(hedged);
             assertTrue(unhedged.get(unhedged.size() - 5) >= 300, "a third of B's calls meet stock-2: " + unhedged);
-            // A slow attempt is hedged after 30 ms: the worst calls take about 40 ms, far below 300.
-            assertTrue(hedged.get(hedged.size() - 5) < 200, "A's tail with hedging: " + hedged);
+            // A slow attempt is hedged after 30 ms: the worst calls take about 40 ms on a quiet machine, and stay
+            // below the 300 ms that stock-2 holds a call on a busy one.
+            assertTrue(hedged.get(hedged.size() - 5) < 300, "A's tail with hedging: " + hedged);
         }
     }
 
@@ -304,7 +310,8 @@ class CastIT {
             assertTrue(rows.get(0).matches("frontend +8 .*"), rows.get(0));
             for (String service : List.of("frontend", "catalog", "checkout", "payment")) {
                 assertEquals(8, process.stderr().lines()
-                        .filter(line -> line.contains("thespian.Thespian/") && line.contains("[SERVER] (" + service + ")"))
+                        .filter(line -> line.contains("thespian.Thespian/")
+                                && line.matches(".*\\[SERVER] \\(" + service + "(-\\d+)?\\).*")) // or its replica
                         .count(), () -> "each trace shows " + service + ": " + process.stderr());
             }
             assertEquals(8, process.stderr().lines().filter(line -> line.contains("|  ") && line.endsWith("validate cart"))

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastParser;
+import org.thespian.cast.CastServers;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.proto.ThespianGrpc.ThespianBlockingStub;
@@ -52,7 +53,7 @@ class CastBudgetTest {
 
     private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
     private OtlpReceiver otlp;
-    private CastRunner.Running running;
+    private Serving.Running<CastServers> running;
     private Cast cast;
 
     @BeforeEach
@@ -68,7 +69,7 @@ class CastBudgetTest {
         otlp = OtlpReceiver.start();
         CastRunner.Checked checked = CastRunner.check(cast, Map.of("THESPIAN_MEMORY_CAP_MB", "20",
                 "THESPIAN_MAX_BACKGROUND_CALLS", "2", "THESPIAN_CPU_THREADS", "1",
-                "OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint()));
+                "OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint(), "THESPIAN_WARMUP", "off"));
         System.setProperty(METRIC_INTERVAL, "300");
         try {
             running = CastRunner.start(checked, false, member -> List.of());

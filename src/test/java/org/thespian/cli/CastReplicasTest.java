@@ -30,7 +30,7 @@ import org.thespian.admin.proto.AdminGrpc;
 import org.thespian.admin.proto.GetStatsRequest;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastParser;
-import org.thespian.cast.CastStage;
+import org.thespian.cast.CastServers;
 import org.thespian.cast.FreePorts;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
@@ -69,13 +69,13 @@ class CastReplicasTest {
     @Test
     void threeReplicasServeOnPortsOfTheirOwnAndCallsToTheMemberSpreadOverThem() throws Exception {
         List<Integer> ports = FreePorts.take(2);
-        playing(cast(ports), Map.of(), stage -> {
-            List<CastStage.Running> payment = replicasOf(stage, "payment");
+        playing(cast(ports), Map.of(), servers -> {
+            List<CastServers.Running> payment = replicasOf(servers, "payment");
             assertEquals(List.of("payment-1", "payment-2", "payment-3"),
-                    payment.stream().map(CastStage.Running::name).toList());
+                    payment.stream().map(CastServers.Running::name).toList());
             assertEquals(ports.get(1), payment.get(0).server().port(), "the first replica keeps the member's port");
             assertEquals(3, payment.stream().map(replica -> replica.server().port()).distinct().count());
-            for (CastStage.Running replica : payment) {
+            for (CastServers.Running replica : payment) {
                 call(replica.server().port(), stub -> stub.b(NOTHING)); // each port serves on its own
             }
 
@@ -101,11 +101,11 @@ class CastReplicasTest {
     @Test
     void theMemberTableListsEachReplicaWithItsAddress() throws Exception {
         List<Integer> ports = FreePorts.take(2);
-        playing(cast(ports), Map.of(), stage -> {
-            String table = MemberTable.render("replicas", stage, Optional.empty());
+        playing(cast(ports), Map.of(), servers -> {
+            String table = MemberTable.render("replicas", servers, Optional.empty());
             assertTrue(table.startsWith("cast replicas: 2 members, 4 instances in one JVM\n"), table);
             assertTrue(table.contains("\n  front      127.0.0.1:" + ports.get(0) + " "), table);
-            for (CastStage.Running replica : replicasOf(stage, "payment")) {
+            for (CastServers.Running replica : replicasOf(servers, "payment")) {
                 assertTrue(table.matches("(?s).*\\n  " + replica.name() + " +127\\.0\\.0\\.1:" + replica.server().port()
                         + " +-\\n.*"), table);
             }
@@ -115,9 +115,9 @@ class CastReplicasTest {
     @Test
     void aFaultPlanNamingAReplicasInstanceIdFailsThatReplicaAlone() throws Exception {
         List<Integer> ports = FreePorts.take(2);
-        playing(cast(ports), Map.of(), stage -> {
-            List<CastStage.Running> payment = replicasOf(stage, "payment");
-            for (CastStage.Running replica : payment) {
+        playing(cast(ports), Map.of(), servers -> {
+            List<CastServers.Running> payment = replicasOf(servers, "payment");
+            for (CastServers.Running replica : payment) {
                 Status.Code code = outcome(replica.server().port(), "payment-2:abort=UNAVAILABLE",
                         stub -> stub.b(NOTHING));
                 assertEquals(replica.name().equals("payment-2") ? Status.Code.UNAVAILABLE : Status.Code.OK, code,
@@ -141,7 +141,9 @@ class CastReplicasTest {
     void eachReplicaReportsTheMembersServiceNameAndItsOwnInstanceId() throws Exception {
         List<Integer> ports = FreePorts.take(2);
         try (OtlpReceiver otlp = OtlpReceiver.start()) {
-            playing(cast(ports), Map.of("OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint()), stage -> {
+            // Warmed up, as a cast starts by default: every replica rehearsed, and none of it was exported.
+            Map<String, String> env = Map.of("OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint(), "THESPIAN_WARMUP", "on");
+            playing(cast(ports), env, running -> {
                 for (int i = 0; i < 3; i++) {
                     call(ports.get(0), stub -> stub.a(NOTHING));
                 }
@@ -171,9 +173,9 @@ class CastReplicasTest {
                 """.formatted(FreePorts.take(1).get(0)), relative -> {
                     throw new AssertionError("no files");
                 });
-        playing(cast, Map.of("THESPIAN_SEED", "7"), stage -> {
+        playing(cast, Map.of("THESPIAN_SEED", "7"), servers -> {
             List<List<Status.Code>> outcomes = new ArrayList<>();
-            for (CastStage.Running replica : stage.members()) {
+            for (CastServers.Running replica : servers.members()) {
                 List<Status.Code> flips = new ArrayList<>();
                 for (int i = 0; i < 40; i++) {
                     flips.add(outcome(replica.server().port(), null, stub -> stub.a(NOTHING)));
@@ -192,7 +194,7 @@ class CastReplicasTest {
         List<Integer> free = FreePorts.take(scenario.members().size());
         Cast cast = scenario.withPorts(free::get);
         try (OtlpReceiver otlp = OtlpReceiver.start()) {
-            playing(cast, Map.of("OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint()), stage -> {
+            playing(cast, Map.of("OTEL_BACKEND_ADDRESS", otlp.grpcEndpoint()), servers -> {
                 Map<Status.Code, Integer> outcomes = new HashMap<>();
                 for (int i = 0; i < 30; i++) {
                     outcomes.merge(outcome(free.get(0), "payment-2:abort=UNAVAILABLE", stub -> stub.a(NOTHING)), 1,
@@ -225,21 +227,30 @@ class CastReplicasTest {
     }
 
     private interface Play {
-        void accept(CastStage stage) throws Exception;
+        void accept(CastServers servers) throws Exception;
     }
 
-    /** Runs {@code cast} as {@code cast FILE} does, with {@code env} as the process's environment, then stops it. */
+    /**
+     * Runs {@code cast} as {@code cast FILE} does, with {@code env} as the process's environment, then stops it;
+     * without a warm-up unless {@code env} asks for one, which must then have rehearsed.
+     */
     private static void playing(Cast cast, Map<String, String> env, Play play) throws Exception {
-        CastRunner.Running running = CastRunner.start(CastRunner.check(cast, env), false, member -> List.of());
+        Map<String, String> process = new HashMap<>(env);
+        process.putIfAbsent("THESPIAN_WARMUP", "off");
+        Serving.Running<CastServers> running = CastRunner.start(CastRunner.check(cast, process), false,
+                member -> List.of());
         try {
-            play.accept(running.stage());
+            if (process.get("THESPIAN_WARMUP").equals("on")) {
+                assertTrue(running.warmUp().matches("warm-up: \\d+ calls rehearsed in .*"), running.warmUp());
+            }
+            play.accept(running.servers());
         } finally {
             running.stop(Duration.ZERO, Duration.ZERO);
         }
     }
 
-    private static List<CastStage.Running> replicasOf(CastStage stage, String member) {
-        return stage.members().stream().filter(running -> running.member().name().equals(member)).toList();
+    private static List<CastServers.Running> replicasOf(CastServers servers, String member) {
+        return servers.members().stream().filter(running -> running.member().name().equals(member)).toList();
     }
 
     private static List<ReceivedSpan> servers(List<ReceivedSpan> spans) {

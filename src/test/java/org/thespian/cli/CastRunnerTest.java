@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastParser;
-import org.thespian.cast.CastStage;
+import org.thespian.cast.CastServers;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.server.ServerLimits;
@@ -78,11 +78,11 @@ class CastRunnerTest {
                   - {name: right, port: %d, config: coin.json}
                 """.formatted(ThespianProcess.freePort(), ThespianProcess.freePort());
         Cast cast = CastParser.parse(Files.writeString(dir.resolve("twins.cast.yaml"), twins));
-        CastRunner.Running running = CastRunner.start(CastRunner.check(cast, Map.of("THESPIAN_SEED", "7")), false,
-                member -> List.of());
+        Serving.Running<CastServers> running = CastRunner.start(CastRunner.check(cast, Map.of("THESPIAN_SEED", "7",
+                "THESPIAN_WARMUP", "off")), false, member -> List.of());
         try {
             Map<String, List<String>> outcomes = new HashMap<>();
-            for (CastStage.Running member : running.stage().members()) {
+            for (CastServers.Running member : running.servers().members()) {
                 outcomes.put(member.member().name(), outcomes(member.server().port(), 40));
             }
             assertNotEquals(outcomes.get("left"), outcomes.get("right"), "two members failed in lockstep");

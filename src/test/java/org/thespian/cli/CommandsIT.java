@@ -40,4 +40,18 @@ class CommandsIT {
             assertTrue(invalid.stdout().isEmpty(), invalid.stdout().toString());
         }
     }
+
+    @Test
+    void helpExitsZeroAndAMistypedFlagExitsTwoWithOneLineOnStderr() throws Exception {
+        try (ThespianProcess help = ThespianProcess.launch(Map.of(), "cast", "--help")) {
+            assertEquals(0, help.awaitExit(EXIT), help.stderr());
+            assertTrue(help.stdout().get(0).startsWith("Usage: java -jar thespian.jar cast "), help.stdout().toString());
+        }
+        try (ThespianProcess typo = ThespianProcess.launch(Map.of(), "cast", "example-configs/shop.cast.yaml",
+                "--emitt=compose")) {
+            assertEquals(2, typo.awaitExit(EXIT));
+            assertEquals("thespian cast: unknown option \"--emitt\"; did you mean --emit?", typo.stderr());
+            assertTrue(typo.stdout().isEmpty(), typo.stdout().toString());
+        }
+    }
 }

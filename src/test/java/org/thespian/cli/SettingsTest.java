@@ -1,7 +1,9 @@
 package org.thespian.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -52,6 +54,7 @@ class SettingsTest {
         "OTEL_BSP_MAX_QUEUE_SIZE | -1 | OTEL_BSP_MAX_QUEUE_SIZE must be a whole number, got \"-1\"",
         "OTEL_EXPORTER_OTLP_COMPRESSION | zip | OTEL_EXPORTER_OTLP_COMPRESSION must be one of gzip, none, got \"zip\"",
         "OTEL_SDK_DISABLED | maybe | OTEL_SDK_DISABLED must be one of false, true, got \"maybe\"",
+        "THESPIAN_WARMUP | later | THESPIAN_WARMUP must be true or false, got \"later\"",
     })
     void aBadVariableIsNamedWithWhatWasExpected(String variable, String value, String message) {
         Settings.InvalidSetting error = assertThrows(Settings.InvalidSetting.class,
@@ -90,6 +93,14 @@ class SettingsTest {
         assertEquals(Duration.ofSeconds(30), settings.limits().peerTimeout());
         assertEquals(ServerLimits.defaultMaxInFlight(Runtime.getRuntime().maxMemory()), settings.limits().maxInFlight());
         assertEquals("thespian", Settings.from(Map.of("SERVICE_NAME", " ")).serviceName());
+    }
+
+    @Test
+    void theWarmUpIsOnUnlessTurnedOff() throws Exception {
+        assertTrue(Settings.from(Map.of()).warmup());
+        assertTrue(Settings.from(Map.of("THESPIAN_WARMUP", "on")).warmup());
+        assertFalse(Settings.from(Map.of("THESPIAN_WARMUP", "off")).warmup());
+        assertFalse(Settings.from(Map.of("THESPIAN_WARMUP", "false")).warmup());
     }
 
     @Test

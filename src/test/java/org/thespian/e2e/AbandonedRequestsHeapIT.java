@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Status;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +17,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
+import org.thespian.testsupport.Loopback;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -33,7 +32,12 @@ class AbandonedRequestsHeapIT {
 
     @Test
     void requestsCancelledDuringABackOffAndCallsToADownPeerKeepNoHeap() throws Exception {
-        int closed = closedPort();
+        try (Loopback.RefusingPort down = new Loopback.RefusingPort()) {
+            abandonRequestsTo(down.port());
+        }
+    }
+
+    private static void abandonRequestsTo(int closed) throws Exception {
         String config = """
                 {"grpc_method_a": {"tracing_name": "patient", "operations": [
                    {"Action": {"CallService": {"tracing_name": "call down", "service_address": "127.0.0.1",
@@ -103,11 +107,5 @@ class AbandonedRequestsHeapIT {
         String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);
         return output;
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
 import org.thespian.testsupport.InProcessThespian;
 import org.thespian.testsupport.ThespianProcess;
-import org.thespian.testsupport.TimingSensitive;
 
 /**
  * Three Thespians with different configs, client → middle → leaf, talking real gRPC on their own ports (in this
@@ -76,7 +75,6 @@ class ChainTest {
     }
 
     @Test
-    @TimingSensitive
     void aCallThroughTheChainSucceedsAndTakesTheConfiguredTime() {
         client.blockingStub().a(NOTHING); // warm-up: connections between the instances
         long[] millis = new long[5];
@@ -88,7 +86,7 @@ class ChainTest {
         Arrays.sort(millis);
         long median = millis[millis.length / 2];
         // 30 ms (middle) + 50 ms (leaf) + 20 ms (client) = 100 ms, plus three hops on loopback.
-        assertTrue(median >= 100 && median < 200, "median through the chain: " + median + " ms");
+        assertTrue(median >= 100 && median < 300, "median through the chain: " + median + " ms");
     }
 
     @Test
@@ -128,7 +126,8 @@ class ChainTest {
                         Thread.sleep(20);
                     }
                 }
-                assertTrue(failedAfterMs.stream().allMatch(ms -> ms < 500), "a call waited: " + failedAfterMs + " ms");
+                // Waiting for the peer would take the 5 s deadline; failing at once takes milliseconds.
+                assertTrue(failedAfterMs.stream().allMatch(ms -> ms < 1000), "a call waited: " + failedAfterMs + " ms");
             }
         }
     }

@@ -219,15 +219,15 @@ class EngineCorrectnessTest {
         final ConcurrentHashMap<CountingScope, AtomicInteger> ends = new ConcurrentHashMap<>();
         volatile Action throwOnEnter;
 
+        /** The request's scope, which the engine does not end, so it is not counted. */
         @Override
         public ActionScope requestScope() {
-            return ActionScope.NONE;
+            return new CountingScope(new Step.Act(new Function("request", List.of())));
         }
 
-        @Override
-        public ActionScope begin(ActionScope parent, Action action) {
+        private ActionScope begin(Step step) {
             begun.incrementAndGet();
-            CountingScope scope = new CountingScope(action);
+            CountingScope scope = new CountingScope(step);
             ends.put(scope, new AtomicInteger());
             return scope;
         }
@@ -242,22 +242,27 @@ class EngineCorrectnessTest {
         void assertEveryScopeEndedOnce(int expectedScopes) {
             assertEquals(expectedScopes, begun.get(), "scopes begun");
             List<String> wrong = ends.entrySet().stream().filter(entry -> entry.getValue().get() != 1)
-                    .map(entry -> entry.getKey().action.tracingName() + " ended " + entry.getValue().get() + " times")
+                    .map(entry -> entry.getKey().step + " ended " + entry.getValue().get() + " times")
                     .toList();
             assertTrue(wrong.isEmpty(), wrong.toString());
         }
 
         private final class CountingScope implements ActionScope {
-            final Action action;
+            final Step step;
 
-            CountingScope(Action action) {
-                this.action = action;
+            CountingScope(Step step) {
+                this.step = step;
+            }
+
+            @Override
+            public ActionScope begin(Step child) {
+                return CountingListener.this.begin(child);
             }
 
             @Override
             public <T> T enter(Supplier<T> work) {
-                if (action == throwOnEnter) {
-                    throw new IllegalStateException("listener failed to enter " + action.tracingName());
+                if (step instanceof Step.Act act && act.action() == throwOnEnter) {
+                    throw new IllegalStateException("listener failed to enter " + act.action().tracingName());
                 }
                 return work.get();
             }

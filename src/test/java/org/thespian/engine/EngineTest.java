@@ -22,7 +22,6 @@ import org.thespian.config.Action.CallService;
 import org.thespian.config.Action.Sleep;
 import org.thespian.config.Function;
 import org.thespian.config.Operation;
-import org.thespian.testsupport.TimingSensitive;
 
 /** The engine's fidelity: sleeps take what they say, groups overlap, chances hold, cancellation stops work. */
 class EngineTest {
@@ -41,28 +40,27 @@ class EngineTest {
     }
 
     @Test
-    @TimingSensitive
     void aSleepTakesItsDuration() {
         Function function = function("f", single(sleep("wait", 200)));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
-        assertTrue(median >= 200 && median <= 260, "median of a 200 ms sleep was " + median + " ms");
+        // Never shorter; later by whatever the machine adds, bounded generously.
+        assertTrue(median >= 200 && median <= 400, "median of a 200 ms sleep was " + median + " ms");
     }
 
     @Test
-    @TimingSensitive
     void concurrentSleepsOverlap() {
         Function function = function("f", new Operation.Concurrent(
                 List.of(sleep("one", 100), sleep("two", 100), sleep("three", 100))));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
-        assertTrue(median >= 100 && median <= 160, "three concurrent 100 ms sleeps took " + median + " ms");
+        // One after another they would take 300 ms.
+        assertTrue(median >= 100 && median < 250, "three concurrent 100 ms sleeps took " + median + " ms");
     }
 
     @Test
-    @TimingSensitive
     void sequentialOperationsAddUp() {
         Function function = function("f", single(sleep("one", 60)), single(sleep("two", 60)));
         long median = medianMillis(5, () -> perform(function, OptionalLong.empty()).join());
-        assertTrue(median >= 120 && median <= 180, "two sequential 60 ms sleeps took " + median + " ms");
+        assertTrue(median >= 120 && median <= 400, "two sequential 60 ms sleeps took " + median + " ms");
     }
 
     @Test
@@ -107,7 +105,6 @@ class EngineTest {
     }
 
     @Test
-    @TimingSensitive
     void cancellingStopsRemainingWork() throws Exception {
         Function function = function("f", single(sleep("long", 300)), single(call("after the sleep")));
         Execution execution = new Execution(Dice.of(OptionalLong.empty()).nextRequest(), OptionalLong.empty());
@@ -116,7 +113,8 @@ class EngineTest {
         long start = System.nanoTime();
         execution.cancel();
         ActionFailure failure = failureOf(outcome);
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 100, "cancel did not end the sleep");
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs < 200, "cancel did not end the sleep (250 ms were left): " + tookMs + " ms");
         assertTrue(failure.reason().startsWith("cancelled"), failure.getMessage());
         Thread.sleep(350);
         assertTrue(peerCalls.isEmpty(), "a call ran after the request was cancelled");

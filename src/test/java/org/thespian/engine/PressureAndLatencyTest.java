@@ -75,7 +75,12 @@ class PressureAndLatencyTest {
 
     private List<Double> draws(Function function, long seed) {
         List<Double> drawn = new ArrayList<>();
-        ActionListener recording = ActionListener.scopes(action -> new ActionScope() {
+        ActionScope recording = new ActionScope() {
+            @Override
+            public ActionScope begin(Step step) {
+                return this;
+            }
+
             @Override
             public <T> T enter(Supplier<T> work) {
                 return work.get();
@@ -93,8 +98,8 @@ class PressureAndLatencyTest {
             public void drew(double millis) {
                 drawn.add(millis);
             }
-        });
-        Engine engine = new Engine(scheduler, unusedPeers(), recording, EngineLimits.DEFAULT);
+        };
+        Engine engine = new Engine(scheduler, unusedPeers(), () -> recording, EngineLimits.DEFAULT);
         Dice dice = Dice.of(OptionalLong.of(seed));
         for (int i = 0; i < 20; i++) {
             engine.perform(function, new Execution(dice.nextRequest(), OptionalLong.empty())).join();

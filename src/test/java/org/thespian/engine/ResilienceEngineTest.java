@@ -240,11 +240,6 @@ class ResilienceEngineTest {
 
         @Override
         public ActionScope requestScope() {
-            return ActionScope.NONE;
-        }
-
-        @Override
-        public ActionScope begin(ActionScope parent, Action action) {
             return new Scope(null);
         }
 
@@ -293,8 +288,8 @@ class ResilienceEngineTest {
             }
 
             @Override
-            public ActionScope attempt(int repetition, int number) {
-                return new Scope("attempt " + number);
+            public ActionScope begin(Step step) {
+                return new Scope(step instanceof Step.Attempt attempt ? "attempt " + attempt.number() : null);
             }
         }
     }

@@ -196,6 +196,8 @@ class JustfileIT {
                 .redirectOutput(LOGS.resolve(name + ".log").toFile());
         // The recipe's `java -jar` as written, on the options that start a JVM on the least CPU.
         builder.environment().put("JAVA_TOOL_OPTIONS", String.join(" ", ThespianProcess.quickStartOptions()));
+        // As ThespianProcess does: these tests do not measure the first calls, and a warm-up costs each start 2 s.
+        builder.environment().put("THESPIAN_WARMUP", "off");
         started.add(builder.start());
     }
 

@@ -6,16 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.thespian.cli.Commands;
 
 /** The load command's output and its answers to bad flags, in this JVM. */
 class LoadCommandTest {
@@ -130,14 +133,10 @@ class LoadCommandTest {
         "--target h:1 -H novalue | -H must be key=value, got \"novalue\"",
         "--target h:1 -H bad\\key=1 | -H bad\\key: not a valid metadata key (lower-case letters, digits, - _ .)",
         "--target h:1 -H trace-bin=AAA | -H trace-bin: binary (-bin) metadata is not supported",
-        "--target h:1 --target h:2 | --target given twice",
-        "--target h:1 --duration | --duration needs a value",
         "--target h:1 --report-every 50ms | --report-every must be at least 100ms, got \"50ms\"",
         "--target h:1 --report-every often | --report-every must be a duration such as 500ms, 30s, 10m or 1h,"
                 + " got \"often\"",
         "--target h:1 --timeout 0s | --timeout must be more than 0, got \"0s\"",
-        "--target h:1 --qps 5 | unknown flag \"--qps\"; the flags are --target, --method, --concurrency, --rate,"
-                + " --duration, --warmup, --timeout, -H, --connections, --max-in-flight, --report-every, --json",
         "--target h:1 --max-in-flight 10 | --max-in-flight bounds an open loop (--rate); a closed loop keeps"
                 + " --concurrency calls in flight",
         "--target h:1 --rate 10 --max-in-flight 0 | --max-in-flight must be a whole number from 1 to 100000,"
@@ -151,14 +150,37 @@ class LoadCommandTest {
     }
 
     @Test
+    void aFlagTheCommandLineCannotReadExitsWith2AndOneLineNamingIt() {
+        for (List<String> flags : List.of(List.of("--target", "h:1", "--qps", "5"),
+                List.of("--target", "h:1", "--target", "h:2"), List.of("--target", "h:1", "--duration"))) {
+            out.reset();
+            err.reset();
+            assertEquals(2, run(flags.toArray(String[]::new)));
+            assertEquals("", out.toString(StandardCharsets.UTF_8));
+            assertEquals(List.of(switch (flags.get(2)) {
+                case "--qps" -> "thespian load: unknown option \"--qps\"; see java -jar thespian.jar load --help";
+                case "--target" -> "thespian load: option '--target' (HOST:PORT) should be specified only once; see"
+                        + " java -jar thespian.jar load --help";
+                default -> "thespian load: Missing required parameter for option '--duration' (D); see java -jar"
+                        + " thespian.jar load --help";
+            }), err.toString(StandardCharsets.UTF_8).lines().toList());
+        }
+    }
+
+    @Test
     void helpPrintsTheFlags() {
         assertEquals(0, run("--help"));
 
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("--rate"), out.toString(StandardCharsets.UTF_8));
     }
 
+    /** Through the jar's whole command line, as {@code java -jar thespian.jar load ARGS} runs. */
     private int run(String... args) {
-        return LoadCommand.run(new ArrayList<>(List.of(args)), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        List<String> command = new ArrayList<>(List.of("load"));
+        command.addAll(List.of(args));
+        return Commands.commandLine(Map.of())
+                .setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true))
+                .setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true))
+                .execute(command.toArray(String[]::new));
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,10 +67,14 @@ class FaultHeaderTest {
     @Test
     void aDelayForTheNamedServiceHappensThereBeforeItsFunction() {
         edge.blockingStub().a(NOTHING); // warm-up
-        long plain = millis(() -> edge.blockingStub().a(NOTHING));
         long delayed = millis(() -> edge.blockingStubWithHeader(FAULT, "payment:delay=300ms").a(NOTHING));
         assertTrue(delayed >= 310, "300 ms injected before a 10 ms function, took " + delayed + " ms");
-        assertTrue(plain < 300, "without the header " + plain + " ms");
+        // A busy machine may slow any call, but one without the header is under 300 ms within a few tries.
+        List<Long> plain = new ArrayList<>();
+        while (plain.size() < 5 && (plain.isEmpty() || plain.get(plain.size() - 1) >= 300)) {
+            plain.add(millis(() -> edge.blockingStub().a(NOTHING)));
+        }
+        assertTrue(plain.get(plain.size() - 1) < 300, "without the header " + plain + " ms");
     }
 
     @Test

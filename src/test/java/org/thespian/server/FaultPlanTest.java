@@ -100,7 +100,7 @@ class FaultPlanTest {
         FaultPlan plan = FaultPlan.parse("a:delay=10ms,*:delay=5ms,b:delay=1s,a:abort=ABORTED,a:abort=INTERNAL");
         FaultPlan.Injection injection = plan.roll(target("a"), Dice.of(OptionalLong.empty()).nextRequest());
         assertEquals(15, injection.delayMillis());
-        assertEquals(Optional.of(plan.entries().get(3)), injection.abort());
+        assertEquals(Optional.of(plan.entries().get(3)), injection.abort().map(FaultPlan.Aborting::entry));
         assertTrue(plan.roll(target("c"), Dice.of(OptionalLong.empty()).nextRequest()).abort().isEmpty());
     }
 
@@ -129,7 +129,7 @@ class FaultPlanTest {
         FaultPlan.Target second = new FaultPlan.Target("payment", "payment-2");
         assertTrue(plan.appliesTo(second));
         assertEquals(Optional.of(plan.entries().get(0)), plan.roll(second, Dice.of(OptionalLong.empty()).nextRequest())
-                .abort());
+                .abort().map(FaultPlan.Aborting::entry));
         FaultPlan.Target first = new FaultPlan.Target("payment", "payment-1");
         assertFalse(plan.appliesTo(first), "the other replicas of the service are not named");
         assertTrue(plan.roll(first, Dice.of(OptionalLong.empty()).nextRequest()).isNone());

@@ -5,21 +5,35 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.OptionalLong;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +47,9 @@ import org.thespian.config.Peer;
 import org.thespian.engine.ActionFailure;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Execution;
+import org.thespian.engine.TraceBudget;
+import org.thespian.proto.Nothing;
+import org.thespian.proto.ThespianGrpc;
 
 /** Peer calls against real servers on free ports: cancellation races and what each kind of failure says. */
 class GrpcPeerCallerTest {
@@ -188,6 +205,27 @@ class GrpcPeerCallerTest {
                 "the whole request ends, not just this call");
     }
 
+    /** Before, the request was cancelled as if its own deadline had passed, and its caller waited for that deadline. */
+    @Test
+    void aPeerAnsweringDeadlineExceededOfItsOwnAccordFailsTheCallButNotTheRequest() throws Exception {
+        ThespianServer timingOut = ThespianServer.start(0, ConfigParser.parse("""
+                {"grpc_method_a": {"tracing_name": "payment", "operations": [
+                    {"Action": {"Sleep": {"tracing_name": "bank", "duration_ms": 0, "failure_chance": 1,
+                        "failure_codes": {"DEADLINE_EXCEEDED": 1}}}}]}}"""), Dice.of(OptionalLong.empty()),
+                InsecureChannelCredentials.create(), Instrumentation.NONE);
+        try {
+            Execution execution = new Execution(Dice.of(OptionalLong.empty()).nextRequest(),
+                    OptionalLong.of(System.nanoTime() + TimeUnit.SECONDS.toNanos(60)));
+            ActionFailure failure = failureOf(caller.call(call(timingOut.port(), Method.A), execution));
+            assertEquals(FailureCode.DEADLINE_EXCEEDED, failure.code());
+            assertTrue(failure.reason().contains("answered DEADLINE_EXCEEDED: payment > bank: failed by chance"),
+                    failure.reason());
+            assertFalse(execution.isCancelled(), "the request was ended: " + execution.cancelledBecause());
+        } finally {
+            timingOut.stop(Duration.ZERO);
+        }
+    }
+
     @Test
     void droppingAPeerUnderLoadFailsNoCallAndClosesItsChannelOnceIdle() throws Exception {
         Peer target = new Peer("127.0.0.1", peer.port(), false);
@@ -258,6 +296,54 @@ class GrpcPeerCallerTest {
 
         assertEquals(Set.of(shared), caller.connectedPeers(), "the other member's channel must stay open");
         assertEquals(FailureCode.INTERNAL, failureOf(caller.call(call(peer.port(), Method.B), execution())).code(), "a call on the kept channel still reaches the peer");
+    }
+
+    /**
+     * What a request carries from hop to hop travels with its execution: a call started on a thread that has never
+     * seen the request (as a timer's or a peer answer's continuation is) still forwards its hops, fault header and a
+     * loan of its trace budget, and the callee's trailer settles the loan.
+     */
+    @Test
+    void aCallCarriesItsRequestsMetadataFromTheExecutionOnAnyThread() throws Exception {
+        BlockingQueue<Metadata> seen = new LinkedBlockingQueue<>();
+        Server recorder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(ServerInterceptors.intercept(new ThespianGrpc.ThespianImplBase() {
+                    @Override
+                    public void a(Nothing request, StreamObserver<Nothing> responses) {
+                        responses.onNext(request);
+                        responses.onCompleted();
+                    }
+                }, new ServerInterceptor() {
+                    @Override
+                    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                            ServerCallHandler<Q, R> next) {
+                        seen.add(headers);
+                        return next.startCall(new SimpleForwardingServerCall<>(call) {
+                            @Override
+                            public void close(Status status, Metadata trailers) {
+                                trailers.put(RequestMetadata.BUDGET_HEADER, "40"); // the callee spent the rest
+                                super.close(status, trailers);
+                            }
+                        }, headers);
+                    }
+                })).build().start();
+        try {
+            TraceBudget budget = new TraceBudget(100);
+            Execution execution = new Execution(Dice.of(OptionalLong.empty()).nextRequest(), OptionalLong.empty(),
+                    new RequestMetadata(2, "leaf:delay=5ms", Optional.empty(), budget));
+            CallService call = call(recorder.getPort(), Method.A);
+
+            CompletableFuture.supplyAsync(() -> caller.call(call, execution), cancellers).get(10, TimeUnit.SECONDS)
+                    .get(10, TimeUnit.SECONDS);
+
+            Metadata headers = seen.poll(10, TimeUnit.SECONDS);
+            assertEquals("3", headers.get(RequestMetadata.HOPS_HEADER));
+            assertEquals("leaf:delay=5ms", headers.get(RequestMetadata.FAULT_HEADER));
+            assertEquals("99", headers.get(RequestMetadata.BUDGET_HEADER), "all that is left, less the call's unit");
+            assertEquals(40, budget.giveBack(), "the callee's 40 unspent units came back; the rest is spent");
+        } finally {
+            recorder.shutdownNow();
+        }
     }
 
     private static CallService call(int port, Method method) {

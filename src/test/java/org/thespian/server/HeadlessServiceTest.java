@@ -23,6 +23,7 @@ import org.thespian.config.Method;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Execution;
+import org.thespian.testsupport.CountingPeer;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -45,7 +46,7 @@ class HeadlessServiceTest {
         try (GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
                 ServerLimits.DEFAULT_PEER_TIMEOUT)) {
             for (String address : PODS) {
-                pods.add(new CountingPeer(address, port));
+                pods.add(CountingPeer.on(address, port));
             }
             Peer payment = new Peer(HEADLESS, port, false);
             caller.use(this, Set.of(payment)); // named by a config: one channel for every call

@@ -15,6 +15,7 @@ import org.thespian.config.Method;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Execution;
+import org.thespian.testsupport.CountingPeer;
 import org.thespian.testsupport.TimingSensitive;
 
 /** One channel over the replicas of a member in this JVM, as a cast's directory gives their addresses. */
@@ -29,7 +30,7 @@ class ReplicaChannelTest {
         PeerDirectory directory = peer -> peer.equals(PAYMENT)
                 ? ports.stream().map(port -> new Peer("127.0.0.1", port, false)).toList()
                 : List.of(peer);
-        try (CountingPeer first = new CountingPeer("127.0.0.1", ports.get(0));
+        try (CountingPeer first = CountingPeer.on("127.0.0.1", ports.get(0));
                 GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
                         ServerLimits.DEFAULT_PEER_TIMEOUT, directory)) {
             // The channel is READY through the first replica; the others refuse and back off: 0.8 to 1.2 s, then,
@@ -37,8 +38,8 @@ class ReplicaChannelTest {
             caller.use(this, Set.of(PAYMENT));
             caller.connectAll(Duration.ofSeconds(5));
             Thread.sleep(1300);
-            try (CountingPeer second = new CountingPeer("127.0.0.1", ports.get(1));
-                    CountingPeer third = new CountingPeer("127.0.0.1", ports.get(2))) {
+            try (CountingPeer second = CountingPeer.on("127.0.0.1", ports.get(1));
+                    CountingPeer third = CountingPeer.on("127.0.0.1", ports.get(2))) {
                 caller.connectAll(Duration.ofSeconds(5)); // as a cast does once all its members listen
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(450);
                 while ((second.calls() == 0 || third.calls() == 0) && System.nanoTime() < deadline) {

@@ -177,11 +177,12 @@ class ScenariosTest {
         int before = calls.of("thespian.Thespian/B");
         Map<Character, List<Long>> nanos = interleaved(400);
         int toB = calls.of("thespian.Thespian/B") - before;
-        double hedged = p99Millis(nanos.get('A'));
-        double plain = p99Millis(nanos.get('C'));
+        double hedged = p95Millis(nanos.get('A'));
+        double plain = p95Millis(nanos.get('C'));
 
-        // A lognormal of median 20 ms and p99 300 ms: hedged after 50 ms, the p99 is about 140 ms.
-        assertTrue(hedged < plain, "hedged p99 " + hedged + " ms, not hedged " + plain + " ms");
+        // A lognormal of median 20 ms and p99 300 ms: p95 about 135 ms, and hedged after 50 ms about 75 ms. The p95
+        // of 400 calls (the 20th slowest), unlike their p99 (the 4th), stays put when a busy machine stalls a few.
+        assertTrue(hedged < plain, "hedged p95 " + hedged + " ms, not hedged " + plain + " ms");
         // 400 requests to each page: 400 calls to B from C, and from A 400 and the hedges (about a fifth of the
         // requests on a quiet machine; more where the machine makes B late), never more than 2 attempts each.
         assertTrue(toB > 800 && toB <= 1200, toB + " calls to B for 400 requests to each page");
@@ -219,10 +220,10 @@ class ScenariosTest {
         }
     }
 
-    private static double p99Millis(List<Long> nanos) {
+    private static double p95Millis(List<Long> nanos) {
         List<Long> sorted = new ArrayList<>(nanos);
         sorted.sort(null);
-        return sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1) / 1e6;
+        return sorted.get((int) Math.ceil(sorted.size() * 0.95) - 1) / 1e6;
     }
 
     private void start(String scenario, EngineLimits limits) throws Exception {
@@ -243,7 +244,7 @@ class ScenariosTest {
     }
 
     private Map<Status.Code, Integer> outcomes(int calls) {
-        return outcomes(calls, stub()::a);
+        return outcomes(calls, request -> stub().a(request)); // a fresh deadline for each call
     }
 
     private static Map<Status.Code, Integer> outcomes(int calls, Function<Nothing, Nothing> method) {

@@ -119,6 +119,43 @@ class ConsoleTraceProcessorTest {
         assertTrue(text.contains("  charge [SERVER] (payment)\n"), text);
     }
 
+    /** What the scenario headers send readers to look at: a SERVER span's answer and which replica answered. */
+    @Test
+    void aServerSpansAnswerAndTheReplicaThatGaveItAreShown() {
+        Tracer checkout = tracer("checkout");
+        Tracer replica = SdkTracerProvider.builder()
+                .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "payment",
+                        AttributeKey.stringKey("service.instance.id"), "payment-2")))
+                .addSpanProcessor(processor).build().get("test");
+        Tracer hostNamed = SdkTracerProvider.builder()
+                .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "inventory",
+                        AttributeKey.stringKey("service.instance.id"), "build-host")))
+                .addSpanProcessor(processor).build().get("test");
+        Tracer firstInstance = SdkTracerProvider.builder()
+                .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "ledger",
+                        AttributeKey.stringKey("service.instance.id"), "ledger-1")))
+                .addSpanProcessor(processor).build().get("test");
+        Span root = checkout.spanBuilder("checkout").setSpanKind(SpanKind.SERVER).startSpan();
+        Context parent = Context.root().with(root);
+        Span charge = replica.spanBuilder("charge").setSpanKind(SpanKind.SERVER).setParent(parent)
+                .setAttribute(SpanAttributes.RPC_GRPC_STATUS_CODE, 14L).startSpan();
+        charge.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "injected fault: payment-2:abort=UNAVAILABLE");
+        charge.end();
+        hostNamed.spanBuilder("reserve").setSpanKind(SpanKind.SERVER).setParent(parent)
+                .setAttribute(SpanAttributes.RPC_GRPC_STATUS_CODE, 0L).startSpan().end();
+        firstInstance.spanBuilder("record").setSpanKind(SpanKind.SERVER).setParent(parent).startSpan().end();
+        root.setAttribute(SpanAttributes.RPC_GRPC_STATUS_CODE, 8L)
+                .setAttribute(SpanAttributes.STATUS_MESSAGE, "rate limited: over the limit");
+        root.end();
+
+        String text = String.join("\n", awaitTree("record [SERVER]")) + "\n";
+        assertTrue(text.contains("  checkout [SERVER] (checkout)  {status 8 RESOURCE_EXHAUSTED}  answered: rate limited:"
+                + " over the limit\n"), text);
+        assertTrue(text.contains("  charge [SERVER] (payment-2)  {status 14 UNAVAILABLE}  ERROR: injected fault:"), text);
+        assertTrue(text.contains("  reserve [SERVER] (inventory)\n"), text);
+        assertTrue(text.contains("  record [SERVER] (ledger)\n"), text);
+    }
+
     @Test
     void controlCharactersInNamesAndMessagesAreEscaped() {
         Span span = tracer("svc").spanBuilder("clear\u001b[2J\nfake line\u202e").startSpan();

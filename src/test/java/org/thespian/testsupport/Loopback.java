@@ -25,6 +25,31 @@ public final class Loopback {
         }
     }
 
+    /**
+     * A port that refuses connections for as long as this is open: bound, never listening. A port merely closed
+     * again may be handed to another test's process at once (a cast taking free ports), which then answers.
+     */
+    public static final class RefusingPort implements AutoCloseable {
+        private final Socket holder = new Socket();
+
+        public RefusingPort() {
+            try {
+                holder.bind(anyPort());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        public int port() {
+            return holder.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            holder.close();
+        }
+    }
+
     /** Whether something on 127.0.0.1 accepts a connection on {@code port}. */
     public static boolean listening(int port) {
         try (Socket socket = new Socket()) {

@@ -83,6 +83,9 @@ public final class ThespianProcess implements AutoCloseable {
         environment.computeIfAbsent("PORT", ignored -> Integer.toString(freePort()));
         // The test machine's own load is not the server's: a test that wants the adaptive limit sets it.
         environment.putIfAbsent("THESPIAN_OVERLOAD_LAG_MS", "0");
+        // Tests do not measure the first calls' speed, and a warm-up would add up to 2 s to every start: a test of the
+        // warm-up itself sets it on.
+        environment.putIfAbsent("THESPIAN_WARMUP", "off");
         List<String> command = new ArrayList<>(List.of(javaExecutable()));
         command.addAll(quickStartOptions());
         command.addAll(jvmOptions);

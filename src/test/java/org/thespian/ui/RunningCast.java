@@ -14,7 +14,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastParser;
-import org.thespian.cast.CastStage;
+import org.thespian.cast.CastServers;
 import org.thespian.engine.Dice;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.server.RuntimeOptions;
@@ -45,15 +45,15 @@ final class RunningCast implements AutoCloseable {
             """;
 
     final Telemetry telemetry;
-    final CastStage stage;
+    final CastServers servers;
     final LiveView view;
     private final ManagedChannel channel;
 
-    private RunningCast(Telemetry telemetry, CastStage stage, LiveView view) {
+    private RunningCast(Telemetry telemetry, CastServers servers, LiveView view) {
         this.telemetry = telemetry;
-        this.stage = stage;
+        this.servers = servers;
         this.view = view;
-        this.channel = Grpc.newChannelBuilderForAddress("127.0.0.1", stage.members().get(0).server().port(),
+        this.channel = Grpc.newChannelBuilderForAddress("127.0.0.1", servers.members().get(0).server().port(),
                 InsecureChannelCredentials.create()).build();
     }
 
@@ -64,14 +64,14 @@ final class RunningCast implements AutoCloseable {
         }).withPorts(index -> ThespianProcess.freePort());
         SpanCollector collector = new SpanCollector();
         Telemetry telemetry = Telemetry.start("trio", Optional.empty(), false, Map.of(), Optional.of(collector));
-        CastStage stage = CastStage.start(cast, TlsChannelCredentials.create(),
+        CastServers servers = CastServers.start(cast, TlsChannelCredentials.create(),
                 telemetry.instrumentation().clientInterceptors(), ServerLimits.defaults(),
-                replica -> new CastStage.Role(telemetry.instrumentationFor(replica.member().name(), replica.instanceId()),
+                replica -> new CastServers.ReplicaSetup(telemetry.instrumentationFor(replica.member().name(), replica.instanceId()),
                         Dice.of(OptionalLong.empty()), ServerLimits.defaults(),
                         RuntimeOptions.defaults(replica.member().name())));
-        LiveView view = LiveView.start(settings, Topology.of(stage), collector, stage.standingFaults(),
+        LiveView view = LiveView.start(settings, Topology.of(servers), collector, servers.standingFaults(),
                 telemetry.instrumentation().runtimeEvents());
-        return new RunningCast(telemetry, stage, view);
+        return new RunningCast(telemetry, servers, view);
     }
 
     static LiveViewSettings onAnyPort() throws LiveViewSettings.Invalid {
@@ -97,7 +97,7 @@ final class RunningCast implements AutoCloseable {
     public void close() {
         channel.shutdownNow();
         view.close();
-        stage.stop(Duration.ZERO, Duration.ofSeconds(1));
+        servers.stop(Duration.ofSeconds(1));
         telemetry.close();
     }
 }

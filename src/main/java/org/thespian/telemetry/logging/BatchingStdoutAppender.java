@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.thespian.common.DropReport;
 
 /**
  * stdout for a server that logs a line per request, tens of thousands a second. A line is encoded on the thread that
@@ -31,7 +32,6 @@ final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEv
     static final long QUEUE_BYTES = 16L << 20;
 
     private static final long COLLECT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    private static final long DROP_REPORT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long STOP_BUDGET_MILLIS = 1000;
     private static final int WRITE_BUFFER_BYTES = 64 * 1024;
 
@@ -39,12 +39,9 @@ final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEv
     private final OutputStream stdout;
     private final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE_LINES);
     private final AtomicLong queuedBytes = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
+    private final DropReport drops = new DropReport();
     /** Touched by the writer thread only. */
     private final byte[] buffer = new byte[WRITE_BUFFER_BYTES];
-    private long droppedReported;
-    private long lastReportNanos;
-    private boolean reportedOnce;
     /** The writer's own report of dropped lines, written with the next batch, never dropped. */
     private volatile byte[] dropReport;
     private volatile boolean writing;
@@ -62,7 +59,7 @@ final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEv
 
     /** Lines dropped so far because the queue was full. */
     long dropped() {
-        return dropped.get();
+        return drops.total();
     }
 
     @Override
@@ -77,6 +74,9 @@ final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEv
     @Override
     protected void append(ILoggingEvent event) {
         byte[] line = encoder.encode(event);
+        if (RehearsalLines.isRehearsal(event)) {
+            return;
+        }
         if (DROP_LOGGER.equals(event.getLoggerName())) {
             // The report comes when the queue may well be full again: it must not be dropped itself.
             dropReport = line;
@@ -84,7 +84,7 @@ final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEv
         }
         if (queuedBytes.addAndGet(line.length) > QUEUE_BYTES || !queue.offer(line)) {
             queuedBytes.addAndGet(-line.length);
-            dropped.incrementAndGet();
+            drops.add(1);
         }
     }
 
@@ -169,19 +169,10 @@ final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEv
     }
 
     private void reportDrops() {
-        long total = dropped.get();
-        long now = System.nanoTime();
-        if (total == droppedReported || (reportedOnce && now - lastReportNanos < DROP_REPORT_INTERVAL_NANOS)) {
-            return;
-        }
         // Logged like any other line, so Loki gets it too; it comes back to append() as the next dropReport.
-        ((LoggerContext) getContext()).getLogger(DROP_LOGGER).warn(
+        drops.due(System.nanoTime()).ifPresent(due -> ((LoggerContext) getContext()).getLogger(DROP_LOGGER).warn(
                 "{} log lines dropped since {}: stdout was not read fast enough (queue of {} lines); see"
-                        + " docs/telemetry.md", total - droppedReported, reportedOnce ? "the last report" : "start",
-                QUEUE_LINES);
-        droppedReported = total;
-        lastReportNanos = now;
-        reportedOnce = true;
+                        + " docs/telemetry.md", due.total(), due.since(), QUEUE_LINES));
     }
 
     private Optional<byte[]> takeDropReport() {

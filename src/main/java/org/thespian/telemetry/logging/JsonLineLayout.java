@@ -4,13 +4,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.LayoutBase;
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -30,13 +24,12 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
 
     // ISO_INSTANT drops the fraction when the millis are zero; log lines should all look alike.
     private static final DateTimeFormatter TIMESTAMP =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-    private static final JsonFactory JSON = new JsonFactory();
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
     private static final Set<String> OWN_FIELDS =
             Set.of("timestamp", "level", "message", "logger", "thread", "service_name", "service_instance_id",
                     "exception");
 
-    private static volatile Timestamp lastTimestamp = new Timestamp(Long.MIN_VALUE, "");
+    private static volatile Timestamp lastTimestamp = new Timestamp(Long.MIN_VALUE, "", "");
 
     private String serviceName = "";
     private String instanceId = "";
@@ -51,67 +44,62 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
 
     @Override
     public String doLayout(ILoggingEvent event) {
-        StringWriter out = new StringWriter(256);
-        try (JsonGenerator json = JSON.createGenerator(out)) {
-            write(json, event);
-        } catch (IOException e) {
-            throw new UncheckedIOException("a StringWriter does not fail", e);
-        }
-        return out.toString();
+        return new String(write(event, ""), StandardCharsets.UTF_8);
     }
 
     /** The same object as UTF-8 bytes with the line's newline, for stdout: no String or copy in between. */
     byte[] toLine(ILoggingEvent event) {
-        ByteArrayBuilder out = new ByteArrayBuilder(512);
-        try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            write(json, event);
-        } catch (IOException e) {
-            throw new UncheckedIOException("a byte array does not fail", e);
-        }
-        out.append('\n');
-        return out.toByteArray();
+        return write(event, "\n");
     }
 
-    private void write(JsonGenerator json, ILoggingEvent event) throws IOException {
+    private byte[] write(ILoggingEvent event, String suffix) {
         Map<String, String> mdc = event.getMDCPropertyMap();
-        json.writeStartObject();
-        json.writeStringField("timestamp", timestamp(event.getTimeStamp()));
-        json.writeStringField("level", event.getLevel().toString());
-        json.writeStringField("message", event.getFormattedMessage());
-        json.writeStringField("logger", event.getLoggerName());
-        json.writeStringField("thread", event.getThreadName());
-        json.writeStringField("service_name", mdc.getOrDefault(LoggingSetup.SERVICE_NAME, serviceName));
-        json.writeStringField("service_instance_id", mdc.getOrDefault(LoggingSetup.SERVICE_INSTANCE_ID, instanceId));
+        JsonBytes json = JsonBytes.startObject()
+                .field("timestamp", timestamp(event.getTimeStamp()))
+                .field("level", event.getLevel().toString())
+                .field("message", event.getFormattedMessage())
+                .field("logger", event.getLoggerName())
+                .field("thread", event.getThreadName())
+                .field("service_name", mdc.getOrDefault(LoggingSetup.SERVICE_NAME, serviceName))
+                .field("service_instance_id", mdc.getOrDefault(LoggingSetup.SERVICE_INSTANCE_ID, instanceId));
         writeContext(json, mdc, event.getKeyValuePairs());
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
-            json.writeStringField("exception", ThrowableProxyUtil.asString(thrown));
+            json.field("exception", ThrowableProxyUtil.asString(thrown));
         }
-        json.writeEndObject();
+        return json.endObject(suffix);
     }
 
-    /** Under load tens of lines share a millisecond: each millisecond is formatted once. */
+    /**
+     * Under load tens of lines share a millisecond, and nearly every line a second: each millisecond's text is made
+     * once, and the formatter runs once a second, for the part before the milliseconds.
+     */
     private static String timestamp(long millis) {
         Timestamp last = lastTimestamp;
         if (last.millis() != millis) {
-            last = new Timestamp(millis, TIMESTAMP.format(Instant.ofEpochMilli(millis)));
+            long second = Math.floorDiv(millis, 1000);
+            String upToSecond = second == Math.floorDiv(last.millis(), 1000) ? last.upToSecond()
+                    : TIMESTAMP.format(Instant.ofEpochSecond(second));
+            int milli = (int) Math.floorMod(millis, 1000);
+            last = new Timestamp(millis, upToSecond, upToSecond + (char) ('0' + milli / 100)
+                    + (char) ('0' + milli / 10 % 10) + (char) ('0' + milli % 10) + 'Z');
             lastTimestamp = last;
         }
         return last.text();
     }
 
-    private record Timestamp(long millis, String text) {
+    /** @param upToSecond the text up to the milliseconds: {@code 2026-11-25T10:15:30.} */
+    private record Timestamp(long millis, String upToSecond, String text) {
     }
 
     /*
      * A name is written once: our own fields first, then MDC, then key-value pairs. A repeated key would make the line
      * ambiguous to JSON readers such as LogQL's `| json`, which keep one of the values without saying which.
      */
-    private static void writeContext(JsonGenerator json, Map<String, String> mdc, List<KeyValuePair> keyValues)
-            throws IOException {
+    private static void writeContext(JsonBytes json, Map<String, String> mdc, List<KeyValuePair> keyValues) {
         for (Map.Entry<String, String> entry : mdc.entrySet()) {
             if (!OWN_FIELDS.contains(entry.getKey())) {
-                json.writeStringField(entry.getKey(), entry.getValue());
+                json.field(entry.getKey(), entry.getValue());
             }
         }
         if (keyValues == null) {
@@ -120,24 +108,23 @@ public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
         Set<String> written = new HashSet<>();
         for (KeyValuePair pair : keyValues) {
             if (!OWN_FIELDS.contains(pair.key) && !mdc.containsKey(pair.key) && written.add(pair.key)) {
-                json.writeFieldName(pair.key);
-                writeValue(json, pair.value);
+                writeValue(json, pair.key, pair.value);
             }
         }
     }
 
-    private static void writeValue(JsonGenerator json, Object value) throws IOException {
+    private static void writeValue(JsonBytes json, String name, Object value) {
         if (value == null) {
-            json.writeNull();
+            json.field(name, (String) null);
         } else if (value instanceof Boolean flag) {
-            json.writeBoolean(flag);
+            json.field(name, flag.booleanValue());
         } else if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
-            json.writeNumber(((Number) value).longValue());
+            json.field(name, ((Number) value).longValue());
         } else if ((value instanceof Double || value instanceof Float) && Double.isFinite(((Number) value).doubleValue())) {
-            json.writeNumber(((Number) value).doubleValue());
+            json.field(name, ((Number) value).doubleValue());
         } else {
             // NaN and infinities are not JSON numbers; anything else is shown the way the message would show it.
-            json.writeString(value.toString());
+            json.field(name, value.toString());
         }
     }
 }

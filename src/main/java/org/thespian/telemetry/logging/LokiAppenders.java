@@ -50,6 +50,7 @@ final class LokiAppenders {
         appender.setLabels(LABELS);
         appender.setStructuredMetadata(STRUCTURED_METADATA);
         appender.setMessage(body);
+        appender.addFilter(new RehearsalLines());
         appender.start();
         return appender;
     }

@@ -50,6 +50,18 @@ class BatchingStdoutAppenderTest {
     }
 
     @Test
+    void aRehearsalsLinesAreNeverWritten() throws Exception {
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        Logger log = loggerWritingTo(stdout);
+        context.getMDCAdapter().put(RehearsalLines.MDC_KEY, "true");
+        log.info("rehearsed");
+        context.getMDCAdapter().remove(RehearsalLines.MDC_KEY);
+        log.info("served");
+        List<String> lines = awaitLines(stdout, 1);
+        assertEquals("served", JSON.readTree(lines.get(0)).get("message").asText());
+    }
+
+    @Test
     void stoppingWritesWhatIsStillQueued() {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         Logger log = loggerWritingTo(stdout);

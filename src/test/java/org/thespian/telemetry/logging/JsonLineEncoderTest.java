@@ -83,6 +83,38 @@ class JsonLineEncoderTest {
         assertFalse(json.has("exception"));
     }
 
+    /** Written by hand for speed, a line must escape exactly as Jackson would, byte for byte. */
+    @Test
+    void escapesEveryCharacterAsJacksonDoes() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (char c = 0; c < 0x900; c++) {
+            text.append(c);
+        }
+        text.append("\u20ac \ud83c\udfad, half a pair \ud83c, \uffff \\ \" / end");
+        Map<String, String> mdc = new LinkedHashMap<>();
+        mdc.put("note", text.toString());
+        LoggingEvent event = event(Level.INFO, "{}", null, mdc, text.toString());
+
+        String line = encode(event);
+
+        String expected = new String(JSON.writeValueAsBytes(text.toString()), StandardCharsets.UTF_8);
+        assertTrue(line.contains("\"message\":" + expected + ","), line);
+        assertTrue(line.contains("\"note\":" + expected + "}"), line);
+        assertEquals(text.toString(), JSON.readTree(line).get("message").asText());
+    }
+
+    /** Times are formatted once a second and their milliseconds added per line: each line still has its own. */
+    @Test
+    void everyLineHasItsOwnMillisecondWithinAndAcrossSeconds() throws Exception {
+        for (String time : List.of("2026-11-25T10:15:30.007Z", "2026-11-25T10:15:30.250Z", "2026-11-25T10:15:30.250Z",
+                "2026-11-25T10:15:31.999Z", "2026-11-25T10:15:31.000Z", "1969-12-31T23:59:59.040Z")) {
+            LoggingEvent event = event(Level.INFO, "at " + time, null, Map.of());
+            event.setInstant(Instant.parse(time));
+
+            assertEquals(time, JSON.readTree(encode(event)).get("timestamp").asText());
+        }
+    }
+
     private LoggingEvent event(Level level, String message, Throwable thrown, Map<String, String> mdc,
             Object... arguments) {
         Logger logger = context.getLogger("org.thespian.Checkout");

@@ -99,6 +99,21 @@ class LoggingSetupTest {
     }
 
     @Test
+    void aRehearsalsLinesNeverReachLoki() throws Exception {
+        try (LokiReceiver loki = LokiReceiver.start()) {
+            LoggingSetup.configure("checkout", INSTANCE, Optional.of(loki.address()));
+            MDC.put(RehearsalLines.MDC_KEY, "true");
+            log.info("rehearsed");
+            MDC.clear();
+            log.info("served");
+
+            List<ReceivedLogLine> lines = loki.awaitLines(received -> !received.isEmpty(), Duration.ofSeconds(10));
+            assertEquals(1, lines.size(), "lines pushed: " + lines);
+            assertEquals("served", JSON.readTree(lines.get(0).line()).get("message").asText());
+        }
+    }
+
+    @Test
     void aHungLokiNeverHoldsUpLogging() throws Exception {
         try (SilentServer loki = SilentServer.start()) {
             // Reconfiguring only once a push hangs shows that stopping the appender does not wait for it either.

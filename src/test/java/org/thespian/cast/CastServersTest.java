@@ -37,7 +37,7 @@ import org.thespian.testsupport.ThespianProcess;
  * A four-member cast in this JVM, over real gRPC on loopback: the configs call each other as
  * {@code http://<member>:6379}, and one request becomes one trace of four services in a real OTLP receiver.
  */
-class CastStageTest {
+class CastServersTest {
 
     private static final List<String> CHAIN = List.of("edge", "orders", "stock", "ledger");
     private static final String METRIC_INTERVAL = "otel.metric.export.interval";
@@ -49,7 +49,7 @@ class CastStageTest {
             System.setProperty(METRIC_INTERVAL, "300");
             Telemetry telemetry = Telemetry.start("chain", Optional.of(URI.create(otlp.grpcEndpoint())), false, Map.of());
             System.clearProperty(METRIC_INTERVAL);
-            CastStage stage = start(cast, telemetry);
+            CastServers members = start(cast, telemetry);
             ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", cast.members().get(0).port(),
                     InsecureChannelCredentials.create()).build();
             try {
@@ -78,7 +78,7 @@ class CastStageTest {
                 }
             } finally {
                 channel.shutdownNow();
-                stage.stop(Duration.ZERO, Duration.ofSeconds(1));
+                members.stop(Duration.ofSeconds(1));
                 telemetry.close();
             }
         }
@@ -105,7 +105,7 @@ class CastStageTest {
     @Test
     void theDirectoryMapsMembersOnTheCastPortOnly() throws Exception {
         Cast cast = chain(List.of(7101, 7102, 7103, 7104));
-        var directory = CastStage.directory(CastStage.ports(cast));
+        var directory = CastServers.directory(CastServers.ports(cast));
         assertEquals(List.of(new Peer("127.0.0.1", 7102, false)),
                 directory.addressesOf(new Peer("orders", 6379, false)));
         var elsewhere = new Peer("orders", 6380, false);
@@ -122,7 +122,7 @@ class CastStageTest {
                   - {name: front, port: 7101, config: {}}
                   - {name: payment, port: 7102, config: {}, replicas: 3}
                 """, CastParserTest::noFiles);
-        Map<Cast.Replica, Integer> ports = CastStage.ports(cast);
+        Map<Cast.Replica, Integer> ports = CastServers.ports(cast);
         assertEquals(List.of("front-1", "payment-1", "payment-2", "payment-3"),
                 ports.keySet().stream().map(Cast.Replica::instanceId).toList());
         List<Integer> payment = ports.entrySet().stream().filter(place -> place.getKey().member().name()
@@ -130,14 +130,14 @@ class CastStageTest {
         assertEquals(7102, payment.get(0), "the first replica keeps the member's port");
         assertEquals(3, Set.copyOf(payment).size(), "each replica has a port of its own: " + payment);
         assertEquals(payment.stream().map(port -> new Peer("127.0.0.1", port, false)).toList(),
-                CastStage.directory(ports).addressesOf(new Peer("payment", 6379, false)));
+                CastServers.directory(ports).addressesOf(new Peer("payment", 6379, false)));
         assertEquals(List.of(new Peer("127.0.0.1", 7101, false)),
-                CastStage.directory(ports).addressesOf(new Peer("front", 6379, false)));
+                CastServers.directory(ports).addressesOf(new Peer("front", 6379, false)));
     }
 
-    private static CastStage start(Cast cast, Telemetry telemetry) throws IOException {
-        return CastStage.start(cast, TlsChannelCredentials.create(), telemetry.instrumentation().clientInterceptors(),
-                ServerLimits.defaults(), replica -> new CastStage.Role(
+    private static CastServers start(Cast cast, Telemetry telemetry) throws IOException {
+        return CastServers.start(cast, TlsChannelCredentials.create(), telemetry.instrumentation().clientInterceptors(),
+                ServerLimits.defaults(), replica -> new CastServers.ReplicaSetup(
                         telemetry.instrumentationFor(replica.member().name(), replica.instanceId()),
                         Dice.of(OptionalLong.empty()), ServerLimits.defaults(),
                         RuntimeOptions.defaults(replica.member().name())));

@@ -19,21 +19,23 @@ import org.thespian.cast.Cast.Replica;
 import org.thespian.config.ConfigSource.LoadedConfig;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
-import org.thespian.server.Backstage;
+import org.thespian.server.ProcessResources;
 import org.thespian.server.Instrumentation;
 import org.thespian.server.PeerDirectory;
+import org.thespian.server.Rehearsal;
 import org.thespian.server.RuntimeOptions;
 import org.thespian.server.ServerLimits;
+import org.thespian.server.ServerGroup;
 import org.thespian.server.StandingFaults;
 import org.thespian.server.ThespianServer;
 
 /**
  * A cast running in this JVM: one {@link ThespianServer} per replica of each member, the first on the member's port
- * and the others on free ones, all sharing one {@link Backstage}. A call to {@code http://<member>:6379}, as the
+ * and the others on free ones, all sharing one {@link ProcessResources}. A call to {@code http://<member>:6379}, as the
  * configs say, reaches that member's loopback ports, taking turns at its replicas, so the configs run here
  * unchanged.
  */
-public final class CastStage {
+public final class CastServers implements ServerGroup {
 
     static final String LOOPBACK = "127.0.0.1";
 
@@ -41,7 +43,7 @@ public final class CastStage {
      * How one member runs: its telemetry (under its own service name), failure rolls, limits, and what may
      * change it at run time (fault plans naming it, the hop limit, the admin service).
      */
-    public record Role(Instrumentation instrumentation, Dice dice, ServerLimits limits, RuntimeOptions runtime) {
+    public record ReplicaSetup(Instrumentation instrumentation, Dice dice, ServerLimits limits, RuntimeOptions runtime) {
     }
 
     /** A replica of a member as it runs here. */
@@ -61,11 +63,11 @@ public final class CastStage {
     }
 
     private final List<Running> running;
-    private final Backstage backstage;
+    private final ProcessResources resources;
 
-    private CastStage(List<Running> running, Backstage backstage) {
+    private CastServers(List<Running> running, ProcessResources resources) {
         this.running = List.copyOf(running);
-        this.backstage = backstage;
+        this.resources = resources;
     }
 
     /**
@@ -75,30 +77,39 @@ public final class CastStage {
      * @param clientInterceptors what every peer call passes through (trace propagation), shared by all members
      * @param shared             the peer timeout and the engine's CPU threads, for all members
      */
-    public static CastStage start(Cast cast, ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
-            ServerLimits shared, Function<Replica, Role> roleOf) throws IOException {
+    public static CastServers start(Cast cast, ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
+            ServerLimits shared, Function<Replica, ReplicaSetup> setupOf) throws IOException {
         Map<Replica, Integer> ports = ports(cast);
-        Backstage backstage = Backstage.open(peerTls, clientInterceptors, shared, directory(ports));
+        ProcessResources resources = ProcessResources.open(peerTls, clientInterceptors, shared, directory(ports));
         List<Running> running = new ArrayList<>();
         for (Map.Entry<Replica, Integer> place : ports.entrySet()) {
             Replica replica = place.getKey();
-            Role role = roleOf.apply(replica);
+            ReplicaSetup setup = setupOf.apply(replica);
             try {
                 running.add(new Running(replica, ThespianServer.start(place.getValue(), loaded(replica.member()),
-                        role.dice(), role.instrumentation(), role.limits(), role.runtime(), backstage)));
+                        setup.dice(), setup.instrumentation(), setup.limits(), setup.runtime(), resources)));
             } catch (IOException e) {
-                new CastStage(running, backstage).stop(Duration.ZERO, Duration.ZERO);
+                new CastServers(running, resources).stop(Duration.ZERO);
                 String who = replica.member().replicas() == 1 ? "" : " (replica " + replica.instanceId() + ")";
                 throw new IOException("member \"" + replica.member().name() + "\"" + who + " cannot listen on port "
                         + place.getValue(), e);
             }
         }
         try {
-            backstage.connectPeers();
+            resources.connectPeers();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return new CastStage(running, backstage);
+        return new CastServers(running, resources);
+    }
+
+    /** Every replica of every member as it will serve, with the setup {@code setupOf} gives it: a {@link Rehearsal}. */
+    public static List<Rehearsal.Part> rehearsalParts(Cast cast, Function<Replica, ReplicaSetup> setupOf) {
+        return cast.members().stream().flatMap(member -> member.instances().stream()).map(replica -> {
+            ReplicaSetup setup = setupOf.apply(replica);
+            return new Rehearsal.Part(loaded(replica.member()), setup.dice(), setup.instrumentation(), setup.limits(),
+                    setup.runtime());
+        }).toList();
     }
 
     /** The member's config as GetConfig shows it: its text, and the file it came from. */
@@ -144,21 +155,26 @@ public final class CastStage {
     }
 
     /** The standing fault plan the members share: requests entering the cast anywhere get it. */
+    @Override
     public StandingFaults standingFaults() {
-        return backstage.standingFaults();
+        return resources.standingFaults();
     }
 
-    /**
-     * Stops every member at once, as a single server stops: NOT_SERVING while still taking calls for
-     * {@code delay} (THESPIAN_SHUTDOWN_DELAY_SECONDS), then the drain within {@code grace}; then what they share.
-     */
-    public void stop(Duration delay, Duration grace) {
+    /** Every member reports NOT_SERVING while still taking calls, as a single server does before its drain. */
+    @Override
+    public void reportNotServing() {
         running.forEach(member -> member.server().reportNotServing());
-        try {
-            Thread.sleep(delay.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    }
+
+    /** The calls in flight in all members. */
+    @Override
+    public int inFlight() {
+        return running.stream().mapToInt(member -> member.server().inFlight()).sum();
+    }
+
+    /** Stops every member at once, each with a single server's drain within {@code grace}; then what they share. */
+    @Override
+    public void stop(Duration grace) {
         ExecutorService stoppers = Executors.newFixedThreadPool(Math.max(1, running.size()));
         try {
             CompletableFuture.allOf(running.stream().map(member -> CompletableFuture.runAsync(() -> {
@@ -170,7 +186,7 @@ public final class CastStage {
             }, stoppers)).toArray(CompletableFuture[]::new)).join();
         } finally {
             stoppers.shutdown();
-            backstage.close();
+            resources.close();
         }
     }
 }

@@ -2,8 +2,8 @@ package org.thespian.server;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptor;
+import io.grpc.InsecureChannelCredentials;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.thespian.engine.ActionsInFlight;
 import org.thespian.engine.ProcessBudget;
@@ -18,7 +18,7 @@ import org.thespian.engine.Scheduler;
  * They also share the process's descriptors, so one cap counts all their connections, and one sweep cancels
  * the calls whose request never comes.
  */
-public final class Backstage implements AutoCloseable {
+public final class ProcessResources implements AutoCloseable {
 
     private final Scheduler scheduler;
     private final GrpcPeerCaller peers;
@@ -31,7 +31,7 @@ public final class Backstage implements AutoCloseable {
     private final Connections connections;
     private final RequestArrival requestArrival;
 
-    private Backstage(Scheduler scheduler, GrpcPeerCaller peers, HeapPressure heap, ProcessBudget budget,
+    private ProcessResources(Scheduler scheduler, GrpcPeerCaller peers, HeapPressure heap, ProcessBudget budget,
             ActionsInFlight actionsInFlight, ServerLimits limits) {
         this.scheduler = scheduler;
         this.peers = peers;
@@ -50,14 +50,26 @@ public final class Backstage implements AutoCloseable {
      *                    and the request arrival bound, for every server
      * @param directory   where a configured peer really is (see {@link GrpcPeerCaller})
      */
-    public static Backstage open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
+    public static ProcessResources open(ChannelCredentials peerTls, List<ClientInterceptor> clientInterceptors,
             ServerLimits limits, PeerDirectory directory) {
-        // Every peer call carries on its request's fault plan and hop count.
-        List<ClientInterceptor> interceptors = new ArrayList<>(clientInterceptors);
-        interceptors.add(new RequestMetadataForwarding());
+        return open(Scheduler.start(limits.engine().cpuThreads()), peerTls, clientInterceptors, limits, directory);
+    }
+
+    /**
+     * Resources of its own for a rehearsal ({@link Rehearsal}): nothing the real servers count or hold is touched,
+     * every wait lasts at most {@code longestWait}, and every peer is where {@code directory} says (on loopback).
+     */
+    static ProcessResources rehearsal(List<ClientInterceptor> clientInterceptors, ServerLimits limits,
+            Duration longestWait, PeerDirectory directory) {
+        return open(Scheduler.rehearsal(limits.engine().cpuThreads(), longestWait.toNanos()),
+                InsecureChannelCredentials.create(), clientInterceptors, limits, directory);
+    }
+
+    private static ProcessResources open(Scheduler scheduler, ChannelCredentials peerTls,
+            List<ClientInterceptor> clientInterceptors, ServerLimits limits, PeerDirectory directory) {
         HeapPressure heap = HeapPressure.watch();
-        return new Backstage(Scheduler.start(limits.engine().cpuThreads()),
-                new GrpcPeerCaller(peerTls, interceptors, limits.peerTimeout(), directory), heap,
+        return new ProcessResources(scheduler,
+                new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout(), directory), heap,
                 new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()),
                 limits);
     }
@@ -90,14 +102,14 @@ public final class Backstage implements AutoCloseable {
     }
 
     /**
-     * Once every server sharing this backstage listens, connects the channels between them (and to any other
+     * Once every server sharing these resources listens, connects the channels between them (and to any other
      * peer), at most a second: the first members started tried their peers before those were up.
      */
     public void connectPeers() throws InterruptedException {
         peers.connectAll(Duration.ofSeconds(1));
     }
 
-    /** The standing fault plan of every server sharing this backstage: a cast has one, as it has one entrance. */
+    /** The standing fault plan of every server sharing these resources: a cast has one, as it has one entrance. */
     public StandingFaults standingFaults() {
         return standingFaults;
     }
