@@ -7,6 +7,9 @@
 # The cast is ten chains of five members (m01 -> m02 -> ... -> m05, m06 -> ... -> m10, ...), each hop a 5 ms
 # sleep then a call to the next by name (http://mNN:6379); the load goes to m01, so every request crosses
 # five members. LOAD_JAR may name a jar with the `load` command (default: target/thespian.jar).
+# The cast runs with its live view (the default: 127.0.0.1:8080 or the next free port); the script checks that its
+# graph lists all 50 members (idle and under load) and times /api/graph and /api/traces under load. UI=off runs the
+# cast with `--ui off` instead, to compare the cast's CPU per call without the view.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=target/thespian.jar
@@ -37,15 +40,31 @@ rss_threads() { awk '/^VmRSS/ {rss=$2} /^Threads/ {t=$2} END {printf "rss_mb=%.0
 
 echo "machine: $(nproc) CPUs, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s%N)
-THESPIAN_LOG_LEVEL=WARN java -jar "$JAR" cast "$WORK/fifty.cast.yaml" >"$WORK/cast.out" 2>"$WORK/cast.err" &
+UI_ARGS=()
+[[ ${UI:-} == off ]] && UI_ARGS=(--ui off)
+THESPIAN_LOG_LEVEL=WARN java -jar "$JAR" cast "$WORK/fifty.cast.yaml" "${UI_ARGS[@]}" >"$WORK/cast.out" 2>"$WORK/cast.err" &
 PID=$!
 until grep -q "Ctrl-C stops them all" "$WORK/cast.out"; do
   kill -0 "$PID" 2>/dev/null || { cat "$WORK/cast.err"; exit 1; }
   sleep 0.02
 done
 echo "started: $(( ($(date +%s%N) - start) / 1000000 )) ms to 50 members serving (JVM start included)"
+VIEW=$(sed -n 's/^live view: //p' "$WORK/cast.out")
+# view_check WHEN: the view's graph (services, edges, m01's calls) and how long /api/graph and /api/traces take.
+view_check() {
+  [[ -n $VIEW ]] || return 0
+  local graph traces
+  graph=$(curl -sf -w ' %{time_total}' "${VIEW}api/graph") || { echo "live view ($1): /api/graph failed"; exit 1; }
+  traces=$(curl -sf -w ' %{time_total}' "${VIEW}api/traces?limit=50") || { echo "live view ($1): /api/traces failed"; exit 1; }
+  jq -rn --argjson g "${graph% *}" --argjson t "${traces% *}" --arg gs "${graph##* }" --arg ts "${traces##* }" --arg when "$1" \
+    '"live view (\($when)): \($g.services | length) services, \($g.edges | length) edges, m01 \($g.services[] | select(.name == "m01") | "\(.calls) calls at \(.rate_per_s)/s, p99 \(.p99_ms) ms"); /api/graph in \($gs | tonumber * 1000 | floor) ms; /api/traces: \($t.traces | length) listed of \($t.kept) kept (\($t.dropped) dropped, \($t.skipped) skipped), in \($ts | tonumber * 1000 | floor) ms"'
+  local services
+  services=$(jq '.services | length' <<<"${graph% *}")
+  [[ $services == 50 ]] || { echo "live view ($1): the graph lists $services services, not 50"; exit 1; }
+}
 sleep 10
 echo "idle (10 s after start): $(rss_threads "$PID")"
+view_check idle
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 load() { java -jar "$LOAD_JAR" load --target "127.0.0.1:$BASE_PORT" --method A --timeout 2s "$@"; }
@@ -68,6 +87,7 @@ measure --rate "$RATE/s" --duration "${DURATION}s" &
 MEASURE=$!
 sleep $((DURATION / 2))
 echo "under load (half way): $(rss_threads "$PID")"
+view_check "under load"
 wait "$MEASURE" || true
 echo "after load: $(rss_threads "$PID")"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -17,7 +17,9 @@
 # JAVA25 (the Temurin 25 path below; the burst on it is skipped when it does not exist),
 # BASELINE_JAR (another build's jar: its null method, 0 ms sleep and burst rows run beside this build's, in the
 # same run, for before/after ratios), BASELINE_ROUNDS (1: how many times the null-method and 0 ms sleep pairs
-# run, alternating which jar goes first), SECTIONS (acbef: the sections to run, e.g. SECTIONS=ab for a quicker
+# run, alternating which jar goes first), LIVE_VIEW (1: the null method and 0 ms sleep also run with the live view
+# on, in every round and for both jars, and the summary gives each jar's view on ÷ off; 0 leaves those rows out),
+# SECTIONS (acbef: the sections to run, e.g. SECTIONS=ab for a quicker
 # before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +65,7 @@ start_sink() {
     PID[sink]=$!
     for _ in $(seq 100); do
         kill -0 "${PID[sink]}" 2>/dev/null || fail "sink exited: $(cat "$WORK/sink.stderr")"
-        PORT[sink]=$(awk '/^listening/ { print $2 }' "$WORK/sink.out")
+        PORT[sink]=$(awk '/^listening/ { print $2 }' "$WORK/sink.out" 2>/dev/null || true) # the file may not be there yet
         [[ -n ${PORT[sink]} ]] && return
         sleep 0.2
     done
@@ -144,14 +146,18 @@ start_sink
 load a "grpc-java floor (sink, no Thespian)" "${PORT[sink]}" --server-pids "${PID[sink]}"
 plain_loop a "the same floor, plain grpc-java async loop" "${PORT[sink]}" --server-pids "${PID[sink]}"
 
-# row NAME LABEL CONFIG [SERVER_JAR]: one row of table a from a fresh instance.
+# row NAME LABEL CONFIG [SERVER_JAR [VAR=value ...]]: one row of table a from a fresh instance.
 row() {
-    SERVER_JAR=${4:-$JAR} start_thespian "$1" "$3"
-    load a "$2" "${PORT[$1]}" --server-pids "${PID[$1]}"
-    stop "$1"
+    local name=$1 label=$2 cfg=$3 jar=${4:-$JAR}
+    shift $(($# < 4 ? $# : 4))
+    SERVER_JAR=$jar start_thespian "$name" "$cfg" "$@"
+    load a "$label" "${PORT[$name]}" --server-pids "${PID[$name]}"
+    stop "$name"
 }
-# The null method and one 0 ms sleep; with BASELINE_JAR, the baseline jar's rows beside them for BASELINE_ROUNDS
-# rounds, which jar goes first flipping each round: one row on 2 shared cores varies by 15% or more.
+
+# The null method and one 0 ms sleep, each also with the live view on (THESPIAN_UI; docs/live-view.md: it sees every
+# span in process) unless LIVE_VIEW=0; with BASELINE_JAR, the baseline jar's rows beside them for BASELINE_ROUNDS
+# rounds, the order reversed each round: one row on 2 shared cores varies by 15% or more.
 rounds=1
 [[ -n ${BASELINE_JAR:-} ]] && rounds=${BASELINE_ROUNDS:-1}
 for round in $(seq "$rounds"); do
@@ -159,24 +165,19 @@ for round in $(seq "$rounds"); do
     ((round > 1)) && suffix=", round $round"
     for kind in null sleep0; do
         if [[ $kind == null ]]; then label="null method" cfg=$(config); else label="one 0 ms sleep" cfg=$SLEEP0; fi
-        if [[ -z ${BASELINE_JAR:-} ]]; then
-            row "$kind" "$label" "$cfg"
-        elif ((round % 2)); then
-            row "$kind" "$label$suffix" "$cfg"
-            row "$kind" "$label, baseline jar$suffix" "$cfg" "$BASELINE_JAR"
-        else
-            row "$kind" "$label, baseline jar$suffix" "$cfg" "$BASELINE_JAR"
-            row "$kind" "$label$suffix" "$cfg"
+        rows=("$label$suffix|$JAR|")
+        [[ -n ${BASELINE_JAR:-} ]] && rows+=("$label, baseline jar$suffix|$BASELINE_JAR|")
+        if [[ ${LIVE_VIEW:-1} != 0 ]]; then
+            rows+=("$label, live view on$suffix|$JAR|THESPIAN_UI=127.0.0.1:0")
+            [[ -n ${BASELINE_JAR:-} ]] && rows+=("$label, live view on, baseline jar$suffix|$BASELINE_JAR|THESPIAN_UI=127.0.0.1:0")
         fi
+        order=$(seq 0 $((${#rows[@]} - 1)))
+        ((round % 2)) || order=$(seq $((${#rows[@]} - 1)) -1 0)
+        for i in $order; do
+            IFS='|' read -r row_label row_jar row_env <<<"${rows[i]}"
+            row "$kind" "$row_label" "$cfg" "$row_jar" $row_env
+        done
     done
-done
-
-# The same two with the live view on (THESPIAN_UI; docs/live-view.md): it collects every span in process.
-for kind in null sleep0; do
-    if [[ $kind == null ]]; then label="null method" cfg=$(config); else label="one 0 ms sleep" cfg=$SLEEP0; fi
-    start_thespian "$kind" "$cfg" THESPIAN_UI=127.0.0.1:0
-    load a "$label, live view on" "${PORT[$kind]}" --server-pids "${PID[$kind]}"
-    stop "$kind"
 done
 
 start_thespian traced "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:${PORT[sink]}"
@@ -325,38 +326,56 @@ tool_vs_plain() {
 }
 
 # With BASELINE_JAR: this build's rows against the baseline jar's, round by round, their median, and both against
-# the grpc-java floor.
+# the grpc-java floor. With the live view's rows: each jar's view on against its view off, round by round.
 baseline_summary() {
     awk -F'|' '
-        function rps(text) { match(text, /(^| )rps=[0-9]+/); text = substr(text, RSTART, RLENGTH); sub(/.*=/, "", text); return text + 0 }
+        function value(text, key) { match(text, "(^| )" key "=[0-9.]+"); text = substr(text, RSTART, RLENGTH); sub(/.*=/, "", text); return text + 0 }
         function median(values, n,    i, j, t) {
             for (i = 2; i <= n; i++) for (j = i; j > 1 && values[j - 1] > values[j]; j--) { t = values[j]; values[j] = values[j - 1]; values[j - 1] = t }
             return n % 2 ? values[(n + 1) / 2] : (values[n / 2] + values[n / 2 + 1]) / 2
         }
-        BEGIN { kinds[1] = "null method"; kinds[2] = "one 0 ms sleep" }
-        $1 == "a" && $2 == "grpc-java floor (sink, no Thespian)" { floor = rps($3) }
+        # Variant a against variant b of kind k, round by round: sets n, list, the medians ratio_median, a_median,
+        # b_median (req/s) and a_cpu, b_cpu (server CPU µs a call).
+        function compare(k, a, b,    r, ratio, x, y, cx, cy) {
+            n = 0; list = ""
+            for (r = 1; r <= rounds; r++) {
+                if (rps[k, a, r] > 0 && rps[k, b, r] > 0) {
+                    n++; ratio[n] = rps[k, a, r] / rps[k, b, r]; x[n] = rps[k, a, r]; y[n] = rps[k, b, r]
+                    cx[n] = cpu[k, a, r]; cy[n] = cpu[k, b, r]
+                    list = list (n > 1 ? ", " : "") sprintf("%.2f", ratio[n])
+                }
+            }
+            if (n == 0) return
+            ratio_median = median(ratio, n); a_median = median(x, n); b_median = median(y, n)
+            a_cpu = median(cx, n); b_cpu = median(cy, n)
+        }
+        BEGIN {
+            kinds[1] = "null method"; kinds[2] = "one 0 ms sleep"
+            variants[1] = ""; variants[2] = ", baseline jar"; variants[3] = ", live view on"; variants[4] = ", live view on, baseline jar"
+        }
+        $1 == "a" && $2 == "grpc-java floor (sink, no Thespian)" { floor = value($3, "rps") }
         $1 == "a" {
             for (k = 1; k <= 2; k++) {
                 if (index($2, kinds[k]) != 1) continue
                 rest = substr($2, length(kinds[k]) + 1); round = 1
                 if (match(rest, /, round [0-9]+$/)) { round = substr(rest, RSTART + 8) + 0; rest = substr(rest, 1, RSTART - 1) }
-                if (rest == "") now[k, round] = rps($3)
-                else if (rest == ", baseline jar") before[k, round] = rps($3)
+                for (v = 1; v <= 4; v++) if (rest == variants[v]) { rps[k, v, round] = value($3, "rps"); cpu[k, v, round] = value($3, "server_cpu_us") }
                 if (round > rounds) rounds = round
             }
         }
         END {
             for (k = 1; k <= 2; k++) {
-                n = 0; list = ""
-                for (r = 1; r <= rounds; r++) {
-                    if (now[k, r] > 0 && before[k, r] > 0) {
-                        n++; ratio[n] = now[k, r] / before[k, r]; a[n] = now[k, r]; b[n] = before[k, r]
-                        list = list (n > 1 ? ", " : "") sprintf("%.2f", ratio[n])
-                    }
+                compare(k, 1, 2)
+                if (n > 0 && floor > 0)
+                    printf "%s: this build ÷ baseline jar, round by round: %s; median %.2f. Median req/s %d against %d; against the grpc-java floor %.2f (this build) and %.2f (baseline).\n", kinds[k], list, ratio_median, a_median, b_median, a_median / floor, b_median / floor
+                compare(k, 3, 4)
+                if (n > 0)
+                    printf "%s, live view on: this build ÷ baseline jar, round by round: %s; median %.2f.\n", kinds[k], list, ratio_median
+                for (v = 1; v <= 2; v++) {
+                    compare(k, v + 2, v)
+                    if (n > 0)
+                        printf "%s, live view on ÷ off, %s, round by round: %s; median %.2f (median req/s %d against %d; server CPU %.1f against %.1f µs a call).\n", kinds[k], v == 1 ? "this build" : "baseline jar", list, ratio_median, a_median, b_median, a_cpu, b_cpu
                 }
-                if (n == 0 || floor == 0) continue
-                mine = median(a, n); theirs = median(b, n)
-                printf "%s: this build ÷ baseline jar, round by round: %s; median %.2f. Median req/s %d against %d; against the grpc-java floor %.2f (this build) and %.2f (baseline).\n", kinds[k], list, median(ratio, n), mine, theirs, mine / floor, theirs / floor
             }
         }' "$RESULTS"
 }

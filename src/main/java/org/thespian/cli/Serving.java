@@ -1,6 +1,6 @@
 package org.thespian.cli;
 
-import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -163,7 +163,7 @@ final class Serving {
             Optional<SpanCollector> collector) {
         try {
             return Telemetry.start(name, process.otelBackendAddress(), traceConsole, process.environment(),
-                    collector.map(SpanExporter.class::cast));
+                    collector.map(SpanProcessor.class::cast));
         } catch (Telemetry.InvalidTelemetrySetting e) {
             throw e;
         } catch (RuntimeException e) {

@@ -12,7 +12,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,9 +37,6 @@ public final class Telemetry implements AutoCloseable {
     static final Duration CLOSE_BUDGET = Duration.ofMillis(900);
 
     private static final String SCOPE = "org.thespian";
-    /** Spans reach an in-process view within a fifth of a second; nothing is serialised, so batches can be large. */
-    private static final SpanShipper.Limits IN_PROCESS_LIMITS = new SpanShipper.Limits(65_536, 4_096,
-            Duration.ofMillis(200), Duration.ofSeconds(1));
     private static final List<String> EXPORTER_VARIABLES =
             List.of("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER");
     private static final String SDK_INSTANCE_ID =
@@ -81,19 +77,17 @@ public final class Telemetry implements AutoCloseable {
     }
 
     /**
-     * As above, with one more exporter that gets every span of the process, its cast members' included (the live
-     * view's collector), through a queue and a thread of its own.
+     * As above, with one more processor that gets every span of the process, its cast members' included (the live
+     * view's collector), on the thread that ends the span: it must be cheap and never block.
      */
     public static Telemetry start(String serviceName, Optional<URI> otelBackendAddress, boolean traceConsole,
-            Map<String, String> env, Optional<SpanExporter> inProcess) {
+            Map<String, String> env, Optional<SpanProcessor> inProcess) {
         refuseUnavailableExporters(env);
         ExportPlan plan = new ExportPlan();
         SharedTracing shared = new SharedTracing();
         SharedMetrics metrics = new SharedMetrics();
         SpanProcessor local = shared.add(traceConsole ? ConsoleTraceProcessor.shared() : new KeepSpansRecording());
-        Optional<SpanShipper> watcher = inProcess.map(exporter -> new SpanShipper(exporter, "the live view",
-                IN_PROCESS_LIMITS));
-        watcher.ifPresent(shared::add);
+        inProcess.ifPresent(shared::add);
         OpenTelemetrySdk sdk;
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
@@ -108,7 +102,7 @@ public final class Telemetry implements AutoCloseable {
                     .addMeterProviderCustomizer((meterProvider, config) -> meterProvider.registerMetricProducer(metrics))
                     .addTracerProviderCustomizer((tracerProvider, config) -> {
                         plan.otlpShipper(config).map(shared::add).ifPresent(tracerProvider::addSpanProcessor);
-                        watcher.ifPresent(tracerProvider::addSpanProcessor);
+                        inProcess.ifPresent(tracerProvider::addSpanProcessor);
                         return tracerProvider.addSpanProcessor(local);
                     })
                     .disableShutdownHook()
@@ -118,7 +112,7 @@ public final class Telemetry implements AutoCloseable {
         } catch (ConfigurationException e) {
             throw new InvalidTelemetrySetting("OpenTelemetry setting refused: " + e.getMessage());
         }
-        countDrops(sdk, java.util.stream.Stream.concat(plan.shippers().stream(), watcher.stream()).toList());
+        countDrops(sdk, plan.shippers());
         String description = "telemetry: " + plan.describe(traceConsole) + "; logs to " + LoggingSetup.destinations();
         return new Telemetry(sdk, instrument(sdk), description, shared, metrics);
     }

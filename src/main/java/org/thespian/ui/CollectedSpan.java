@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A finished span as the live view keeps it: what the waterfall and the graph need, nothing of the SDK's.
+ * A finished span as the waterfall shows it, made from the SDK's span when a page asks for its trace.
  *
  * @param parentSpanId empty for a span with no parent
  * @param kind         SERVER, CLIENT, INTERNAL, ...
@@ -50,17 +50,20 @@ record CollectedSpan(String traceId, String spanId, String parentSpanId, String 
         return span.getStatus().getStatusCode() == StatusCode.ERROR;
     }
 
-    /** Roughly what the span costs on the heap: its object, its strings (two bytes a character) and its map. */
-    long estimatedBytes() {
-        long bytes = 200 + 2L * (traceId.length() + spanId.length() + parentSpanId.length() + name.length()
-                + status.length());
-        for (Map.Entry<String, Object> attribute : attributes.entrySet()) {
-            bytes += 64 + 2L * (attribute.getKey().length() + String.valueOf(attribute.getValue()).length());
+    /**
+     * Roughly what a kept span costs on the heap: its objects, its strings (two bytes a character), its events and
+     * the attributes the view shows.
+     */
+    static long estimatedBytes(SpanData span) {
+        long bytes = 200 + 2L * (32 + 16 + 16 + span.getName().length()
+                + String.valueOf(span.getStatus().getDescription()).length()) + 200L * span.getEvents().size();
+        int counted = 0;
+        for (Map.Entry<AttributeKey<?>, Object> attribute : span.getAttributes().asMap().entrySet()) {
+            if (counted++ == MAX_ATTRIBUTES) {
+                break;
+            }
+            bytes += 64 + 2L * (attribute.getKey().getKey().length() + String.valueOf(attribute.getValue()).length());
         }
         return bytes;
-    }
-
-    long endEpochNanos() {
-        return startEpochNanos + durationNanos;
     }
 }

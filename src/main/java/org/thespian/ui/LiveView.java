@@ -64,10 +64,10 @@ public final class LiveView implements AutoCloseable {
         this.faults = faults;
         this.events = events;
         Traffic traffic = new Traffic(topology, System::currentTimeMillis);
-        TraceStore store = new TraceStore(maxTraces, LiveViewSettings.MAX_BYTES, System::nanoTime);
+        TraceStore store = new TraceStore(maxTraces, LiveViewSettings.MAX_BYTES);
         collector.sendTo(span -> {
-            store.add(span);
             traffic.record(span);
+            store.add(span);
         });
         this.graph = new GraphView(topology, traffic);
         this.traces = new TraceView(store);

@@ -9,6 +9,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -30,6 +38,8 @@ import java.util.Optional;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.thespian.proto.Nothing;
+import org.thespian.server.RuntimeEvents;
+import org.thespian.server.StandingFaults;
 
 /** The live view's JSON API over a running cast in this JVM, through real HTTP and gRPC. */
 class LiveViewTest {
@@ -40,7 +50,12 @@ class LiveViewTest {
 
     private static HttpResponse<String> call(RunningCast cast, String method, String path, String body,
             String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(cast.view.url().resolve(path))
+        return call(cast.view, method, path, body, headers);
+    }
+
+    private static HttpResponse<String> call(LiveView view, String method, String path, String body,
+            String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(view.url().resolve(path))
                 .timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
@@ -51,7 +66,11 @@ class LiveViewTest {
     }
 
     private static JsonNode get(RunningCast cast, String path) throws Exception {
-        HttpResponse<String> response = call(cast, "GET", path, null);
+        return get(cast.view, path);
+    }
+
+    private static JsonNode get(LiveView view, String path) throws Exception {
+        HttpResponse<String> response = call(view, "GET", path, null);
         assertEquals(200, response.statusCode(), response.body());
         return JSON.readTree(response.body());
     }
@@ -93,6 +112,35 @@ class LiveViewTest {
             assertEquals(5, edge(after, "front", "middle").path("calls").asLong());
             assertEquals(5, edge(after, "middle", "back").path("calls").asLong());
             assertEquals(2, after.path("edges").size(), "observed calls join the configured edges: " + after);
+        }
+    }
+
+    @Test
+    void underLoadTheGraphCountsEveryCallWhileTracesAreSampled() throws Exception {
+        SpanCollector collector = new SpanCollector();
+        Resource busy = Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "busy"));
+        int calls = 20_000;
+        try (SdkTracerProvider tracing = SdkTracerProvider.builder().setResource(busy).addSpanProcessor(collector)
+                        .build();
+                LiveView view = LiveView.start(RunningCast.onAnyPort(), new Topology(List.of(), false), collector,
+                        new StandingFaults(), RuntimeEvents.NONE)) {
+            Tracer tracer = tracing.get("test");
+            for (int i = 0; i < calls; i++) {
+                Span server = tracer.spanBuilder("thespian.Thespian/A").setSpanKind(SpanKind.SERVER).startSpan();
+                if (i % 10 == 0) {
+                    server.setStatus(StatusCode.ERROR, "failed");
+                }
+                server.end();
+            }
+            JsonNode service = named(get(view, "/api/graph").path("services"), "name", "busy");
+            assertEquals(calls, service.path("calls").asLong(), service.toString());
+            assertEquals(calls / 10, service.path("errors").asLong(), service.toString());
+
+            JsonNode traces = get(view, "/api/traces?limit=2000");
+            long takenIn = traces.path("kept").asLong() + traces.path("dropped").asLong();
+            assertTrue(takenIn > 0 && takenIn < calls / 2, "traces taken in, at " + calls + " in a second or so: "
+                    + takenIn);
+            assertTrue(traces.path("skipped").asLong() > 0, traces.path("skipped").toString());
         }
     }
 
