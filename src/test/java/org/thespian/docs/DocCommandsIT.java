@@ -289,6 +289,8 @@ class DocCommandsIT {
         // The jar's class-data archive and C1 alone, as the other tests start it: only quicker to start.
         builder.environment().put("JAVA_TOOL_OPTIONS", String.join(" ", ThespianProcess.quickStartOptions()));
         builder.environment().put("THESPIAN_SEED", "1");
+        // The warm-up adds about 2 s to every server a doc starts; WarmUpIT proves it, here it only costs time.
+        builder.environment().put("THESPIAN_WARMUP", "off");
         return builder.start();
     }
 
