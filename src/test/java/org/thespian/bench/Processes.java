@@ -75,7 +75,7 @@ record Processes(List<Long> pids) {
     }
 
     private static String threadKind(String name) {
-        if (name.startsWith("grpc-default-wo")) {
+        if (name.startsWith("grpc-default-wo") || name.startsWith("thespian-transp")) {
             return "transport";
         }
         if (name.equals("thespian-timer")) {
