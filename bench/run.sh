@@ -15,9 +15,9 @@
 # Knobs (env): WARMUP_S (20), DURATION_S (10), INFLIGHT (64), BURST_CALLS (5000), BURST_SLEEP_MS (200),
 # BURST_WARMUP_S (20), ACCURACY_RATE (2000), ACCURACY_SLEEP_MS (10), JAVA (java),
 # JAVA25 (the Temurin 25 path below; the burst on it is skipped when it does not exist),
-# BASELINE_JAR (another build's jar: its null method, 0 ms sleep and burst rows run beside this build's, in the
-# same run, for before/after ratios), BASELINE_ROUNDS (1: how many times the null-method and 0 ms sleep pairs
-# run, alternating which jar goes first), LIVE_VIEW (1: the null method and 0 ms sleep also run with the live view
+# BASELINE_JAR (another build's jar: its null method, 0 ms sleep, spans exported and burst rows run beside this
+# build's, in the same run, for before/after ratios), BASELINE_ROUNDS (1: how many times the null-method, 0 ms sleep
+# and spans-exported pairs run, alternating which jar goes first), LIVE_VIEW (1: the null method and 0 ms sleep also run with the live view
 # on, in every round and for both jars, and the summary gives each jar's view on ÷ off; 0 leaves those rows out),
 # SECTIONS (acbef: the sections to run, e.g. SECTIONS=ab for a quicker
 # before/after).
@@ -155,7 +155,27 @@ row() {
     stop "$name"
 }
 
-# The null method and one 0 ms sleep, each also with the live view on (THESPIAN_UI; docs/live-view.md: it sees every
+# The sink's counts of trace exports so far: "requests=N bytes=N items=N", or nothing before the first.
+sink_traces() { grep 'TraceService/Export' "$WORK/sink.out" | tail -1 | sed 's/.* requests=/requests=/' || true; }
+
+# traced_row LABEL JAR: one 0 ms sleep with its spans exported to the sink, from a fresh instance; the row gets what
+# the sink received from it (requests, bytes and items: exports, bytes and spans).
+traced_row() {
+    local before
+    before=$(sink_traces)
+    SERVER_JAR=$2 start_thespian traced "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:${PORT[sink]}"
+    load a "$1" "${PORT[traced]}" --server-pids "${PID[traced]}" --helper-pids "${PID[sink]}"
+    stop traced # flushes what is still queued; the sink prints its counts within a second
+    sleep 1.5
+    local received
+    received=$(awk -v before="$before" -v after="$(sink_traces)" 'BEGIN {
+        n = split(before, words, " "); for (i = 1; i <= n; i++) { split(words[i], kv, "="); was[kv[1]] = kv[2] }
+        n = split(after, words, " "); for (i = 1; i <= n; i++) { split(words[i], kv, "="); now[kv[1]] = kv[2] }
+        printf " requests=%d bytes=%d items=%d", now["requests"] - was["requests"], now["bytes"] - was["bytes"], now["items"] - was["items"] }')
+    sed -i "\$ s/\$/$received/" "$RESULTS"
+}
+
+# The null method, one 0 ms sleep and the same with its spans exported (OTLP to the sink), each also with the live view on (THESPIAN_UI; docs/live-view.md: it sees every
 # span in process) unless LIVE_VIEW=0; with BASELINE_JAR, the baseline jar's rows beside them for BASELINE_ROUNDS
 # rounds, the order reversed each round: one row on 2 shared cores varies by 15% or more.
 rounds=1
@@ -163,11 +183,15 @@ rounds=1
 for round in $(seq "$rounds"); do
     suffix=""
     ((round > 1)) && suffix=", round $round"
-    for kind in null sleep0; do
-        if [[ $kind == null ]]; then label="null method" cfg=$(config); else label="one 0 ms sleep" cfg=$SLEEP0; fi
+    for kind in null sleep0 traced; do
+        case $kind in
+            null) label="null method" cfg=$(config) ;;
+            sleep0) label="one 0 ms sleep" cfg=$SLEEP0 ;;
+            traced) label="0 ms sleep, OTLP to sink" cfg=$SLEEP0 ;;
+        esac
         rows=("$label$suffix|$JAR|")
         [[ -n ${BASELINE_JAR:-} ]] && rows+=("$label, baseline jar$suffix|$BASELINE_JAR|")
-        if [[ ${LIVE_VIEW:-1} != 0 ]]; then
+        if [[ ${LIVE_VIEW:-1} != 0 && $kind != traced ]]; then
             rows+=("$label, live view on$suffix|$JAR|THESPIAN_UI=127.0.0.1:0")
             [[ -n ${BASELINE_JAR:-} ]] && rows+=("$label, live view on, baseline jar$suffix|$BASELINE_JAR|THESPIAN_UI=127.0.0.1:0")
         fi
@@ -175,16 +199,11 @@ for round in $(seq "$rounds"); do
         ((round % 2)) || order=$(seq $((${#rows[@]} - 1)) -1 0)
         for i in $order; do
             IFS='|' read -r row_label row_jar row_env <<<"${rows[i]}"
-            row "$kind" "$row_label" "$cfg" "$row_jar" $row_env
+            if [[ $kind == traced ]]; then traced_row "$row_label" "$row_jar"; else row "$kind" "$row_label" "$cfg" "$row_jar" $row_env; fi
         done
     done
 done
 
-start_thespian traced "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:${PORT[sink]}"
-load a "0 ms sleep, OTLP to sink" "${PORT[traced]}" --server-pids "${PID[traced]}" --helper-pids "${PID[sink]}"
-stop traced # flushes what is still queued; the sink prints its counts within a second
-sleep 1.5
-SINK_TRACES=$(grep 'TraceService/Export' "$WORK/sink.out" | tail -1 || true)
 stop sink
 
 start_thespian closed "$SLEEP0" OTEL_BACKEND_ADDRESS="http://127.0.0.1:$(free_port)"
@@ -301,19 +320,18 @@ report() {
         }' "$RESULTS"
 }
 
-# What the traced instance exported: spans received against requests answered, warm-up included (3 spans each).
+# What each traced instance exported: spans received against requests answered, warm-up included (3 spans each).
 sink_summary() {
-    local row
-    row=$(awk -F'|' '$2 == "0 ms sleep, OTLP to sink" { print $3 }' "$RESULTS")
-    awk -v row="$row" -v sink="$SINK_TRACES" -v measured="$DURATION_S" 'BEGIN {
-        n = split(row " " sink, words, " ")
+    awk -F'|' -v measured="$DURATION_S" 'index($2, "0 ms sleep, OTLP to sink") == 1 {
+        delete v
+        n = split($3, words, " ")
         for (i = 1; i <= n; i++) { split(words[i], kv, "="); v[kv[1]] = kv[2] }
-        if (v["items"] == "") { printf "OTLP sink: received no trace exports (requests answered: %s).\n", v["calls_with_warmup"]; exit }
+        if (v["items"] + 0 == 0) { printf "OTLP sink, %s: received no trace exports (requests answered: %s).\n", $2, v["calls_with_warmup"]; next }
         seconds = v["warmup_s"] + measured
-        printf "OTLP sink: %d trace exports, %d bytes, %d spans for %d requests answered: %.2f spans/request of the 3 each request makes, so %.0f%% were dropped; %.0f spans/s arrived over the %d s of load, %.0f bytes/span.\n",
-            v["requests"], v["bytes"], v["items"], v["calls_with_warmup"], v["items"] / v["calls_with_warmup"],
+        printf "OTLP sink, %s: %d trace exports, %d bytes, %d spans for %d requests answered: %.2f spans/request of the 3 each request makes, so %.0f%% were dropped; %.0f spans/s arrived over the %d s of load, %.0f bytes/span.\n",
+            $2, v["requests"], v["bytes"], v["items"], v["calls_with_warmup"], v["items"] / v["calls_with_warmup"],
             100 * (1 - v["items"] / (3 * v["calls_with_warmup"])), v["items"] / seconds, seconds, v["bytes"] / v["items"]
-    }'
+    }' "$RESULTS"
 }
 
 # The load tool against the plain grpc-java loop on the same sink: it must not be the bottleneck.
@@ -350,12 +368,12 @@ baseline_summary() {
             a_cpu = median(cx, n); b_cpu = median(cy, n)
         }
         BEGIN {
-            kinds[1] = "null method"; kinds[2] = "one 0 ms sleep"
+            kinds[1] = "null method"; kinds[2] = "one 0 ms sleep"; kinds[3] = "0 ms sleep, OTLP to sink"
             variants[1] = ""; variants[2] = ", baseline jar"; variants[3] = ", live view on"; variants[4] = ", live view on, baseline jar"
         }
         $1 == "a" && $2 == "grpc-java floor (sink, no Thespian)" { floor = value($3, "rps") }
         $1 == "a" {
-            for (k = 1; k <= 2; k++) {
+            for (k = 1; k <= 3; k++) {
                 if (index($2, kinds[k]) != 1) continue
                 rest = substr($2, length(kinds[k]) + 1); round = 1
                 if (match(rest, /, round [0-9]+$/)) { round = substr(rest, RSTART + 8) + 0; rest = substr(rest, 1, RSTART - 1) }
@@ -364,10 +382,10 @@ baseline_summary() {
             }
         }
         END {
-            for (k = 1; k <= 2; k++) {
+            for (k = 1; k <= 3; k++) {
                 compare(k, 1, 2)
                 if (n > 0 && floor > 0)
-                    printf "%s: this build ÷ baseline jar, round by round: %s; median %.2f. Median req/s %d against %d; against the grpc-java floor %.2f (this build) and %.2f (baseline).\n", kinds[k], list, ratio_median, a_median, b_median, a_median / floor, b_median / floor
+                    printf "%s: this build ÷ baseline jar, round by round: %s; median %.2f. Median req/s %d against %d; against the grpc-java floor %.2f (this build) and %.2f (baseline); server CPU %.1f against %.1f µs a call.\n", kinds[k], list, ratio_median, a_median, b_median, a_median / floor, b_median / floor, a_cpu, b_cpu
                 compare(k, 3, 4)
                 if (n > 0)
                     printf "%s, live view on: this build ÷ baseline jar, round by round: %s; median %.2f.\n", kinds[k], list, ratio_median
