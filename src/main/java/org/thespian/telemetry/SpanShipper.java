@@ -29,8 +29,8 @@ import org.thespian.common.DropReport;
  * drops.
  *
  * <p>The worker sleeps until a whole batch is queued (or the schedule delay passes): a span that ends wakes it only
- * when it completes a batch. Woken for every span, as a blocking {@code poll} would be, the worker cost each span a
- * thread wake-up on the request path and a context switch, more than the span's export itself.
+ * when it completes a batch. Woken for every span, as a blocking {@code poll} would be, it cost nearly every span a
+ * thread wake-up on the request path and a context switch: half the worker's CPU under load (docs/benchmarks.md).
  *
  * <p>Memory is bounded by the queue ({@link Limits#queueSize} finished spans) plus the batches in flight.
  */
@@ -67,7 +67,7 @@ final class SpanShipper implements SpanProcessor {
     private volatile boolean stopping;
     /** While the worker sleeps, how many queued spans complete its batch; {@link Integer#MAX_VALUE} while it works. */
     private volatile int spansNeeded = Integer.MAX_VALUE;
-    /** How many times the worker went to sleep: the test of its waking only for whole batches. */
+    /** How many times the worker went to sleep (written by the worker alone): it wakes for whole batches. */
     private volatile long naps;
 
     SpanShipper(SpanExporter exporter, String destination, Limits limits) {
