@@ -280,7 +280,7 @@ class DocCommandsIT {
     }
 
     private static void serve(Group group, Block block, Serves serves, List<String> commands) throws Exception {
-        // Other tests' casts take 8080 for their live view while it is free, for a few seconds each.
+        // LiveViewIT's cast takes 8080 for its live view, as a cast does by default, for a few seconds.
         long freeBy = System.nanoTime() + PORTS_FREE.toNanos();
         for (int port : serves.ports()) {
             while (listening(port)) {
