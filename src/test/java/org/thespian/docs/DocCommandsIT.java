@@ -37,6 +37,7 @@ import org.thespian.docs.DocBlocks.Block;
 import org.thespian.docs.DocBlocks.NotRun;
 import org.thespian.docs.DocBlocks.Serves;
 import org.thespian.docs.DocBlocks.Unknown;
+import org.thespian.testsupport.Loopback.ReservedPorts;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -100,6 +101,7 @@ class DocCommandsIT {
         private final List<Path> docs = new ArrayList<>();
         private final Set<Integer> ports = new HashSet<>();
         private volatile Server server;
+        private volatile ReservedPorts reserved;
 
         private void stop() throws InterruptedException {
             Server running = server;
@@ -107,6 +109,10 @@ class DocCommandsIT {
                 kill(running.process());
             }
             server = null;
+            if (reserved != null) {
+                reserved.close();
+                reserved = null;
+            }
         }
     }
 
@@ -280,7 +286,9 @@ class DocCommandsIT {
     }
 
     private static void serve(Group group, Block block, Serves serves, List<String> commands) throws Exception {
-        // LiveViewIT's cast takes 8080 for its live view, as a cast does by default, for a few seconds.
+        // Not while LiveViewIT's cast starts, which takes 8080 for its live view as a cast does by default; what else
+        // holds a port is waited for.
+        group.reserved = new ReservedPorts(serves.ports());
         long freeBy = System.nanoTime() + PORTS_FREE.toNanos();
         for (int port : serves.ports()) {
             while (listening(port)) {
