@@ -76,6 +76,33 @@ class AdaptiveLimitTest {
     }
 
     @Test
+    void belowWhatRanOnTimeInTheLastSecondsTheLimitDoubles() {
+        AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
+        for (int window = 0; window < 20; window++) {
+            limit.onWindow(10 * MS, 64);
+        }
+        limit.onWindow(200 * MS, 64);
+        limit.onWindow(200 * MS, 64);
+        assertEquals(32, limit.limit(), "cut by half");
+        limit.onWindow(200 * MS, 32);
+        assertEquals(16, limit.limit(), "and by half again");
+        limit.onWindow(10 * MS, 16);
+        assertEquals(32, limit.limit(), "64 ran on time a moment ago: doubling back");
+        limit.onWindow(10 * MS, 32);
+        assertEquals(64, limit.limit(), "up to 64, no further");
+        limit.onWindow(10 * MS, 64);
+        assertEquals(72, limit.limit(), "then by its square root");
+
+        AdaptiveLimit forgetting = new AdaptiveLimit(1_000, Duration.ofMillis(50));
+        forgetting.onWindow(10 * MS, 64);
+        for (int window = 0; window < AdaptiveLimit.WINDOWS_REMEMBERED; window++) {
+            forgetting.onWindow(200 * MS, 2);
+        }
+        forgetting.onWindow(10 * MS, AdaptiveLimit.MIN_LIMIT);
+        assertEquals(10, forgetting.limit(), "64 ran on time five seconds ago: forgotten, the square root");
+    }
+
+    @Test
     void aLimitNotNearlyReachedForASecondOnTimeIsLifted() {
         AdaptiveLimit limit = cutToTheFloor();
         for (int window = 1; window < AdaptiveLimit.WINDOWS_TO_LIFT; window++) {
