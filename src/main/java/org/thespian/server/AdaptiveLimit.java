@@ -8,25 +8,25 @@ import java.time.Duration;
  * target in this window and the one before (one late window is a GC pause or a neighbour's burst, not
  * overload), the limit drops to what was in flight times the target over the lag, between half and 80% of it (the
  * later the process runs, the deeper the cut: a backlog that builds while the limit comes down 20% a window makes
- * every call in it late). When the process kept up and the limit was nearly reached, the limit grows by its square
- * root, or doubles while it is below the most calls that were in flight in a window on time in the last five seconds;
- * once it kept up for a second without the limit nearly reached, the limit is lifted (to THESPIAN_MAX_IN_FLIGHT).
+ * every call in it late). When the process kept up and the limit was nearly reached, the limit grows: it doubles
+ * if the window was late by a quarter of the target or less, and grows by its square root if later than that; once
+ * the process kept up for a second without the limit nearly reached, the limit is lifted (to THESPIAN_MAX_IN_FLIGHT).
  * Past it, a call is refused at once with RESOURCE_EXHAUSTED ({@link Shedding}), which costs a fraction of serving
  * it: under an open-loop load beyond capacity the server keeps answering most of what it can, instead of working for
  * callers whose deadlines pass while their calls wait in a queue.
  *
- * <p>Why the square root: a window on time says only that the calls in flight fit, not that twice as many would.
- * Doubling let a whole window's worth of extra calls in at once, and at capacity they are a backlog that makes every
- * call behind it late before the next cut (measured: the limit reached thousands within a second of shedding, and
- * OK calls fell back to nothing). Growing by the square root, the allowance for a queue that TCP Vegas and Netflix's
- * Gradient2 limit add, probes with a few calls more than fit (10% at 100 in flight, 3% at 1,000): the next window
- * sees a small backlog and cuts before it is deep, while a limit cut far below what the process can do still
- * climbs back from its floor to a hundred in under two seconds. Below what ran on time a moment ago there is nothing
- * to probe: a cut there came from a neighbour's burst or a JIT pause rather than from the load, and a closed-loop
- * client whose refused calls come straight back turns every call the limit lacks into a stream of refusals, whose
- * own cost keeps the process late (measured: 64 clients at a bare Thespian got 15% of their OK calls and 40,000
- * refusals in 6 s when the limit grew only by the square root), so there it doubles. The limit is lifted rather than grown on when it is
- * not what holds the load back, so a burst after a quiet second is not shed by a limit left from an old overload.
+ * <p>Why the growth follows the lateness, as TCP Vegas and Netflix's Gradient2 limit follow the queue they estimate:
+ * a window on time but near the target says the calls in flight barely fit, not that twice as many would. Doubling
+ * there let a whole window's worth of extra calls in at once, and at capacity they are a backlog that makes every call
+ * behind it late before the next cut (measured: the limit reached thousands within a second of shedding, and OK
+ * calls fell back to nothing). Growing by the square root, the allowance for a queue Vegas and Gradient2 add, probes
+ * with a few calls more (10% at 100 in flight, 3% at 1,000): the next window sees a small backlog and cuts before it
+ * is deep. A window hardly late at all says the process has room, and the cut that left the limit where it is came
+ * from a neighbour's burst or a pause: there it doubles, because a closed-loop client whose refused calls come
+ * straight back turns every call the limit lacks into a stream of refusals (measured: 64 clients at a bare Thespian
+ * got a fifth of the OK calls of a limit that doubled back, and 25,000-40,000 refusals in 6 s, when it grew only by
+ * the square root). The limit is lifted rather than grown on when it is not what holds the load back, so a burst
+ * after a quiet second is not shed by a limit left from an old overload.
  */
 final class AdaptiveLimit {
 
@@ -38,8 +38,6 @@ final class AdaptiveLimit {
     private static final double SHALLOWEST_CUT = 0.8;
     /** On-time windows, one after another with the limit not nearly reached, after which it is lifted: a second. */
     static final int WINDOWS_TO_LIFT = 10;
-    /** The windows whose calls in flight, when on time, the limit may double back to: five seconds. */
-    static final int WINDOWS_REMEMBERED = 50;
 
     private final int max;
     private final long targetLagNanos;
@@ -47,9 +45,6 @@ final class AdaptiveLimit {
     private volatile long lagNanos;
     private boolean lateBefore;
     private int idleWindows;
-    /** The calls in flight at the end of each of the last windows, 0 for those late; a ring. */
-    private final int[] onTime = new int[WINDOWS_REMEMBERED];
-    private int window;
 
     /** @param targetLag lateness the process may run at before new work is limited; zero turns the limit off */
     AdaptiveLimit(int max, Duration targetLag) {
@@ -73,27 +68,18 @@ final class AdaptiveLimit {
         boolean late = worstLagNanos > targetLagNanos;
         boolean stillLate = late && lateBefore;
         lateBefore = late;
-        onTime[window++ % WINDOWS_REMEMBERED] = late ? 0 : inFlight;
         boolean nearlyReached = inFlight >= current * 0.8;
         idleWindows = late || nearlyReached ? 0 : idleWindows + 1;
         if (stillLate) {
             double cut = Math.max(DEEPEST_CUT, Math.min(SHALLOWEST_CUT, (double) targetLagNanos / worstLagNanos));
             limit = Math.max(MIN_LIMIT, (int) (Math.min(current, inFlight) * cut));
         } else if (!late && nearlyReached) {
-            int ranOnTime = mostRecentlyOnTime();
-            limit = current < ranOnTime ? Math.min(ranOnTime, 2 * current)
-                    : (int) Math.min(max, current + Math.max(1, (long) Math.sqrt(current)));
+            long grown = worstLagNanos <= targetLagNanos / 4 ? 2L * current
+                    : current + Math.max(1, (long) Math.sqrt(current));
+            limit = (int) Math.min(max, grown);
         } else if (idleWindows >= WINDOWS_TO_LIFT) {
             limit = max;
         }
-    }
-
-    private int mostRecentlyOnTime() {
-        int most = 0;
-        for (int ran : onTime) {
-            most = Math.max(most, ran);
-        }
-        return most;
     }
 
     int limit() {

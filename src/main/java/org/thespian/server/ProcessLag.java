@@ -18,18 +18,22 @@ import org.thespian.engine.Scheduler;
  * by as long as it spends reading, while the requests it has not read yet wait unseen in the socket. Unlike a
  * request's latency, this never mistakes a configured sleep or an injected delay for overload.
  *
- * <p>Every 100 ms (a window), on a thread of its own, each listener (the servers' adaptive limits) hears how late
- * the most behind of these threads ran at best: the least lateness among its probes in the window, as CoDel judges
- * a queue by its smallest delay over an interval. A thread with work queued behind it is late at every probe; a
- * process that merely waited for the CPU a moment (a neighbour's burst, on a shared machine) is late at some. A
- * thread whose probe has not run by the window's end is as late as that probe is by then. The windows keep their
- * length however far behind the probed threads run: counted in probes instead, a window would last ten times as
- * long as each probe is late, and the limit would follow a process half a second behind once every five seconds.
+ * <p>Every ten probes of the first thread (the scheduler's: a window of 100 ms while it keeps up), each listener
+ * (the servers' adaptive limits) hears how late the most behind of these threads ran at best: the least lateness
+ * among its probes in the window, as CoDel judges a queue by its smallest delay over an interval. A thread with work
+ * queued behind it is late at every probe; a process that merely waited for the CPU a moment (a neighbour's burst,
+ * on a shared machine) is late at some, and ten of them are needed to tell the two apart (measured: windows of 100 ms
+ * of time rather than ten probes held two or three probes each on a busy machine, and cut the limit of a closed loop
+ * at capacity so often that it got a fifth of its OK calls). A thread whose probe has not run by the window's end
+ * is as late as that probe is by then. A thread of its own ends a window that has lasted {@link #LONGEST_WINDOW_NANOS}
+ * without its ten probes: counted in probes alone, a window lasts ten times as long as each probe is late, and the
+ * limit would follow a process half a second behind once every five seconds.
  */
 final class ProcessLag implements AutoCloseable {
 
     static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int PROBES_PER_WINDOW = 10;
+    static final long LONGEST_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long NONE = Long.MAX_VALUE;
 
     /** Runs a task on a probed thread after a delay in nanoseconds, or throws RejectedExecutionException. */
@@ -42,6 +46,9 @@ final class ProcessLag implements AutoCloseable {
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread windows;
     private volatile boolean closed;
+    // Guarded by this: the first thread's probes in the current window, and when it began.
+    private int probesInWindow;
+    private long windowStartNanos = System.nanoTime();
 
     private ProcessLag(List<ProbedThread> threads) {
         this.threads = threads;
@@ -78,7 +85,11 @@ final class ProcessLag implements AutoCloseable {
         probed.dueAt(due);
         try {
             threads.get(thread).schedule(() -> {
-                probed.ran(System.nanoTime() - due);
+                long now = System.nanoTime();
+                probed.ran(now - due);
+                if (thread == 0) {
+                    endWindowAfterTenProbes(now);
+                }
                 if (!closed) {
                     probeLater(thread);
                 }
@@ -88,21 +99,38 @@ final class ProcessLag implements AutoCloseable {
         }
     }
 
+    private synchronized void endWindowAfterTenProbes(long now) {
+        if (++probesInWindow == PROBES_PER_WINDOW) {
+            endWindow(now);
+        }
+    }
+
     private void endWindows() {
         while (!closed) {
             try {
-                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(WINDOW_NANOS));
+                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(LONGEST_WINDOW_NANOS) / 5);
             } catch (InterruptedException closing) {
                 return;
             }
-            long now = System.nanoTime();
-            long lateness = 0;
-            for (Probed thread : probes) {
-                lateness = Math.max(lateness, thread.endWindow(now));
+            synchronized (this) {
+                long now = System.nanoTime();
+                if (now - windowStartNanos >= LONGEST_WINDOW_NANOS) {
+                    endWindow(now);
+                }
             }
-            long windowLateness = lateness;
-            listeners.forEach(listener -> listener.accept(windowLateness));
         }
+    }
+
+    // Called holding this, so that the two ways a window ends never overlap.
+    private void endWindow(long now) {
+        long lateness = 0;
+        for (Probed thread : probes) {
+            lateness = Math.max(lateness, thread.endWindow(now));
+        }
+        probesInWindow = 0;
+        windowStartNanos = now;
+        long windowLateness = lateness;
+        listeners.forEach(listener -> listener.accept(windowLateness));
     }
 
     /** One probed thread: how late it ran at best in the current window. */

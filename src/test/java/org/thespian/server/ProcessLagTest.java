@@ -49,8 +49,8 @@ class ProcessLagTest {
     }
 
     /**
-     * The windows keep their rhythm while every probed thread is held (the scheduler's, here a loop of its own, as
-     * well as the transport's): they report the threads ever later, ten a second, rather than waiting for a probe.
+     * The windows keep a rhythm while every probed thread is held (the scheduler's, here a loop of its own, as well
+     * as the transport's): they report the threads ever later, two a second, rather than waiting for ten probes.
      */
     @Test
     void windowsKeepTheirLengthWhileTheProbedThreadsAreHeld() throws Exception {
@@ -75,8 +75,8 @@ class ProcessLagTest {
             List<Long> duringTheHold = new java.util.ArrayList<>();
             windows.drainTo(duringTheHold);
             release.countDown();
-            // Twenty windows in the 2 s; a busy machine may stretch some.
-            assertTrue(duringTheHold.size() >= 5, duringTheHold.size() + " windows in 2 s");
+            // Four windows in the 2 s; a busy machine may stretch some.
+            assertTrue(duringTheHold.size() >= 2, duringTheHold.size() + " windows in 2 s");
             long last = duringTheHold.get(duringTheHold.size() - 1);
             assertTrue(last >= 1_000 * MS, "the last window of the hold reported " + last / MS + " ms");
         } finally {
