@@ -24,8 +24,8 @@ import java.time.Duration;
  * is deep. A window hardly late at all says the process has room, and the cut that left the limit where it is came
  * from a neighbour's burst or a pause: there it doubles, because a closed-loop client whose refused calls come
  * straight back turns every call the limit lacks into a stream of refusals (measured: 64 clients at a bare Thespian
- * got a fifth of the OK calls of a limit that doubled back, and 25,000-40,000 refusals in 6 s, when it grew only by
- * the square root). The limit is lifted rather than grown on when it is not what holds the load back, so a burst
+ * got a fifth or less of the OK calls of the build before, which doubled back, and 37,000-39,000 refusals in 6 s,
+ * when the limit grew only by the square root). The limit is lifted rather than grown on when it is not what holds the load back, so a burst
  * after a quiet second is not shed by a limit left from an old overload.
  */
 final class AdaptiveLimit {

@@ -22,10 +22,10 @@ import org.thespian.engine.Scheduler;
  * (the servers' adaptive limits) hears how late the most behind of these threads ran at best: the least lateness
  * among its probes in the window, as CoDel judges a queue by its smallest delay over an interval. A thread with work
  * queued behind it is late at every probe; a process that merely waited for the CPU a moment (a neighbour's burst,
- * on a shared machine) is late at some, and ten of them are needed to tell the two apart (measured: windows of 100 ms
- * of time rather than ten probes held two or three probes each on a busy machine, and cut the limit of a closed loop
- * at capacity so often that it got a fifth of its OK calls). A thread whose probe has not run by the window's end
- * is as late as that probe is by then. A thread of its own ends a window that has lasted {@link #LONGEST_WINDOW_NANOS}
+ * on a shared machine) is late at some, and it takes ten to tell the two apart (measured: windows of 100 ms of time,
+ * which hold only a few probes when each runs tens of ms late, refused a closed loop at capacity a fifth to a quarter
+ * of its calls on a busy machine, where windows of ten probes refused none). A thread whose probe has not run by the
+ * window's end is as late as that probe is by then. A thread of its own ends a window that has lasted {@link #LONGEST_WINDOW_NANOS}
  * without its ten probes: counted in probes alone, a window lasts ten times as long as each probe is late, and the
  * limit would follow a process half a second behind once every five seconds.
  */
