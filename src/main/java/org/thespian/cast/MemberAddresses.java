@@ -3,13 +3,9 @@ package org.thespian.cast;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import org.thespian.config.Action;
 import org.thespian.config.Config;
-import org.thespian.config.Function;
-import org.thespian.config.Method;
-import org.thespian.config.Operation;
 import org.thespian.config.Peer;
 
 /**
@@ -25,55 +21,14 @@ final class MemberAddresses {
 
     /** The first call in {@code config} to a name no member has: "JSON path: what is wrong (did you mean ...)". */
     static Optional<String> unknownMember(Config config, List<String> members) {
-        for (Map.Entry<Method, Function> method : config.methods().entrySet()) {
-            Optional<String> problem = inFunction(method.getValue(), method.getKey().configKey(), members);
-            if (problem.isPresent()) {
-                return problem;
+        for (Config.Placed<Action.CallService> placed : config.placedCalls()) {
+            Peer peer = placed.action().peer();
+            if (!isOutside(peer) && !members.contains(peer.host())) {
+                return Optional.of(placed.path() + ".CallService.service_address: " + peer.display() + " names no"
+                        + " member of the cast (did you mean \"" + nearest(peer.host(), members) + "\"?); a host"
+                        + " outside the cast needs a dot, an IP address, localhost or a service_port other than "
+                        + Cast.MEMBER_PORT);
             }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<String> inFunction(Function function, String path, List<String> members) {
-        List<Operation> operations = function.operations();
-        for (int i = 0; i < operations.size(); i++) {
-            String at = path + ".operations[" + i + "]";
-            Optional<String> problem = operations.get(i).accept(new Operation.Visitor<>() {
-                @Override
-                public Optional<String> single(Operation.Single single) {
-                    return inAction(single.action(), at + ".Action", members);
-                }
-
-                @Override
-                public Optional<String> concurrent(Operation.Concurrent group) {
-                    List<Action> actions = group.actions();
-                    for (int j = 0; j < actions.size(); j++) {
-                        Optional<String> problem = inAction(actions.get(j), at + ".ConcurrentActions[" + j + "]",
-                                members);
-                        if (problem.isPresent()) {
-                            return problem;
-                        }
-                    }
-                    return Optional.empty();
-                }
-            });
-            if (problem.isPresent()) {
-                return problem;
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<String> inAction(Action action, String path, List<String> members) {
-        if (action instanceof Function function) {
-            return inFunction(function, path + ".Function", members);
-        }
-        if (action instanceof Action.CallService call && !isOutside(call.peer())
-                && !members.contains(call.peer().host())) {
-            String name = call.peer().host();
-            return Optional.of(path + ".CallService.service_address: " + call.peer().display() + " names no member"
-                    + " of the cast (did you mean \"" + nearest(name, members) + "\"?); a host outside the cast needs"
-                    + " a dot, an IP address, localhost or a service_port other than " + Cast.MEMBER_PORT);
         }
         return Optional.empty();
     }

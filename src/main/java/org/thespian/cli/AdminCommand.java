@@ -7,6 +7,8 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -81,7 +83,8 @@ final class AdminCommand implements Callable<Integer> {
     }
 
     @Command(name = "set-health", description = "Set what the instance's health service reports.")
-    int setHealth(@Parameters(paramLabel = "SERVING|NOT_SERVING") String text) {
+    int setHealth(@Parameters(paramLabel = "SERVING|NOT_SERVING", completionCandidates = HealthValues.class)
+            String text) {
         return call(admin -> {
             ServingStatus status = servingStatus(text);
             ServingStatus previous = admin.setHealth(SetHealthRequest.newBuilder().setStatus(status).build())
@@ -166,6 +169,13 @@ final class AdminCommand implements Callable<Integer> {
 
     private static String shownPlan(String plan) {
         return plan.isEmpty() ? "none" : plan;
+    }
+
+    /** What set-health takes, for the completion script. */
+    static final class HealthValues extends ArrayList<String> {
+        HealthValues() {
+            super(List.of(ServingStatus.SERVING.name(), ServingStatus.NOT_SERVING.name()));
+        }
     }
 
     private static ServingStatus servingStatus(String text) throws UsageError {

@@ -27,8 +27,8 @@ final class CastCommand implements Callable<Integer> {
     @Option(names = "--ui", paramLabel = "HOST:PORT|off", description = "Where the live view listens, or off.")
     String ui;
 
-    @Option(names = "--emit", paramLabel = "compose|kubernetes", description = "Write the cast for Compose or"
-            + " Kubernetes instead of running it (to stdout without --out).")
+    @Option(names = "--emit", paramLabel = "compose|kubernetes", completionCandidates = CastOptions.EmitValues.class,
+            description = "Write the cast for Compose or Kubernetes instead of running it (to stdout without --out).")
     String emit;
 
     @Option(names = "--out", paramLabel = "PATH", description = "With --emit: the file or folder to write.")

@@ -3,7 +3,10 @@ package org.thespian.cli;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The arguments of {@code cast FILE [--emit compose|kubernetes] [--out DIR] [--otel-backend-address URL]
@@ -18,6 +21,13 @@ record CastOptions(Path file, Optional<Emit> emit, Optional<Path> out, URI otelB
         String image, Optional<String> ui) {
 
     enum Emit { COMPOSE, KUBERNETES }
+
+    /** What {@code --emit} takes, for the completion script: each {@link Emit} as the flag spells it. */
+    static final class EmitValues extends ArrayList<String> {
+        EmitValues() {
+            super(Stream.of(Emit.values()).map(emit -> emit.name().toLowerCase(Locale.ROOT)).toList());
+        }
+    }
 
     static final String STACK_COLLECTOR_TEXT = "http://otel-collector:4317";
     static final String STACK_LOKI_TEXT = "http://loki:3100";

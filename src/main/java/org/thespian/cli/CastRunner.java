@@ -102,7 +102,7 @@ final class CastRunner {
     /**
      * Starts telemetry, every member and the live view, or nothing.
      *
-     * @param extraInterceptors what else watches each member's calls (the demo's tally)
+     * @param extraInterceptors what else watches each member's calls (the demo's call outcomes)
      */
     static Serving.Running<CastServers> start(Checked checked, boolean traceConsole,
             Function<Member, List<ServerInterceptor>> extraInterceptors) throws IOException {

@@ -30,16 +30,16 @@ final class ConfigSummary {
     }
 
     static String describe(Function function) {
-        Tally tally = new Tally();
-        double medianMs = tally.add(function);
-        String text = "\"" + function.tracingName() + "\" (" + tally.actions + " actions, "
+        FunctionFacts facts = new FunctionFacts();
+        double medianMs = facts.add(function);
+        String text = "\"" + function.tracingName() + "\" (" + facts.actions + " actions, "
                 + String.format(Locale.ROOT, "%.0f", medianMs) + " ms of sleeps and CPU on the longest path"
-                + (tally.drawn ? " at the median" : "");
-        if (!tally.peers.isEmpty()) {
-            text += ", calls " + String.join(", ", tally.peers);
+                + (facts.drawn ? " at the median" : "");
+        if (!facts.peers.isEmpty()) {
+            text += ", calls " + String.join(", ", facts.peers);
         }
-        if (!tally.traits.isEmpty()) {
-            text += ", " + String.join(", ", tally.traits);
+        if (!facts.traits.isEmpty()) {
+            text += ", " + String.join(", ", facts.traits);
         }
         return text + ")";
     }
@@ -48,7 +48,7 @@ final class ConfigSummary {
      * Counts actions and collects peers and notable behaviours; {@link #add} returns the median time along
      * the slowest branch.
      */
-    private static final class Tally implements Action.Visitor<Double> {
+    private static final class FunctionFacts implements Action.Visitor<Double> {
         int actions;
         boolean drawn;
         final Set<String> peers = new LinkedHashSet<>();

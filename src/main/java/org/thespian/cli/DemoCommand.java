@@ -17,7 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.thespian.cast.CallTally;
+import org.thespian.cast.CallOutcomes;
 import org.thespian.cast.Cast;
 import org.thespian.cast.CastException;
 import org.thespian.cast.CastParser;
@@ -84,16 +84,16 @@ final class DemoCommand implements Callable<Integer> {
         // The trace trees and the summary tell the story; per-request log lines would bury them.
         LoggingSetup.configure(checked.cast().name(), checked.process().runtime().instanceId(), Optional.empty());
         LoggingSetup.setLevel(Level.OFF);
-        Map<String, CallTally> tallies = new LinkedHashMap<>();
-        checked.cast().members().forEach(member -> tallies.put(member.name(), new CallTally()));
-        return CastRunner.whileRunning(checked, true, member -> List.of(tallies.get(member.name())), running -> {
+        Map<String, CallOutcomes> outcomes = new LinkedHashMap<>();
+        checked.cast().members().forEach(member -> outcomes.put(member.name(), new CallOutcomes()));
+        return CastRunner.whileRunning(checked, true, member -> List.of(outcomes.get(member.name())), running -> {
             Cast.Member entrance = checked.cast().members().get(0);
             System.out.printf(Locale.ROOT, "%nSending %d requests to %s (thespian.Thespian/A); each answer follows"
                     + " its trace tree.%n", REQUESTS, entrance.name());
             System.out.flush();
             sendRequests(entrance.port(), running.telemetry());
             System.out.println();
-            System.out.print(summary(tallies));
+            System.out.print(summary(outcomes));
             running.stop(Duration.ZERO, GRACE);
         });
     }
@@ -126,16 +126,16 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    static String summary(Map<String, CallTally> tallies) {
+    static String summary(Map<String, CallOutcomes> outcomes) {
         String row = "%-12s %6s  %-28s %9s %9s%n";
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, row,
                 "service", "calls", "failures", "p50 ms", "p99 ms"));
-        tallies.forEach((service, tally) -> {
-            String failures = tally.failures().entrySet().stream()
+        outcomes.forEach((service, calls) -> {
+            String failures = calls.failures().entrySet().stream()
                     .map(entry -> entry.getKey() + " " + entry.getValue()).collect(Collectors.joining(", "));
-            text.append(String.format(Locale.ROOT, row, service, tally.calls(), failures.isEmpty() ? "-" : failures,
-                    String.format(Locale.ROOT, "%.1f", tally.percentileMillis(50)),
-                    String.format(Locale.ROOT, "%.1f", tally.percentileMillis(99))));
+            text.append(String.format(Locale.ROOT, row, service, calls.calls(), failures.isEmpty() ? "-" : failures,
+                    String.format(Locale.ROOT, "%.1f", calls.percentileMillis(50)),
+                    String.format(Locale.ROOT, "%.1f", calls.percentileMillis(99))));
         });
         return text.toString();
     }

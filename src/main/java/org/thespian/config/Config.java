@@ -39,18 +39,9 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
         return Optional.ofNullable(methods.get(method));
     }
 
-    /** Every action of every method, functions included, each function before what it runs. */
-    public List<Action> actions() {
-        List<Action> actions = new ArrayList<>();
-        methods.values().forEach(function -> collectActions(function, actions));
-        return actions;
-    }
-
-    private static void collectActions(Action action, List<Action> actions) {
-        actions.add(action);
-        if (action instanceof Function function) {
-            function.operations().forEach(operation -> operation.actions().forEach(child -> collectActions(child, actions)));
-        }
+    /** Every function of every method, the methods' own included, each before those it runs. */
+    public List<Function> functions() {
+        return new Walk(this).functions;
     }
 
     /** Every peer any method may call, so connections can be made before the first request needs them. */
@@ -62,43 +53,87 @@ public record Config(Optional<String> serviceName, Map<Method, Function> methods
 
     /** Every CallService of every method, in the config's order (methods A, B, C). */
     public List<Action.CallService> calls() {
-        List<Action.CallService> calls = new ArrayList<>();
-        for (Method method : Method.values()) {
-            function(method).ifPresent(function -> collectCalls(function, calls));
-        }
-        return calls;
+        return placedCalls().stream().map(Placed::action).toList();
     }
 
-    private static void collectCalls(Action action, List<Action.CallService> calls) {
-        action.accept(new Action.Visitor<Void>() {
-            @Override
-            public Void sleep(Action.Sleep sleep) {
-                return null;
-            }
+    /** Every CallService of every method with where the config writes it, in the config's order. */
+    public List<Placed<Action.CallService>> placedCalls() {
+        return new Walk(this).calls;
+    }
 
-            @Override
-            public Void callService(Action.CallService call) {
-                calls.add(call);
-                return null;
-            }
+    /** An action and where the config writes it, as a JSON path: {@code grpc_method_a.operations[1].Action}. */
+    public record Placed<A extends Action>(A action, String path) {
+    }
 
-            @Override
-            public Void cpu(Action.Cpu cpu) {
-                return null;
-            }
+    /**
+     * One walk through every action of every method, nested functions and concurrent groups included, sorting out the
+     * kinds the callers of {@link #functions} and {@link #placedCalls} look for. It goes through the visitors, so a
+     * new kind of action or operation does not compile until the walk says what to do with it.
+     */
+    private static final class Walk {
+        final List<Function> functions = new ArrayList<>();
+        final List<Placed<Action.CallService>> calls = new ArrayList<>();
 
-            @Override
-            public Void memory(Action.Memory memory) {
-                return null;
+        Walk(Config config) {
+            for (Method method : Method.values()) {
+                config.function(method).ifPresent(function -> function(function, method.configKey()));
             }
+        }
 
-            @Override
-            public Void function(Function function) {
-                for (Operation operation : function.operations()) {
-                    operation.actions().forEach(child -> collectCalls(child, calls));
+        /** {@code path} is where the function's own keys are ({@code operations}, {@code tracing_name}, ...). */
+        private void function(Function function, String path) {
+            functions.add(function);
+            List<Operation> operations = function.operations();
+            for (int i = 0; i < operations.size(); i++) {
+                String at = path + ".operations[" + i + "]";
+                operations.get(i).accept(new Operation.Visitor<Void>() {
+                    @Override
+                    public Void single(Operation.Single single) {
+                        action(single.action(), at + ".Action");
+                        return null;
+                    }
+
+                    @Override
+                    public Void concurrent(Operation.Concurrent group) {
+                        List<Action> actions = group.actions();
+                        for (int j = 0; j < actions.size(); j++) {
+                            action(actions.get(j), at + ".ConcurrentActions[" + j + "]");
+                        }
+                        return null;
+                    }
+                });
+            }
+        }
+
+        private void action(Action action, String path) {
+            action.accept(new Action.Visitor<Void>() {
+                @Override
+                public Void callService(Action.CallService call) {
+                    calls.add(new Placed<>(call, path));
+                    return null;
                 }
-                return null;
-            }
-        });
+
+                @Override
+                public Void function(Function function) {
+                    Walk.this.function(function, path + ".Function");
+                    return null;
+                }
+
+                @Override
+                public Void sleep(Action.Sleep sleep) {
+                    return null;
+                }
+
+                @Override
+                public Void cpu(Action.Cpu cpu) {
+                    return null;
+                }
+
+                @Override
+                public Void memory(Action.Memory memory) {
+                    return null;
+                }
+            });
+        }
     }
 }

@@ -38,20 +38,28 @@ public final class ActionsInFlight {
 
     /** {@code peers}, with each call holding a place until it ends. */
     PeerCaller counting(PeerCaller peers) {
-        return (call, execution) -> {
-            Optional<ActionFailure> full = tryTake(call);
-            if (full.isPresent()) {
-                return CompletableFuture.failedFuture(full.get());
+        return new PeerCaller() {
+            @Override
+            public CompletableFuture<Void> call(Action.CallService call, Execution execution) {
+                Optional<ActionFailure> full = tryTake(call);
+                if (full.isPresent()) {
+                    return CompletableFuture.failedFuture(full.get());
+                }
+                CompletableFuture<Void> outcome;
+                try {
+                    outcome = peers.call(call, execution);
+                } catch (RuntimeException | Error e) {
+                    release();
+                    throw e;
+                }
+                outcome.whenComplete((ignored, error) -> release());
+                return outcome;
             }
-            CompletableFuture<Void> outcome;
-            try {
-                outcome = peers.call(call, execution);
-            } catch (RuntimeException | Error e) {
-                release();
-                throw e;
+
+            @Override
+            public CompletableFuture<Void> ready(Action.CallService call, Execution execution) {
+                return peers.ready(call, execution);
             }
-            outcome.whenComplete((ignored, error) -> release());
-            return outcome;
         };
     }
 }

@@ -109,12 +109,12 @@ public final class Engine {
     public void declareBreakersAndLimits(Config config) {
         Set<CircuitBreakers.Key> circuits = new HashSet<>();
         Set<RateLimit> limits = new HashSet<>();
-        for (Action action : config.actions()) {
-            if (action instanceof CallService call && call.policy().circuitBreaker().isPresent()) {
-                circuits.add(new CircuitBreakers.Key(call.peer(), call.method(), call.policy().circuitBreaker().get()));
-            } else if (action instanceof Function function && function.rateLimit().isPresent()) {
-                limits.add(function.rateLimit().get());
-            }
+        for (CallService call : config.calls()) {
+            call.policy().circuitBreaker().ifPresent(
+                    breaker -> circuits.add(new CircuitBreakers.Key(call.peer(), call.method(), breaker)));
+        }
+        for (Function function : config.functions()) {
+            function.rateLimit().ifPresent(limits::add);
         }
         breakers.declare(circuits);
         rateLimits.declare(limits);

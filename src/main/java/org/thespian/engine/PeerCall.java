@@ -135,8 +135,19 @@ final class PeerCall {
                 ? CircuitBreaker.Outcome.FAILED : CircuitBreaker.Outcome.ABANDONED;
     }
 
-    /** The call reads what its request carries from {@code execution}; the attempt's scope makes its span current. */
+    /**
+     * The call reads what its request carries from {@code execution}; the attempt's scope makes its span current.
+     * It starts once the peer's connection is {@linkplain PeerCaller#ready ready} for it, at once almost always.
+     */
     private CompletableFuture<Void> dial(Execution execution, ActionScope attemptScope) {
+        CompletableFuture<Void> ready = peers.ready(call, execution);
+        if (ready.isDone() && !ready.isCompletedExceptionally()) {
+            return start(execution, attemptScope);
+        }
+        return ready.thenCompose(ignored -> start(execution, attemptScope));
+    }
+
+    private CompletableFuture<Void> start(Execution execution, ActionScope attemptScope) {
         try {
             return attemptScope.enter(() -> peers.call(call, execution));
         } catch (RuntimeException | Error e) {

@@ -11,7 +11,8 @@ final class LoadFlags {
             + " server) to call, such as 127.0.0.1:6379 (required).")
     String target;
 
-    @Option(names = "--method", paramLabel = "A|B|C", description = "The method to call (default A).")
+    @Option(names = "--method", paramLabel = "A|B|C", completionCandidates = MethodNames.class,
+            description = "The method to call (default A).")
     String method;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Closed loop: keep N calls in flight, each"
@@ -54,4 +55,11 @@ final class LoadFlags {
             + " as 30s) as it ends: the calls due in it; one line each (with --json a JSON object with \"interval\""
             + " and \"interval_s\"), then the report of the whole run.")
     String reportEvery;
+
+    /** What {@code --method} takes, for the completion script. */
+    static final class MethodNames extends ArrayList<String> {
+        MethodNames() {
+            super(LoadOptions.methodNames());
+        }
+    }
 }

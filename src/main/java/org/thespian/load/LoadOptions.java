@@ -152,11 +152,16 @@ public record LoadOptions(
         return Optional.of(value);
     }
 
-    private static String method(String name) throws BadFlag {
-        List<String> names = ThespianGrpc.getServiceDescriptor().getMethods().stream()
+    /** The bare names of thespian.Thespian's methods, in order: A, B, C. */
+    static List<String> methodNames() {
+        return ThespianGrpc.getServiceDescriptor().getMethods().stream()
                 .map(MethodDescriptor::getBareMethodName)
                 .sorted()
                 .toList();
+    }
+
+    private static String method(String name) throws BadFlag {
+        List<String> names = methodNames();
         String bare = name.startsWith(ThespianGrpc.SERVICE_NAME + "/")
                 ? name.substring(ThespianGrpc.SERVICE_NAME.length() + 1)
                 : name;

@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.CallOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.thespian.config.Action.CallService;
@@ -18,6 +19,7 @@ import org.thespian.config.Method;
 import org.thespian.config.Peer;
 import org.thespian.engine.Execution;
 import org.thespian.engine.PeerCaller;
+import org.thespian.engine.Scheduler;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 
@@ -32,22 +34,48 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
 
     private static final Nothing NOTHING = Nothing.getDefaultInstance();
 
+    private static final CompletableFuture<Void> READY = CompletableFuture.completedFuture(null);
+
     private final Duration defaultTimeout;
+    private final Scheduler scheduler;
     private final PeerChannels channels;
 
     /**
      * @param tls            the credentials for {@code https://} peers
      * @param defaultTimeout the deadline of a call whose request came without one (THESPIAN_PEER_TIMEOUT)
      */
-    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout) {
-        this(tls, interceptors, defaultTimeout, PeerDirectory.AS_CONFIGURED);
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
+            Scheduler scheduler) {
+        this(tls, interceptors, defaultTimeout, PeerDirectory.AS_CONFIGURED, scheduler);
     }
 
-    /** @param directory where a configured peer really is (see {@link PeerChannels}) */
+    /**
+     * @param directory where a configured peer really is (see {@link PeerChannels})
+     * @param scheduler where a call that waits for a connect attempt goes on
+     */
     public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
-            PeerDirectory directory) {
+            PeerDirectory directory, Scheduler scheduler) {
         this.defaultTimeout = defaultTimeout;
-        this.channels = new PeerChannels(tls, interceptors, directory);
+        this.scheduler = scheduler;
+        this.channels = new PeerChannels(tls, interceptors, directory, scheduler);
+    }
+
+    /**
+     * Ready at once, unless this call made the peer's failing channel try again: then once that attempt is
+     * through, at most a quarter of the call's deadline, so even a short deadline leaves the call time to say
+     * what the connection said.
+     */
+    @Override
+    public CompletableFuture<Void> ready(CallService action, Execution execution) {
+        Optional<CompletableFuture<Void>> attempt = channels.tryAgainIfFailing(action.peer());
+        if (attempt.isEmpty()) {
+            return READY;
+        }
+        long wait = Math.max(0, Math.min(PeerChannels.LONGEST_WAIT_FOR_ATTEMPT.toNanos(),
+                CallDeadline.of(action, execution, defaultTimeout).nanosFromNow() / 4));
+        CompletableFuture<Void> waited = scheduler.delay(wait, execution, action);
+        attempt.get().thenRun(() -> scheduler.continuations().execute(() -> waited.complete(null)));
+        return waited;
     }
 
     /**

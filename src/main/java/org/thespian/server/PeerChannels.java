@@ -12,11 +12,14 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.thespian.config.Peer;
+import org.thespian.engine.Scheduler;
 
 /**
  * One long-lived channel per peer address (the original dialled anew for every call), shared by every server
@@ -39,11 +42,17 @@ final class PeerChannels implements AutoCloseable {
      * retries at least this often, whatever the call rate: one connect a second costs a refusing peer nothing.
      */
     static final Duration MAX_RECONNECT_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * The call that makes a failing channel try again waits at most this long for the attempt's outcome. A
+     * refused connect never says so (the channel stays failing), so this is what that call pays once a second.
+     */
+    static final Duration LONGEST_WAIT_FOR_ATTEMPT = Duration.ofMillis(100);
     private static final String ROUND_ROBIN = "round_robin";
 
     private final ChannelCredentials tls;
     private final List<ClientInterceptor> interceptors;
     private final PeerDirectory directory;
+    private final Scheduler scheduler;
     private final ConcurrentHashMap<Peer, PeerChannel> named = new ConcurrentHashMap<>();
     private final Map<Object, Set<Peer>> namedBy = new HashMap<>();
 
@@ -51,11 +60,14 @@ final class PeerChannels implements AutoCloseable {
      * @param tls       the credentials for {@code https://} peers
      * @param directory where a configured peer really is, e.g. {@code http://checkout:6379} at a loopback port
      *                  (or one per replica) when the whole cast runs in one process
+     * @param scheduler ends the wait for a connect attempt's outcome
      */
-    PeerChannels(ChannelCredentials tls, List<ClientInterceptor> interceptors, PeerDirectory directory) {
+    PeerChannels(ChannelCredentials tls, List<ClientInterceptor> interceptors, PeerDirectory directory,
+            Scheduler scheduler) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
         this.directory = directory;
+        this.scheduler = scheduler;
     }
 
     /** The channel to {@code peer}, held open until {@link PeerChannel#release()}; release exactly once. */
@@ -70,11 +82,21 @@ final class PeerChannels implements AutoCloseable {
                 return unnamed;
             }
             if (channel.lease()) {
-                channel.nudgeIfFailing();
                 return channel;
             }
             named.remove(peer, channel); // retired between the lookup and the lease
         }
+    }
+
+    /**
+     * A failing channel answers calls at once with its last connect error; while calls keep coming, it tries
+     * again at least every {@link #MAX_RECONNECT_INTERVAL}. The call that makes it try again gets that attempt's
+     * outcome (within {@link #LONGEST_WAIT_FOR_ATTEMPT}) to wait for, so that a peer which has just come up
+     * answers it; every other call goes on at once, and none waits for gRPC's own back-off.
+     */
+    Optional<CompletableFuture<Void>> tryAgainIfFailing(Peer peer) {
+        PeerChannel channel = named.get(peer);
+        return channel == null ? Optional.empty() : channel.tryAgainIfFailing(scheduler);
     }
 
     /**
@@ -156,6 +178,8 @@ final class PeerChannels implements AutoCloseable {
         private final AtomicLong lastNudgeNanos = new AtomicLong(System.nanoTime() - MAX_RECONNECT_INTERVAL.toNanos());
         private int leases;
         private boolean retired;
+        private CompletableFuture<Void> attempt = CompletableFuture.completedFuture(null);
+        private boolean watching;
 
         private PeerChannel(ManagedChannel channel) {
             this.channel = channel;
@@ -193,19 +217,41 @@ final class PeerChannels implements AutoCloseable {
             channel.getState(true);
         }
 
-        /**
-         * A failing channel answers calls at once with its last connect error; this only makes it try again
-         * now if it has not tried for {@link #MAX_RECONNECT_INTERVAL}. No call waits for that attempt.
-         */
-        private void nudgeIfFailing() {
+        private Optional<CompletableFuture<Void>> tryAgainIfFailing(Scheduler scheduler) {
             if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
-                return;
+                return Optional.empty();
             }
             long last = lastNudgeNanos.get();
             long now = System.nanoTime();
-            if (now - last >= MAX_RECONNECT_INTERVAL.toNanos() && lastNudgeNanos.compareAndSet(last, now)) {
-                channel.resetConnectBackoff();
+            if (now - last < MAX_RECONNECT_INTERVAL.toNanos() || !lastNudgeNanos.compareAndSet(last, now)) {
+                return Optional.empty();
             }
+            CompletableFuture<Void> outcome = new CompletableFuture<>();
+            scheduler.schedule(() -> outcome.complete(null), LONGEST_WAIT_FOR_ATTEMPT.toNanos());
+            watch(outcome);
+            channel.resetConnectBackoff();
+            return Optional.of(outcome);
+        }
+
+        /**
+         * Completes {@code outcome} when the channel leaves the failing state. One listener at a time: while a peer
+         * stays down the state never changes, and a listener per attempt would pile up for as long as it does.
+         */
+        private synchronized void watch(CompletableFuture<Void> outcome) {
+            attempt = outcome;
+            if (!watching) {
+                watching = true;
+                channel.notifyWhenStateChanged(ConnectivityState.TRANSIENT_FAILURE, this::stateChanged);
+            }
+        }
+
+        private void stateChanged() {
+            CompletableFuture<Void> outcome;
+            synchronized (this) {
+                watching = false;
+                outcome = attempt;
+            }
+            outcome.complete(null);
         }
     }
 }

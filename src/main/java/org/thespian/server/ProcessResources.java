@@ -71,7 +71,7 @@ public final class ProcessResources implements AutoCloseable {
             List<ClientInterceptor> clientInterceptors, ServerLimits limits, PeerDirectory directory) {
         HeapPressure heap = HeapPressure.watch();
         return new ProcessResources(scheduler,
-                new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout(), directory), heap,
+                new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout(), directory, scheduler), heap,
                 new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()),
                 limits);
     }

@@ -10,6 +10,8 @@ import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,38 +65,50 @@ final class ExportFailureReport {
         return text.toString();
     }
 
-    private record ReportingSpanExporter(SpanExporter delegate, ExportFailureReport report) implements SpanExporter {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            return report.watch(delegate.export(spans));
+    /**
+     * What the span and the metric exporter wrappers share: every call passed on, the export's result watched. The two
+     * OpenTelemetry interfaces have no common parent, so each wrapper hands over its exporter's three calls.
+     */
+    private abstract static class Watched<T> {
+        private final Function<Collection<T>, CompletableResultCode> export;
+        private final Supplier<CompletableResultCode> flush;
+        private final Supplier<CompletableResultCode> shutdown;
+        private final ExportFailureReport report;
+
+        Watched(Function<Collection<T>, CompletableResultCode> export,
+                Supplier<CompletableResultCode> flush, Supplier<CompletableResultCode> shutdown,
+                ExportFailureReport report) {
+            this.export = export;
+            this.flush = flush;
+            this.shutdown = shutdown;
+            this.report = report;
         }
 
-        @Override
+        public CompletableResultCode export(Collection<T> items) {
+            return report.watch(export.apply(items));
+        }
+
         public CompletableResultCode flush() {
-            return delegate.flush();
+            return flush.get();
         }
 
-        @Override
         public CompletableResultCode shutdown() {
-            return delegate.shutdown();
+            return shutdown.get();
         }
     }
 
-    private record ReportingMetricExporter(MetricExporter delegate, ExportFailureReport report)
-            implements MetricExporter {
-        @Override
-        public CompletableResultCode export(Collection<MetricData> metrics) {
-            return report.watch(delegate.export(metrics));
+    private static final class ReportingSpanExporter extends Watched<SpanData> implements SpanExporter {
+        ReportingSpanExporter(SpanExporter delegate, ExportFailureReport report) {
+            super(delegate::export, delegate::flush, delegate::shutdown, report);
         }
+    }
 
-        @Override
-        public CompletableResultCode flush() {
-            return delegate.flush();
-        }
+    private static final class ReportingMetricExporter extends Watched<MetricData> implements MetricExporter {
+        private final MetricExporter delegate;
 
-        @Override
-        public CompletableResultCode shutdown() {
-            return delegate.shutdown();
+        ReportingMetricExporter(MetricExporter delegate, ExportFailureReport report) {
+            super(delegate::export, delegate::flush, delegate::shutdown, report);
+            this.delegate = delegate;
         }
 
         @Override

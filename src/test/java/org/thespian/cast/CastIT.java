@@ -38,6 +38,8 @@ import org.thespian.testsupport.ThespianProcess;
 class CastIT {
 
     private static final Duration EXIT = Duration.ofSeconds(60);
+    /** The live view on a port of its own: 8080 is for the docs' casts, which DocCommandsIT runs as written. */
+    private static final String ANY_VIEW_PORT = "127.0.0.1:0";
 
     @TempDir
     Path dir;
@@ -62,7 +64,7 @@ class CastIT {
                     config: back.json
                 """.formatted(front, back));
         try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(front)), "cast",
-                cast.toString())) {
+                cast.toString(), "--ui", ANY_VIEW_PORT)) {
             process.blockingStub().a(Nothing.getDefaultInstance());
             process.signal("TERM"); // with kill(1): Process.destroy() would close the pipes, and lose the last lines
             assertEquals(0, process.awaitExit(EXIT), process.stderr());
@@ -138,7 +140,7 @@ class CastIT {
                 .replace("    port: 6379\n", "    port: " + front + "\n")
                 .replace("    port: 6380\n", "    port: " + payment + "\n"));
         try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(front)), "cast",
-                cast.toString())) {
+                cast.toString(), "--ui", ANY_VIEW_PORT)) {
             String table = String.join("\n", process.awaitStdout(
                     lines -> lines.contains("Ctrl-C stops them all."), EXIT));
             assertTrue(table.contains("cast bad-replica: 2 members, 4 instances in one JVM"), table);
@@ -234,7 +236,7 @@ class CastIT {
                   - {name: plain, port: %d, config: {}}
                 """.formatted(open, guarded, ThespianProcess.freePort()));
         try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", String.valueOf(open)), "cast",
-                cast.toString())) {
+                cast.toString(), "--ui", ANY_VIEW_PORT)) {
             List<String> lines = process.awaitStdout(all -> all.stream().anyMatch(line -> line.contains("WITHOUT")),
                     EXIT);
             String stdout = String.join("\n", lines);

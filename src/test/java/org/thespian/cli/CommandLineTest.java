@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -149,5 +152,50 @@ class CommandLineTest {
         for (String word : List.of("serve", "set-faults", "'--emit'", "'--report-every'", "'--clear'")) {
             assertTrue(result.out().contains(word), word);
         }
+    }
+
+    /** The script, sourced in a real bash, asked to complete the last of {@code words} as a shell would ask it. */
+    @ParameterizedTest
+    @CsvSource(delimiterString = " => ", value = {
+        "thespian cast x.yaml --emit '' => compose kubernetes",
+        "thespian cast x.yaml --emit k => kubernetes",
+        "thespian load --target localhost:6379 --method '' => A B C",
+        "thespian admin --target localhost:6379 set-health '' => SERVING NOT_SERVING",
+        "thespian admin --target localhost:6379 set-health N => NOT_SERVING",
+    })
+    void theCompletionScriptOffersTheValuesOfAFlagThatTakesOneOfAFewInBash(String words, String offered,
+            @TempDir Path dir) throws Exception {
+        Path script = dir.resolve("thespian.bash");
+        Files.writeString(script, run("completion").out());
+        // compopt only complains outside a completion the shell started; the words are what bash would split.
+        String ask = "source \"$1\"; compopt() { :; }; COMP_WORDS=(" + words + ");"
+                + " COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE=\"${COMP_WORDS[*]}\"; COMP_POINT=${#COMP_LINE};"
+                + " _complete_thespian; echo \"${COMPREPLY[*]}\"";
+        Process bash = new ProcessBuilder("bash", "-c", ask, "bash", script.toString()).redirectErrorStream(true)
+                .start();
+        String out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertEquals(0, bash.waitFor(), out);
+        assertEquals(offered + "\n", out);
+    }
+
+    /** What --help shows a flag takes is what completion offers, so the two cannot drift apart. */
+    @Test
+    void aFlagThatCompletesFromAFewValuesNamesThemInItsHelp() {
+        List<String> labelled = new ArrayList<>();
+        forEachCommand(Commands.commandLine(Map.of()), command -> command.getCommandSpec().args().stream()
+                .filter(arg -> arg.completionCandidates() != null)
+                .forEach(arg -> {
+                    List<String> candidates = new ArrayList<>();
+                    arg.completionCandidates().forEach(candidates::add);
+                    assertEquals(arg.paramLabel(), String.join("|", candidates), command.getCommandName());
+                    labelled.add(arg.paramLabel());
+                }));
+        assertEquals(List.of("A|B|C", "SERVING|NOT_SERVING", "compose|kubernetes"), labelled);
+    }
+
+    private static void forEachCommand(CommandLine command, Consumer<CommandLine> action) {
+        action.accept(command);
+        command.getSubcommands().values().forEach(sub -> forEachCommand(sub, action));
     }
 }

@@ -14,10 +14,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -27,10 +32,12 @@ import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.docs.DocBlocks.Block;
 import org.thespian.docs.DocBlocks.NotRun;
 import org.thespian.docs.DocBlocks.Serves;
 import org.thespian.docs.DocBlocks.Unknown;
+import org.thespian.testsupport.Loopback.ReservedPorts;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -46,6 +53,7 @@ import org.thespian.testsupport.ThespianProcess;
  * saying so; {@code --duration} and {@code --warmup} of the load command are cut to a second and none. A failed
  * command is tried up to eight times, since calls to the shop meet its flaky payment about one time in five (and
  * a fault on one replica of two every other time); THESPIAN_SEED=1 makes those rolls the same from run to run.
+ * Docs whose servers share no port run side by side; those that do, one after another.
  */
 class DocCommandsIT {
 
@@ -78,10 +86,34 @@ class DocCommandsIT {
             """;
 
     private static Path scratch;
-    private static Server server;
+    /** The docs that run side by side, for {@link #stopServers()}. */
+    private static final List<Group> GROUPS = new CopyOnWriteArrayList<>();
 
     /** A server block's process (bash and what it started), or why it is not there for the blocks after it. */
     private record Server(Block block, Process process, String problem) {
+    }
+
+    /**
+     * Docs whose servers share a port (README.md, faults.md and live-view.md all serve 6379), run one after another
+     * in one thread, with the server of the doc running now.
+     */
+    private static final class Group {
+        private final List<Path> docs = new ArrayList<>();
+        private final Set<Integer> ports = new HashSet<>();
+        private volatile Server server;
+        private volatile ReservedPorts reserved;
+
+        private void stop() throws InterruptedException {
+            Server running = server;
+            if (running != null && running.process() != null) {
+                kill(running.process());
+            }
+            server = null;
+            if (reserved != null) {
+                reserved.close();
+                reserved = null;
+            }
+        }
     }
 
     @BeforeAll
@@ -95,8 +127,10 @@ class DocCommandsIT {
     }
 
     @AfterAll
-    static void stopServer() throws InterruptedException {
-        stop();
+    static void stopServers() throws InterruptedException {
+        for (Group group : GROUPS) {
+            group.stop();
+        }
     }
 
     @Test
@@ -124,33 +158,68 @@ class DocCommandsIT {
 
     @TestFactory
     Stream<DynamicNode> everyBlockThatCanRunHereRuns() throws IOException {
-        List<DynamicNode> files = new ArrayList<>();
-        for (Path doc : DocBlocks.docs(ROOT)) {
-            List<DynamicTest> tests = DocBlocks.of(ROOT, doc).stream()
-                    .filter(block -> !(block.marker() instanceof NotRun || block.marker() instanceof Unknown))
-                    .map(block -> DynamicTest.dynamicTest(block.where(), () -> run(block))).toList();
-            if (!tests.isEmpty()) {
-                // A file's server is stopped once its blocks have run: the stream is closed after its last test.
-                files.add(DynamicContainer.dynamicContainer(ROOT.relativize(doc).toString(),
-                        tests.stream().onClose(() -> {
-                            try {
-                                stop();
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                        })));
+        List<DynamicNode> groups = new ArrayList<>();
+        for (Group group : groups()) {
+            GROUPS.add(group);
+            List<DynamicNode> files = new ArrayList<>();
+            for (Path doc : group.docs) {
+                List<DynamicTest> tests = DocBlocks.of(ROOT, doc).stream()
+                        .filter(block -> !(block.marker() instanceof NotRun || block.marker() instanceof Unknown))
+                        .map(block -> DynamicTest.dynamicTest(block.where(), () -> run(group, block))).toList();
+                if (!tests.isEmpty()) {
+                    // A file's server is stopped once its blocks have run: the stream is closed after its last test.
+                    files.add(DynamicContainer.dynamicContainer(ROOT.relativize(doc).toString(),
+                            tests.stream().onClose(() -> {
+                                try {
+                                    group.stop();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            })));
+                }
+            }
+            if (!files.isEmpty()) {
+                groups.add(DynamicContainer.dynamicContainer(config -> config.displayName(files.stream()
+                        .map(DynamicNode::getDisplayName).collect(Collectors.joining(", ")))
+                        .executionMode(ExecutionMode.CONCURRENT).childExecutionMode(ExecutionMode.SAME_THREAD)
+                        .children(files)));
             }
         }
-        return files.stream();
+        return groups.stream();
     }
 
-    private static void run(Block block) throws Exception {
+    /** The docs in groups that share no port, in their order (README.md, then docs/*.md by name) within each. */
+    private static List<Group> groups() throws IOException {
+        List<Path> docs = DocBlocks.docs(ROOT);
+        List<Group> groups = new ArrayList<>();
+        for (Path doc : docs) {
+            Set<Integer> ports = new HashSet<>();
+            DocBlocks.of(ROOT, doc).stream().filter(block -> block.marker() instanceof Serves)
+                    .forEach(block -> ports.addAll(((Serves) block.marker()).ports()));
+            Group joined = new Group();
+            for (Group group : List.copyOf(groups)) {
+                if (!Collections.disjoint(group.ports, ports)) {
+                    groups.remove(group);
+                    joined.docs.addAll(group.docs);
+                    joined.ports.addAll(group.ports);
+                }
+            }
+            joined.docs.add(doc);
+            joined.docs.sort(Comparator.comparingInt(docs::indexOf));
+            joined.ports.addAll(ports);
+            groups.add(joined);
+        }
+        return groups;
+    }
+
+    private static void run(Group group, Block block) throws Exception {
         List<String> commands = runnable(block);
         if (block.marker() instanceof Serves serves) {
-            stop();
-            serve(block, serves, commands);
+            group.stop();
+            serve(group, block, serves, commands);
             return;
         }
+        Server server = group.server;
         if (server != null && server.problem() != null && server.block().file().equals(block.file())) {
             Assumptions.abort("the server block " + server.block().where() + " above is not running: "
                     + server.problem());
@@ -172,7 +241,7 @@ class DocCommandsIT {
                     .orElse("__run " + quoted)).append('\n');
         }
         script.append("export -p > ").append(session).append('\n');
-        Path log = scratch.resolve("block-" + block.line() + ".log");
+        Path log = scratch.resolve(name(block, "block"));
         Process bash = bash(script.toString(), log);
         if (!bash.waitFor(BLOCK_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             kill(bash);
@@ -206,18 +275,25 @@ class DocCommandsIT {
         return runnable;
     }
 
+    /** A block's log: {@code docs-faults.md-300-block.log}; docs run side by side. */
+    private static String name(Block block, String kind) {
+        return block.file().replace('/', '-') + "-" + block.line() + "-" + kind + ".log";
+    }
+
     /** The file of what a doc's blocks have exported so far. */
     private static Path session(Block block) {
         return scratch.resolve(block.file().replace('/', '-') + ".env");
     }
 
-    private static void serve(Block block, Serves serves, List<String> commands) throws Exception {
-        // Other tests' casts take 8080 for their live view while it is free, for a few seconds each.
+    private static void serve(Group group, Block block, Serves serves, List<String> commands) throws Exception {
+        // Not while LiveViewIT's cast starts, which takes 8080 for its live view as a cast does by default; what else
+        // holds a port is waited for.
+        group.reserved = new ReservedPorts(serves.ports());
         long freeBy = System.nanoTime() + PORTS_FREE.toNanos();
         for (int port : serves.ports()) {
             while (listening(port)) {
                 if (System.nanoTime() > freeBy) {
-                    skipWith(block, "port " + port + " stayed taken here for " + PORTS_FREE.toSeconds() + " s");
+                    skipWith(group, block, "port " + port + " stayed taken here for " + PORTS_FREE.toSeconds() + " s");
                 }
                 Thread.sleep(200);
             }
@@ -228,9 +304,9 @@ class DocCommandsIT {
         Path session = session(block);
         // The server itself, in the background whether or not the doc ends it with '&'.
         String serving = commands.get(commands.size() - 1).replaceFirst("\\s&(\\s*#.*)?$", "$1");
-        Path log = scratch.resolve("server-" + block.line() + ".log");
+        Path log = scratch.resolve(name(block, "server"));
         Process bash = bash("[ -f " + session + " ] && source " + session + "\n" + serving + "\n", log);
-        server = new Server(block, bash, "it did not start");
+        group.server = new Server(block, bash, "it did not start");
         long deadline = System.nanoTime() + SERVER_START.toNanos();
         for (int port : serves.ports()) {
             // Listening, and by the server's own account: a live view finding 8080 taken moves to the next port.
@@ -239,14 +315,14 @@ class DocCommandsIT {
                     String problem = "did not listen on " + port + " within " + SERVER_START.toSeconds() + " s"
                             + (bash.isAlive() ? "" : " (exit " + bash.exitValue() + ")");
                     if (listening(port) && bash.isAlive()) {
-                        skipWith(block, "port " + port + " was taken here as it started");
+                        skipWith(group, block, "port " + port + " was taken here as it started");
                     }
                     fail(block.where() + " " + problem + ":\n" + tail(log));
                 }
                 Thread.sleep(100);
             }
         }
-        server = new Server(block, bash, null);
+        group.server = new Server(block, bash, null);
     }
 
     private static boolean names(Path log, int port) throws IOException {
@@ -255,31 +331,28 @@ class DocCommandsIT {
     }
 
     /** Skips the server block, and with it the blocks after it in its doc, saying why. */
-    private static void skipWith(Block block, String problem) throws InterruptedException {
-        stop();
-        server = new Server(block, null, problem);
+    private static void skipWith(Group group, Block block, String problem) throws InterruptedException {
+        group.stop();
+        group.server = new Server(block, null, problem);
         Assumptions.abort(problem);
     }
 
-    private static void stop() throws InterruptedException {
-        if (server != null && server.process() != null) {
-            kill(server.process());
-        }
-        server = null;
-    }
-
-    /** SIGTERM to bash and everything it started (the jar stops gracefully on it), then SIGKILL to what is left. */
+    /**
+     * SIGKILL to bash and everything it started, the processes without children first, so that each is reaped by its
+     * parent at once (an orphan waits for init, which took a second or two here), and waits until all are gone with
+     * their ports. Not SIGTERM: the jar's graceful stop is ShutdownIT's to prove; here it only took time.
+     */
     private static void kill(Process process) throws InterruptedException {
-        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-        tree.add(process.toHandle());
-        tree.forEach(ProcessHandle::destroy);
+        List<ProcessHandle> left = new ArrayList<>(process.descendants().toList());
+        left.add(process.toHandle());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        for (ProcessHandle handle : tree) {
-            while (handle.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            handle.destroyForcibly();
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            left.stream().filter(handle -> handle.children().findAny().isEmpty())
+                    .forEach(ProcessHandle::destroyForcibly);
+            Thread.sleep(10);
+            left.removeIf(handle -> !handle.isAlive());
         }
+        left.forEach(ProcessHandle::destroyForcibly);
     }
 
     private static Process bash(String script, Path log) throws IOException {

@@ -51,22 +51,23 @@ class FaultsWalkthroughIT {
 
     @BeforeAll
     static void startCast() {
+        // Callers after the peers they call serve (see TracesAcrossInstancesIT): a peer that was not listening yet
+        // when its caller started fails that caller's calls for a second or more.
         payment = ThespianProcess.launch(admin("payment", LEAF.formatted("charge")));
         inventory = ThespianProcess.launch(admin("inventory", LEAF.formatted("reserve")));
-        checkout = ThespianProcess.launch(Map.of("SERVICE_NAME", "checkout", "CONFIG_JSON", """
+        payment.awaitServing(); // the two JVMs start side by side
+        inventory.awaitServing();
+        checkout = ThespianProcess.start(Map.of("SERVICE_NAME", "checkout", "CONFIG_JSON", """
                 {"grpc_method_a": {"tracing_name": "checkout", "operations": [{"ConcurrentActions": [
                     {"CallService": {"tracing_name": "pay", "service_address": "127.0.0.1",
                         "service_port": %d, "grpc_method": "A"}},
                     {"CallService": {"tracing_name": "reserve", "service_address": "127.0.0.1",
                         "service_port": %d, "grpc_method": "A"}}]}]}}"""
                 .formatted(payment.port(), inventory.port())));
-        frontend = ThespianProcess.launch(Map.of("SERVICE_NAME", "frontend", "CONFIG_JSON", """
+        frontend = ThespianProcess.start(Map.of("SERVICE_NAME", "frontend", "CONFIG_JSON", """
                 {"grpc_method_a": {"tracing_name": "page", "operations": [
                     {"Action": {"CallService": {"service_address": "127.0.0.1", "service_port": %d,
                         "grpc_method": "A"}}}]}}""".formatted(checkout.port())));
-        for (ThespianProcess process : new ThespianProcess[] {payment, inventory, checkout, frontend}) {
-            process.awaitServing(); // the four JVMs start side by side
-        }
     }
 
     private static Map<String, String> admin(String name, String config) {

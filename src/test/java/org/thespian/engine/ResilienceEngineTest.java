@@ -213,6 +213,31 @@ class ResilienceEngineTest {
                 "the bucket of a removed limit was kept");
     }
 
+    @Test
+    void aConfigChangeKeepsABreakerAndARateLimitWrittenDeepInsideIt() {
+        CallService call = call(policy(Optional.of(BREAKER), Optional.empty(), CallPolicy.Retries.NONE));
+        Function limited = new Function("limited", List.of(), Optional.empty(), Map.of(),
+                Optional.of(new RateLimit(0.001, 1, "grpc_method_a.operations[0].ConcurrentActions[1].Function"
+                        + ".operations[0].ConcurrentActions[0].Function.rate_limit")));
+        // Both sit in a concurrent group inside a function inside a concurrent group of the method's function.
+        Function nested = new Function("f", List.of(new Operation.Concurrent(List.of(
+                new Action.Sleep("s", 0, OptionalDouble.empty()),
+                new Function("outer", List.of(new Operation.Concurrent(List.of(limited, call))))))));
+        peer = (n, execution) -> CompletableFuture.failedFuture(
+                ActionFailure.reportedByPeer(call, FailureCode.UNAVAILABLE, "down"));
+        for (int i = 0; i < 4; i++) {
+            failureOf(engine.perform(function(call), unseededExecution()));
+        }
+        assertTrue(Engine.succeededAlready(engine.perform(limited, unseededExecution())));
+
+        engine.declareBreakersAndLimits(new Config(Optional.empty(), Map.of(Method.A, nested)));
+
+        failureOf(engine.perform(function(call), unseededExecution()));
+        assertEquals(4, callsMade.get(), "the breaker of a call nested in groups and functions was dropped");
+        assertEquals(FailureCode.RESOURCE_EXHAUSTED, failureOf(engine.perform(limited, unseededExecution())).code(),
+                "the bucket of a rate limit nested in groups and functions was refilled");
+    }
+
     private CompletableFuture<Void> scripted(CallService call, Execution execution) {
         return peer.apply(callsMade.incrementAndGet(), execution);
     }

@@ -47,6 +47,7 @@ import org.thespian.config.Peer;
 import org.thespian.engine.ActionFailure;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Execution;
+import org.thespian.engine.Scheduler;
 import org.thespian.engine.TraceBudget;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
@@ -55,8 +56,9 @@ import org.thespian.proto.ThespianGrpc;
 class GrpcPeerCallerTest {
 
     private final ExecutorService cancellers = Executors.newSingleThreadExecutor();
+    private final Scheduler scheduler = Scheduler.start();
     private final GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
-            ServerLimits.DEFAULT_PEER_TIMEOUT);
+            ServerLimits.DEFAULT_PEER_TIMEOUT, scheduler);
     private ThespianServer peer;
 
     @BeforeEach
@@ -74,6 +76,7 @@ class GrpcPeerCallerTest {
     @AfterEach
     void stop() throws InterruptedException {
         caller.close();
+        scheduler.close();
         cancellers.shutdownNow();
         peer.stop(Duration.ZERO);
     }
@@ -112,15 +115,51 @@ class GrpcPeerCallerTest {
 
     @Test
     void aRefusedConnectionSaysSoWithHostAndPort() throws IOException {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = socket.getLocalPort();
-        }
+        int closed = closedPort();
         ActionFailure failure = failureOf(caller.call(call(closed, Method.A), execution()));
         assertEquals(FailureCode.INTERNAL, failure.code());
         assertFalse(failure.fromPeer());
         assertEquals("peer http://127.0.0.1:" + closed + " (thespian.Thespian/A) is unavailable: connection refused"
                 + " by 127.0.0.1:" + closed, failure.reason());
+    }
+
+    /**
+     * A peer that starts after its callers (a cast's member, a pod behind a slow readiness gate) is answered by the
+     * first call that comes after it listens: that call makes the failing channel try again and waits for the
+     * attempt, rather than failing with the refusal from before the peer was up.
+     */
+    @Test
+    void aPeerThatStartsAfterItsChannelFailedAnswersTheNextCall() throws Exception {
+        int late = closedPort();
+        Peer latePeer = new Peer("127.0.0.1", late, false);
+        caller.use(this, Set.of(latePeer));
+        caller.connectAll(Duration.ofMillis(300)); // refused: the channel is failing when the peer comes up
+        ThespianServer startedLate = ThespianServer.start(late, ConfigParser.parse("{}"), Dice.of(OptionalLong.empty()),
+                InsecureChannelCredentials.create(), Instrumentation.NONE);
+        try {
+            CallService call = call(late, Method.A);
+            Execution execution = execution();
+            caller.ready(call, execution).thenCompose(ignored -> caller.call(call, execution)).get(5, TimeUnit.SECONDS);
+        } finally {
+            startedLate.stop(Duration.ZERO);
+        }
+    }
+
+    /** Only the call that makes the channel try again waits; the others fail at once with its last error. */
+    @Test
+    void aRefusingPeerMakesOneCallASecondWaitForTheNextConnectAttempt() throws Exception {
+        int closed = closedPort();
+        Peer down = new Peer("127.0.0.1", closed, false);
+        caller.use(this, Set.of(down));
+        caller.connectAll(Duration.ofMillis(300));
+        CallService call = call(closed, Method.A);
+        Execution execution = execution();
+        CompletableFuture<Void> first = caller.ready(call, execution);
+        CompletableFuture<Void> second = caller.ready(call, execution);
+        assertTrue(second.isDone(), "a second call within the reconnect interval must not wait");
+        first.get(5, TimeUnit.SECONDS); // the bounded wait ends even though a refused attempt changes no state
+        ActionFailure failure = failureOf(caller.call(call, execution));
+        assertTrue(failure.reason().contains("connection refused"), failure.reason());
     }
 
     @Test
@@ -274,7 +313,7 @@ class GrpcPeerCallerTest {
     @Test
     void aPeerPastTheDefaultDeadlineIsReportedAgainstThespianPeerTimeout() {
         try (GrpcPeerCaller impatient = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
-                Duration.ofMillis(200))) {
+                Duration.ofMillis(200), scheduler)) {
             ActionFailure failure = failureOf(impatient.call(call(peer.port(), Method.C), execution()));
             assertEquals(FailureCode.DEADLINE_EXCEEDED, failure.code());
             assertEquals("peer http://127.0.0.1:" + peer.port() + " (thespian.Thespian/C) did not answer within"
@@ -343,6 +382,13 @@ class GrpcPeerCallerTest {
             assertEquals(40, budget.giveBack(), "the callee's 40 unspent units came back; the rest is spent");
         } finally {
             recorder.shutdownNow();
+        }
+    }
+
+    /** A loopback port nothing listens on (until a test starts something there). */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         }
     }
 

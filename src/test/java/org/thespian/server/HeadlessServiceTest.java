@@ -23,6 +23,7 @@ import org.thespian.config.Method;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Execution;
+import org.thespian.engine.Scheduler;
 import org.thespian.testsupport.CountingPeer;
 import org.thespian.testsupport.ThespianProcess;
 
@@ -43,8 +44,9 @@ class HeadlessServiceTest {
         List<CountingPeer> pods = new ArrayList<>();
         ClusterDns dns = new ClusterDns(port);
         NameResolverRegistry.getDefaultRegistry().register(dns);
-        try (GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
-                ServerLimits.DEFAULT_PEER_TIMEOUT)) {
+        try (Scheduler scheduler = Scheduler.start();
+                GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
+                        ServerLimits.DEFAULT_PEER_TIMEOUT, scheduler)) {
             for (String address : PODS) {
                 pods.add(CountingPeer.on(address, port));
             }

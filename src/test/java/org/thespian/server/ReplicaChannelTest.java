@@ -15,6 +15,7 @@ import org.thespian.config.Method;
 import org.thespian.config.Peer;
 import org.thespian.engine.Dice;
 import org.thespian.engine.Execution;
+import org.thespian.engine.Scheduler;
 import org.thespian.testsupport.CountingPeer;
 import org.thespian.testsupport.TimingSensitive;
 
@@ -31,8 +32,9 @@ class ReplicaChannelTest {
                 ? ports.stream().map(port -> new Peer("127.0.0.1", port, false)).toList()
                 : List.of(peer);
         try (CountingPeer first = CountingPeer.on("127.0.0.1", ports.get(0));
+                Scheduler scheduler = Scheduler.start();
                 GrpcPeerCaller caller = new GrpcPeerCaller(InsecureChannelCredentials.create(), List.of(),
-                        ServerLimits.DEFAULT_PEER_TIMEOUT, directory)) {
+                        ServerLimits.DEFAULT_PEER_TIMEOUT, directory, scheduler)) {
             // The channel is READY through the first replica; the others refuse and back off: 0.8 to 1.2 s, then,
             // refused again, at least 1.28 s more (gRPC's back-off, jittered by 20%), so none retries before 2.08 s.
             caller.use(this, Set.of(PAYMENT));

@@ -40,12 +40,14 @@ class TracesAcrossInstancesIT {
     static void startCast() throws Exception {
         otlp = OtlpReceiver.start();
         loki = LokiReceiver.start();
-        inventory = ThespianProcess.launch(env("inventory", """
+        // Each after the one it calls serves: a Thespian connects to its peers as it starts, and a channel that found
+        // its peer not listening yet answers calls at once with that error until its next try, a second or more later.
+        inventory = ThespianProcess.start(env("inventory", """
                 {"grpc_method_a": {"tracing_name": "lookup", "operations": [
                    {"Action": {"Sleep": {"tracing_name": "read stock", "duration_ms": 20}}}]},
                  "grpc_method_b": {"tracing_name": "reserve", "operations": [
                    {"Action": {"Sleep": {"tracing_name": "lock row", "duration_ms": 5, "failure_chance": 1.0}}}]}}"""));
-        checkout = ThespianProcess.launch(env("checkout", """
+        checkout = ThespianProcess.start(env("checkout", """
                 {"grpc_method_a": {"tracing_name": "checkout", "operations": [
                    {"ConcurrentActions": [
                      {"Sleep": {"tracing_name": "validate", "duration_ms": 150}},
@@ -57,7 +59,7 @@ class TracesAcrossInstancesIT {
                    {"Action": {"CallService": {"tracing_name": "reserve stock", "service_address": "127.0.0.1",
                                                "service_port": "%1$d", "grpc_method": "B"}}}]}}"""
                 .formatted(inventory.port())));
-        frontend = ThespianProcess.launch(env("frontend", """
+        frontend = ThespianProcess.start(env("frontend", """
                 {"grpc_method_a": {"tracing_name": "page", "operations": [
                    {"Action": {"CallService": {"tracing_name": "call checkout", "service_address": "127.0.0.1",
                                                "service_port": "%1$d", "grpc_method": "A"}}}]},
@@ -65,9 +67,6 @@ class TracesAcrossInstancesIT {
                    {"Action": {"CallService": {"tracing_name": "call checkout", "service_address": "127.0.0.1",
                                                "service_port": "%1$d", "grpc_method": "B"}}}]}}"""
                 .formatted(checkout.port())));
-        for (ThespianProcess process : new ThespianProcess[] {inventory, checkout, frontend}) {
-            process.awaitServing(); // the three JVMs start side by side
-        }
     }
 
     private static Map<String, String> env(String serviceName, String config) {

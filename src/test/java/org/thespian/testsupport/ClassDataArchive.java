@@ -25,7 +25,8 @@ import org.thespian.proto.ThespianGrpc;
  * A class-data-sharing archive of the shaded jar (JDK 13+ dynamic AppCDS): the classes a Thespian loads to serve,
  * parsed once and mapped by every later JVM, which halves the CPU a jar process spends starting. Made beside the
  * jar by the first test that starts one (under a file lock, since test JVMs run in parallel) and remade when the
- * jar is newer. Without it, for whatever reason, processes start as before: only slower.
+ * jar is newer; the other test JVMs start theirs without it meanwhile, rather than wait the few seconds that takes.
+ * Without it, for whatever reason, processes start as before: only slower.
  */
 final class ClassDataArchive {
 
@@ -39,7 +40,7 @@ final class ClassDataArchive {
              "grpc_method_b": {"tracing_name": "leaf", "operations": [
                 {"Action": {"Sleep": {"tracing_name": "nap", "duration_ms": 1}}}]}}""";
     private static Path archive;
-    private static boolean tried;
+    private static boolean failed;
 
     private ClassDataArchive() {
     }
@@ -49,22 +50,28 @@ final class ClassDataArchive {
      * process's stdout, which tests read.
      */
     static synchronized List<String> jvmOptions(String java, Path jar, List<String> commonOptions) {
-        if (!tried) {
-            tried = true;
+        if (archive == null && !failed) {
             archive = readyArchive(java, jar, commonOptions);
         }
         return archive == null ? List.of()
                 : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
     }
 
+    /**
+     * The archive, made now if it is missing or older than the jar; null while another test JVM makes it (the next
+     * start asks again), or when it cannot be made ({@link #failed}).
+     */
     private static Path readyArchive(String java, Path jar, List<String> commonOptions) {
         Path target = jar.toAbsolutePath().resolveSibling(jar.getFileName() + ".jsa");
         Path lock = jar.resolveSibling(jar.getFileName() + ".jsa.lock");
         try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock held = channel.lock()) {
-            if (Files.isRegularFile(target)
-                    && Files.getLastModifiedTime(target).compareTo(Files.getLastModifiedTime(jar)) >= 0) {
+                FileLock held = channel.tryLock()) {
+            // The archive is moved into place whole, so one that is there is complete.
+            if (upToDate(target, jar)) {
                 return target;
+            }
+            if (held == null) {
+                return null;
             }
             Path dumped = Files.createTempFile(target.getParent(), "thespian-", ".jsa");
             Files.delete(dumped);
@@ -73,13 +80,18 @@ final class ClassDataArchive {
                 return target;
             }
             Files.deleteIfExists(dumped);
-            return null;
         } catch (IOException e) {
-            return null;
+            // as below: no archive
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
         }
+        failed = true;
+        return null;
+    }
+
+    private static boolean upToDate(Path archive, Path jar) throws IOException {
+        return Files.isRegularFile(archive)
+                && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) >= 0;
     }
 
     /**

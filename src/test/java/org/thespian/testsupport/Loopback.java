@@ -6,6 +6,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Addresses on 127.0.0.1, where every test endpoint lives. */
 public final class Loopback {
@@ -47,6 +52,41 @@ public final class Loopback {
         @Override
         public void close() throws IOException {
             holder.close();
+        }
+    }
+
+    /**
+     * Fixed ports (such as the live view's default, 8080) reserved among the test JVMs of this build for as long as
+     * this is open, waiting until no other holds them: for the docs' servers, which must listen where the docs say,
+     * and for tests of a default, whose process could take such a port from a doc's server starting beside it.
+     */
+    public static final class ReservedPorts implements AutoCloseable {
+        private final List<FileChannel> files = new ArrayList<>();
+
+        public ReservedPorts(List<Integer> ports) {
+            Path folder = ThespianProcess.jar().toAbsolutePath().getParent();
+            try {
+                for (int port : ports.stream().sorted().distinct().toList()) { // in order: two holders never deadlock
+                    FileChannel file = FileChannel.open(folder.resolve("port-" + port + ".lock"),
+                            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    files.add(file);
+                    file.lock();
+                }
+            } catch (IOException e) {
+                close();
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (FileChannel file : files) {
+                try {
+                    file.close(); // and with it the lock
+                } catch (IOException e) {
+                    // closed all the same
+                }
+            }
         }
     }
 

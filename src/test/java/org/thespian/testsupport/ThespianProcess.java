@@ -240,6 +240,9 @@ public final class ThespianProcess implements AutoCloseable {
                         + stderr() + "; stdout: " + stdout());
             }
             try {
+                // A channel whose connect was refused waits a second, then 1.6, 2.6, ... before it tries again, and
+                // fails every call until then: without this, a jar that listens waited for that, at every start.
+                channel().resetConnectBackoff();
                 ServingStatus status = HealthGrpc.newBlockingStub(channel())
                         .withDeadlineAfter(1, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.getDefaultInstance()).getStatus();

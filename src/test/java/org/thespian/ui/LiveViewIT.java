@@ -34,6 +34,7 @@ import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
+import org.thespian.testsupport.Loopback;
 import org.thespian.testsupport.ThespianProcess;
 
 /**
@@ -95,8 +96,10 @@ class LiveViewIT {
     @Test
     void aCastServesTheViewByDefaultAndPrintsItsUrlInTheMemberTable() throws Exception {
         Path cast = shopOnFreePorts();
-        try (ThespianProcess process = ThespianProcess.start(Map.of("PORT", Integer.toString(entrancePort(cast))),
-                "cast", cast.toString())) {
+        // 8080, the default, is live-view.md's demo's too: not while DocCommandsIT starts that.
+        try (Loopback.ReservedPorts defaultView = new Loopback.ReservedPorts(List.of(8080));
+                ThespianProcess process = ThespianProcess.start(Map.of("PORT", Integer.toString(entrancePort(cast))),
+                        "cast", cast.toString())) {
             URI view = awaitUrl(process);
             assertTrue(view.getPort() >= 8080 && view.getPort() < 8180, view.toString());
             assertTrue(process.stdout().stream().anyMatch(line -> line.equals("live view: " + view)), process.stdout()

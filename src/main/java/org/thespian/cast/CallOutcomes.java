@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Counts one service's incoming calls by status and keeps their durations, for the demo's summary. */
-public final class CallTally implements ServerInterceptor {
+public final class CallOutcomes implements ServerInterceptor {
 
     private final List<Long> durationsNanos = new ArrayList<>();
     private final Map<Status.Code, Integer> failures = new TreeMap<>();
