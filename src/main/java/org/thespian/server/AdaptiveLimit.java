@@ -57,9 +57,13 @@ final class AdaptiveLimit {
         return targetLagNanos > 0;
     }
 
-    /** Whether new work may start with {@code inFlight} calls already running. */
+    /**
+     * Whether new work may start with {@code inFlight} calls already running; at THESPIAN_MAX_IN_FLIGHT (and while
+     * the limit is off) admission's own cap decides, and its refusal names it.
+     */
     boolean admits(int inFlight) {
-        return inFlight < limit;
+        int current = limit;
+        return inFlight < current || current == max;
     }
 
     void onWindow(long worstLagNanos, int inFlight) {

@@ -39,6 +39,7 @@ class AdaptiveLimitTest {
     void lagBeyondTheTargetCutsWhatRanByHowLate() {
         AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
         assertEquals(1_000, limit.limit(), "no limit until the process falls behind");
+        assertTrue(limit.admits(1_000), "at THESPIAN_MAX_IN_FLIGHT, admission's cap refuses, naming it");
         limit.onWindow(55 * MS, 300);
         assertEquals(1_000, limit.limit(), "one late window is a pause, not overload");
         limit.onWindow(55 * MS, 300);
