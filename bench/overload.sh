@@ -14,6 +14,9 @@
 #     answers at once and never sheds), warmed like the cast: what the tool itself, on these cores, can show as OK.
 #
 # THESPIAN_OVERLOAD_LAG_MS is passed on to the cast (0 turns the adaptive limit off, to compare); JAR picks the build.
+# PIN=1 gives the cast and the load tool a CPU each (taskset: the cast CPU 1, the tool CPU 0, every phase, C
+# included), so that at 2 x C the tool's extra work does not come out of the cast's CPU: the ratio then measures
+# Thespian, not the tool's competition. The cast's JVM then sees one CPU (its GC and thread counts follow).
 # To compare two builds, run the script for each in turn with the same CAPACITY (calls/s): the rates then derive
 # from it rather than from each run's own measurement (which is still made and printed, as the warm-up). The load tool shares the machine's cores with the cast: each
 # phase prints the cores the cast, the tool and everything else used, so that what the tool took at 2 x C is seen.
@@ -32,6 +35,12 @@ RECOVERY_SHARE=${RECOVERY_SHARE:-0.5}
 COLD_SHARE=${COLD_SHARE:-0.8}
 COLD_S=${COLD_S:-30}
 MEMBERS=(front middle back)
+CAST_ON=() TOOL_ON=()
+if [[ ${PIN:-0} == 1 ]]; then
+    command -v taskset >/dev/null || fail "PIN=1 needs taskset (Debian package util-linux)"
+    (($(nproc) >= 2)) || fail "PIN=1 needs two CPUs, this machine has $(nproc)"
+    CAST_ON=(taskset -c 1) TOOL_ON=(taskset -c 0)
+fi
 [[ -f $JAR ]] || fail "build the jar first: mvn -B -q package -DskipTests"
 command -v python3 >/dev/null || fail "python3 is needed for free ports and the reports"
 [[ -x /usr/bin/time ]] || fail "/usr/bin/time is needed for the load tool's CPU (Debian package time)"
@@ -46,7 +55,9 @@ start_cast() {
         sed -i "/- name: $member\$/{n;s/port: [0-9]*/port: $port/}" "$WORK/overload.cast.yaml"
         [[ $member == front ]] && TARGET=127.0.0.1:$port
     done
-    env ${LAG:+THESPIAN_OVERLOAD_LAG_MS=$LAG} "$JAVA" -jar "$JAR" cast "$WORK/overload.cast.yaml" \
+    # The log level is the process's, not a member's: WARN keeps the request lines of the OK calls out of the way.
+    env ${LAG:+THESPIAN_OVERLOAD_LAG_MS=$LAG} THESPIAN_LOG_LEVEL=WARN "${CAST_ON[@]}" "$JAVA" -jar "$JAR" cast \
+        "$WORK/overload.cast.yaml" \
         >"$WORK/cast.stdout" 2>"$WORK/cast.stderr" &
     CAST=$!
     await_cast
@@ -55,7 +66,7 @@ start_cast() {
 # A Thespian with nothing configured, which answers every call at once and never sheds: the floor.
 start_bare() {
     TARGET=127.0.0.1:$(free_port)
-    env PORT="${TARGET#*:}" THESPIAN_OVERLOAD_LAG_MS=0 THESPIAN_LOG_LEVEL=WARN "$JAVA" -jar "$JAR" \
+    env PORT="${TARGET#*:}" THESPIAN_OVERLOAD_LAG_MS=0 THESPIAN_LOG_LEVEL=WARN "${CAST_ON[@]}" "$JAVA" -jar "$JAR" \
         >"$WORK/cast.stdout" 2>"$WORK/cast.stderr" &
     CAST=$!
     await_cast
@@ -80,7 +91,7 @@ drive() {
     local name=$1 start cast0 machine0 elapsed cast1 machine1
     shift
     start=$(date +%s%N) cast0=$(process_ticks "$CAST") machine0=$(machine_ticks)
-    /usr/bin/time -f '%U %S' -o "$WORK/$name.time" "$JAVA" -jar "$JAR" load --target "$TARGET" "$@" --json \
+    /usr/bin/time -f '%U %S' -o "$WORK/$name.time" "${TOOL_ON[@]}" "$JAVA" -jar "$JAR" load --target "$TARGET" "$@" --json \
         >"$WORK/$name.json"
     elapsed=$(($(date +%s%N) - start)) cast1=$(process_ticks "$CAST") machine1=$(machine_ticks)
     read -r user system <"$WORK/$name.time"
@@ -110,7 +121,7 @@ for line in sys.stdin:
 '
 }
 
-echo "overload: bench/overload.cast.yaml in one JVM, THESPIAN_OVERLOAD_LAG_MS=${LAG:-default}," \
+echo "overload: bench/overload.cast.yaml in one JVM, THESPIAN_OVERLOAD_LAG_MS=${LAG:-default}, PIN=${PIN:-0}," \
     "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 start_cast
 drive capacity --concurrency 64 --warmup "${WARMUP_S}s" --duration "${CAPACITY_S}s" >"$WORK/capacity.cpu"
@@ -157,7 +168,7 @@ stop_cast
 echo "floor: the load tool at $rate calls/s for 15 s against a warmed Thespian with nothing configured; per second:" \
     "ok of due"
 start_bare
-"$JAVA" -jar "$JAR" load --target "$TARGET" --concurrency 64 --duration "${WARMUP_S}s" >/dev/null
+"${TOOL_ON[@]}" "$JAVA" -jar "$JAR" load --target "$TARGET" --concurrency 64 --duration "${WARMUP_S}s" >/dev/null
 drive floor --rate "$rate/s" --duration 15s --timeout 1s --report-every 1s >"$WORK/floor.cpu"
 seconds <"$WORK/floor.json" >"$WORK/floor.txt"
 awk '$1 != "total" { printf "  %2s: %6d of %6d  %s\n", $1, $2, $3, $4 }' "$WORK/floor.txt"

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Decides whether a call may start: not past {@code THESPIAN_MAX_IN_FLIGHT}, not while the heap is nearly
- * full, not once the server drains. A refused call costs a status and nothing else. Admitted calls are
+ * full, not once the server drains (while the process runs behind, calls from outside are shed before they get here:
+ * {@link #shedding}). A refused call costs a status and nothing else. Admitted calls are
  * counted until they end, so a drain knows when it is done and can cut off, by name, whatever is left.
  * Every call, refused or not, is also counted in its method's {@link CallStats}: one wrapper per call does both.
  */
@@ -76,7 +77,7 @@ final class Admission implements ServerInterceptor {
         counters.started();
         AtomicInteger connectionCalls = connectionCallsOf(call);
         Status refusal = connectionCalls != null && connectionCalls.incrementAndGet() > connectionShare
-                ? connectionShareRefusal : refusal(headers);
+                ? connectionShareRefusal : refusal();
         if (refusal != null) {
             if (connectionCalls != null) {
                 connectionCalls.decrementAndGet();
@@ -102,7 +103,7 @@ final class Admission implements ServerInterceptor {
         }
     }
 
-    private Status refusal(Metadata headers) {
+    private Status refusal() {
         if (draining) {
             return Status.UNAVAILABLE.withDescription("the server is shutting down");
         }
@@ -111,13 +112,6 @@ final class Admission implements ServerInterceptor {
             inFlight.decrementAndGet();
             return Status.RESOURCE_EXHAUSTED.withDescription(maxInFlight
                     + " calls are in flight, the limit (THESPIAN_MAX_IN_FLIGHT); try again later");
-        }
-        // A call with a hop count continues a request some Thespian already admitted: finishing it is worth
-        // more than starting new work, so only calls from outside meet the adaptive limit (headers read last:
-        // while the process keeps up, the limit admits everything).
-        if (!newWork.admits(before) && !headers.containsKey(RequestMetadata.HOPS_HEADER)) {
-            inFlight.decrementAndGet();
-            return Status.RESOURCE_EXHAUSTED.withDescription(newWork.describe(before));
         }
         if (heap.isNearlyFull()) {
             inFlight.decrementAndGet();
@@ -129,6 +123,14 @@ final class Admission implements ServerInterceptor {
 
     int inFlight() {
         return inFlight.get();
+    }
+
+    /**
+     * What sheds calls from outside, against this admission's calls in flight, while the process runs behind: the
+     * outermost interceptor, so that a shed call costs as little as possible.
+     */
+    ServerInterceptor shedding(RuntimeEvents events) {
+        return new Shedding(newWork, inFlight::get, stats, events);
     }
 
     private static AtomicInteger connectionCallsOf(ServerCall<?, ?> call) {

@@ -1,6 +1,7 @@
 package org.thespian.server;
 
 import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
@@ -17,39 +18,58 @@ import org.thespian.engine.Scheduler;
  * by as long as it spends reading, while the requests it has not read yet wait unseen in the socket. Unlike a
  * request's latency, this never mistakes a configured sleep or an injected delay for overload.
  *
- * <p>Every ten scheduler probes (a window of 100 ms), each listener (the servers' adaptive limits) hears how late
- * the most behind of these threads ran at best: the least lateness among its probes in the window, as CoDel judges
- * a queue by its smallest delay over an interval. A thread with work queued behind it is late at every probe; a
- * process that merely waited for the CPU a moment (a neighbour's burst, on a shared machine) is late at some. A
- * loop whose probe has not run by the window's end is as late as that probe is by then.
+ * <p>Every ten probes of the first thread (the scheduler's: a window of 100 ms while it keeps up), each listener
+ * (the servers' adaptive limits) hears how late the most behind of these threads ran at best: the least lateness
+ * among its probes in the window, as CoDel judges a queue by its smallest delay over an interval. A thread with work
+ * queued behind it is late at every probe; a process that merely waited for the CPU a moment (a neighbour's burst,
+ * on a shared machine) is late at some, and it takes ten to tell the two apart (measured: windows of 100 ms of time,
+ * which hold only a few probes when each runs tens of ms late, refused a closed loop at capacity a fifth to a quarter
+ * of its calls on a busy machine, where windows of ten probes refused none). A thread whose probe has not run by the
+ * window's end is as late as that probe is by then. A thread of its own ends a window that has lasted {@link #LONGEST_WINDOW_NANOS}
+ * without its ten probes: counted in probes alone, a window lasts ten times as long as each probe is late, and the
+ * limit would follow a process half a second behind once every five seconds.
  */
 final class ProcessLag implements AutoCloseable {
 
     static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int PROBES_PER_WINDOW = 10;
+    static final long LONGEST_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long NONE = Long.MAX_VALUE;
 
-    private final Scheduler scheduler;
-    private final Probed timer = new Probed();
-    private final List<EventExecutor> loops;
-    private final List<Probed> loopProbes;
-    private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
-    // Touched by one scheduler probe at a time: each probe schedules the next when it runs.
-    private int probesInWindow;
-    private volatile boolean closed;
+    /** Runs a task on a probed thread after a delay in nanoseconds, or throws RejectedExecutionException. */
+    interface ProbedThread {
+        void schedule(Runnable task, long delayNanos);
+    }
 
-    private ProcessLag(Scheduler scheduler, List<EventExecutor> loops) {
-        this.scheduler = scheduler;
-        this.loops = List.copyOf(loops);
-        this.loopProbes = loops.stream().map(loop -> new Probed()).toList();
+    private final List<ProbedThread> threads;
+    private final List<Probed> probes;
+    private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final Thread windows;
+    private volatile boolean closed;
+    // Guarded by this: the first thread's probes in the current window, and when it began.
+    private int probesInWindow;
+    private long windowStartNanos = System.nanoTime();
+
+    private ProcessLag(List<ProbedThread> threads) {
+        this.threads = threads;
+        this.probes = threads.stream().map(thread -> new Probed()).toList();
+        this.windows = new Thread(this::endWindows, "thespian-lag");
+        windows.setDaemon(true);
     }
 
     static ProcessLag watch(Scheduler scheduler, List<EventExecutor> loops) {
-        ProcessLag lag = new ProcessLag(scheduler, loops);
-        for (int loop = 0; loop < loops.size(); loop++) {
-            lag.probeLoopLater(loop);
+        List<ProbedThread> threads = new ArrayList<>();
+        threads.add(scheduler::schedule);
+        loops.forEach(loop -> threads.add((task, delay) -> loop.schedule(task, delay, TimeUnit.NANOSECONDS)));
+        return watch(threads);
+    }
+
+    static ProcessLag watch(List<ProbedThread> threads) {
+        ProcessLag lag = new ProcessLag(List.copyOf(threads));
+        for (int thread = 0; thread < threads.size(); thread++) {
+            lag.probeLater(thread);
         }
-        lag.scheduleProbe();
+        lag.windows.start();
         return lag;
     }
 
@@ -59,46 +79,58 @@ final class ProcessLag implements AutoCloseable {
         return () -> listeners.remove(listener);
     }
 
-    private void scheduleProbe() {
-        long due = System.nanoTime() + PROBE_INTERVAL_NANOS;
-        try {
-            scheduler.schedule(() -> probe(due), PROBE_INTERVAL_NANOS);
-        } catch (RejectedExecutionException schedulerClosed) {
-            closed = true;
-        }
-    }
-
-    private void probeLoopLater(int loop) {
-        Probed probed = loopProbes.get(loop);
+    private void probeLater(int thread) {
+        Probed probed = probes.get(thread);
         long due = System.nanoTime() + PROBE_INTERVAL_NANOS;
         probed.dueAt(due);
         try {
-            loops.get(loop).schedule(() -> {
-                probed.ran(System.nanoTime() - due);
-                if (!closed) {
-                    probeLoopLater(loop);
+            threads.get(thread).schedule(() -> {
+                long now = System.nanoTime();
+                probed.ran(now - due);
+                if (thread == 0) {
+                    endWindowAfterTenProbes(now);
                 }
-            }, PROBE_INTERVAL_NANOS, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException loopsStopped) {
+                if (!closed) {
+                    probeLater(thread);
+                }
+            }, PROBE_INTERVAL_NANOS);
+        } catch (RejectedExecutionException stopped) {
             probed.dueAt(NONE);
         }
     }
 
-    private void probe(long due) {
-        long now = System.nanoTime();
-        timer.ran(now - due);
+    private synchronized void endWindowAfterTenProbes(long now) {
         if (++probesInWindow == PROBES_PER_WINDOW) {
-            long lateness = timer.endWindow(now);
-            for (Probed loop : loopProbes) {
-                lateness = Math.max(lateness, loop.endWindow(now));
+            endWindow(now);
+        }
+    }
+
+    private void endWindows() {
+        while (!closed) {
+            try {
+                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(LONGEST_WINDOW_NANOS) / 5);
+            } catch (InterruptedException closing) {
+                return;
             }
-            probesInWindow = 0;
-            long windowLateness = lateness;
-            listeners.forEach(listener -> listener.accept(windowLateness));
+            synchronized (this) {
+                long now = System.nanoTime();
+                if (now - windowStartNanos >= LONGEST_WINDOW_NANOS) {
+                    endWindow(now);
+                }
+            }
         }
-        if (!closed) {
-            scheduleProbe();
+    }
+
+    // Called holding this, so that the two ways a window ends never overlap.
+    private void endWindow(long now) {
+        long lateness = 0;
+        for (Probed thread : probes) {
+            lateness = Math.max(lateness, thread.endWindow(now));
         }
+        probesInWindow = 0;
+        windowStartNanos = now;
+        long windowLateness = lateness;
+        listeners.forEach(listener -> listener.accept(windowLateness));
     }
 
     /** One probed thread: how late it ran at best in the current window. */
@@ -132,5 +164,6 @@ final class ProcessLag implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        windows.interrupt();
     }
 }

@@ -31,6 +31,10 @@ public interface RuntimeEvents {
     default void backgroundCallDropped() {
     }
 
+    /** A call from outside was shed: the process ran behind (THESPIAN_OVERLOAD_LAG_MS). */
+    default void callShed() {
+    }
+
     /** The standing fault plan is {@code plan} from now on (empty: cleared), changed by {@code origin}. */
     default void standingFaultsChanged(String plan, String origin) {
     }

@@ -162,13 +162,15 @@ public final class ThespianServer implements ServerGroup {
         ThespianService service = new ThespianService(live, engine, dice,
                 new FaultPlan.Target(options.serviceName(), options.instanceId()),
                 new FaultInjector(scheduler, instrumentation.actionListener(), events), events);
-        // Telemetry's interceptors come last, so they run first: refused, cut-off and hop-limited calls are
-        // traced and logged like any other, and counted in the admin service's stats.
+        // Telemetry's interceptors come nearly last, so they run nearly first: refused, cut-off and hop-limited calls
+        // are traced and logged like any other, and counted in the admin service's stats. Only load shed while the
+        // process runs behind passes by them: tracing and logging each call would cost what shedding saves.
         List<ServerInterceptor> interceptors = new ArrayList<>();
         interceptors.add(new RequestMetadataInterceptor(options.maxHops(), options.faultHeaders(),
                 limits.engine().maxActionsPerTrace(), resources.standingFaults()));
         interceptors.add(admission); // also the request arrival bound and the connection's share, one wrapper for all
         interceptors.addAll(instrumentation.serverInterceptors());
+        interceptors.add(admission.shedding(events)); // outermost: a shed call is neither traced nor logged
         Connections connections = resources.connections();
         // The engine never blocks, so RPCs run on the transport threads: several times the throughput of
         // handing each call to a pool. Plaintext, as the connection cap's negotiator is gRPC's plaintext one.

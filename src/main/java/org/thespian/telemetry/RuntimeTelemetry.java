@@ -28,6 +28,7 @@ final class RuntimeTelemetry implements RuntimeEvents {
 
     private final LongCounter faults;
     private final LongCounter droppedBackgroundCalls;
+    private final LongCounter shedCalls;
     private final AtomicLong revision = new AtomicLong();
     private final AtomicLong serving = new AtomicLong(1);
     private final SpanLogging logging;
@@ -40,6 +41,11 @@ final class RuntimeTelemetry implements RuntimeEvents {
         this.droppedBackgroundCalls = meter.counterBuilder("thespian.background.dropped")
                 .setDescription("Fire-and-forget calls dropped because THESPIAN_MAX_BACKGROUND_CALLS were in flight")
                 .setUnit("{call}")
+                .build();
+        this.shedCalls = meter.counterBuilder("thespian.requests.shed")
+                .setDescription("Calls from outside refused with RESOURCE_EXHAUSTED while the process ran behind"
+                        + " (THESPIAN_OVERLOAD_LAG_MS)")
+                .setUnit("{request}")
                 .build();
         meter.gaugeBuilder("thespian.config.revision").ofLongs()
                 .setDescription("The revision of the running config: 1 at startup, one more per change")
@@ -76,6 +82,11 @@ final class RuntimeTelemetry implements RuntimeEvents {
     @Override
     public void backgroundCallDropped() {
         droppedBackgroundCalls.add(1);
+    }
+
+    @Override
+    public void callShed() {
+        shedCalls.add(1);
     }
 
     @Override

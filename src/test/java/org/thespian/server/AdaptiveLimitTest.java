@@ -36,9 +36,10 @@ class AdaptiveLimitTest {
               {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 300}}}]}}""";
 
     @Test
-    void lagBeyondTheTargetCutsWhatRanByHowLateAndKeepingUpDoublesItBack() {
+    void lagBeyondTheTargetCutsWhatRanByHowLate() {
         AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
         assertEquals(1_000, limit.limit(), "no limit until the process falls behind");
+        assertTrue(limit.admits(1_000), "at THESPIAN_MAX_IN_FLIGHT, admission's cap refuses, naming it");
         limit.onWindow(55 * MS, 300);
         assertEquals(1_000, limit.limit(), "one late window is a pause, not overload");
         limit.onWindow(55 * MS, 300);
@@ -55,12 +56,68 @@ class AdaptiveLimitTest {
                 + " calls are limited to 68 in flight and 68 are; try again later", limit.describe(68));
         limit.onWindow(120 * MS, 2);
         assertEquals(AdaptiveLimit.MIN_LIMIT, limit.limit(), "some new work always goes on");
-        limit.onWindow(10 * MS, 1);
-        assertEquals(AdaptiveLimit.MIN_LIMIT, limit.limit(), "kept up, but the limit was not near: no need to grow");
-        for (int window = 0; window < 7; window++) {
-            limit.onWindow(10 * MS, limit.limit());
+    }
+
+    @Test
+    void keepingUpNearTheTargetGrowsTheLimitByItsSquareRootWhileItIsNearlyReached() {
+        AdaptiveLimit limit = cutToTheFloor();
+        limit.onWindow(40 * MS, AdaptiveLimit.MIN_LIMIT);
+        assertEquals(10, limit.limit(), "8 and its square root's whole part, 2");
+        int[] expected = {13, 16, 20, 24, 28, 33, 38, 44, 50, 57, 64, 72, 80, 88, 97};
+        for (int grown : expected) {
+            limit.onWindow(40 * MS, limit.limit());
+            assertEquals(grown, limit.limit(), "from the floor to a hundred in under two seconds of windows");
         }
-        assertEquals(1_000, limit.limit(), "doubling while used, up to THESPIAN_MAX_IN_FLIGHT");
+        limit.onWindow(60 * MS, limit.limit());
+        assertEquals(97, limit.limit(), "one late window neither grows nor cuts it");
+        limit.onWindow(40 * MS, 78);
+        assertEquals(106, limit.limit(), "four fifths of the limit in flight is nearly reached");
+        limit.onWindow(40 * MS, 84);
+        assertEquals(106, limit.limit(), "less is not: no need to grow");
+    }
+
+    @Test
+    void aWindowHardlyLateAtAllDoublesTheLimit() {
+        AdaptiveLimit limit = cutToTheFloor();
+        limit.onWindow(12 * MS, AdaptiveLimit.MIN_LIMIT);
+        assertEquals(16, limit.limit(), "a quarter of the target late or less: room to spare, doubling");
+        limit.onWindow(13 * MS, 16);
+        assertEquals(20, limit.limit(), "later than that: by the square root");
+        for (int window = 0; window < 10; window++) {
+            limit.onWindow(1 * MS, limit.limit());
+        }
+        assertEquals(1_000, limit.limit(), "up to THESPIAN_MAX_IN_FLIGHT");
+    }
+
+    @Test
+    void aLimitNotNearlyReachedForASecondOnTimeIsLifted() {
+        AdaptiveLimit limit = cutToTheFloor();
+        for (int window = 1; window < AdaptiveLimit.WINDOWS_TO_LIFT; window++) {
+            limit.onWindow(10 * MS, 1);
+        }
+        limit.onWindow(60 * MS, 1);
+        limit.onWindow(10 * MS, 1);
+        assertEquals(AdaptiveLimit.MIN_LIMIT, limit.limit(), "a late window starts the second again");
+        for (int window = 1; window < AdaptiveLimit.WINDOWS_TO_LIFT - 1; window++) {
+            limit.onWindow(10 * MS, 1);
+        }
+        limit.onWindow(40 * MS, AdaptiveLimit.MIN_LIMIT);
+        assertEquals(10, limit.limit(), "the limit reached: it grows, and the second starts again");
+        for (int window = 1; window < AdaptiveLimit.WINDOWS_TO_LIFT; window++) {
+            limit.onWindow(10 * MS, 1);
+        }
+        assertEquals(10, limit.limit());
+        limit.onWindow(10 * MS, 1);
+        assertEquals(1_000, limit.limit(), "a second on time with room to spare: back to THESPIAN_MAX_IN_FLIGHT");
+    }
+
+    /** A limit of 1,000 that two windows far behind cut to its floor. */
+    private static AdaptiveLimit cutToTheFloor() {
+        AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
+        limit.onWindow(500 * MS, 2);
+        limit.onWindow(500 * MS, 2);
+        assertEquals(AdaptiveLimit.MIN_LIMIT, limit.limit());
+        return limit;
     }
 
     @Test

@@ -49,6 +49,42 @@ class ProcessLagTest {
     }
 
     /**
+     * The windows keep a rhythm while every probed thread is held (the scheduler's, here a loop of its own, as well
+     * as the transport's): they report the threads ever later, two a second, rather than waiting for ten probes.
+     */
+    @Test
+    void windowsKeepTheirLengthWhileTheProbedThreadsAreHeld() throws Exception {
+        DefaultEventLoop loop = new DefaultEventLoop();
+        ProcessLag.ProbedThread thread = (task, delay) -> loop.schedule(task, delay, TimeUnit.NANOSECONDS);
+        try (ProcessLag lag = ProcessLag.watch(List.of(thread, thread))) {
+            LinkedBlockingQueue<Long> windows = new LinkedBlockingQueue<>();
+            lag.onWindow(windows::add);
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            loop.execute(() -> {
+                held.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            held.await(10, TimeUnit.SECONDS);
+            windows.clear();
+            Thread.sleep(2_000);
+            List<Long> duringTheHold = new java.util.ArrayList<>();
+            windows.drainTo(duringTheHold);
+            release.countDown();
+            // Four windows in the 2 s; a busy machine may stretch some.
+            assertTrue(duringTheHold.size() >= 2, duringTheHold.size() + " windows in 2 s");
+            long last = duringTheHold.get(duringTheHold.size() - 1);
+            assertTrue(last >= 1_000 * MS, "the last window of the hold reported " + last / MS + " ms");
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A thread late at some of its probes only (as a neighbour's bursts hold a process on a shared machine) has
      * nothing queued behind it: its window reports the least lateness of its probes, not the worst. A thread whose
      * probe has been overdue for the whole window is as late as that probe.

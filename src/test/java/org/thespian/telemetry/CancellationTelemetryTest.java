@@ -9,17 +9,21 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,7 +43,7 @@ import org.thespian.testsupport.ReceivedSpan;
  * Endings that are not this service's failures. A caller that gives up: its request's spans say who ended it,
  * nothing is logged as an error, the failure count stays still and the cancellation count moves. A peer that sheds
  * load: its code and words reach the client at once, and the edge records no failure of its own. Real gRPC calls,
- * a real OTLP receiver.
+ * a real OTLP receiver. A call this service sheds itself costs a status and a count.
  */
 class CancellationTelemetryTest {
 
@@ -57,6 +61,12 @@ class CancellationTelemetryTest {
                {"Action": {"Sleep": {"tracing_name": "down", "duration_ms": 0, "failure_chance": 1,
                    "failure_codes": {"UNAVAILABLE": 1}}}}]}}""";
 
+    private static final Metadata.Key<String> FAILURE =
+            Metadata.Key.of("thespian-failure", Metadata.ASCII_STRING_MARSHALLER);
+    private static final String SLOW = """
+            {"grpc_method_a": {"tracing_name": "slow", "operations": [
+              {"Action": {"Sleep": {"tracing_name": "work", "duration_ms": 300}}}]}}""";
+
     private static void awaitReady(ManagedChannel channel) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (channel.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < deadline) {
@@ -72,7 +82,7 @@ class CancellationTelemetryTest {
         }
     };
     private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger("thespian.action"),
-            (Logger) LoggerFactory.getLogger("thespian.request"));
+            (Logger) LoggerFactory.getLogger("thespian.request"), (Logger) LoggerFactory.getLogger("thespian.overload"));
 
     @BeforeEach
     void captureLogs() {
@@ -206,6 +216,79 @@ class CancellationTelemetryTest {
                 toEdge.shutdownNow();
                 edge.stop(Duration.ZERO);
                 busy.stop(Duration.ZERO);
+                telemetry.close();
+            }
+        }
+    }
+
+    /**
+     * A call shed while the process runs behind costs as little as it can: no span and no request log line, but the
+     * metric {@code thespian.requests.shed} and one summary line; the caller still sees RESOURCE_EXHAUSTED, why, and
+     * the trailer that tells a calling Thespian the call was refused.
+     */
+    @Test
+    void aShedCallMakesNoSpanAndNoRequestLineButIsCountedAndSaysWhy() throws Exception {
+        try (OtlpReceiver otlp = OtlpReceiver.start()) {
+            Telemetry telemetry = Telemetry.start("shedder", Optional.of(URI.create(otlp.grpcEndpoint())), false,
+                    Map.of());
+            // Any lateness at all counts as behind: the limit settles at its floor within a few windows.
+            ThespianServer server = ThespianServer.start(0, ConfigParser.parse(SLOW), Dice.of(OptionalLong.empty()),
+                    InsecureChannelCredentials.create(), telemetry.instrumentation(),
+                    ServerLimits.of(1_000, ServerLimits.DEFAULT_PEER_TIMEOUT).withOverloadLag(Duration.ofNanos(1)));
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+            try {
+                var stub = ThespianGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+                int served = 0;
+                int shed = 0;
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (shed == 0 && System.nanoTime() < until) {
+                    List<ListenableFuture<Nothing>> calls = new ArrayList<>();
+                    for (int i = 0; i < 24; i++) {
+                        calls.add(stub.a(Nothing.getDefaultInstance()));
+                    }
+                    for (ListenableFuture<Nothing> call : calls) {
+                        try {
+                            call.get(30, TimeUnit.SECONDS);
+                            served++;
+                        } catch (ExecutionException e) {
+                            Status status = Status.fromThrowable(e.getCause());
+                            assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode(), status.toString());
+                            assertTrue(status.getDescription().startsWith("overloaded: this process runs "),
+                                    status.getDescription());
+                            assertEquals("refused", Status.trailersFromThrowable(e.getCause()).get(FAILURE));
+                            shed++;
+                        }
+                    }
+                }
+                assertTrue(shed > 0, "nothing shed in 20 s");
+
+                long shedCalls = shed;
+                List<ReceivedMetric> metrics = otlp.awaitMetrics(all -> ReceivedMetric.latest(all, "shedder",
+                        "thespian.requests.shed").filter(m -> m.points().stream()
+                                .mapToDouble(ReceivedMetric.Point::value).sum() == shedCalls).isPresent(),
+                        Duration.ofSeconds(20));
+                assertTrue(ReceivedMetric.latest(metrics, "shedder", "thespian.requests.shed").isPresent(),
+                        "thespian.requests.shed never counted " + shed + ": " + metrics);
+                int servedCalls = served;
+                List<ReceivedSpan> spans = otlp.awaitSpans(all -> ReceivedSpan.byName(all, "thespian.Thespian/A")
+                        .size() >= servedCalls, Duration.ofSeconds(20));
+                // A shed call's span would have ended before the last served one's, and been shipped with it.
+                List<ReceivedSpan> servers = ReceivedSpan.byName(spans, "thespian.Thespian/A");
+                assertEquals(served, servers.size(), "one span per served call, none for the " + shed + " shed");
+                servers.forEach(span -> assertEquals(0L, span.attributes().get("rpc.grpc.status_code")));
+
+                List<String> requestLines = lines.stream().filter(line -> line.getLoggerName().equals("thespian.request"))
+                        .map(ILoggingEvent::getFormattedMessage).toList();
+                assertEquals(served, requestLines.size(), requestLines.toString());
+                requestLines.forEach(line -> assertTrue(line.contains(" answered OK in "), line));
+                List<String> summaries = lines.stream().filter(line -> line.getLoggerName().equals("thespian.overload"))
+                        .map(ILoggingEvent::getFormattedMessage).toList();
+                assertEquals(1, summaries.size(), "at most one summary a minute: " + summaries);
+                assertTrue(summaries.get(0).startsWith("Shed 1 calls from outside since start: the process ran behind"
+                        + " (THESPIAN_OVERLOAD_LAG_MS)"), summaries.get(0));
+            } finally {
+                channel.shutdownNow();
+                server.stop(Duration.ZERO);
                 telemetry.close();
             }
         }
