@@ -320,6 +320,7 @@ public final class LoadRun {
         private final Intervals.Interval interval; // null in a warm-up or without --report-every
         private final long backoffMillis;
         private volatile boolean started;
+        private long startedNanos;
 
         Call(ManagedChannel channel, long due, Intervals.Interval interval, long backoffMillis) {
             this.channel = channel;
@@ -329,6 +330,7 @@ public final class LoadRun {
         }
 
         void start() {
+            startedNanos = System.nanoTime();
             ClientCall<Nothing, Nothing> call = channel.newCall(method, callOptions());
             Metadata callHeaders = new Metadata(); // the transport adds to it, so each call needs its own
             callHeaders.merge(headers);
@@ -356,7 +358,7 @@ public final class LoadRun {
             boolean away = status.getCode() == Status.Code.UNAVAILABLE
                     && channel.getState(false) != ConnectivityState.READY;
             if (away || answered(status)) { // a missed deadline says nothing about whether the target is back
-                noticeTarget(away, status, now);
+                noticeTarget(away, status, startedNanos, now);
             }
             // The next call counts as sent before this one as finished, so "all sent have finished" is never
             // seen between the two.
@@ -408,10 +410,11 @@ public final class LoadRun {
 
     /**
      * One line when the target goes away during the run, and one when it answers again; an overloaded target that
-     * drops connection after connection gets at most one pair of lines a second.
+     * drops connection after connection gets at most one pair of lines a second. Only a call sent after the target
+     * was seen away can say it is back: one sent before may still be answered while the target goes.
      */
-    private void noticeTarget(boolean away, Status status, long now) {
-        if (away == targetAway.get()) {
+    private void noticeTarget(boolean away, Status status, long sentNanos, long now) {
+        if (away == targetAway.get() || !away && sentNanos - lastAwayNotice < 0) {
             return;
         }
         if (away && now - lastAwayNotice < NOTICE_INTERVAL_NANOS) {
