@@ -4,17 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.thespian.testsupport.RecordingSpanExporter;
 
 /** The shipper's worker, against an exporter that records what it is given. */
 class SpanShipperTest {
@@ -23,7 +19,7 @@ class SpanShipperTest {
     /** Long enough that only a whole batch, a flush or a shutdown can start an export within a test. */
     private static final Duration NEVER = Duration.ofHours(1);
 
-    private final Recorded exported = new Recorded();
+    private final RecordingSpanExporter exported = new RecordingSpanExporter();
     private final SpanShipper shipper = new SpanShipper(exported, "the recorder",
             new SpanShipper.Limits(10 * BATCH, BATCH, NEVER, Duration.ofSeconds(10)));
     private final SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(shipper).build();
@@ -80,29 +76,5 @@ class SpanShipperTest {
         assertTrue(provider.shutdown().join(10, TimeUnit.SECONDS).isDone());
         assertEquals(10, exported.spans.size());
         assertTrue(exported.shutDown);
-    }
-
-    private static final class Recorded implements SpanExporter {
-        final List<SpanData> spans = new CopyOnWriteArrayList<>();
-        final List<Integer> batches = new CopyOnWriteArrayList<>();
-        volatile boolean shutDown;
-
-        @Override
-        public CompletableResultCode export(Collection<SpanData> batch) {
-            spans.addAll(batch);
-            batches.add(batch.size());
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            shutDown = true;
-            return CompletableResultCode.ofSuccess();
-        }
     }
 }

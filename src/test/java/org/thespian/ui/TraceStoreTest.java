@@ -8,17 +8,15 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.thespian.testsupport.RecordingSpanExporter;
 
 /**
  * The trace store's bounds (traces and bytes, the oldest dropped first and counted) and its sample under load: by
@@ -26,25 +24,10 @@ import org.junit.jupiter.api.Test;
  */
 class TraceStoreTest {
 
-    private final List<SpanData> ended = new ArrayList<>();
+    private final RecordingSpanExporter exporter = new RecordingSpanExporter();
+    private final List<SpanData> ended = exporter.spans;
     private final Tracer tracer = SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(new SpanExporter() {
-                @Override
-                public CompletableResultCode export(Collection<SpanData> spans) {
-                    ended.addAll(spans);
-                    return CompletableResultCode.ofSuccess();
-                }
-
-                @Override
-                public CompletableResultCode flush() {
-                    return CompletableResultCode.ofSuccess();
-                }
-
-                @Override
-                public CompletableResultCode shutdown() {
-                    return CompletableResultCode.ofSuccess();
-                }
-            })).build().get("test");
+            .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build().get("test");
     /** Epoch nanoseconds the next spans start at: the sample's seconds are those of the spans' end times. */
     private long now = TimeUnit.SECONDS.toNanos(1_800_000_000L);
 
