@@ -127,7 +127,7 @@ final class OtlpSpanEncoder {
         Map<Resource, Map<InstrumentationScopeInfo, List<SpanData>>> groups = new IdentityHashMap<>();
         for (SpanData span : spans) {
             groups.computeIfAbsent(span.getResource(), resource -> new IdentityHashMap<>())
-                    .computeIfAbsent(span.getInstrumentationScopeInfo(), scope -> new ArrayList<>())
+                    .computeIfAbsent(span.getInstrumentationScopeInfo(), scope -> new ArrayList<>(spans.size()))
                     .add(span);
         }
         return groups;

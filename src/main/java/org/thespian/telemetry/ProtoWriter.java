@@ -19,6 +19,15 @@ final class ProtoWriter {
     private static final int FIXED64 = 1;
     private static final int FIXED32 = 5;
 
+    /** Hex digits' values by character: a lookup, as random digits defeat a branch's prediction. */
+    private static final byte[] NIBBLES = new byte[128];
+
+    static {
+        for (int digit = 0; digit < 16; digit++) {
+            NIBBLES[Character.forDigit(digit, 16)] = (byte) digit;
+        }
+    }
+
     private byte[] buffer;
     private int position;
 
@@ -71,19 +80,20 @@ final class ProtoWriter {
     void alwaysString(int field, String value) {
         tag(field, LENGTH_DELIMITED);
         int length = value.length();
-        ensure(5 + length);
+        ensure(1 + length);
+        byte[] bytes = buffer;
         int start = position;
-        position++;
+        int at = start + 1;
         for (int i = 0; i < length; i++) {
             char c = value.charAt(i);
             if (c >= 0x80) {
                 // Not ASCII: the JDK's encoder, for the length and the bytes.
-                position = start;
                 writeLengthAndBytes(value.getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            buffer[position++] = (byte) c;
+            bytes[at++] = (byte) c;
         }
+        position = at;
         endMessage(start);
     }
 
@@ -97,10 +107,13 @@ final class ProtoWriter {
         int length = hex.length() / 2;
         tag(field, LENGTH_DELIMITED);
         ensure(1 + length);
-        buffer[position++] = (byte) length;
+        byte[] bytes = buffer;
+        int at = position;
+        bytes[at++] = (byte) length;
         for (int i = 0; i < length; i++) {
-            buffer[position++] = (byte) (nibble(hex.charAt(2 * i)) << 4 | nibble(hex.charAt(2 * i + 1)));
+            bytes[at++] = (byte) (nibble(hex.charAt(2 * i)) << 4 | nibble(hex.charAt(2 * i + 1)));
         }
+        position = at;
     }
 
     void uint(int field, long value) {
@@ -122,20 +135,24 @@ final class ProtoWriter {
 
     void alwaysFixed64(int field, long value) {
         tag(field, FIXED64);
-        ensure(8);
-        for (int i = 0; i < 8; i++) {
-            buffer[position++] = (byte) (value >>> (8 * i));
-        }
+        littleEndian(value, 8);
     }
 
     void fixed32(int field, int value) {
         if (value != 0) {
             tag(field, FIXED32);
-            ensure(4);
-            for (int i = 0; i < 4; i++) {
-                buffer[position++] = (byte) (value >>> (8 * i));
-            }
+            littleEndian(value, 4);
         }
+    }
+
+    private void littleEndian(long value, int count) {
+        ensure(count);
+        byte[] bytes = buffer;
+        int at = position;
+        for (int i = 0; i < count; i++) {
+            bytes[at++] = (byte) (value >>> (8 * i));
+        }
+        position = at;
     }
 
     private void raw(byte[] encoded) {
@@ -150,17 +167,26 @@ final class ProtoWriter {
     }
 
     private void tag(int field, int wireType) {
-        varint((long) field << 3 | wireType);
+        int tag = field << 3 | wireType;
+        if (tag < 0x80) {
+            ensure(1);
+            buffer[position++] = (byte) tag;
+        } else {
+            varint(tag);
+        }
     }
 
     private void varint(long value) {
         ensure(10);
+        byte[] bytes = buffer;
+        int at = position;
         long rest = value;
         while ((rest & ~0x7FL) != 0) {
-            buffer[position++] = (byte) (rest | 0x80);
+            bytes[at++] = (byte) (rest | 0x80);
             rest >>>= 7;
         }
-        buffer[position++] = (byte) rest;
+        bytes[at++] = (byte) rest;
+        position = at;
     }
 
     private static int varintSize(int value) {
@@ -168,7 +194,7 @@ final class ProtoWriter {
     }
 
     private static int nibble(char hex) {
-        return hex <= '9' ? hex - '0' : hex - 'a' + 10;
+        return NIBBLES[hex & 0x7F];
     }
 
     private void ensure(int more) {
