@@ -33,7 +33,7 @@ final class AdaptiveLimit {
     /** A floor that keeps some new work going whatever the lag says (a long GC pause, say). */
     static final int MIN_LIMIT = 8;
     /** What a window late by twice the target or more leaves of the calls in flight, ... */
-    private static final double DEEPEST_CUT = 0.5;
+    private static final double DEEPEST_CUT = 0.1;
     /** ... and one barely late. */
     private static final double SHALLOWEST_CUT = 0.8;
     /** On-time windows, one after another with the limit not nearly reached, after which it is lifted: a second. */
@@ -70,7 +70,7 @@ final class AdaptiveLimit {
         lagNanos = worstLagNanos;
         int current = limit;
         boolean late = worstLagNanos > targetLagNanos;
-        boolean stillLate = late && lateBefore;
+        boolean stillLate = late && (lateBefore || worstLagNanos >= 4 * targetLagNanos);
         lateBefore = late;
         boolean nearlyReached = inFlight >= current * 0.8;
         idleWindows = late || nearlyReached ? 0 : idleWindows + 1;

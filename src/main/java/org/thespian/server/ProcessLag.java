@@ -33,7 +33,7 @@ final class ProcessLag implements AutoCloseable {
 
     static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int PROBES_PER_WINDOW = 10;
-    static final long LONGEST_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    static final long LONGEST_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long NONE = Long.MAX_VALUE;
 
     /** Runs a task on a probed thread after a delay in nanoseconds, or throws RejectedExecutionException. */
