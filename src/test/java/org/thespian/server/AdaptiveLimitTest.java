@@ -48,14 +48,29 @@ class AdaptiveLimitTest {
         assertEquals(192, limit.limit(), "50 / 60 of 240 is above four fifths: four fifths");
         limit.onWindow(70 * MS, 192);
         assertEquals(137, limit.limit(), "50 / 70 of 192");
-        limit.onWindow(120 * MS, 300);
-        assertEquals(68, limit.limit(), "twice the target or more: half of the limit, below what ran");
-        assertTrue(limit.admits(67));
-        assertFalse(limit.admits(68));
-        assertEquals("overloaded: this process runs 120 ms behind (more than 50 ms, THESPIAN_OVERLOAD_LAG_MS), so new"
-                + " calls are limited to 68 in flight and 68 are; try again later", limit.describe(68));
+        limit.onWindow(125 * MS, 300);
+        assertEquals(54, limit.limit(), "50 / 125 of the limit, below what ran");
+        assertTrue(limit.admits(53));
+        assertFalse(limit.admits(54));
+        assertEquals("overloaded: this process runs 125 ms behind (more than 50 ms, THESPIAN_OVERLOAD_LAG_MS), so new"
+                + " calls are limited to 54 in flight and 54 are; try again later", limit.describe(54));
+        limit.onWindow(1_000 * MS, 54);
+        assertEquals(AdaptiveLimit.MIN_LIMIT, limit.limit(), "ten times the target or more: a tenth, at least 8");
         limit.onWindow(120 * MS, 2);
         assertEquals(AdaptiveLimit.MIN_LIMIT, limit.limit(), "some new work always goes on");
+    }
+
+    @Test
+    void oneWindowFourTimesTheTargetLateCutsAtOnceAndDeep() {
+        AdaptiveLimit limit = new AdaptiveLimit(100_000, Duration.ofMillis(50));
+        limit.onWindow(190 * MS, 5_000);
+        assertEquals(100_000, limit.limit(), "under four times the target, one window is a pause");
+        limit.onWindow(10 * MS, 5_000);
+        limit.onWindow(200 * MS, 5_000);
+        assertEquals(1_250, limit.limit(), "a backlog: a quarter of what ran, without waiting for a second window");
+        limit.onWindow(10 * MS, 1_250);
+        limit.onWindow(800 * MS, 1_250);
+        assertEquals(125, limit.limit(), "sixteen times the target: a tenth, the deepest cut");
     }
 
     @Test
@@ -77,16 +92,36 @@ class AdaptiveLimitTest {
     }
 
     @Test
-    void aWindowHardlyLateAtAllDoublesTheLimit() {
-        AdaptiveLimit limit = cutToTheFloor();
-        limit.onWindow(12 * MS, AdaptiveLimit.MIN_LIMIT);
-        assertEquals(16, limit.limit(), "a quarter of the target late or less: room to spare, doubling");
-        limit.onWindow(13 * MS, 16);
-        assertEquals(20, limit.limit(), "later than that: by the square root");
-        for (int window = 0; window < 10; window++) {
+    void aWindowHardlyLateAtAllDoublesTheLimitUpToHalfOfWhatRanAtTheLastCut() {
+        AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
+        limit.onWindow(500 * MS, 600);
+        assertEquals(60, limit.limit(), "far behind: a tenth of the 600 that ran");
+        limit.onWindow(12 * MS, 60);
+        assertEquals(120, limit.limit(), "a quarter of the target late or less: room to spare, doubling");
+        limit.onWindow(13 * MS, 120);
+        assertEquals(130, limit.limit(), "later than that: by the square root");
+        limit.onWindow(1 * MS, 130);
+        assertEquals(260, limit.limit());
+        limit.onWindow(1 * MS, 260);
+        assertEquals(300, limit.limit(), "doubling stops at half of the 600 in flight when the process fell behind");
+        limit.onWindow(1 * MS, 300);
+        assertEquals(317, limit.limit(), "and from there grows by the square root, where the backlog began");
+        for (int window = 0; window < 60; window++) {
             limit.onWindow(1 * MS, limit.limit());
         }
         assertEquals(1_000, limit.limit(), "up to THESPIAN_MAX_IN_FLIGHT");
+    }
+
+    @Test
+    void aLiftedLimitDoublesAgainAfterTheNextCut() {
+        AdaptiveLimit limit = cutToTheFloor();
+        for (int window = 0; window < AdaptiveLimit.WINDOWS_TO_LIFT; window++) {
+            limit.onWindow(1 * MS, 0);
+        }
+        assertEquals(1_000, limit.limit(), "lifted");
+        limit.onWindow(300 * MS, 800);
+        limit.onWindow(1 * MS, limit.limit());
+        assertEquals(2 * 133, limit.limit(), "the last cut's 800 in flight, not the old floor, bounds the doubling");
     }
 
     @Test
