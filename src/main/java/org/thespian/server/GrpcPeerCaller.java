@@ -5,6 +5,7 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 import org.thespian.config.Action.CallService;
 import org.thespian.config.Method;
 import org.thespian.config.Peer;
@@ -49,15 +51,22 @@ public final class GrpcPeerCaller implements PeerCaller, AutoCloseable {
         this(tls, interceptors, defaultTimeout, PeerDirectory.AS_CONFIGURED, scheduler);
     }
 
+    /** With grpc's own event loops for the channels. */
+    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
+            PeerDirectory directory, Scheduler scheduler) {
+        this(tls, interceptors, defaultTimeout, directory, scheduler, UnaryOperator.identity());
+    }
+
     /**
      * @param directory where a configured peer really is (see {@link PeerChannels})
      * @param scheduler where a call that waits for a connect attempt goes on
+     * @param loops     puts a channel on the event loops it runs on ({@link TransportThreads#carry})
      */
-    public GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
-            PeerDirectory directory, Scheduler scheduler) {
+    GrpcPeerCaller(ChannelCredentials tls, List<ClientInterceptor> interceptors, Duration defaultTimeout,
+            PeerDirectory directory, Scheduler scheduler, UnaryOperator<ManagedChannelBuilder<?>> loops) {
         this.defaultTimeout = defaultTimeout;
         this.scheduler = scheduler;
-        this.channels = new PeerChannels(tls, interceptors, directory, scheduler);
+        this.channels = new PeerChannels(tls, interceptors, directory, scheduler, loops);
     }
 
     /**

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import org.thespian.config.Peer;
 import org.thespian.engine.Scheduler;
 
@@ -53,6 +54,7 @@ final class PeerChannels implements AutoCloseable {
     private final List<ClientInterceptor> interceptors;
     private final PeerDirectory directory;
     private final Scheduler scheduler;
+    private final UnaryOperator<ManagedChannelBuilder<?>> loops;
     private final ConcurrentHashMap<Peer, PeerChannel> named = new ConcurrentHashMap<>();
     private final Map<Object, Set<Peer>> namedBy = new HashMap<>();
 
@@ -61,13 +63,15 @@ final class PeerChannels implements AutoCloseable {
      * @param directory where a configured peer really is, e.g. {@code http://checkout:6379} at a loopback port
      *                  (or one per replica) when the whole cast runs in one process
      * @param scheduler ends the wait for a connect attempt's outcome
+     * @param loops     puts a channel on the event loops it runs on ({@link TransportThreads#carry})
      */
     PeerChannels(ChannelCredentials tls, List<ClientInterceptor> interceptors, PeerDirectory directory,
-            Scheduler scheduler) {
+            Scheduler scheduler, UnaryOperator<ManagedChannelBuilder<?>> loops) {
         this.tls = tls;
         this.interceptors = List.copyOf(interceptors);
         this.directory = directory;
         this.scheduler = scheduler;
+        this.loops = loops;
     }
 
     /** The channel to {@code peer}, held open until {@link PeerChannel#release()}; release exactly once. */
@@ -158,7 +162,7 @@ final class PeerChannels implements AutoCloseable {
         ManagedChannelBuilder<?> builder = addresses.size() == 1
                 ? Grpc.newChannelBuilderForAddress(addresses.get(0).host(), addresses.get(0).port(), credentials)
                 : ReplicaAddresses.channelBuilder(configured, addresses, credentials);
-        return builder.defaultLoadBalancingPolicy(ROUND_ROBIN)
+        return loops.apply(builder).defaultLoadBalancingPolicy(ROUND_ROBIN)
                 .intercept(interceptors)
                 .directExecutor()
                 .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)

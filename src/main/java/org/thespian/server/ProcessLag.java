@@ -25,15 +25,16 @@ import org.thespian.engine.Scheduler;
  * on a shared machine) is late at some, and it takes ten to tell the two apart (measured: windows of 100 ms of time,
  * which hold only a few probes when each runs tens of ms late, refused a closed loop at capacity a fifth to a quarter
  * of its calls on a busy machine, where windows of ten probes refused none). A thread whose probe has not run by the
- * window's end is as late as that probe is by then. A thread of its own ends a window that has lasted {@link #LONGEST_WINDOW_NANOS}
- * without its ten probes: counted in probes alone, a window lasts ten times as long as each probe is late, and the
- * limit would follow a process half a second behind once every five seconds.
+ * window's end is as late as that probe is by then. A thread of its own ends a window that has lasted
+ * {@link #LONGEST_WINDOW_NANOS} without its ten probes: counted in probes alone, a window lasts ten times as long as
+ * each probe is late, and the limit would follow a process half a second behind once every five seconds. At 200 ms
+ * rather than 500, a limit cut by a backlog is cut again before the calls it let in time out under a 1 s deadline.
  */
 final class ProcessLag implements AutoCloseable {
 
     static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int PROBES_PER_WINDOW = 10;
-    static final long LONGEST_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    static final long LONGEST_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long NONE = Long.MAX_VALUE;
 
     /** Runs a task on a probed thread after a delay in nanoseconds, or throws RejectedExecutionException. */

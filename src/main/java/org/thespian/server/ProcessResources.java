@@ -16,7 +16,8 @@ import org.thespian.engine.Scheduler;
  * timer, one continuation pool and one connection per peer, not fifty of each; and its members together, not each
  * of them, stay within the caps, since they share one heap.
  * They also share the process's descriptors, so one cap counts all their connections, and one sweep cancels
- * the calls whose request never comes, and the transport threads that serve all their connections.
+ * the calls whose request never comes, and the transport threads that serve all their connections and carry
+ * their calls to peers.
  */
 public final class ProcessResources implements AutoCloseable {
 
@@ -32,14 +33,14 @@ public final class ProcessResources implements AutoCloseable {
     private final Connections connections;
     private final RequestArrival requestArrival;
 
-    private ProcessResources(Scheduler scheduler, GrpcPeerCaller peers, HeapPressure heap, ProcessBudget budget,
-            ActionsInFlight actionsInFlight, ServerLimits limits) {
+    private ProcessResources(Scheduler scheduler, TransportThreads transport, GrpcPeerCaller peers, HeapPressure heap,
+            ProcessBudget budget, ActionsInFlight actionsInFlight, ServerLimits limits) {
         this.scheduler = scheduler;
         this.peers = peers;
         this.heap = heap;
         this.budget = budget;
         this.actionsInFlight = actionsInFlight;
-        this.transport = TransportThreads.start();
+        this.transport = transport;
         this.lag = ProcessLag.watch(scheduler, transport.loops());
         this.connections = Connections.capped(limits.maxConnections());
         this.requestArrival = new RequestArrival(limits.requestArrival(), scheduler);
@@ -70,8 +71,9 @@ public final class ProcessResources implements AutoCloseable {
     private static ProcessResources open(Scheduler scheduler, ChannelCredentials peerTls,
             List<ClientInterceptor> clientInterceptors, ServerLimits limits, PeerDirectory directory) {
         HeapPressure heap = HeapPressure.watch();
-        return new ProcessResources(scheduler,
-                new GrpcPeerCaller(peerTls, clientInterceptors, limits.peerTimeout(), directory, scheduler), heap,
+        TransportThreads transport = TransportThreads.start();
+        return new ProcessResources(scheduler, transport, new GrpcPeerCaller(peerTls, clientInterceptors,
+                limits.peerTimeout(), directory, scheduler, transport::carry), heap,
                 new ProcessBudget(limits.engine(), heap), new ActionsInFlight(limits.engine().maxActionsInFlight()),
                 limits);
     }

@@ -40,22 +40,29 @@ class AdaptiveLimitTest {
         AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
         assertEquals(1_000, limit.limit(), "no limit until the process falls behind");
         assertTrue(limit.admits(1_000), "at THESPIAN_MAX_IN_FLIGHT, admission's cap refuses, naming it");
-        limit.onWindow(55 * MS, 300);
-        assertEquals(1_000, limit.limit(), "one late window is a pause, not overload");
-        limit.onWindow(55 * MS, 300);
-        assertEquals(240, limit.limit(), "barely late: four fifths of what ran");
-        limit.onWindow(60 * MS, 240);
-        assertEquals(192, limit.limit(), "50 / 60 of 240 is above four fifths: four fifths");
-        limit.onWindow(70 * MS, 192);
-        assertEquals(137, limit.limit(), "50 / 70 of 192");
-        limit.onWindow(120 * MS, 300);
-        assertEquals(68, limit.limit(), "twice the target or more: half of the limit, below what ran");
-        assertTrue(limit.admits(67));
-        assertFalse(limit.admits(68));
-        assertEquals("overloaded: this process runs 120 ms behind (more than 50 ms, THESPIAN_OVERLOAD_LAG_MS), so new"
-                + " calls are limited to 68 in flight and 68 are; try again later", limit.describe(68));
-        limit.onWindow(120 * MS, 2);
-        assertEquals(AdaptiveLimit.MIN_LIMIT, limit.limit(), "some new work always goes on");
+        assertAfterWindow(limit, 55, 300, 1_000, "one late window is a pause, not overload");
+        assertAfterWindow(limit, 55, 300, 240, "barely late: four fifths of what ran");
+        assertAfterWindow(limit, 60, 240, 192, "50 / 60 of 240 is above four fifths: four fifths");
+        assertAfterWindow(limit, 70, 192, 137, "50 / 70 of 192");
+        assertAfterWindow(limit, 125, 300, 54, "50 / 125 of the limit, below what ran");
+        assertTrue(limit.admits(53));
+        assertFalse(limit.admits(54));
+        assertEquals("overloaded: this process runs 125 ms behind (more than 50 ms, THESPIAN_OVERLOAD_LAG_MS), so new"
+                + " calls are limited to 54 in flight and 54 are; try again later", limit.describe(54));
+        assertAfterWindow(limit, 1_000, 54, AdaptiveLimit.MIN_LIMIT,
+                "ten times the target or more: a tenth, at least 8");
+        assertAfterWindow(limit, 120, 2, AdaptiveLimit.MIN_LIMIT, "some new work always goes on");
+    }
+
+    @Test
+    void oneWindowFourTimesTheTargetLateCutsAtOnceAndDeep() {
+        AdaptiveLimit limit = new AdaptiveLimit(100_000, Duration.ofMillis(50));
+        assertAfterWindow(limit, 190, 5_000, 100_000, "under four times the target, one window is a pause");
+        limit.onWindow(10 * MS, 5_000);
+        assertAfterWindow(limit, 200, 5_000, 1_250,
+                "a backlog: a quarter of what ran, without waiting for a second window");
+        limit.onWindow(10 * MS, 1_250);
+        assertAfterWindow(limit, 800, 1_250, 125, "sixteen times the target: a tenth, the deepest cut");
     }
 
     @Test
@@ -68,25 +75,37 @@ class AdaptiveLimitTest {
             limit.onWindow(40 * MS, limit.limit());
             assertEquals(grown, limit.limit(), "from the floor to a hundred in under two seconds of windows");
         }
-        limit.onWindow(60 * MS, limit.limit());
-        assertEquals(97, limit.limit(), "one late window neither grows nor cuts it");
-        limit.onWindow(40 * MS, 78);
-        assertEquals(106, limit.limit(), "four fifths of the limit in flight is nearly reached");
-        limit.onWindow(40 * MS, 84);
-        assertEquals(106, limit.limit(), "less is not: no need to grow");
+        assertAfterWindow(limit, 60, limit.limit(), 97, "one late window neither grows nor cuts it");
+        assertAfterWindow(limit, 40, 78, 106, "four fifths of the limit in flight is nearly reached");
+        assertAfterWindow(limit, 40, 84, 106, "less is not: no need to grow");
     }
 
     @Test
-    void aWindowHardlyLateAtAllDoublesTheLimit() {
-        AdaptiveLimit limit = cutToTheFloor();
-        limit.onWindow(12 * MS, AdaptiveLimit.MIN_LIMIT);
-        assertEquals(16, limit.limit(), "a quarter of the target late or less: room to spare, doubling");
-        limit.onWindow(13 * MS, 16);
-        assertEquals(20, limit.limit(), "later than that: by the square root");
-        for (int window = 0; window < 10; window++) {
+    void aWindowHardlyLateAtAllDoublesTheLimitUpToHalfOfWhatRanAtTheLastCut() {
+        AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
+        assertAfterWindow(limit, 500, 600, 60, "far behind: a tenth of the 600 that ran");
+        assertAfterWindow(limit, 12, 60, 120, "a quarter of the target late or less: room to spare, doubling");
+        assertAfterWindow(limit, 13, 120, 130, "later than that: by the square root");
+        assertAfterWindow(limit, 1, 130, 260, "doubling again");
+        assertAfterWindow(limit, 1, 260, 300,
+                "doubling stops at half of the 600 in flight when the process fell behind");
+        assertAfterWindow(limit, 1, 300, 317, "and from there grows by the square root, where the backlog began");
+        for (int window = 0; window < 60; window++) {
             limit.onWindow(1 * MS, limit.limit());
         }
         assertEquals(1_000, limit.limit(), "up to THESPIAN_MAX_IN_FLIGHT");
+    }
+
+    @Test
+    void aLiftedLimitDoublesAgainAfterTheNextCut() {
+        AdaptiveLimit limit = cutToTheFloor();
+        for (int window = 0; window < AdaptiveLimit.WINDOWS_TO_LIFT; window++) {
+            limit.onWindow(1 * MS, 0);
+        }
+        assertEquals(1_000, limit.limit(), "lifted");
+        limit.onWindow(300 * MS, 800);
+        assertAfterWindow(limit, 1, limit.limit(), 2 * 133,
+                "the last cut's 800 in flight, not the old floor, bounds the doubling");
     }
 
     @Test
@@ -109,6 +128,12 @@ class AdaptiveLimitTest {
         assertEquals(10, limit.limit());
         limit.onWindow(10 * MS, 1);
         assertEquals(1_000, limit.limit(), "a second on time with room to spare: back to THESPIAN_MAX_IN_FLIGHT");
+    }
+
+    /** After a window {@code lagMs} late with {@code inFlight} calls running, the limit is {@code expected}. */
+    private static void assertAfterWindow(AdaptiveLimit limit, long lagMs, int inFlight, int expected, String why) {
+        limit.onWindow(lagMs * MS, inFlight);
+        assertEquals(expected, limit.limit(), why);
     }
 
     /** A limit of 1,000 that two windows far behind cut to its floor. */

@@ -5,9 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -31,6 +38,7 @@ import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -111,6 +119,43 @@ class GrpcPeerCallerTest {
                 assertEquals(FailureCode.CANCELLED, failure.code(), failure.getMessage());
             }
         }
+    }
+
+    /**
+     * A hop runs on the process's transport loops, where {@link ProcessLag} probes: on grpc's own client loop, a
+     * backlog of hops was out of the adaptive limit's sight.
+     */
+    @Test
+    void callsToPeersRunOnTheTransportLoopsTheLagProbes() throws Exception {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        ClientInterceptor recordingThreads = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                    Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void start(Listener<R> listener, Metadata headers) {
+                        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                            @Override
+                            public void onClose(Status status, Metadata trailers) {
+                                threads.add(Thread.currentThread().getName());
+                                super.onClose(status, trailers);
+                            }
+                        }, headers);
+                    }
+                };
+            }
+        };
+        try (TransportThreads transport = TransportThreads.start();
+                GrpcPeerCaller onTransport = new GrpcPeerCaller(InsecureChannelCredentials.create(),
+                        List.of(recordingThreads), ServerLimits.DEFAULT_PEER_TIMEOUT, PeerDirectory.AS_CONFIGURED,
+                        scheduler, transport::carry)) {
+            for (int i = 0; i < 3; i++) {
+                onTransport.call(call(peer.port(), Method.A), execution()).get(5, TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(3, threads.size(), threads.toString());
+        assertTrue(threads.stream().allMatch(name -> name.startsWith("thespian-transport")), threads.toString());
     }
 
     @Test

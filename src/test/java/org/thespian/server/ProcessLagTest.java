@@ -50,7 +50,7 @@ class ProcessLagTest {
 
     /**
      * The windows keep a rhythm while every probed thread is held (the scheduler's, here a loop of its own, as well
-     * as the transport's): they report the threads ever later, two a second, rather than waiting for ten probes.
+     * as the transport's): they report the threads ever later, five a second, rather than waiting for ten probes.
      */
     @Test
     void windowsKeepTheirLengthWhileTheProbedThreadsAreHeld() throws Exception {
@@ -75,7 +75,7 @@ class ProcessLagTest {
             List<Long> duringTheHold = new java.util.ArrayList<>();
             windows.drainTo(duringTheHold);
             release.countDown();
-            // Four windows in the 2 s; a busy machine may stretch some.
+            // Ten windows in the 2 s; a busy machine may stretch some.
             assertTrue(duringTheHold.size() >= 2, duringTheHold.size() + " windows in 2 s");
             long last = duringTheHold.get(duringTheHold.size() - 1);
             assertTrue(last >= 1_000 * MS, "the last window of the hold reported " + last / MS + " ms");
