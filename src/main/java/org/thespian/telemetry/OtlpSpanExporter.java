@@ -158,8 +158,13 @@ final class OtlpSpanExporter implements SpanExporter {
 
         @Override
         public <T> Iterable<T> load(Class<T> type) {
+            List<T> found = ComponentLoader.loadList(loader, type);
+            if (found.size() != 1) {
+                // Several senders to choose from by the SDK's rules (or none): the SDK's exporter stays as it is.
+                return found;
+            }
             if (type == GrpcSenderProvider.class) {
-                GrpcSenderProvider sdks = only(GrpcSenderProvider.class);
+                GrpcSenderProvider sdks = (GrpcSenderProvider) found.get(0);
                 return List.of(type.cast((GrpcSenderProvider) config -> {
                     GrpcSender grpc = sdks.createSender(config);
                     captured = new OtlpSpanExporter(grpcSender(grpc), "grpc");
@@ -167,7 +172,7 @@ final class OtlpSpanExporter implements SpanExporter {
                 }));
             }
             if (type == HttpSenderProvider.class) {
-                HttpSenderProvider sdks = only(HttpSenderProvider.class);
+                HttpSenderProvider sdks = (HttpSenderProvider) found.get(0);
                 return List.of(type.cast((HttpSenderProvider) config -> {
                     HttpSender http = sdks.createSender(config);
                     if (config.getContentType().startsWith(PROTOBUF)) {
@@ -176,15 +181,7 @@ final class OtlpSpanExporter implements SpanExporter {
                     return http;
                 }));
             }
-            return loader.load(type);
-        }
-
-        private <T> T only(Class<T> type) {
-            List<T> found = ComponentLoader.loadList(loader, type);
-            if (found.size() != 1) {
-                throw new IllegalStateException("expected one " + type.getSimpleName() + ", found " + found);
-            }
-            return found.get(0);
+            return found;
         }
     }
 
