@@ -21,6 +21,8 @@ async function step(name) {
 }
 
 const number = async (page, selector) => Number((await page.textContent(selector)).replace(/,/g, ''));
+// How long the graph gets to settle its labels before a picture: SETTLE_MS=0 when no one looks at the pictures.
+const settleMs = Number(process.env.SETTLE_MS ?? 1200);
 
 if (!token) {
   mkdirSync(shots, { recursive: true });
@@ -101,7 +103,7 @@ async function playTheShop(page) {
   if (edgeCalls < 1) {
     throw new Error('checkout->payment shows no calls');
   }
-  await page.waitForTimeout(1200); // let the graph settle its labels for the picture
+  await page.waitForTimeout(settleMs);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: shots + '/live-view.png' });
 
@@ -123,7 +125,7 @@ async function playTheShop(page) {
   await step('applied');
   await page.waitForFunction(() => Number(document.querySelector(
     '[data-edge="checkout->payment"] [data-metric=errors]').textContent.replace(/,/g, '')) > 0);
-  await page.waitForTimeout(1200);
+  await page.waitForTimeout(settleMs);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: shots + '/live-view-faults.png' });
   await page.click('[data-action=clear-faults]');

@@ -90,8 +90,7 @@ class AbandonedRequestsHeapIT {
     }
 
     private static long heapAfterGc(long pid) throws IOException, InterruptedException {
-        jcmd(pid, "GC.run");
-        String info = jcmd(pid, "GC.heap_info");
+        String info = jcmd(pid, "GC.run", "GC.heap_info");
         Matcher used = USED.matcher(info);
         long kilobytes = 0;
         while (used.find()) {
@@ -101,11 +100,16 @@ class AbandonedRequestsHeapIT {
         return kilobytes * 1024;
     }
 
-    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
+    /** The commands one after the other, from a file: one jcmd (a JVM of its own) rather than one each. */
+    private static String jcmd(long pid, String... commands) throws IOException, InterruptedException {
         String jcmd = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        Process process = new ProcessBuilder(jcmd, Long.toString(pid), command).redirectErrorStream(true).start();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("jcmd-", ".txt");
+        java.nio.file.Files.write(file, List.of(commands));
+        Process process = new ProcessBuilder(jcmd, Long.toString(pid), "-f", file.toString()).redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);
+        java.nio.file.Files.delete(file);
         return output;
     }
 }

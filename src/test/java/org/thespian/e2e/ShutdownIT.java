@@ -20,6 +20,9 @@ import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.thespian.admin.proto.AdminGrpc;
+import org.thespian.admin.proto.GetStatsRequest;
+import org.thespian.admin.proto.MethodStats;
 import org.thespian.proto.Nothing;
 import org.thespian.proto.ThespianGrpc;
 import org.thespian.testsupport.ThespianProcess;
@@ -44,11 +47,11 @@ class ShutdownIT {
     @ParameterizedTest
     @ValueSource(strings = {"TERM", "INT", "HUP"})
     void eachStopSignalDrainsCallsInFlightAndExitsZero(String signal) throws Exception {
-        try (ThespianProcess thespian = ThespianProcess.start(sleeping(1500))) {
+        try (ThespianProcess thespian = ThespianProcess.start(sleeping(1500, "THESPIAN_ADMIN", "true"))) {
             assumeFalse(thespian.ignores(signal), "SIG" + signal + " was ignored where this test runs (a background"
                     + " job's INT is), and the jar rightly keeps it ignored");
             ListenableFuture<Nothing> inFlight = ThespianGrpc.newFutureStub(thespian.channel()).a(NOTHING);
-            Thread.sleep(400);
+            awaitInFlight(thespian);
             thespian.signal(signal);
             inFlight.get(20, TimeUnit.SECONDS);
             assertEquals(0, thespian.awaitExit(Duration.ofSeconds(20)));
@@ -74,9 +77,10 @@ class ShutdownIT {
 
     @Test
     void callsLeftWhenTheGraceRunsOutAreCutOffAndLoggedAsCutOffByTheServer() throws Exception {
-        try (ThespianProcess thespian = ThespianProcess.start(sleeping(60_000, "THESPIAN_SHUTDOWN_GRACE_SECONDS", "1"))) {
+        try (ThespianProcess thespian = ThespianProcess.start(sleeping(60_000, "THESPIAN_SHUTDOWN_GRACE_SECONDS", "1",
+                "THESPIAN_ADMIN", "true"))) {
             ListenableFuture<Nothing> inFlight = ThespianGrpc.newFutureStub(thespian.channel()).a(NOTHING);
-            Thread.sleep(400);
+            awaitInFlight(thespian);
             long signalled = System.nanoTime();
             thespian.signal("TERM"); // not Process.destroy(), which stops the reading of stdout
             ExecutionException cutOff = assertThrows(ExecutionException.class, () -> inFlight.get(20, TimeUnit.SECONDS));
@@ -88,6 +92,21 @@ class ShutdownIT {
             String logs = String.join("\n", thespian.stdout());
             assertTrue(logs.contains("answered UNAVAILABLE") && logs.contains("cut off by the server: the shutdown"
                     + " grace of 1 s (THESPIAN_SHUTDOWN_GRACE_SECONDS) ran out"), logs);
+        }
+    }
+
+    /**
+     * Waits until the server holds the call (the admin service counts it in flight): a signal before it arrived would
+     * refuse the call instead of draining it, which a fixed 400 ms pause only made unlikely on a busy machine.
+     */
+    private static void awaitInFlight(ThespianProcess thespian) throws InterruptedException {
+        AdminGrpc.AdminBlockingStub admin = AdminGrpc.newBlockingStub(thespian.channel());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (admin.withDeadlineAfter(5, TimeUnit.SECONDS).getStats(GetStatsRequest.getDefaultInstance())
+                .getMethodsList().stream().filter(method -> method.getMethod().equals("thespian.Thespian/A"))
+                .mapToLong(MethodStats::getInFlight).sum() < 1) {
+            assertTrue(System.nanoTime() < deadline, "the call did not reach the server within 20 s");
+            Thread.sleep(10);
         }
     }
 

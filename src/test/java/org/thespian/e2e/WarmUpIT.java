@@ -47,7 +47,8 @@ import org.thespian.testsupport.ThespianProcess;
  * THESPIAN_WARMUP, from outside the process: the warm-up happens while the process listens on loopback ports of its
  * own and its real ports are closed, and none of it is seen in the logs, the exported spans and metrics, the live
  * view, the configured peer or the service's seeded dice. Each warm-up costs a test about 2 s of both cores, so the
- * tests check all they can on few processes.
+ * tests check all they can on few processes. That the demo counts only its own requests is CastIT's demo test, which
+ * runs it with the warm-up on.
  */
 @Execution(ExecutionMode.CONCURRENT) // each test starts processes of its own
 class WarmUpIT {
@@ -189,17 +190,6 @@ class WarmUpIT {
             JsonNode shown = awaitTraces(traces);
             assertEquals(1, shown.size(), "traces in the live view after one request: " + shown);
             assertEquals("front", shown.get(0).path("root_service").asText(), shown.toString());
-        }
-    }
-
-    @Test
-    void theDemoCountsOnlyItsOwnRequests() throws Exception {
-        try (ThespianProcess demo = ThespianProcess.launch(Map.of("THESPIAN_WARMUP", "on"), "demo")) {
-            assertEquals(0, demo.awaitExit(Duration.ofMinutes(2)), demo.stderr());
-            String out = String.join("\n", demo.stdout());
-            assertEquals(8, Pattern.compile("(?m)^request \\d: ").matcher(out).results().count(), out);
-            // The summary's row: frontend answered the demo's 8 requests, and nothing else.
-            assertTrue(Pattern.compile("(?m)^frontend +8 ").matcher(out).find(), out);
         }
     }
 

@@ -208,6 +208,9 @@ class JustfileIT {
             while (Instant.now().isBefore(deadline)) {
                 assertTrue(started.stream().allMatch(Process::isAlive), () -> "a recipe exited early:\n" + logs());
                 try {
+                    // As ThespianProcess does: a refused connect would otherwise wait out the channel's back-off
+                    // (a second, then 1.6, 2.6, ...) after the JVM listens.
+                    channel.resetConnectBackoff();
                     ServingStatus status = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
                             .check(HealthCheckRequest.getDefaultInstance()).getStatus();
                     if (status == ServingStatus.SERVING) {

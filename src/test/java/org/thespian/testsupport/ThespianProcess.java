@@ -22,6 +22,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.thespian.proto.ThespianGrpc;
@@ -37,6 +39,8 @@ public final class ThespianProcess implements AutoCloseable {
 
     /** Tests do not measure the jar's speed: C1 alone and the serial collector start it on the least CPU. */
     private static final List<String> QUICK_START = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private final Process process;
     private final int port;
@@ -135,11 +139,19 @@ public final class ThespianProcess implements AutoCloseable {
         return jar;
     }
 
+    /**
+     * A port that was free a moment ago and that this JVM has not handed out before: the kernel may give a port it
+     * just closed out again at once, and two members of one cast then got the same port.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
