@@ -8,7 +8,6 @@ import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.AutoConfigureListener;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,8 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>The SDK puts a batch processor (and its thread) around every span exporter it builds, so it is not asked to
  * build the OTLP one: {@link #leaveOtlpSpansToShipper} takes {@code otlp} out of the {@code otel.traces.exporter}
  * the SDK reads, and {@link #otlpShipper} builds that exporter through autoconfigure's own provider for it (the
- * {@link ConfigurableSpanExporterProvider} named {@code otlp}, from the same settings) and gives it to the shipper,
- * with Thespian's own encoding of the spans over the SDK's sender ({@link OtlpSpanExporter}).
+ * {@link ConfigurableSpanExporterProvider} named {@code otlp}, from the same settings) and gives it to the shipper.
  */
 final class ExportPlan {
 
@@ -49,8 +47,6 @@ final class ExportPlan {
     /** The settings, once the SDK builds its tracer provider (it never does when OTEL_SDK_DISABLED). */
     private volatile ConfigProperties config;
     private volatile ConfigurableSpanExporterProvider otlpProvider;
-    /** The OTLP span exporter with Thespian's encoding, unless the protocol is http/json. */
-    private volatile Optional<OtlpSpanExporter> ownEncoding = Optional.empty();
 
     List<SpanShipper> shippers() {
         return shippers;
@@ -89,10 +85,8 @@ final class ExportPlan {
                 settings.getDuration("otel.bsp.export.timeout", Duration.ofSeconds(30)));
         String endpoint = otlpEndpoint(settings, "traces");
         otlpProvider = otlpProvider(settings);
-        SpanExporter sdkExporter = otlpProvider.createExporter(settings);
-        ownEncoding = OtlpSpanExporter.replacing(sdkExporter, settings.getComponentLoader());
-        SpanShipper shipper = new SpanShipper(ExportFailureReport.traces(
-                ownEncoding.<SpanExporter>map(exporter -> exporter).orElse(sdkExporter), endpoint), endpoint, limits);
+        SpanShipper shipper = new SpanShipper(
+                ExportFailureReport.traces(otlpProvider.createExporter(settings), endpoint), endpoint, limits);
         shippers.add(shipper);
         return Optional.of(shipper);
     }
@@ -102,7 +96,6 @@ final class ExportPlan {
      * own metrics ({@code otlp.exporter.seen}, {@code otlp.exporter.exported}) go through this SDK.
      */
     void started(OpenTelemetrySdk sdk) {
-        ownEncoding.ifPresent(exporter -> exporter.meterProvider(sdk.getMeterProvider()));
         if (otlpProvider instanceof AutoConfigureListener listener) {
             listener.afterAutoConfigure(sdk);
         }

@@ -34,7 +34,6 @@ import org.thespian.testsupport.HttpExchanges.Reply;
 public final class OtlpReceiver implements AutoCloseable {
 
     private final Inbox<ReceivedSpan> spans = new Inbox<>("spans");
-    private final Inbox<ExportTraceServiceRequest> traceRequests = new Inbox<>("trace export requests");
     private final Inbox<ReceivedMetric> metrics = new Inbox<>("metrics");
     private final Inbox<ReceivedLogRecord> logRecords = new Inbox<>("log records");
     private final Server grpc;
@@ -101,12 +100,6 @@ public final class OtlpReceiver implements AutoCloseable {
         return spans.await(until, timeout);
     }
 
-    /** Each trace export as it was decoded, for comparing whole messages. */
-    public List<ExportTraceServiceRequest> awaitTraceRequests(Predicate<List<ExportTraceServiceRequest>> until,
-            Duration timeout) {
-        return traceRequests.await(until, timeout);
-    }
-
     public List<ReceivedMetric> metrics() {
         return metrics.snapshot();
     }
@@ -130,7 +123,6 @@ public final class OtlpReceiver implements AutoCloseable {
     }
 
     private void acceptTraces(ExportTraceServiceRequest request) {
-        traceRequests.addAll(List.of(request));
         spans.addAll(ReceivedSpan.from(request));
     }
 
