@@ -9,7 +9,8 @@ import java.time.Duration;
  * or four times later in this one alone, the limit drops to what was in flight times the target over the lag,
  * between a tenth and 80% of it: the later the process runs, the deeper the cut. When the process kept up and the
  * limit was nearly reached, the limit grows: it doubles if the window was late by a quarter of the target or less
- * and the limit is below half of what was in flight at the last cut, and grows by its square root otherwise; once
+ * and the limit is below half of what was in flight when the process last fell behind (at a cut that found no more
+ * calls in flight than the limit allowed), and grows by its square root otherwise; once
  * the process kept up for a second without the limit nearly reached, the limit is lifted (to
  * THESPIAN_MAX_IN_FLIGHT). Past it, a call is refused at once with RESOURCE_EXHAUSTED ({@link Shedding}), which
  * costs a fraction of serving it: under an open-loop load beyond capacity the server keeps answering most of what
@@ -82,9 +83,12 @@ final class AdaptiveLimit {
         idleWindows = late || nearlyReached ? 0 : idleWindows + 1;
         if (behind) {
             double cut = Math.max(DEEPEST_CUT, Math.min(SHALLOWEST_CUT, (double) targetLagNanos / worstLagNanos));
-            int ran = Math.min(current, inFlight);
-            limit = Math.max(MIN_LIMIT, (int) (ran * cut));
-            doublingBelow = Math.max(MIN_LIMIT, ran / 2);
+            limit = Math.max(MIN_LIMIT, (int) (Math.min(current, inFlight) * cut));
+            if (inFlight <= current) {
+                // More in flight than the limit are calls let in before an earlier cut of this backlog: the process
+                // fell behind with those, not with what this cut leaves.
+                doublingBelow = Math.max(MIN_LIMIT, inFlight / 2);
+            }
         } else if (!late && nearlyReached) {
             long byRoot = current + Math.max(1, (long) Math.sqrt(current));
             long grown = worstLagNanos <= targetLagNanos / 4 && current < doublingBelow

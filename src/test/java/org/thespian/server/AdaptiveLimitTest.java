@@ -40,6 +40,7 @@ class AdaptiveLimitTest {
         AdaptiveLimit limit = new AdaptiveLimit(1_000, Duration.ofMillis(50));
         assertEquals(1_000, limit.limit(), "no limit until the process falls behind");
         assertTrue(limit.admits(1_000), "at THESPIAN_MAX_IN_FLIGHT, admission's cap refuses, naming it");
+        limit.onWindow(10 * MS, 300);
         assertAfterWindow(limit, 55, 300, 1_000, "one late window is a pause, not overload");
         assertAfterWindow(limit, 55, 300, 240, "barely late: four fifths of what ran");
         assertAfterWindow(limit, 60, 240, 192, "50 / 60 of 240 is above four fifths: four fifths");
@@ -57,6 +58,7 @@ class AdaptiveLimitTest {
     @Test
     void oneWindowFourTimesTheTargetLateCutsAtOnceAndDeep() {
         AdaptiveLimit limit = new AdaptiveLimit(100_000, Duration.ofMillis(50));
+        limit.onWindow(10 * MS, 5_000);
         assertAfterWindow(limit, 190, 5_000, 100_000, "under four times the target, one window is a pause");
         limit.onWindow(10 * MS, 5_000);
         assertAfterWindow(limit, 200, 5_000, 1_250,
@@ -94,6 +96,22 @@ class AdaptiveLimitTest {
             limit.onWindow(1 * MS, limit.limit());
         }
         assertEquals(1_000, limit.limit(), "up to THESPIAN_MAX_IN_FLIGHT");
+    }
+
+    /**
+     * A fresh process far behind cuts again and again while the calls it let in first still run: what ran when it
+     * fell behind, not the floor those cuts reach, bounds the doubling once it keeps up.
+     */
+    @Test
+    void cutsWhileEarlierCallsStillRunLeaveTheDoublingBoundWhereTheBacklogBegan() {
+        AdaptiveLimit limit = new AdaptiveLimit(100_000, Duration.ofMillis(50));
+        assertAfterWindow(limit, 400, 1_000, 125, "lifted, far behind with 1,000 in flight");
+        assertAfterWindow(limit, 500, 950, 12, "a tenth of the limit, though 950 still run");
+        assertAfterWindow(limit, 600, 900, AdaptiveLimit.MIN_LIMIT, "and again");
+        assertAfterWindow(limit, 1, AdaptiveLimit.MIN_LIMIT, 16, "on time: doubling");
+        for (int expected : new int[] {32, 64, 128, 256, 500, 522}) {
+            assertAfterWindow(limit, 1, limit.limit(), expected, "doubling up to half of the 1,000, then by the root");
+        }
     }
 
     @Test
