@@ -149,7 +149,8 @@ class ResilienceTest {
         admin.getConfig(GetConfigRequest.getDefaultInstance()); // connected before the race with the hedge
         long start = System.nanoTime();
         CompletableFuture<Nothing> answer = CompletableFuture.supplyAsync(() -> stub(caller).a(NOTHING));
-        while (peerCalls.started.get() == 0) {
+        // Its headers alone are not enough: a unary method reads the config once its request has arrived.
+        while (peerCalls.running.get() == 0) {
             Thread.sleep(5);
         }
         admin.setConfig(SetConfigRequest.newBuilder().setConfigJson(HEALTHY_B).build()); // before the hedge is sent
@@ -238,6 +239,8 @@ class ResilienceTest {
     /** Counts the calls of thespian.Thespian/B that reach a server, and those cancelled by their caller there. */
     private static final class PeerCalls implements ServerInterceptor {
         final AtomicInteger started = new AtomicInteger();
+        /** Calls whose request arrived, so that their method has read the config it runs. */
+        final AtomicInteger running = new AtomicInteger();
         final AtomicInteger cancelled = new AtomicInteger();
 
         @Override
@@ -248,6 +251,12 @@ class ResilienceTest {
             }
             started.incrementAndGet();
             return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                @Override
+                public void onHalfClose() {
+                    super.onHalfClose();
+                    running.incrementAndGet();
+                }
+
                 @Override
                 public void onCancel() {
                     cancelled.incrementAndGet();
